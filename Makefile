@@ -1,0 +1,52 @@
+# Xinfang — the only commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PIPQ := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+STAMP := $(VENV)/.installed
+N ?= 100000
+
+.PHONY: install system-deps demo test test-pg bench lint screenshots clean
+
+# apt packages for PDFs (CJK fonts, HarfBuzz subsetting) and browser tests (Chromium).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! ldconfig -p | grep -q libharfbuzz-subset; then \
+	  echo "Installing system packages (chromium, fonts-noto-cjk, poppler-utils, libharfbuzz-subset0)…"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q >/dev/null && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium fonts-noto-cjk poppler-utils \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip $(PIPQ)
+	@$(BIN)/pip install -q -e '.[dev]' $(PIPQ)
+	@touch $(STAMP)
+
+install: $(STAMP)
+	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund 2>/dev/null || npm install --silent --no-audit --no-fund; fi
+
+demo: system-deps install
+	$(BIN)/xinfang demo
+
+test: system-deps install
+	$(BIN)/pytest
+
+test-pg: install
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang $(BIN)/pytest
+
+bench: install
+	$(BIN)/xinfang bench --matters $(N)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+screenshots: system-deps install
+	$(BIN)/xinfang screenshots --out docs/screenshots
+
+clean:
+	rm -rf $(VENV) var node_modules

@@ -1,0 +1,431 @@
+"""The petition matter's state machine (procedure.md §9), declared as data.
+
+Plain Python: no Django. The service layer builds an :class:`Actor` (roles held and the
+scopes the actor has on *this* matter) and a :class:`Facts` snapshot, and asks
+:func:`check` whether a transition may happen. Every refusal is a :class:`DomainError`
+with a Chinese message; nothing is ever silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .errors import Forbidden, GuardFailed, IllegalTransition, MissingFields
+
+
+class State(StrEnum):
+    REGISTERED = "registered"  # 已登记，待信访部门处置 (§21–22)
+    DISPATCHED = "dispatched"  # 已转送/交办，待签收 (§22 ¶1)
+    SIGNED = "signed"  # 已签收，待受理告知 (§23 ¶3)
+    OBJECTED = "objected"  # 退回异议，待转送机关审核 (§23 ¶3)
+    HANDLING = "handling"  # 办理中 (§31–34)
+    EXTENSION_PENDING = "extension_pending"  # 延期待批 (§34)
+    REPLIED = "replied"  # 已答复 (处理意见书已送达, §32)
+    REVIEW_REQUESTED = "review_requested"  # 复查中 (§35)
+    REVIEWED = "reviewed"  # 已复查 (§35)
+    RECHECK_REQUESTED = "recheck_requested"  # 复核中 (§36)
+    RECHECK_HEARING = "recheck_hearing"  # 复核听证 (§36 ¶2, clock paused)
+    FINAL = "final"  # 终结：同一事实和理由不再受理 (§36 ¶3)
+    CLOSED = "closed"  # 已办结
+    ARCHIVED = "archived"  # 已归档
+
+
+STATE_LABELS: dict[State, str] = {
+    State.REGISTERED: "待处置",
+    State.DISPATCHED: "待签收",
+    State.SIGNED: "待受理",
+    State.OBJECTED: "退回待审",
+    State.HANDLING: "办理中",
+    State.EXTENSION_PENDING: "延期待批",
+    State.REPLIED: "已答复",
+    State.REVIEW_REQUESTED: "复查中",
+    State.REVIEWED: "已复查",
+    State.RECHECK_REQUESTED: "复核中",
+    State.RECHECK_HEARING: "复核听证中",
+    State.FINAL: "已终结",
+    State.CLOSED: "已办结",
+    State.ARCHIVED: "已归档",
+}
+
+OPEN_STATES = frozenset(State) - {State.FINAL, State.CLOSED, State.ARCHIVED}
+
+
+class Role(StrEnum):
+    REGISTRAR = "registrar"  # 登记员
+    OFFICER = "officer"  # 信访干部
+    HANDLER = "handler"  # 承办人
+    UNIT_HEAD = "unit_head"  # 单位负责人
+    LEADER = "leader"  # 领导
+    SUPERVISOR = "supervisor"  # 督查
+    ADMIN = "admin"  # 管理员
+    CITIZEN = "citizen"  # 信访人 (through the portal)
+    SYSTEM = "system"  # the scheduler
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.REGISTRAR: "登记员",
+    Role.OFFICER: "信访干部",
+    Role.HANDLER: "承办人",
+    Role.UNIT_HEAD: "单位负责人",
+    Role.LEADER: "领导",
+    Role.SUPERVISOR: "督查",
+    Role.ADMIN: "管理员",
+    Role.CITIZEN: "信访人",
+    Role.SYSTEM: "系统",
+}
+
+
+class Scope(StrEnum):
+    """Where the actor stands relative to one matter; computed by the service layer."""
+
+    HOLDER = "holder"  # staff of the 信访部门 (or other body) holding the matter for disposal
+    LEAD_UNIT = "lead_unit"  # staff of the 主办 unit the matter was 转送/交办 to
+    DISPATCHER = "dispatcher"  # staff of the body that dispatched the current lead dispatch
+    REVIEW_BODY = "review_body"  # the body one level above the handling unit (§35)
+    RECHECK_BODY = "recheck_body"  # the body one level above the 复查 body (§36)
+    PETITIONER = "petitioner"  # the petitioner (or representative) proven by code + phone
+    SYSTEM = "system"
+
+
+class Klass(StrEnum):
+    """The three classes of §29–§31."""
+
+    SUGGESTION = "suggestion"  # 建议意见类 §29
+    REPORT = "report"  # 检举控告类 §30
+    APPEAL = "appeal"  # 申诉求决类 §31
+
+
+KLASS_LABELS = {
+    Klass.SUGGESTION: "建议意见类",
+    Klass.REPORT: "检举控告类",
+    Klass.APPEAL: "申诉求决类",
+}
+
+
+class ClosureKind(StrEnum):
+    NOT_ACCEPTED = "not_accepted"  # 不予受理 / 不再受理 (§4.8 N1–N11)
+    INFORMED = "informed"  # 告知向有权机关提出 (§23 ¶1)
+    REFERRED_POLITICAL_LEGAL = "referred_political_legal"  # 诉访分离 (§22 ¶2, §28 ¶2)
+    REFERRED_DISCIPLINE = "referred_discipline"  # 检举控告 → 纪检监察 (§22 ¶2, §30)
+    CHANNELLED = "channelled"  # 导入法定程序 §31 (1)–(4)
+    MEDIATED = "mediated"  # 调解/和解 §33
+    WINDOW_LAPSED = "window_lapsed"  # 复查/复核 window lapsed (local rule, config)
+    REVIEW_REJECTED = "review_rejected"  # 复查/复核 申请不予受理 (N8/N9)
+
+
+CLOSURE_LABELS = {
+    ClosureKind.NOT_ACCEPTED: "不予受理",
+    ClosureKind.INFORMED: "告知向有权机关提出",
+    ClosureKind.REFERRED_POLITICAL_LEGAL: "转政法部门（诉访分离）",
+    ClosureKind.REFERRED_DISCIPLINE: "转纪检监察机关",
+    ClosureKind.CHANNELLED: "导入法定程序",
+    ClosureKind.MEDIATED: "调解/和解结案",
+    ClosureKind.WINDOW_LAPSED: "复查复核期限届满结案",
+    ClosureKind.REVIEW_REJECTED: "复查/复核申请不予受理",
+}
+
+# 不予受理 / 不再受理 reason codes, procedure.md §4.8.
+NOT_ACCEPTED_REASONS: dict[str, str] = {
+    "N1": "同一信访事项已由下级受理或正在办理且在规定期限内（§19 ¶3）",
+    "N2": "复核后以同一事实和理由再次提出，不再受理（§36 ¶3）",
+    "N3": "越级走访，不予受理并引导到有权处理机关（§20 ¶1）",
+    "N4": "属法院、检察院职权范围或应通过诉讼程序解决（§22 ¶2、§28 ¶2、§31（一））",
+    "N5": "涉法涉诉事项已依法终结（转政法部门告知不再受理）",
+    "N6": "应通过诉讼、仲裁、行政复议等法定途径解决（§31（一）至（四））",
+    "N7": "不属于本机关职权范围，告知向有权机关提出（§23 ¶1）",
+    "N8": "复查/复核申请逾期且无正当理由（地方规定）",
+    "N9": "复查/复核申请越级、超出范围、已受理或属复议诉讼（地方规定）",
+    "N10": "信访人已表示不再信访，代理人继续提出（京 §27 ¶2）",
+    "N11": "以政府信息公开申请形式提出的信访、投诉、举报（政府信息公开条例 §39）",
+}
+
+
+class ReplyOutcome(StrEnum):
+    """§32 ¶1, with 部分支持 (京 §42 (1)) available; §29 adoption outcomes for suggestions."""
+
+    SUPPORTED = "supported"
+    PARTLY_SUPPORTED = "partly_supported"
+    EXPLAINED = "explained"
+    NOT_SUPPORTED = "not_supported"
+    ADOPTED = "adopted"
+    PARTLY_ADOPTED = "partly_adopted"
+    NOT_ADOPTED = "not_adopted"
+
+
+OUTCOME_LABELS = {
+    ReplyOutcome.SUPPORTED: "予以支持",
+    ReplyOutcome.PARTLY_SUPPORTED: "部分支持",
+    ReplyOutcome.EXPLAINED: "解释说明",
+    ReplyOutcome.NOT_SUPPORTED: "不予支持",
+    ReplyOutcome.ADOPTED: "采纳",
+    ReplyOutcome.PARTLY_ADOPTED: "部分采纳",
+    ReplyOutcome.NOT_ADOPTED: "不采纳",
+}
+
+
+class ReviewOutcome(StrEnum):
+    """复查/复核 outcomes (鲁 §45, 京 §50)."""
+
+    UPHELD = "upheld"
+    SET_ASIDE = "set_aside"
+    CHANGED = "changed"
+    REDO = "redo"
+
+
+REVIEW_OUTCOME_LABELS = {
+    ReviewOutcome.UPHELD: "维持",
+    ReviewOutcome.SET_ASIDE: "撤销",
+    ReviewOutcome.CHANGED: "变更",
+    ReviewOutcome.REDO: "责令重新办理",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    roles: frozenset[Role]
+    scopes: frozenset[Scope]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What guards may need to know beyond the state; filled by the service layer."""
+
+    klass: Klass = Klass.APPEAL
+    legal_litigation: bool = False
+    accused_body_id: int | None = None
+    extension_used: bool = False
+    objection_window_open: bool = True  # D4, §23 ¶3
+    review_window_open: bool = True  # D8, §35
+    recheck_window_open: bool = True  # D10, §36 ¶1
+    rated_this_round: bool = False
+
+
+Guard = Callable[[Facts, Mapping[str, object]], str | None]  # returns a Chinese refusal or None
+
+
+def _not_to_accused(facts: Facts, data: Mapping[str, object]) -> str | None:
+    # §30 ¶3: a report is never handed to the person or unit it accuses.
+    if facts.klass == Klass.REPORT and facts.accused_body_id is not None:
+        if data.get("to_body") == facts.accused_body_id:
+            return "检举控告类事项不得转送、交办给被检举控告的单位（§30 ¶3）"
+    return None
+
+
+def _not_litigation(facts: Facts, data: Mapping[str, object]) -> str | None:
+    # §22 ¶2, §28 ¶2: 涉法涉诉 letters go to 政法 only.
+    if facts.legal_litigation:
+        return "涉法涉诉事项应转政法部门依法处理（§22 ¶2、§28 ¶2）"
+    return None
+
+
+def _extension_unused(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if facts.extension_used:
+        return "办理期限只能延长一次（§34）"
+    days = data.get("days")
+    if not isinstance(days, int) or not 1 <= days <= 30:
+        return "延长期限应为1至30日（§34）"
+    return None
+
+
+def _objection_in_time(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if not facts.objection_window_open:
+        return "已超过收到之日起5个工作日的异议期限，不能退回（§23 ¶3）"
+    return None
+
+
+def _review_in_time(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if not facts.review_window_open and not data.get("late_reason"):
+        return "已超过收到处理意见书之日起30日的复查请求期限（§35）"
+    return None
+
+
+def _recheck_in_time(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if not facts.recheck_window_open and not data.get("late_reason"):
+        return "已超过收到复查意见之日起30日的复核请求期限（§36 ¶1）"
+    return None
+
+
+def _not_rated(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if facts.rated_this_round:
+        return "本次答复已评价，不能重复评价"
+    return None
+
+
+def _reason_known(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if data.get("reason_code") not in NOT_ACCEPTED_REASONS:
+        return "请选择有效的不予受理理由代码（N1–N11）"
+    return None
+
+
+def _route_1_to_4(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if data.get("route31") not in (1, 2, 3, 4):
+        return "导入法定程序须选择《信访工作条例》第三十一条第（一）至（四）项之一"
+    return None
+
+
+def _reply_outcome_fits(facts: Facts, data: Mapping[str, object]) -> str | None:
+    outcome = data.get("outcome")
+    suggestion = {ReplyOutcome.ADOPTED, ReplyOutcome.PARTLY_ADOPTED, ReplyOutcome.NOT_ADOPTED}
+    if outcome not in set(ReplyOutcome):
+        return "请选择处理意见结论"
+    if (facts.klass == Klass.SUGGESTION) != (outcome in suggestion):
+        return "建议意见类答复应为采纳/部分采纳/不采纳（§29），申诉求决类为支持/解释说明/不予支持（§32）"
+    return None
+
+
+STAFF_DISPOSERS = frozenset({Role.OFFICER})
+UNIT_STAFF = frozenset({Role.HANDLER, Role.UNIT_HEAD})
+REVIEWERS = frozenset({Role.OFFICER, Role.UNIT_HEAD, Role.LEADER})
+ON_BEHALF = frozenset({Role.CITIZEN, Role.REGISTRAR, Role.OFFICER})
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[State]
+    target: State
+    roles: frozenset[Role]
+    scopes: frozenset[Scope]
+    article: str
+    required: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    closure: ClosureKind | None = None
+    public: bool = True  # shown on the petitioner's tracking page
+    danger: bool = field(default=False, compare=False)  # UI hint: ends the matter
+
+
+def _t(
+    name: str,
+    label: str,
+    sources: set[State],
+    target: State,
+    roles: frozenset[Role],
+    scopes: set[Scope],
+    article: str,
+    **kw: object,
+) -> Transition:
+    return Transition(
+        name, label, frozenset(sources), target, roles, frozenset(scopes), article, **kw  # type: ignore[arg-type]
+    )
+
+
+S = State
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        _t("forward", "转送", {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
+           "§22 ¶1（一）（二）", required=("to_body",), guards=(_not_to_accused, _not_litigation)),
+        _t("assign", "交办", {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
+           "§22 ¶1（三）", required=("to_body", "report_due"),
+           guards=(_not_to_accused, _not_litigation)),
+        _t("refer_political_legal", "转政法部门", {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
+           {Scope.HOLDER}, "§22 ¶2、§28 ¶2", required=("to_body",),
+           closure=ClosureKind.REFERRED_POLITICAL_LEGAL, guards=(_not_to_accused,)),
+        _t("refer_discipline", "转纪检监察机关", {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
+           {Scope.HOLDER}, "§22 ¶2、§30", required=("to_body",),
+           closure=ClosureKind.REFERRED_DISCIPLINE, guards=(_not_to_accused,)),
+        _t("inform_elsewhere", "告知向有权机关提出", {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
+           {Scope.HOLDER}, "§23 ¶1", required=("competent_body_name", "reason"),
+           closure=ClosureKind.INFORMED, danger=True),
+        _t("not_accept", "不予受理", {S.REGISTERED, S.SIGNED}, S.CLOSED,
+           STAFF_DISPOSERS | UNIT_STAFF, {Scope.HOLDER, Scope.LEAD_UNIT}, "§4.8 N1–N11",
+           required=("reason_code", "reason"), guards=(_reason_known,),
+           closure=ClosureKind.NOT_ACCEPTED, danger=True),
+        _t("sign", "签收", {S.DISPATCHED}, S.SIGNED, UNIT_STAFF, {Scope.LEAD_UNIT}, "§23 ¶3"),
+        _t("object", "退回（异议）", {S.DISPATCHED, S.SIGNED}, S.OBJECTED, UNIT_STAFF,
+           {Scope.LEAD_UNIT}, "§23 ¶3", required=("reason",), guards=(_objection_in_time,)),
+        _t("uphold_objection", "同意退回", {S.OBJECTED}, S.REGISTERED, STAFF_DISPOSERS,
+           {Scope.DISPATCHER}, "§23 ¶3", public=False),
+        _t("reject_objection", "不同意退回", {S.OBJECTED}, S.DISPATCHED, STAFF_DISPOSERS,
+           {Scope.DISPATCHER}, "§23 ¶3", required=("reason",), public=False),
+        _t("accept", "受理并告知", {S.SIGNED}, S.HANDLING, UNIT_STAFF, {Scope.LEAD_UNIT},
+           "§23 ¶3", required=("route",)),
+        _t("channel", "导入法定程序", {S.SIGNED, S.HANDLING}, S.CLOSED, UNIT_STAFF,
+           {Scope.LEAD_UNIT}, "§31（一）至（四）", required=("route31", "procedure"),
+           guards=(_route_1_to_4,), closure=ClosureKind.CHANNELLED),
+        _t("request_extension", "申请延期", {S.HANDLING}, S.EXTENSION_PENDING, UNIT_STAFF,
+           {Scope.LEAD_UNIT}, "§34", required=("days", "reason"), guards=(_extension_unused,),
+           public=False),
+        _t("approve_extension", "批准延期", {S.EXTENSION_PENDING}, S.HANDLING,
+           frozenset({Role.UNIT_HEAD}), {Scope.LEAD_UNIT}, "§34"),
+        _t("reject_extension", "不批准延期", {S.EXTENSION_PENDING}, S.HANDLING,
+           frozenset({Role.UNIT_HEAD}), {Scope.LEAD_UNIT}, "§34", public=False),
+        _t("reply", "出具处理意见书", {S.HANDLING}, S.REPLIED, UNIT_STAFF, {Scope.LEAD_UNIT},
+           "§32", required=("outcome", "facts", "opinion", "legal_basis", "served_on",
+                            "service_method"), guards=(_reply_outcome_fits,)),
+        _t("mediate", "调解/和解结案", {S.HANDLING}, S.CLOSED, UNIT_STAFF, {Scope.LEAD_UNIT},
+           "§33", required=("agreement",), closure=ClosureKind.MEDIATED),
+        _t("rate_satisfied", "评价（满意/基本满意）", {S.REPLIED}, S.REPLIED, ON_BEHALF,
+           {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2", required=("rating",),
+           guards=(_not_rated,)),
+        _t("rate_unsatisfied", "评价不满意，重办", {S.REPLIED}, S.HANDLING, ON_BEHALF,
+           {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2、§40", required=("rating",),
+           guards=(_not_rated,)),
+        _t("request_review", "申请复查", {S.REPLIED}, S.REVIEW_REQUESTED, ON_BEHALF,
+           {Scope.PETITIONER, Scope.HOLDER}, "§35", required=("reason",),
+           guards=(_review_in_time,)),
+        _t("reject_review", "复查申请不予受理", {S.REVIEW_REQUESTED}, S.CLOSED, REVIEWERS,
+           {Scope.REVIEW_BODY}, "§35；N8/N9", required=("reason_code", "reason"),
+           guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),
+        _t("issue_review", "出具复查意见书", {S.REVIEW_REQUESTED}, S.REVIEWED, REVIEWERS,
+           {Scope.REVIEW_BODY}, "§35", required=("review_outcome", "facts", "opinion",
+                                                "legal_basis", "served_on", "service_method")),
+        _t("request_recheck", "申请复核", {S.REVIEWED}, S.RECHECK_REQUESTED, ON_BEHALF,
+           {Scope.PETITIONER, Scope.HOLDER}, "§36 ¶1", required=("reason",),
+           guards=(_recheck_in_time,)),
+        _t("reject_recheck", "复核申请不予受理", {S.RECHECK_REQUESTED}, S.CLOSED, REVIEWERS,
+           {Scope.RECHECK_BODY}, "§36；N8/N9", required=("reason_code", "reason"),
+           guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),
+        _t("start_hearing", "举行听证（期限中止）", {S.RECHECK_REQUESTED}, S.RECHECK_HEARING,
+           REVIEWERS, {Scope.RECHECK_BODY}, "§36 ¶2", required=("hearing_on",)),
+        _t("end_hearing", "听证结束（期限恢复）", {S.RECHECK_HEARING}, S.RECHECK_REQUESTED,
+           REVIEWERS, {Scope.RECHECK_BODY}, "§36 ¶2", required=("conclusion",)),
+        _t("issue_recheck", "出具复核意见书（终结）", {S.RECHECK_REQUESTED}, S.FINAL, REVIEWERS,
+           {Scope.RECHECK_BODY}, "§36 ¶3", required=("review_outcome", "facts", "opinion",
+                                                   "legal_basis", "served_on",
+                                                   "service_method")),
+        _t("close_lapsed", "期限届满结案", {S.REPLIED, S.REVIEWED}, S.CLOSED,
+           frozenset({Role.SYSTEM}), {Scope.SYSTEM}, "京 §37（三）、鲁 §33 ¶3（配置）",
+           closure=ClosureKind.WINDOW_LAPSED),
+        _t("archive", "归档", {S.CLOSED, S.FINAL}, S.ARCHIVED,
+           frozenset({Role.OFFICER, Role.ADMIN, Role.SYSTEM}), {Scope.HOLDER, Scope.SYSTEM},
+           "§21 ¶2", public=False),
+    ]
+}
+
+
+def check(name: str, *, state: State, actor: Actor, facts: Facts,
+          data: Mapping[str, object]) -> Transition:
+    """Return the transition if ``actor`` may take it now; raise a DomainError otherwise.
+
+    Order matters for the message a user sees: unknown → wrong state → not allowed →
+    missing data → guard.
+    """
+    t = TRANSITIONS.get(name)
+    if t is None:
+        raise IllegalTransition(f"未知的操作：{name}")
+    if state not in t.sources:
+        raise IllegalTransition(
+            f"事项当前状态为“{STATE_LABELS[state]}”，不能执行“{t.label}”"
+        )
+    if not (actor.roles & t.roles) or not (actor.scopes & t.scopes):
+        raise Forbidden(f"您无权对该事项执行“{t.label}”")
+    missing = [f for f in t.required if data.get(f) in (None, "", [])]
+    if missing:
+        raise MissingFields(missing)
+    for guard in t.guards:
+        refusal = guard(facts, data)
+        if refusal:
+            raise GuardFailed(refusal)
+    return t
+
+
+def allowed(state: State, actor: Actor) -> list[Transition]:
+    """Transitions the actor could start from ``state`` (guards are checked on submit)."""
+    return [
+        t for t in TRANSITIONS.values()
+        if state in t.sources and actor.roles & t.roles and actor.scopes & t.scopes
+    ]

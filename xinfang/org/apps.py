@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "xinfang.org"
+    label = "org"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "组织机构"

@@ -1,0 +1,200 @@
+"""Organisation: divisions, bodies, staff, categories, routing rules, calendars, clock policies."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from xinfang.domain.states import Role
+
+
+class Division(models.Model):
+    """Administrative division, GB/T 2260 code padded to 12 digits (统计用区划代码)."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, "省"
+        CITY = 2, "市"
+        COUNTY = 3, "县"
+        TOWNSHIP = 4, "乡镇（街道）"
+        VILLAGE = 5, "村（社区）"
+
+    code = models.CharField("区划代码", max_length=12, primary_key=True)
+    name = models.CharField("名称", max_length=64)
+    level = models.PositiveSmallIntegerField("层级", choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised path of codes ("33/3301/330182/…"), so "my division and below" is a
+    # prefix match on an index instead of a recursive query.
+    path = models.CharField(max_length=160, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.path = f"{self.parent.path}/{self.code}" if self.parent_id and self.parent else self.code
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def path_codes(self) -> tuple[str, ...]:
+        return tuple(self.path.split("/"))
+
+
+class Category(models.Model):
+    """内容分类 — a configurable multi-level taxonomy."""
+
+    code = models.CharField("分类代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=64)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级分类", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "内容分类"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.path = f"{self.parent.path}/{self.code}" if self.parent_id and self.parent else self.code
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def path_codes(self) -> tuple[str, ...]:
+        return tuple(self.path.split("/"))
+
+
+class Body(models.Model):
+    """A 机关/单位: 信访部门, functional department (事权单位), 纪检监察, 政法, government."""
+
+    class Kind(models.TextChoices):
+        XINFANG = "xinfang", "信访部门"
+        PARTY_GOV = "party_gov", "党委政府"
+        DEPARTMENT = "department", "职能部门（事权单位）"
+        TOWNSHIP = "township", "乡镇人民政府（街道办事处）"
+        DISCIPLINE = "discipline", "纪检监察机关"
+        POLITICAL_LEGAL = "political_legal", "政法部门"
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=32, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    division = models.ForeignKey(
+        Division, verbose_name="所属区划（管辖范围）", on_delete=models.PROTECT, related_name="bodies"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="上一级机关", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children", help_text="复查、复核向上一级机关提出（§35、§36）",
+    )
+    categories = models.ManyToManyField(
+        Category, verbose_name="主管事项类别", blank=True, related_name="bodies"
+    )
+    doc_prefix = models.CharField("文号前缀", max_length=16, blank=True, help_text="如“安信转”")
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("电话", max_length=32, blank=True)
+    reception_hours = models.CharField("接待时间", max_length=100, blank=True)
+    active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "机关单位"
+        ordering = ["division_id", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_xinfang(self) -> bool:
+        return self.kind == self.Kind.XINFANG
+
+
+class User(AbstractUser):
+    """Staff member. Citizens do not log in; they prove themselves with code + phone."""
+
+    display_name = models.CharField("姓名", max_length=32, blank=True)
+    role = models.CharField(
+        "角色", max_length=20,
+        choices=[(r.value, label) for r, label in [
+            (Role.REGISTRAR, "登记员"), (Role.OFFICER, "信访干部"), (Role.HANDLER, "承办人"),
+            (Role.UNIT_HEAD, "单位负责人"), (Role.LEADER, "领导"), (Role.SUPERVISOR, "督查"),
+            (Role.ADMIN, "管理员"),
+        ]],
+        default=Role.REGISTRAR.value,
+    )
+    body = models.ForeignKey(
+        Body, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    phone = models.CharField("手机", max_length=20, blank=True)
+    title = models.CharField("职务", max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工作人员"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class RoutingRule(models.Model):
+    """Category × division → competent unit (§22 ¶1 (2), 属地管理·分级负责·谁主管谁负责)."""
+
+    category = models.ForeignKey(Category, verbose_name="事项类别", on_delete=models.CASCADE)
+    division = models.ForeignKey(
+        Division, verbose_name="适用区划（含下级）", on_delete=models.CASCADE
+    )
+    body = models.ForeignKey(Body, verbose_name="事权单位", on_delete=models.CASCADE)
+    priority = models.PositiveSmallIntegerField("优先级（小者优先）", default=100)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "分流规则"
+        ordering = ["category_id", "division_id", "priority"]
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.division} → {self.body}"
+
+
+class Holiday(models.Model):
+    """An administrator's calendar entry; wins over chinese-calendar (e.g. the 2027 schedule)."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日", default=False, help_text="调休上班日勾选")
+    name = models.CharField("名称", max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '休息'} {self.name}"
+
+
+class ClockPolicy(models.Model):
+    """Configurable time limit; defaults from xinfang.domain.deadlines.DEFAULT_RULES."""
+
+    class Unit(models.TextChoices):
+        CALENDAR = "calendar", "自然日"
+        WORKING = "working", "工作日"
+
+    code = models.CharField("代码", max_length=16, unique=True)
+    name = models.CharField("名称", max_length=64)
+    days = models.PositiveSmallIntegerField("期限（天）")
+    unit = models.CharField("计日方式", max_length=10, choices=Unit.choices)
+    extend_on_holiday = models.BooleanField("期满日遇节假日顺延", default=True)
+    warn_days = models.PositiveSmallIntegerField("临期提醒（天）", default=3)
+    article = models.CharField("依据", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "期限规则"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name} {self.days}{self.get_unit_display()}"

@@ -1,0 +1,75 @@
+"""The one place that decides which matters a user may see.
+
+Rules (issue 4): role × jurisdiction × unit.
+- 信访部门, 党委政府, leaders and supervisors see matters in their division and below, plus
+  anything held by or dispatched to their own body.
+- Other bodies (事权单位, townships, 纪检, 政法) see only what they hold, what was 转送/交办
+  to them, or what they review.
+- §30 ¶3: a 检举控告 matter is never visible to the accused unit.
+"Missing" and "not yours" answer the same (Http404).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from xinfang.domain.states import Klass, Role
+from xinfang.org.models import Body, User
+
+from .models import Dispatch, Matter
+
+JURISDICTION_ROLES = {Role.LEADER, Role.SUPERVISOR}
+JURISDICTION_KINDS = {Body.Kind.XINFANG, Body.Kind.PARTY_GOV}
+
+
+def visible_matters(user: User) -> QuerySet[Matter]:
+    qs = Matter.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    body = user.body
+    if body is None:
+        return qs.none()
+    own = (Q(holder_id=body.pk) | Q(lead_body_id=body.pk) | Q(review_body_id=body.pk)
+           | Q(recheck_body_id=body.pk)
+           | Exists(Dispatch.objects.filter(matter_id=OuterRef("pk"), to_body_id=body.pk)))
+    if body.kind in JURISDICTION_KINDS or Role(user.role) in JURISDICTION_ROLES:
+        path = body.division.path
+        own |= Q(division_path=path) | Q(division_path__startswith=path + "/")
+    return qs.filter(own).exclude(klass=Klass.REPORT.value, accused_body_id=body.pk)
+
+
+def get_matter_for_user(user: User, pk: int | str) -> Matter:
+    try:
+        return visible_matters(user).select_related(
+            "holder", "division", "category", "lead_body", "review_body", "recheck_body",
+            "registered_by", "repeat_of").get(pk=int(pk))
+    except (Matter.DoesNotExist, ValueError, TypeError) as e:
+        raise Http404("事项不存在") from e
+
+
+def can_see_identity(user: User, matter: Matter) -> bool:
+    """Identity of a 检举控告 petitioner stays with the handling chain (§30 ¶3)."""
+    if matter.is_anonymous:
+        return False
+    if user.body_id is not None and matter.accused_body_id == user.body_id:
+        return False
+    return True
+
+
+def get_matter_for_citizen(code: str, phone: str) -> Matter:
+    """The citizen proves the matter is theirs with the query code and the phone on file."""
+    from xinfang.core.crypto import blind_index
+
+    code = (code or "").strip().upper()
+    phone = (phone or "").strip()
+    if not code or not phone:
+        raise Http404("查询码或手机号不正确")
+    m = (Matter.objects.filter(query_code=code,
+                               petitioners__phone_index=blind_index(phone, "phone"))
+         .select_related("holder", "lead_body", "division").first())
+    if m is None:
+        raise Http404("查询码或手机号不正确")
+    return m

@@ -1,0 +1,110 @@
+"""The deadline sweep: mark clocks 临期/超期, create reminders and 督办, close lapsed matters.
+
+Idempotent: a second run on the same day changes nothing (one Supervision per clock and
+kind, enforced by a unique constraint; alerts are recomputed, not toggled).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from xinfang.domain import deadlines as dl
+from xinfang.domain import states as st
+
+from . import clocks, services
+from .models import Clock, Matter, Supervision
+
+log = logging.getLogger("xinfang.sweep")
+
+
+@dataclass
+class SweepResult:
+    near: int = 0
+    overdue: int = 0
+    reminders: int = 0
+    supervisions: int = 0
+    closed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def sweep(today: date | None = None) -> SweepResult:
+    today = today or clocks.today()
+    rules = clocks.rules()
+    res = SweepResult()
+    horizon = today + timedelta(days=max(r.warn_days for r in rules.values()))
+    qs = (Clock.objects.filter(met_on__isnull=True, owed_by_petitioner=False,
+                               paused_since__isnull=True, due_on__lte=horizon)
+          .select_related("matter"))
+    for clock in qs.iterator(chunk_size=1000):
+        rule = rules.get(clock.code)
+        state = dl.clock_state(clock.due_on, today, rule.warn_days if rule else 3)
+        alert = {dl.ClockState.NEAR: Clock.Alert.NEAR,
+                 dl.ClockState.OVERDUE: Clock.Alert.OVERDUE}.get(state, Clock.Alert.NORMAL)
+        if clock.alert != alert:
+            Clock.objects.filter(pk=clock.pk).update(alert=alert)
+        if alert == Clock.Alert.NEAR:
+            res.near += 1
+            res.reminders += _supervise_once(clock, Supervision.Kind.REMINDER, today)
+        elif alert == Clock.Alert.OVERDUE:
+            res.overdue += 1
+            created = _supervise_once(clock, Supervision.Kind.OVERDUE, today)
+            res.supervisions += created
+            if created:
+                Matter.objects.filter(pk=clock.matter_id).update(supervised=True)
+    res.closed = _close_lapsed(today)
+    return res
+
+
+def _supervise_once(clock: Clock, kind: str, today: date) -> int:
+    try:
+        with transaction.atomic():
+            Supervision.objects.create(
+                matter_id=clock.matter_id, clock=clock, kind=kind, body_id=clock.body_id,
+                created_at=timezone.now(),
+                note=f"{clock.name}（{clock.article}）于 {clock.due_on:%Y-%m-%d} 届满",
+                feedback_due=today + timedelta(days=3) if kind == Supervision.Kind.OVERDUE else None,
+            )
+        return 1
+    except IntegrityError:
+        return 0
+
+
+def _close_lapsed(today: date) -> int:
+    """Review windows (D8/D10) past due with no request: close (close_on_review_window_lapse)."""
+    if not dl.Policy().close_on_review_window_lapse:
+        return 0
+    lapsed = (Clock.objects.filter(met_on__isnull=True, owed_by_petitioner=True,
+                                   code__in=["D8", "D10"], due_on__lt=today,
+                                   matter__state__in=[st.State.REPLIED, st.State.REVIEWED])
+              .values_list("matter_id", flat=True).distinct())
+    n = 0
+    for matter_id in list(lapsed):
+        matter = Matter.objects.get(pk=matter_id)
+        services.transition(matter, "close_lapsed", system=True, on=today)
+        n += 1
+    return n
+
+
+def run_forever(interval: int) -> None:
+    while True:
+        try:
+            res = sweep()
+            log.info("sweep %s", res.as_dict())
+        except Exception:  # keep the loop alive; the next run retries
+            log.exception("sweep failed")
+        time.sleep(interval)
+
+
+def start_background(interval: int) -> threading.Thread:
+    t = threading.Thread(target=run_forever, args=(interval,), name="xinfang-sweep", daemon=True)
+    t.start()
+    return t

@@ -1,0 +1,429 @@
+"""The petition matter (信访事项) and everything that hangs off it.
+
+No workflow code here: transitions live in xinfang.domain.states and are carried out by
+xinfang.petitions.services, which is the only writer of these tables.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from xinfang.core.crypto import EncryptedTextField
+from xinfang.domain.states import (
+    CLOSURE_LABELS,
+    KLASS_LABELS,
+    OUTCOME_LABELS,
+    STATE_LABELS,
+    ClosureKind,
+    Klass,
+    ReplyOutcome,
+    State,
+)
+from xinfang.org.models import Body, Category, Division
+
+
+def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    return [(k.value, v) for k, v in labels.items()]
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "网上信访"
+    LETTER = "letter", "来信"
+    VISIT = "visit", "来访"
+    PHONE = "phone", "来电"
+    FAX = "fax", "传真"
+    QR = "qr", "扫码"
+    SUPERIOR = "superior", "上级转送"
+
+
+class RepeatKind(models.TextChoices):
+    FIRST = "first", "初信初访"
+    REPEAT = "repeat", "重复信访"
+    LEVEL_SKIP = "level_skip", "越级"
+
+
+class Matter(models.Model):
+    number = models.CharField("信访件编号", max_length=32, unique=True)
+    query_code = models.CharField("查询码", max_length=12, unique=True)
+    channel = models.CharField("信访形式", max_length=10, choices=Channel.choices)
+    source_doc_no = models.CharField("来文文号", max_length=64, blank=True)
+    source_body_name = models.CharField("来文机关", max_length=100, blank=True)
+    received_at = models.DateTimeField("收到时间", db_index=True)
+    registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    holder = models.ForeignKey(
+        Body, verbose_name="登记机关", on_delete=models.PROTECT, related_name="held_matters"
+    )
+    title = models.CharField("标题", max_length=200)
+    request = models.TextField("诉求")
+    content = models.TextField("事实与理由")
+    division = models.ForeignKey(Division, verbose_name="问题属地", on_delete=models.PROTECT)
+    # Copy of division.path: jurisdiction filters are an indexed prefix match.
+    division_path = models.CharField(max_length=160, db_index=True)
+    category = models.ForeignKey(
+        Category, verbose_name="内容分类", null=True, blank=True, on_delete=models.PROTECT
+    )
+    klass = models.CharField("事项类别", max_length=12, choices=_choices(KLASS_LABELS),
+                             default=Klass.APPEAL.value)
+    route31 = models.PositiveSmallIntegerField("§31 处理途径", null=True, blank=True)
+    accused_name = EncryptedTextField("被反映人", blank=True)
+    accused_body = models.ForeignKey(
+        Body, verbose_name="被反映单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="accused_in",
+    )
+    is_collective = models.BooleanField("集体访/联名信", default=False)
+    headcount = models.PositiveIntegerField("信访人数", default=1)
+    is_anonymous = models.BooleanField("匿名", default=False)
+    is_urgent = models.BooleanField("重大紧急", default=False)
+    confidential = models.BooleanField("信访人要求保密", default=False)
+    legal_litigation = models.BooleanField("涉法涉诉", default=False)
+    repeat_kind = models.CharField("初重件", max_length=12, choices=RepeatKind.choices,
+                                   default=RepeatKind.FIRST)
+    repeat_of = models.ForeignKey(
+        "self", verbose_name="原信访件", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="repeats",
+    )
+    state = models.CharField("状态", max_length=24, choices=_choices(STATE_LABELS),
+                             default=State.REGISTERED.value)
+    closure_kind = models.CharField("结案方式", max_length=32, blank=True,
+                                    choices=_choices(CLOSURE_LABELS))
+    lead_body = models.ForeignKey(
+        Body, verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="led_matters",
+    )
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    replied_on = models.DateField("答复日期", null=True, blank=True)
+    served_on = models.DateField("意见书送达日期", null=True, blank=True)
+    outcome = models.CharField("处理结论", max_length=20, blank=True,
+                               choices=_choices(OUTCOME_LABELS))
+    review_body = models.ForeignKey(
+        Body, verbose_name="复查机关", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    review_served_on = models.DateField("复查意见送达日期", null=True, blank=True)
+    recheck_body = models.ForeignKey(
+        Body, verbose_name="复核机关", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    extension_used = models.BooleanField("已延期", default=False)
+    supervised = models.BooleanField("督办中", default=False)
+    redo_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    # Nearest open clock: the queue sorts and colours by it without touching Clock rows.
+    next_due = models.DateField("最近期限", null=True, blank=True)
+    first_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="首问责任人", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    suggested_category = models.JSONField("分类建议", default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信访事项"
+        indexes = [
+            # Queue lookups: "matters held by my body in state X, nearest deadline first".
+            models.Index(fields=["holder", "state", "next_due"], name="matter_holder_queue"),
+            models.Index(fields=["lead_body", "state", "next_due"], name="matter_lead_queue"),
+            models.Index(fields=["state", "next_due"], name="matter_state_due"),
+            models.Index(fields=["division_path", "received_at"], name="matter_div_recv"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[State(self.state)]
+
+    @property
+    def is_report(self) -> bool:
+        return self.klass == Klass.REPORT.value
+
+    @property
+    def closure_label(self) -> str:
+        return CLOSURE_LABELS.get(ClosureKind(self.closure_kind), "") if self.closure_kind else ""
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(ReplyOutcome(self.outcome), "") if self.outcome else ""
+
+
+class Petitioner(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "个人"
+        ORG = "org", "组织"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="petitioners")
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.PERSON)
+    name = EncryptedTextField("姓名（名称）")
+    id_number = EncryptedTextField("身份证号码", blank=True)
+    phone = EncryptedTextField("手机", blank=True)
+    address = EncryptedTextField("住址", blank=True)
+    # Keyed blind indexes (HMAC): exact-match repeat detection without decrypting.
+    id_index = models.CharField(max_length=32, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    is_representative = models.BooleanField("代表", default=False)
+    is_lead = models.BooleanField("主访人", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信访人"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dispatch(models.Model):
+    """One 转送/交办 of a matter to one unit; 主办 and 协办 each have their own (§22, §24)."""
+
+    class Kind(models.TextChoices):
+        FORWARD = "forward", "转送"
+        ASSIGN = "assign", "交办"
+        REFER_POLITICAL_LEGAL = "refer_political_legal", "转政法部门"
+        REFER_DISCIPLINE = "refer_discipline", "转纪检监察"
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "主办"
+        ASSIST = "assist", "协办"
+
+    class DState(models.TextChoices):
+        PENDING = "pending", "待签收"
+        SIGNED = "signed", "已签收"
+        OBJECTED = "objected", "已退回"
+        RETURNED = "returned", "退回已同意"
+        ACCEPTED = "accepted", "已受理"
+        REPLIED = "replied", "已答复"
+        REFERRED = "referred", "已移交"
+
+    class Grade(models.TextChoices):
+        NONE = "", "无"
+        GREEN = "green", "绿色"
+        YELLOW = "yellow", "黄色"
+        RED = "red", "红色"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="dispatches")
+    kind = models.CharField("方式", max_length=24, choices=Kind.choices)
+    role = models.CharField("主协办", max_length=8, choices=Role.choices, default=Role.LEAD)
+    from_body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="dispatched")
+    to_body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="received_dispatches")
+    state = models.CharField("状态", max_length=12, choices=DState.choices, default=DState.PENDING)
+    number = models.CharField("文号", max_length=40, blank=True)
+    dispatched_at = models.DateTimeField("转交时间")
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    objection_reason = models.TextField("退回理由", blank=True)
+    report_due = models.DateField("办结报告期限", null=True, blank=True)
+    report_text = models.TextField("办结报告", blank=True)
+    reported_at = models.DateTimeField("报告时间", null=True, blank=True)
+    grade = models.CharField("三色等级", max_length=8, choices=Grade.choices, blank=True)
+    instructions = models.TextField("交办要求", blank=True)
+    assist_reply = models.TextField("协办意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "转送交办"
+        indexes = [models.Index(fields=["to_body", "state"], name="dispatch_to_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.to_body}"
+
+
+class Clock(models.Model):
+    """A running statutory or practice time limit (procedure.md §3), owed by one body."""
+
+    class Alert(models.TextChoices):
+        NORMAL = "normal", "正常"
+        NEAR = "near", "临期"
+        OVERDUE = "overdue", "超期"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="clocks")
+    dispatch = models.ForeignKey(
+        Dispatch, null=True, blank=True, on_delete=models.CASCADE, related_name="clocks"
+    )
+    code = models.CharField("期限代码", max_length=16)
+    name = models.CharField("期限", max_length=64)
+    article = models.CharField("依据", max_length=64, blank=True)
+    body = models.ForeignKey(Body, verbose_name="责任单位", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="clocks")
+    owed_by_petitioner = models.BooleanField(default=False)  # D8/D10: the petitioner's window
+    started_on = models.DateField("起算日")
+    due_on = models.DateField("届满日")
+    unextended_on = models.DateField("未顺延届满日")
+    estimated = models.BooleanField("无官方节假日数据", default=False)
+    extra_days = models.PositiveSmallIntegerField(default=0)
+    paused_days = models.PositiveSmallIntegerField(default=0)
+    paused_since = models.DateField(null=True, blank=True)
+    met_on = models.DateField("完成日", null=True, blank=True)
+    alert = models.CharField(max_length=8, choices=Alert.choices, default=Alert.NORMAL)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "期限"
+        indexes = [
+            # "What is overdue in my units" = an index range scan on open clocks.
+            models.Index(fields=["body", "due_on"], condition=Q(met_on__isnull=True),
+                         name="clock_open_body_due"),
+            models.Index(fields=["due_on"], condition=Q(met_on__isnull=True),
+                         name="clock_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.due_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_on is None
+
+
+class Event(models.Model):
+    """The matter's timeline: every transition and notable act, with actor and time."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40)
+    label = models.CharField(max_length=64)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_body = models.ForeignKey(Body, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    actor_label = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(db_index=True)
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["matter", "at"], name="event_matter_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.label}"
+
+
+class Document(models.Model):
+    """A 文书 issued on a matter (procedure.md §6); rendered from a stored snapshot."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "信访事项受理回执单"
+        ACCEPTANCE = "acceptance", "信访事项受理告知书"
+        NOT_ACCEPTED = "not_accepted", "信访事项不予受理告知书"
+        INFORMED = "informed", "信访事项告知书"
+        FORWARD = "forward", "信访事项转送单"
+        ASSIGN = "assign", "信访事项交办单"
+        OBJECTION = "objection", "信访事项退回（异议）函"
+        EXTENSION = "extension", "信访事项延期办理告知书"
+        OPINION = "opinion", "信访事项处理意见书"
+        REVIEW = "review", "信访事项复查意见书"
+        RECHECK = "recheck", "信访事项复核意见书"
+        SUPERVISION = "supervision", "信访事项督办单"
+        CHANNEL = "channel", "导入法定程序告知书"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("文书", max_length=16, choices=Kind.choices)
+    number = models.CharField("文号", max_length=40)
+    issued_by = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("出具时间")
+    served_on = models.DateField("送达日期", null=True, blank=True)
+    service_method = models.CharField("送达方式", max_length=16, blank=True)
+    to_petitioner = models.BooleanField("送达信访人", default=True)
+    context = models.JSONField("内容", default=dict)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "文书"
+        ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class Evaluation(models.Model):
+    class Rating(models.TextChoices):
+        SATISFIED = "satisfied", "满意"
+        BASIC = "basic", "基本满意"
+        UNSATISFIED = "unsatisfied", "不满意"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="evaluations")
+    round = models.PositiveSmallIntegerField(default=0)  # = matter.redo_count when rated
+    rating = models.CharField("评价", max_length=12, choices=Rating.choices)
+    comment = models.TextField("意见", blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "round"], name="one_rating_per_round"),
+        ]
+
+
+class Supervision(models.Model):
+    """Reminders and 督办 (§40). One per (clock, kind): the sweep is idempotent."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "临期提醒"
+        OVERDUE = "overdue", "超期督办"
+        MANUAL = "manual", "督办"
+        URGE = "urge", "催办"
+        REDO = "redo", "不满意重办督办"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="supervisions")
+    clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="supervisions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    body = models.ForeignKey(Body, verbose_name="督办对象", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="supervisions")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    feedback_due = models.DateField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clock", "kind"], condition=Q(clock__isnull=False),
+                                    name="one_supervision_per_clock_kind"),
+        ]
+        indexes = [models.Index(fields=["body", "resolved_at"], name="supervision_body_open")]
+
+
+class Attachment(models.Model):
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class MatterLink(models.Model):
+    class Kind(models.TextChoices):
+        SAME = "same", "同一事项"
+        RELATED = "related", "相关事项"
+
+    from_matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="links_out")
+    to_matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+
+class Counter(models.Model):
+    """Gap-free sequences for 信访件编号 and 文号, one row per (prefix, year)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    value = models.PositiveIntegerField(default=0)
+
+
+class IdempotencyKey(models.Model):
+    """Public submissions: the same Idempotency-Key returns the same matter (issue 4)."""
+
+    key = models.CharField(max_length=80, unique=True)
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
