@@ -1,7 +1,6 @@
-from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("api/", include("xinfang.api.urls")),
     path("", include("xinfang.web.urls")),
 ]

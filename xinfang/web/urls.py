@@ -1,3 +1,6 @@
+from django.contrib import admin
 from django.urls import path
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("admin/", admin.site.urls),
+]
