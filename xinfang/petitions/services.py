@@ -174,7 +174,6 @@ def register(
             existing = IdempotencyKey.objects.filter(key=idempotency_key).select_related("matter").first()
             if existing:
                 return existing.matter
-        now = timezone.now()
         received_on = timezone.localdate(reg.received_at)
         repeats = [] if reg.repeat_of else find_repeats(reg)
         repeat_of = reg.repeat_of or (repeats[0] if repeats else None)
@@ -338,7 +337,7 @@ def transition(
     """Carry out one state-machine transition, or raise a DomainError saying why not."""
     data = dict(data or {})
     with transaction.atomic():
-        matter = Matter.objects.select_for_update().select_related(
+        matter = Matter.objects.select_for_update(of=("self",)).select_related(
             "holder__division", "lead_body", "division").get(pk=matter.pk)
         actor = actor_for(user, matter, citizen=citizen, system=system)
         facts = facts_for(matter)

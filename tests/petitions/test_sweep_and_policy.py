@@ -1,0 +1,124 @@
+"""The scheduler sweep and administrator-maintained calendars and time limits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from tests.conftest import sh
+from xinfang.org.models import ClockPolicy, Holiday
+from xinfang.petitions import jobs, services
+from xinfang.petitions.models import Clock, Matter, Supervision
+
+from .helpers import register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sweep_marks_near_and_overdue_and_is_idempotent(county):
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        overdue = register(county, sh(2026, 3, 2))
+    with time_machine.travel(sh(2026, 3, 14), tick=False):
+        near = register(county, sh(2026, 3, 14), phone="13900000001",
+                        id_number="", title="村道坑洼")
+    with time_machine.travel(sh(2026, 3, 27), tick=False):
+        first = jobs.sweep()
+        snapshot = sorted(Clock.objects.values_list("id", "alert"))
+        second = jobs.sweep()
+        assert sorted(Clock.objects.values_list("id", "alert")) == snapshot
+    # D1 of the first matter ended 03-17 (overdue); the second's ends 03-30 (临期, 3 days left).
+    assert Clock.objects.get(matter=overdue, code="D1").alert == "overdue"
+    assert Clock.objects.get(matter=near, code="D1").alert == "near"
+    assert first.overdue == 1 and first.supervisions == 1 and first.reminders == 1
+    assert second.supervisions == 0 and second.reminders == 0
+    assert Supervision.objects.filter(matter=overdue, kind="overdue").count() == 1
+    assert Matter.objects.get(pk=overdue.pk).supervised
+
+
+def test_sweep_closes_a_matter_whose_review_window_lapsed(county):
+    """Local rule (京 §37 (三)), on by default: no 复查 request within 30 日 → closed."""
+    officer, handler = county.users["officer"], county.users["handler"]
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        m = register(county, sh(2026, 3, 2))
+        m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
+        m = services.transition(m, "sign", user=handler)
+        m = services.transition(m, "accept", user=handler, data={"route": "§31（六）"})
+        m = services.transition(m, "reply", user=handler, data={
+            "outcome": "explained", "facts": "f", "opinion": "o", "legal_basis": "b",
+            "served_on": "2026-03-02", "service_method": "当面"})
+    with time_machine.travel(sh(2026, 4, 1), tick=False):
+        jobs.sweep()
+        assert Matter.objects.get(pk=m.pk).state == "replied"  # 04-01 is the last day
+    with time_machine.travel(sh(2026, 4, 2), tick=False):
+        result = jobs.sweep()
+    m.refresh_from_db()
+    assert result.closed == 1 and m.state == "closed" and m.closure_kind == "window_lapsed"
+
+
+def test_sweep_command_prints_json(county, capsys):
+    call_command("sweep")
+    assert '"overdue"' in capsys.readouterr().out
+
+
+def test_holiday_year_entered_by_an_administrator(county):
+    """chinese-calendar knows no 2027; an administrator enters the State Council schedule."""
+    with time_machine.travel(sh(2026, 12, 20), tick=False):
+        m = register(county, sh(2026, 12, 20))
+        d1 = Clock.objects.get(matter=m, code="D1")
+        assert d1.due_on == date(2027, 1, 4) and d1.estimated  # Mon–Fri fallback
+        # 2027-01-04 declared a holiday (made-up schedule for the test): the clock follows.
+        Holiday.objects.create(date=date(2027, 1, 1), is_workday=False, name="元旦")
+        Holiday.objects.create(date=date(2027, 1, 4), is_workday=False, name="元旦调休")
+        d1.refresh_from_db()
+    assert d1.due_on == date(2027, 1, 5) and not d1.estimated
+    assert Matter.objects.get(pk=m.pk).next_due == date(2027, 1, 5)
+
+
+def test_changing_a_time_limit_recomputes_open_clocks(county):
+    """Local variant as configuration, e.g. a 5-working-day intake limit (浙 §20)."""
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        m = register(county, sh(2026, 3, 2))
+        assert Clock.objects.get(matter=m, code="D1").due_on == date(2026, 3, 17)
+        ClockPolicy.objects.create(code="D1", name="信访部门登记处置", days=5, unit="working",
+                                   article="浙 §20")
+    d1 = Clock.objects.get(matter=m, code="D1")
+    assert d1.due_on == date(2026, 3, 9) and d1.article == "浙 §20"
+
+
+def test_repeat_by_the_same_id_number_is_marked_and_linked(county):
+    """§8.6: the same petitioner again → 重复信访, linked to the original."""
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        first = register(county, sh(2026, 3, 2))
+        again = register(county, sh(2026, 3, 3), phone="13700000000")
+    assert first.repeat_kind == "first"
+    assert again.repeat_kind == "repeat" and again.repeat_of_id == first.pk
+
+
+def test_level_skip_is_marked_when_a_lower_body_still_handles_it(county):
+    """§19 ¶3: raised at the city while the county's matter is open → 越级."""
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        first = register(county, sh(2026, 3, 2))
+        upper = services.register(
+            __import__("tests.petitions.helpers", fromlist=["registration"]).registration(
+                county, when=sh(2026, 3, 5)),
+            holder=county.city_xinfang)
+    assert upper.repeat_kind == "level_skip" and upper.repeat_of_id == first.pk
+
+
+def test_collective_visit_allows_at_most_five_representatives(county):
+    """§20 ¶3."""
+    from xinfang.petitions.services import PetitionerIn, ValidationFailed
+
+    from .helpers import registration
+
+    reps = [PetitionerIn(name=f"代表{i}", phone=f"1380000000{i}", is_representative=True)
+            for i in range(6)]
+    with pytest.raises(ValidationFailed, match="不得超过5人"):
+        services.register(registration(county, when=sh(2026, 3, 2), petitioners=reps,
+                                       headcount=40), holder=county.xinfang)
+    m = services.register(registration(county, when=sh(2026, 3, 2), petitioners=reps[:5],
+                                       headcount=40), holder=county.xinfang)
+    assert m.is_collective and m.headcount == 40 and m.petitioners.count() == 5
