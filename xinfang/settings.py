@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "xinfang.petitions",
     "xinfang.web",
     "xinfang.api",
+    "xinfang.practice",
     "xinfang.demo",
 ]
 

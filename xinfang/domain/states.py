@@ -275,7 +275,8 @@ def _reply_outcome_fits(facts: Facts, data: Mapping[str, object]) -> str | None:
     return None
 
 
-STAFF_DISPOSERS = frozenset({Role.OFFICER})
+# Leaders 阅办 and assign on the spot at reception days (§18 ¶2).
+STAFF_DISPOSERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_STAFF = frozenset({Role.HANDLER, Role.UNIT_HEAD})
 REVIEWERS = frozenset({Role.OFFICER, Role.UNIT_HEAD, Role.LEADER})
 ON_BEHALF = frozenset({Role.CITIZEN, Role.REGISTRAR, Role.OFFICER})
