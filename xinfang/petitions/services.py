@@ -830,13 +830,60 @@ def supervise(matter: Matter, *, user: User, note: str, feedback_days: int = 30)
     return s
 
 
+def _assist_dispatch(dispatch: Dispatch, user: User) -> Dispatch:
+    d = Dispatch.objects.select_for_update().select_related("matter", "to_body").get(pk=dispatch.pk)
+    if d.role != Dispatch.Role.ASSIST or d.to_body_id != user.body_id:
+        raise Forbidden("只有协办单位可以办理该协办件")
+    if st.Role(user.role) not in st.UNIT_STAFF:
+        raise Forbidden("只有承办人或单位负责人可以办理协办件")
+    return d
+
+
+def assist_sign(dispatch: Dispatch, *, user: User) -> Dispatch:
+    """签收 by a 协办 unit: its own record and clocks (§24)."""
+    with transaction.atomic():
+        d = _assist_dispatch(dispatch, user)
+        if d.state != Dispatch.DState.PENDING:
+            raise GuardFailed(f"协办件当前状态为“{d.get_state_display()}”，不能签收")
+        d.state, d.signed_at = Dispatch.DState.SIGNED, timezone.now()
+        d.save(update_fields=["state", "signed_at"])
+        _event(d.matter, "assist_sign", "协办签收", d.matter.state, d.matter.state, user, "",
+               note=f"{d.to_body.name}签收协办件", public=False)
+        audit.record("assist_sign", actor=user, object_type="dispatch", object_id=d.pk,
+                     matter_id=d.matter_id)
+    return d
+
+
+def assist_object(dispatch: Dispatch, *, user: User, reason: str) -> Dispatch:
+    """退回 by a 协办 unit within 5 工作日 of receipt (§23 ¶3)."""
+    if not reason.strip():
+        raise GuardFailed("请填写退回理由")
+    with transaction.atomic():
+        d = _assist_dispatch(dispatch, user)
+        if d.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
+            raise GuardFailed(f"协办件当前状态为“{d.get_state_display()}”，不能退回")
+        d4 = d.clocks.filter(code="D4").order_by("-id").first()
+        if d4 is not None and clocks.today() > d4.due_on:
+            raise GuardFailed("已超过收到之日起5个工作日的异议期限，不能退回（§23 ¶3）")
+        d.state, d.objection_reason = Dispatch.DState.OBJECTED, reason.strip()
+        d.save(update_fields=["state", "objection_reason"])
+        clocks.meet(d.matter, "D3", "D4", on=clocks.today(), dispatch=d)
+        _event(d.matter, "assist_object", "协办退回", d.matter.state, d.matter.state, user, "",
+               note=reason.strip(), public=False)
+        audit.record("assist_object", actor=user, object_type="dispatch", object_id=d.pk,
+                     matter_id=d.matter_id, data={"reason": reason.strip()})
+        clocks.refresh_next_due(d.matter_id)
+    return d
+
+
 def assist_reply(dispatch: Dispatch, *, user: User, text: str) -> Dispatch:
     """A 协办 unit sends its opinion to the lead unit (§24)."""
-    if dispatch.role != Dispatch.Role.ASSIST or dispatch.to_body_id != user.body_id:
-        raise Forbidden("只有协办单位可以提交协办意见")
     if not text.strip():
         raise GuardFailed("请填写协办意见")
     with transaction.atomic():
+        dispatch = _assist_dispatch(dispatch, user)
+        if dispatch.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
+            raise GuardFailed(f"协办件当前状态为“{dispatch.get_state_display()}”，不能提交意见")
         today = clocks.today()
         dispatch.assist_reply = text.strip()
         dispatch.state = Dispatch.DState.REPLIED
