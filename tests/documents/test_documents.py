@@ -188,3 +188,24 @@ def test_opinion_pdf_is_a4_with_searchable_chinese(county):
     assert "信访事项处理意见书" in flat
     assert re.sub(r"\s+", "", doc.number) in flat
     assert "第1页/共" in flat
+
+
+def test_forward_slip_objection_and_supervision_notice(county):
+    """§22 ¶1 (forward), §23 ¶3 (objection with reasons, take the materials back), §40."""
+    zj = county.dept("住建")
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        m = register(county, sh(2026, 3, 2))
+        m = services.transition(m, "forward", user=county.users["officer"],
+                                data={"to_body": zj.pk})
+        services.supervise(m, user=county.users["officer"], note="请加快核查进度")
+        m = services.transition(m, "object", user=county.users["handler"], data={
+            "reason": "停车收费属价格监管事项", "competent_body_name": "安平县市场监督管理局"})
+    forward = _doc(m, "forward")
+    assert f"{zj.name}：" in forward and m.request in forward
+    assert "15日内决定是否受理" in forward
+    objection = _doc(m, "objection")
+    assert f"{county.xinfang.name}：" in objection
+    assert "停车收费属价格监管事项" in objection and "安平县市场监督管理局" in objection
+    assert "收回相关材料" in objection
+    supervision = _doc(m, "supervision")
+    assert "请加快核查进度" in supervision and "2026年4月1日前" in supervision
