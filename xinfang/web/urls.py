@@ -1,6 +1,37 @@
+from __future__ import annotations
+
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import portal, views
+from .forms_auth import LoginForm
+
+portal_patterns = [
+    path("", portal.index, name="index"),
+    path("track/", portal.track, name="track"),
+    path("matter/", portal.matter, name="matter"),
+    path("matter/act/<str:name>/", portal.act, name="act"),
+    path("matter/documents/<int:doc_id>/", portal.document, name="document"),
+    path("leave/", portal.leave, name="leave"),
+]
 
 urlpatterns: list = [
     path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("", views.queue, name="queue"),
+    path("register/", views.register, name="register"),
+    path("register/repeats/", views.register_repeats, name="register_repeats"),
+    path("matters/<int:pk>/", views.matter_detail, name="matter"),
+    path("matters/<int:pk>/act/<str:name>/", views.matter_action, name="matter_action"),
+    path("matters/<int:pk>/report/", views.matter_report, name="matter_report"),
+    path("matters/<int:pk>/supervise/", views.matter_supervise, name="matter_supervise"),
+    path("matters/<int:pk>/assist/", views.matter_assist, name="matter_assist"),
+    path("matters/<int:pk>/identity/", views.reveal_identity, name="reveal_identity"),
+    path("matters/<int:pk>/documents/<int:doc_id>/", views.document_html, name="document"),
+    path("matters/<int:pk>/documents/<int:doc_id>/pdf/", views.document_pdf,
+         name="document_pdf"),
+    path("portal/", include((portal_patterns, "portal"))),
 ]

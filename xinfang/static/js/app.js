@@ -1,0 +1,34 @@
+// Small progressive enhancements; every page works without JavaScript.
+(function () {
+  "use strict";
+  // Registration: show only the fields of the chosen channel and class.
+  function syncRegister() {
+    var form = document.getElementById("register-form");
+    if (!form) return;
+    var channel = form.querySelector("[name=channel]");
+    var klass = form.querySelector("[name=klass]");
+    var collective = form.querySelector("[name=is_collective]");
+    form.querySelectorAll("[data-channel]").forEach(function (el) {
+      el.hidden = channel && el.getAttribute("data-channel") !== channel.value;
+    });
+    form.querySelectorAll("[data-klass]").forEach(function (el) {
+      el.hidden = klass && el.getAttribute("data-klass") !== klass.value;
+    });
+    var many = collective && collective.checked && channel && channel.value === "visit";
+    form.querySelectorAll("[data-collective]").forEach(function (el) {
+      var filled = Array.prototype.some.call(el.querySelectorAll("input"), function (i) { return i.value; });
+      el.hidden = !many && !filled;
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.closest && e.target.closest("#register-form")) syncRegister();
+  });
+  document.addEventListener("DOMContentLoaded", syncRegister);
+  // Queue tabs: keep aria-current on the tab whose table htmx just loaded.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var link = e.detail.elt;
+    if (!link || !link.matches || !link.matches(".tabs a")) return;
+    document.querySelectorAll(".tabs a").forEach(function (a) { a.removeAttribute("aria-current"); });
+    link.setAttribute("aria-current", "page");
+  });
+})();

@@ -1,0 +1,291 @@
+"""Forms for the staff pages and the citizen portal.
+
+Action forms are generated from ``Transition.required`` (xinfang.domain.states): each field
+name maps to one widget, so a new transition gets a form without touching this file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from xinfang.domain import idcard
+from xinfang.domain import states as st
+from xinfang.domain.errors import FIELD_LABELS, DomainError
+from xinfang.domain.routing import Rule, Suggestion, suggest
+from xinfang.org.models import Body, Category, Division, RoutingRule, User
+from xinfang.petitions.models import Channel, Dispatch, Evaluation, Matter
+
+SERVICE_METHODS = [("当面", "当面送达"), ("邮寄", "邮寄送达"), ("短信", "短信送达"), ("网上", "网上送达")]
+ROUTE31_CHOICES = [
+    ("1", "（一）诉讼、复议、检察、公安等法定程序（§31（一））"),
+    ("2", "（二）仲裁（§31（二））"),
+    ("3", "（三）党员申诉、申请复审（§31（三））"),
+    ("4", "（四）行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序（§31（四））"),
+]
+SUGGESTION_OUTCOMES = {st.ReplyOutcome.ADOPTED, st.ReplyOutcome.PARTLY_ADOPTED,
+                       st.ReplyOutcome.NOT_ADOPTED}
+
+# Optional extras a transition may carry beyond its required fields.
+OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "forward": ("assist_bodies", "instructions"),
+    "assign": ("grade", "assist_bodies", "instructions"),
+    "not_accept": ("route",),
+    "object": ("competent_body_name",),
+    "rate_satisfied": ("comment",),
+    "rate_unsatisfied": ("comment",),
+    "request_review": ("late_reason",),
+    "request_recheck": ("late_reason",),
+}
+EXTRA_LABELS = {
+    "assist_bodies": "协办单位",
+    "instructions": "交办要求",
+    "grade": "三色反馈等级",
+    "comment": "意见",
+    "late_reason": "逾期的正当理由（如有）",
+}
+
+
+def _label(name: str) -> str:
+    return FIELD_LABELS.get(name) or EXTRA_LABELS.get(name, name)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def active_bodies() -> Any:
+    return Body.objects.filter(active=True).select_related("division").order_by(
+        "division__level", "division_id", "kind", "name")
+
+
+def routing_suggestion(matter: Matter) -> Suggestion | None:
+    """§22 ¶1 (2): the competent unit for (category, division), never the accused (§30 ¶3)."""
+    if matter.category_id is None:
+        return None
+    rows = RoutingRule.objects.select_related("category", "division", "body")
+    rules = [Rule(r.category.path_codes(), r.division.path_codes(), r.body_id, r.body.name,
+                  r.priority, r.note) for r in rows if r.body.active]
+    names_c = {r.category.code: r.category.name for r in rows}
+    names_d = {r.division.code: r.division.name for r in rows}
+    exclude = frozenset({matter.accused_body_id}) if matter.is_report and matter.accused_body_id else frozenset()
+    try:
+        return suggest(rules, matter.category.path_codes(), matter.division.path_codes(),
+                       category_names=names_c, division_names=names_d, exclude_body_ids=exclude)
+    except DomainError:
+        return None
+
+
+class ActionForm(forms.Form):
+    """One state-machine transition as a form; ``to_data()`` gives services.transition's data."""
+
+    def __init__(self, transition: st.Transition, matter: Matter, *args: Any,
+                 suggestion: Suggestion | None = None, bodies: list[Body] | None = None,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", transition.name)
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        self.matter = matter
+        self.suggestion = suggestion
+        self._bodies = bodies
+        for name in transition.required:
+            self.fields[name] = self._field(name, required=True)
+        for name in OPTIONAL_FIELDS.get(transition.name, ()):
+            self.fields[name] = self._field(name, required=False)
+
+    def _body_choices(self) -> list[Body]:
+        bodies = self._bodies if self._bodies is not None else list(active_bodies())
+        kind = {"refer_political_legal": Body.Kind.POLITICAL_LEGAL,
+                "refer_discipline": Body.Kind.DISCIPLINE}.get(self.transition.name)
+        out = [b for b in bodies if b.pk != self.matter.holder_id]
+        if kind:
+            out = [b for b in out if b.kind == kind]
+        if self.matter.is_report and self.matter.accused_body_id:
+            out = [b for b in out if b.pk != self.matter.accused_body_id]  # §30 ¶3
+        return out
+
+    def _field(self, name: str, *, required: bool) -> forms.Field:
+        label = _label(name)
+        m = self.matter
+        if name == "to_body":
+            choices = self._body_choices()
+            initial = None
+            if self.suggestion and any(b.pk == self.suggestion.body_id for b in choices):
+                initial = self.suggestion.body_id
+            return forms.TypedChoiceField(
+                label=label, required=required, coerce=int, initial=initial,
+                choices=[("", "请选择")] + [(b.pk, b.name) for b in choices])
+        if name == "assist_bodies":
+            return forms.TypedMultipleChoiceField(
+                label=label, required=required, coerce=int,
+                choices=[(b.pk, b.name) for b in self._body_choices()],
+                widget=forms.SelectMultiple(attrs={"size": 5}),
+                help_text="可多选（按住 Ctrl 或 ⌘）")
+        if name in ("report_due", "hearing_on"):
+            return forms.DateField(label=label, required=required, widget=_date_input())
+        if name == "served_on":
+            return forms.DateField(label=label, required=required, widget=_date_input(),
+                                   initial=timezone.localdate)
+        if name == "grade":
+            return forms.ChoiceField(label=label, required=required, choices=[
+                ("", "不设"), ("green", "绿色"), ("yellow", "黄色"), ("red", "红色")])
+        if name == "reason_code":
+            return forms.ChoiceField(label=label, required=required, choices=[("", "请选择")] + [
+                (k, f"{k} {v}") for k, v in st.NOT_ACCEPTED_REASONS.items()])
+        if name == "outcome":
+            suggestion = m.klass == st.Klass.SUGGESTION.value
+            return forms.ChoiceField(label=label, required=required, choices=[("", "请选择")] + [
+                (k.value, v) for k, v in st.OUTCOME_LABELS.items()
+                if (k in SUGGESTION_OUTCOMES) == suggestion])
+        if name == "review_outcome":
+            return forms.ChoiceField(label=label, required=required, choices=[("", "请选择")] + [
+                (k.value, v) for k, v in st.REVIEW_OUTCOME_LABELS.items()])
+        if name == "service_method":
+            return forms.ChoiceField(label=label, required=required,
+                                     choices=[("", "请选择"), *SERVICE_METHODS])
+        if name == "days":
+            return forms.IntegerField(label=label, required=required, min_value=1, max_value=30,
+                                      help_text="1至30日（§34）")
+        if name == "route31":
+            return forms.TypedChoiceField(label=label, required=required, coerce=int,
+                                          choices=[("", "请选择"), *ROUTE31_CHOICES])
+        if name == "rating":
+            if self.transition.name == "rate_unsatisfied":
+                choices = [(Evaluation.Rating.UNSATISFIED.value, "不满意")]
+            else:
+                choices = [(Evaluation.Rating.SATISFIED.value, "满意"),
+                           (Evaluation.Rating.BASIC.value, "基本满意")]
+            return forms.ChoiceField(label=label, required=required, choices=choices,
+                                     initial=choices[0][0], widget=forms.RadioSelect)
+        if name in ("competent_body_name",):
+            return forms.CharField(label=label, required=required, max_length=100)
+        return forms.CharField(label=label, required=required,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for k, v in self.cleaned_data.items():
+            if v in (None, "", []):
+                continue
+            data[k] = v.isoformat() if isinstance(v, date) else v
+        return data
+
+
+# --------------------------------------------------------------------------- other acts
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SuperviseForm(forms.Form):
+    note = forms.CharField(label="督办意见", widget=forms.Textarea(attrs={"rows": 3}))
+    feedback_days = forms.IntegerField(label="反馈期限（天）", min_value=1, max_value=90,
+                                       initial=30)
+
+
+# --------------------------------------------------------------------------- registration
+
+MAX_PETITIONER_ROWS = 5  # §20 ¶3: a collective visit sends at most 5 representatives
+
+
+def division_choices(user: User) -> list[tuple[str, str]]:
+    """The user's county tree: their body's division and everything below it."""
+    if user.body is None:
+        return []
+    path = user.body.division.path
+    divs = Division.objects.filter(Q(path=path) | Q(path__startswith=path + "/")).order_by("path")
+    top = user.body.division.level
+    return [(d.code, "　" * (d.level - top) + d.name) for d in divs]
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return [("", "请选择")] + [
+        (str(c.pk), ("　" if c.parent_id else "") + c.name)
+        for c in Category.objects.order_by("path")]
+
+
+class RegistrationForm(forms.Form):
+    channel = forms.ChoiceField(label="信访形式", choices=[
+        (v, label) for v, label in Channel.choices if v not in ("online", "qr")])
+    received_at = forms.DateTimeField(
+        label="收到时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                   format="%Y-%m-%dT%H:%M"))
+    # 来电
+    caller_number = forms.CharField(label="来电号码", required=False, max_length=20)
+    # 上级转送
+    source_doc_no = forms.CharField(label="来文文号", required=False, max_length=64)
+    source_body_name = forms.CharField(label="来文机关", required=False, max_length=100)
+    is_collective = forms.BooleanField(label="集体访（多人走访，推选代表不超过5人，§20 ¶3）",
+                                       required=False)
+    headcount = forms.IntegerField(label="信访人数", min_value=1, initial=1)
+    title = forms.CharField(label="标题", max_length=200)
+    request = forms.CharField(label="诉求", widget=forms.Textarea(attrs={"rows": 2}))
+    content = forms.CharField(label="事实与理由", widget=forms.Textarea(attrs={"rows": 5}))
+    division = forms.ChoiceField(label="问题属地")
+    category = forms.TypedChoiceField(label="内容分类", required=False, coerce=int,
+                                      empty_value=None)
+    klass = forms.ChoiceField(label="事项类别", choices=[
+        (k.value, v) for k, v in st.KLASS_LABELS.items()], initial=st.Klass.APPEAL.value)
+    accused_name = forms.CharField(label="被反映人", required=False, max_length=100)
+    accused_body = forms.TypedChoiceField(label="被反映单位", required=False, coerce=int,
+                                          empty_value=None)
+    is_anonymous = forms.BooleanField(label="匿名", required=False)
+    is_urgent = forms.BooleanField(label="重大紧急", required=False)
+    confidential = forms.BooleanField(label="信访人要求保密", required=False)
+    legal_litigation = forms.BooleanField(label="涉法涉诉", required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["division"].choices = [("", "请选择"), *division_choices(user)]
+        self.fields["category"].choices = category_choices()
+        self.fields["accused_body"].choices = [("", "无")] + [
+            (b.pk, b.name) for b in active_bodies()]
+        for i in range(MAX_PETITIONER_ROWS):
+            n = i + 1
+            self.fields[f"p{i}_name"] = forms.CharField(
+                label=f"信访人{n}姓名（名称）", required=False, max_length=100)
+            self.fields[f"p{i}_id_number"] = forms.CharField(
+                label=f"信访人{n}身份证号码", required=False, max_length=20)
+            self.fields[f"p{i}_phone"] = forms.CharField(
+                label=f"信访人{n}手机", required=False, max_length=20)
+            self.fields[f"p{i}_address"] = forms.CharField(
+                label=f"信访人{n}住址", required=False, max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for i in range(MAX_PETITIONER_ROWS):
+            number = data.get(f"p{i}_id_number")
+            if number:
+                problem = idcard.validate(number)
+                if problem:
+                    self.add_error(f"p{i}_id_number", problem)
+        return data
+
+    def petitioner_rows(self) -> list[list[forms.BoundField]]:
+        return [[self[f"p{i}_{f}"] for f in ("name", "id_number", "phone", "address")]
+                for i in range(MAX_PETITIONER_ROWS)]
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(label="查询码", max_length=12,
+                           widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                         "autocapitalize": "characters"}))
+    phone = forms.CharField(label="登记的手机号", max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                          "autocomplete": "tel"}))
+
+
+def dispatch_for_assist(dispatches: list[Dispatch], user: User) -> Dispatch | None:
+    """The 协办 dispatch addressed to the user's unit that still owes an opinion (§24)."""
+    for d in dispatches:
+        if (d.role == Dispatch.Role.ASSIST and d.to_body_id == user.body_id
+                and d.state != Dispatch.DState.REPLIED):
+            return d
+    return None

@@ -1,0 +1,380 @@
+"""Staff pages (issue 2 §9): my queue, the matter page with its actions, registration.
+
+Views are thin: parse a form → access helper → one service call → redirect or re-render.
+Every DomainError becomes its Chinese message with the error's own status (400/403/409).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from xinfang.domain import idcard
+from xinfang.domain import states as st
+from xinfang.domain.errors import DomainError, Forbidden
+from xinfang.org.models import Body, Category, Division
+from xinfang.petitions import access, clocks, queries, services
+from xinfang.petitions.models import Dispatch, Document, Matter
+
+from .forms import (
+    MAX_PETITIONER_ROWS,
+    ActionForm,
+    NoteForm,
+    RegistrationForm,
+    SuperviseForm,
+    active_bodies,
+    dispatch_for_assist,
+    routing_suggestion,
+)
+
+REGISTER_ROLES = {st.Role.REGISTRAR.value, st.Role.OFFICER.value, st.Role.ADMIN.value}
+SUPERVISE_ROLES = {st.Role.SUPERVISOR.value, st.Role.OFFICER.value, st.Role.LEADER.value,
+                   st.Role.ADMIN.value}
+
+
+# --------------------------------------------------------------------------- queue
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "all")
+    if tab not in queries.TABS:
+        tab = "all"
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    page = queries.queue_page(request.user, tab, number)
+    # Tab counts come from queries.queue_counts once it exists (asked of its owner).
+    counter = getattr(queries, "queue_counts", None)
+    counts: dict[str, int] = counter(request.user) if counter else {}
+    ctx = {
+        "nav": "queue",
+        "tab": tab,
+        "tab_label": queries.TABS[tab].label,
+        "tabs": [(t.key, t.label, counts.get(t.key)) for t in queries.TABS.values()],
+        "page": page,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "web/_queue_table.html", ctx)
+    return render(request, "web/queue.html", ctx)
+
+
+# --------------------------------------------------------------------------- matter page
+
+
+def _in_handling_chain(user: Any, matter: Matter, dispatches: list[Dispatch]) -> bool:
+    """§30 ¶3: only the handling chain of a 检举控告 sees who reported it."""
+    body_id = user.body_id
+    if body_id is None:
+        return False
+    if body_id in (matter.holder_id, matter.lead_body_id, matter.review_body_id,
+                   matter.recheck_body_id):
+        return True
+    return any(d.to_body_id == body_id for d in dispatches)
+
+
+def _redact_for(user: Any, matter: Matter, dispatches: list[Dispatch]) -> bool:
+    return matter.is_report and not _in_handling_chain(user, matter, dispatches)
+
+
+def _matter_context(request: HttpRequest, matter_id: int | str, *,
+                    failed: ActionForm | None = None, error: DomainError | None = None,
+                    reveal: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = queries.matter_page_data(request.user, matter_id)
+    matter = data.matter
+    user = request.user
+    dispatches = data.dispatches
+    show_identity = access.can_see_identity(user, matter) and not _redact_for(user, matter, dispatches)
+    transitions = services.allowed_actions(user, matter)
+    needs_bodies = any("to_body" in t.required for t in transitions)
+    bodies = list(active_bodies()) if needs_bodies else []
+    suggestion = routing_suggestion(matter) if needs_bodies else None
+    actions = []
+    for t in transitions:
+        if failed is not None and failed.transition.name == t.name:
+            actions.append(failed)
+        else:
+            actions.append(ActionForm(t, matter, suggestion=suggestion, bodies=bodies))
+    lead = data.lead_dispatch
+    can_report = (lead is not None and lead.kind == Dispatch.Kind.ASSIGN
+                  and lead.to_body_id == user.body_id and not lead.reported_at
+                  and matter.state in (st.State.HANDLING, st.State.REPLIED, st.State.CLOSED))
+    assist = dispatch_for_assist(dispatches, user)
+    can_supervise = user.role in SUPERVISE_ROLES and matter.state in st.OPEN_STATES
+    petitioners = []
+    for p in data.petitioners:
+        petitioners.append({
+            "p": p,
+            "id_number": p.id_number if reveal else idcard.mask(p.id_number),
+            "phone": p.phone if reveal else idcard.mask_phone(p.phone),
+            "address": p.address if reveal else ("（已隐藏）" if p.address else ""),
+            "name": p.name if (reveal or not matter.is_report) else idcard.mask_name(p.name),
+        })
+    ctx = {
+        "data": data,
+        "matter": matter,
+        "dispatches": dispatches,
+        "clock_views": [clocks.view(c) for c in data.clocks],
+        "events": data.events,
+        "documents": data.documents,
+        "evaluations": data.evaluations,
+        "supervisions": data.supervisions,
+        "petitioner_rows": petitioners,
+        "show_identity": show_identity,
+        "revealed": reveal,
+        "redact_documents": _redact_for(user, matter, dispatches),
+        "actions": actions,
+        "suggestion": suggestion,
+        "error": error,
+        "report_form": NoteForm(prefix="report") if can_report else None,
+        "assist_dispatch": assist,
+        "assist_form": NoteForm(prefix="assist") if assist else None,
+        "supervise_form": SuperviseForm(prefix="supervise") if can_supervise else None,
+    }
+    ctx.update(extra or {})
+    return ctx
+
+
+@login_required
+def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "web/matter.html", _matter_context(request, pk))
+
+
+@login_required
+@require_POST
+def matter_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    matter = access.get_matter_for_user(request.user, pk)
+    t = st.TRANSITIONS.get(name)
+    if t is None:
+        raise Http404("未知的操作")
+    form = ActionForm(t, matter, request.POST, bodies=list(active_bodies()))
+    if not form.is_valid():
+        return _matter_error(request, pk, form, None, 400)
+    try:
+        services.transition(matter, name, user=request.user, data=form.to_data())
+    except DomainError as e:
+        return _matter_error(request, pk, form, e, e.status)
+    return _done(request, pk, f"已{t.label}")
+
+
+def _matter_error(request: HttpRequest, pk: int, form: ActionForm | None,
+                  error: DomainError | None, status: int,
+                  extra: dict[str, Any] | None = None) -> HttpResponse:
+    ctx = _matter_context(request, pk, failed=form, error=error, extra=extra)
+    if form is not None:
+        ctx["open_action"] = form.transition.name
+    return render(request, "web/matter.html", ctx, status=status)
+
+
+def _done(request: HttpRequest, pk: int, message: str) -> HttpResponse:
+    from django.contrib import messages
+
+    messages.success(request, message)
+    url = reverse("matter", args=[pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def matter_report(request: HttpRequest, pk: int) -> HttpResponse:
+    matter = access.get_matter_for_user(request.user, pk)
+    form = NoteForm(request.POST, prefix="report")
+    try:
+        if not form.is_valid():
+            raise DomainError("请填写办结报告内容")
+        services.submit_report(matter, user=request.user, text=form.cleaned_data["text"])
+    except DomainError as e:
+        return _matter_error(request, pk, None, e, e.status)
+    return _done(request, pk, "办结报告已提交")
+
+
+@login_required
+@require_POST
+def matter_supervise(request: HttpRequest, pk: int) -> HttpResponse:
+    matter = access.get_matter_for_user(request.user, pk)
+    form = SuperviseForm(request.POST, prefix="supervise")
+    try:
+        if not form.is_valid():
+            raise DomainError("请填写督办意见和反馈期限")
+        services.supervise(matter, user=request.user, note=form.cleaned_data["note"],
+                           feedback_days=form.cleaned_data["feedback_days"])
+    except DomainError as e:
+        return _matter_error(request, pk, None, e, e.status)
+    return _done(request, pk, "已督办")
+
+
+@login_required
+@require_POST
+def matter_assist(request: HttpRequest, pk: int) -> HttpResponse:
+    matter = access.get_matter_for_user(request.user, pk)
+    form = NoteForm(request.POST, prefix="assist")
+    dispatch = dispatch_for_assist(list(matter.dispatches.all()), request.user)
+    try:
+        if dispatch is None:
+            raise Forbidden("只有协办单位可以提交协办意见")
+        if not form.is_valid():
+            raise DomainError("请填写协办意见")
+        services.assist_reply(dispatch, user=request.user, text=form.cleaned_data["text"])
+    except DomainError as e:
+        return _matter_error(request, pk, None, e, e.status)
+    return _done(request, pk, "协办意见已提交")
+
+
+@login_required
+@require_POST
+def reveal_identity(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the petitioners' full identity; every view is audited (issue 2 §8, §30 ¶3)."""
+    matter = access.get_matter_for_user(request.user, pk)
+    dispatches = list(matter.dispatches.all())
+    if not access.can_see_identity(request.user, matter) or _redact_for(request.user, matter, dispatches):
+        raise PermissionDenied("您无权查看信访人身份信息（§30 ¶3）")
+    services.log_identity_view(matter, request.user, "web:matter")
+    ctx = _matter_context(request, pk, reveal=True)
+    if request.htmx:
+        return render(request, "web/_petitioners.html", ctx)
+    return render(request, "web/matter.html", ctx)
+
+
+def _document_for(request: HttpRequest, pk: int, doc_id: int) -> tuple[Document, bool]:
+    matter = access.get_matter_for_user(request.user, pk)
+    document = get_object_or_404(Document.objects.select_related("issued_by"), pk=doc_id,
+                                 matter_id=matter.pk)
+    document.matter = matter
+    redact = _redact_for(request.user, matter, list(matter.dispatches.all()))
+    return document, redact
+
+
+@login_required
+def document_html(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
+    from xinfang.documents import render_html
+
+    document, redact = _document_for(request, pk, doc_id)
+    return HttpResponse(render_html(document, redact_identity=redact))
+
+
+@login_required
+def document_pdf(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
+    from xinfang.documents import render_pdf
+
+    document, redact = _document_for(request, pk, doc_id)
+    response = HttpResponse(render_pdf(document, redact_identity=redact),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="document-{document.pk}.pdf"'
+    return response
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def _build_registration(form: RegistrationForm) -> tuple[services.Registration, list[int]]:
+    """The form as a services.Registration; also the form row of each petitioner."""
+    d = form.cleaned_data
+    rows: list[int] = []
+    petitioners: list[services.PetitionerIn] = []
+    collective = bool(d.get("is_collective"))
+    for i in range(MAX_PETITIONER_ROWS):
+        name = (d.get(f"p{i}_name") or "").strip()
+        if not name:
+            continue
+        phone = (d.get(f"p{i}_phone") or "").strip()
+        if i == 0 and not phone and d.get("channel") == "phone":
+            phone = (d.get("caller_number") or "").strip()
+        petitioners.append(services.PetitionerIn(
+            name=name, id_number=(d.get(f"p{i}_id_number") or "").strip(), phone=phone,
+            address=(d.get(f"p{i}_address") or "").strip(), is_representative=collective))
+        rows.append(i)
+    division = Division.objects.filter(code=d.get("division")).first()
+    category = Category.objects.filter(pk=d["category"]).first() if d.get("category") else None
+    accused = Body.objects.filter(pk=d["accused_body"]).first() if d.get("accused_body") else None
+    reg = services.Registration(
+        channel=d["channel"], title=d["title"], request=d["request"], content=d["content"],
+        division=division,  # type: ignore[arg-type]
+        received_at=d["received_at"], petitioners=petitioners, klass=d["klass"],
+        category=category, source_doc_no=d.get("source_doc_no", ""),
+        source_body_name=d.get("source_body_name", ""), accused_name=d.get("accused_name", ""),
+        accused_body=accused, headcount=d.get("headcount") or 1,
+        is_anonymous=bool(d.get("is_anonymous")), is_urgent=bool(d.get("is_urgent")),
+        confidential=bool(d.get("confidential")), legal_litigation=bool(d.get("legal_litigation")),
+    )
+    return reg, rows
+
+
+def _attach_errors(form: RegistrationForm, errors: dict[str, str], rows: list[int]) -> None:
+    for key, message in errors.items():
+        field: str | None = key
+        if key.startswith("petitioners."):
+            _, idx, attr = key.split(".")
+            field = f"p{rows[int(idx)]}_{attr}"
+        elif key == "petitioners":
+            field = "p0_name"
+        if field not in form.fields:
+            field = None
+        form.add_error(field, message)
+
+
+def _require_registrar(request: HttpRequest) -> None:
+    if request.user.role not in REGISTER_ROLES or request.user.body_id is None:
+        raise PermissionDenied("只有登记员、信访干部可以登记信访事项")
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    _require_registrar(request)
+    if request.method != "POST":
+        return render(request, "web/register.html",
+                      {"form": RegistrationForm(user=request.user), "nav": "register"})
+    form = RegistrationForm(request.POST, user=request.user)
+    if form.is_valid():
+        reg, rows = _build_registration(form)
+        if reg.division is None:
+            form.add_error("division", "请选择问题属地")
+        else:
+            try:
+                matter = services.register(reg, holder=request.user.body, user=request.user)
+            except services.ValidationFailed as e:
+                _attach_errors(form, e.errors, rows)
+            else:
+                from django.contrib import messages
+
+                messages.success(request, f"已登记，信访件编号 {matter.number}，查询码 {matter.query_code}"
+                                          "（请告知信访人，凭查询码和手机号查询进度，§21 ¶2）")
+                return redirect("matter", pk=matter.pk)
+    return render(request, "web/register.html", {"form": form, "nav": "register"}, status=400)
+
+
+@login_required
+@require_POST
+def register_repeats(request: HttpRequest) -> HttpResponse:
+    """htmx 查重 panel: earlier matters of the same ID number or phone."""
+    _require_registrar(request)
+    petitioners = []
+    for i in range(MAX_PETITIONER_ROWS):
+        number = request.POST.get(f"p{i}_id_number", "").strip()
+        phone = request.POST.get(f"p{i}_phone", "").strip()
+        if number and idcard.validate(number) is not None:
+            number = ""
+        if number or phone:
+            petitioners.append(services.PetitionerIn(name="", id_number=number, phone=phone))
+    caller = request.POST.get("caller_number", "").strip()
+    if caller:
+        petitioners.append(services.PetitionerIn(name="", phone=caller))
+    repeats: list[Matter] = []
+    if petitioners:
+        probe = services.Registration(channel="", title="", request="", content="",
+                                      division=None, received_at=None,  # type: ignore[arg-type]
+                                      petitioners=petitioners)
+        repeats = services.find_repeats(probe)
+    visible = set(access.visible_matters(request.user).filter(
+        pk__in=[m.pk for m in repeats]).values_list("pk", flat=True))
+    return render(request, "web/_repeats.html", {
+        "repeats": repeats, "visible": visible, "checked": bool(petitioners)})
