@@ -192,7 +192,7 @@ def test_matter_page_query_count_is_bounded(login, county, matter, django_assert
         "to_body": zj.pk, "report_due": "2026-04-30", "grade": "red",
         "assist_bodies": [county.dept("人社").pk]})
     c = login(officer)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(14):
         r = c.get(reverse("matter", args=[matter.pk]))
     assert r.status_code == 200
 
@@ -207,3 +207,21 @@ def _reg_post(county, **kw):
     }
     data.update(kw)
     return data
+
+
+def test_clock_without_official_holiday_table_is_marked_estimated(login, county):
+    import time_machine
+
+    with time_machine.travel(sh(2031, 3, 3), tick=False):
+        m = register(county, sh(2031, 3, 3))
+        page = login(county.users["officer"]).get(reverse("matter", args=[m.pk])).content.decode()
+    assert m.clocks.get(code="D1").estimated
+    assert "无官方节假日数据" in page
+
+
+def test_registered_matter_page_with_routing_is_bounded(login, county, matter,
+                                                        django_assert_max_num_queries):
+    c = login(county.users["officer"])
+    with django_assert_max_num_queries(17):
+        r = c.get(reverse("matter", args=[matter.pk]))
+    assert r.status_code == 200

@@ -210,7 +210,7 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 class RegistrationForm(forms.Form):
-    channel = forms.ChoiceField(label="信访形式", choices=[
+    channel = forms.ChoiceField(label="信访形式", initial="visit", choices=[
         (v, label) for v, label in Channel.choices if v not in ("online", "qr")])
     received_at = forms.DateTimeField(
         label="收到时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"},

@@ -1,0 +1,98 @@
+"""The citizen portal: channels, code + phone tracking, evaluation and 复查 requests."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.conftest import sh
+from xinfang.petitions import services
+from xinfang.petitions.models import Evaluation
+
+pytestmark = pytest.mark.django_db
+
+
+def _replied(county, matter):
+    officer, handler = county.users["officer"], county.users["handler"]
+    m = services.transition(matter, "forward", user=officer,
+                            data={"to_body": county.dept("住建").pk})
+    m = services.transition(m, "sign", user=handler)
+    m = services.transition(m, "accept", user=handler, data={"route": "按§31（六）办理"})
+    return services.transition(m, "reply", user=handler, data={
+        "outcome": "supported", "facts": "经查属实", "opinion": "责令退还",
+        "legal_basis": "《物业管理条例》", "served_on": "2026-03-02", "service_method": "当面"})
+
+
+def _track(client, matter, phone="13800138000"):
+    return client.post(reverse("portal:track"), {"code": matter.query_code.lower(), "phone": phone})
+
+
+def test_portal_publishes_the_xinfang_office_channels(client, county):
+    page = client.get(reverse("portal:index")).content.decode()
+    xf = county.xinfang
+    assert xf.address in page and xf.phone in page and xf.reception_hours in page
+    assert "查询" in page and '<html lang="zh-CN">' in page
+
+
+def test_wrong_phone_is_refused(client, county, matter):
+    r = _track(client, matter, phone="13900000000")
+    assert r.status_code == 400 and "查询码或手机号不正确" in r.content.decode()
+    assert client.get(reverse("portal:matter")).status_code == 302
+
+
+def test_track_shows_public_steps_and_unit_names_but_no_staff_names(client, county, matter):
+    m = _replied(county, matter)
+    r = _track(client, m)
+    assert r.status_code == 302
+    page = client.get(reverse("portal:matter")).content.decode()
+    for label in ("登记", "转送", "签收", "受理并告知", "出具处理意见书"):
+        assert label in page
+    assert county.dept("住建").name in page
+    for key in ("registrar", "officer", "handler"):
+        assert county.users[key].display_name not in page
+    assert "信访事项处理意见书" in page  # served on the petitioner
+    assert "信访事项转送单" not in page  # internal document
+
+
+def test_citizen_rates_a_reply_once(client, county, matter):
+    m = _replied(county, matter)
+    _track(client, m)
+    r = client.post(reverse("portal:act", args=["rate_satisfied"]), {"rating": "satisfied"})
+    assert r.status_code == 302
+    assert Evaluation.objects.get(matter=m).rating == "satisfied"
+    page = client.get(reverse("portal:matter")).content.decode()
+    assert "提交评价" not in page
+    r = client.post(reverse("portal:act", args=["rate_satisfied"]), {"rating": "basic"})
+    assert r.status_code == 409 and "不能重复评价" in r.content.decode()
+
+
+def test_review_request_outside_the_window_explains_why(client, county, matter):
+    m = _replied(county, matter)
+    with time_machine.travel(sh(2026, 5, 20), tick=False):
+        _track(client, m)
+        r = client.post(reverse("portal:act", args=["request_review"]), {"reason": "不服"})
+    assert r.status_code == 409
+    assert "§35" in r.content.decode()
+    m.refresh_from_db()
+    assert m.state == "replied"
+
+
+def test_review_request_within_the_window_moves_the_matter(client, county, matter):
+    m = _replied(county, matter)
+    _track(client, m)
+    r = client.post(reverse("portal:act", args=["request_review"]), {"reason": "退还不足"})
+    assert r.status_code == 302
+    m.refresh_from_db()
+    assert m.state == "review_requested" and m.review_body == county.gov
+
+
+def test_portal_document_needs_the_proof_and_must_be_served_on_the_petitioner(client, county, matter):
+    m = _replied(county, matter)
+    opinion = m.documents.get(kind="opinion")
+    forward = m.documents.get(kind="forward")
+    assert client.get(reverse("portal:document", args=[opinion.pk])).status_code == 302
+    _track(client, m)
+    r = client.get(reverse("portal:document", args=[opinion.pk]))
+    assert r.status_code == 200 and "处理意见书" in r.content.decode()
+    assert client.get(reverse("portal:document", args=[forward.pk])).status_code == 404
