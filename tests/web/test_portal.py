@@ -96,3 +96,43 @@ def test_portal_document_needs_the_proof_and_must_be_served_on_the_petitioner(cl
     r = client.get(reverse("portal:document", args=[opinion.pk]))
     assert r.status_code == 200 and "处理意见书" in r.content.decode()
     assert client.get(reverse("portal:document", args=[forward.pk])).status_code == 404
+
+
+def _submit_post(county, **kw):
+    data = {"name": "赵小红", "phone": "13600001111", "division": county.villages[0].code,
+            "klass": "appeal", "title": "路灯不亮", "request": "请修复路灯",
+            "content": "东门社区主干道路灯一个月不亮。", "token": "tok-1"}
+    data.update(kw)
+    return data
+
+
+def test_online_submission_registers_at_the_county_office_once(client, county, frozen):
+    from xinfang.petitions.models import Matter
+
+    r = client.post(reverse("portal:submit"), _submit_post(county))
+    assert r.status_code == 201
+    m = Matter.objects.get()
+    assert m.channel == "online" and m.holder == county.xinfang
+    assert m.query_code in r.content.decode()
+    # A double submit with the same form token is the same matter.
+    again = client.post(reverse("portal:submit"), _submit_post(county))
+    assert again.status_code == 201 and Matter.objects.count() == 1
+    # The proof is in the session: progress opens without typing the code.
+    assert client.get(reverse("portal:matter")).status_code == 200
+
+
+def test_online_submission_errors_are_chinese_and_nothing_is_saved(client, county, frozen):
+    from tests.petitions.helpers import ID_A
+    from xinfang.petitions.models import Matter
+
+    r = client.post(reverse("portal:submit"), _submit_post(county, phone="12ab"))
+    assert r.status_code == 400 and "电话号码格式不正确" in r.content.decode()
+    bad_id = ID_A[:17] + ("0" if ID_A[17] != "0" else "1")
+    r = client.post(reverse("portal:submit"), _submit_post(county, id_number=bad_id))
+    assert r.status_code == 400 and "校验位" in r.content.decode()
+    assert Matter.objects.count() == 0
+
+
+def test_track_form_is_prefilled_from_the_receipt_link(client, county):
+    page = client.get(reverse("portal:track") + "?code=ABCD2345").content.decode()
+    assert 'value="ABCD2345"' in page

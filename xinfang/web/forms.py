@@ -289,3 +289,40 @@ def dispatch_for_assist(dispatches: list[Dispatch], user: User) -> Dispatch | No
                 and d.state != Dispatch.DState.REPLIED):
             return d
     return None
+
+
+class PublicSubmitForm(forms.Form):
+    """网上信访 (§17, §19 ¶1): who, where, what — the minimum the 条例 asks for."""
+
+    name = forms.CharField(label="姓名（名称）", max_length=100)
+    phone = forms.CharField(label="手机号（用于查询进度）", max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                          "autocomplete": "tel"}))
+    id_number = forms.CharField(label="身份证号码（可不填）", required=False, max_length=20)
+    address = forms.CharField(label="住址", required=False, max_length=200)
+    division = forms.ChoiceField(label="问题发生地")
+    klass = forms.ChoiceField(label="反映类型", choices=[
+        (k.value, v) for k, v in st.KLASS_LABELS.items()], initial=st.Klass.APPEAL.value)
+    category = forms.TypedChoiceField(label="内容分类（可不选）", required=False, coerce=int,
+                                      empty_value=None)
+    title = forms.CharField(label="标题", max_length=200)
+    request = forms.CharField(label="您的请求", widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(label="事实和理由", widget=forms.Textarea(attrs={"rows": 6}))
+    accused_name = forms.CharField(label="被检举控告的人员或单位（检举控告时填写）", required=False,
+                                   max_length=100)
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        divs = Division.objects.filter(level__gte=Division.Level.COUNTY).order_by("path")
+        self.fields["division"].choices = [("", "请选择")] + [
+            (d.code, "　" * (d.level - Division.Level.COUNTY) + d.name) for d in divs]
+        self.fields["category"].choices = category_choices()
+
+    def clean_id_number(self) -> str:
+        value = str(self.cleaned_data.get("id_number") or "").strip()
+        if value:
+            problem = idcard.validate(value)
+            if problem:
+                raise forms.ValidationError(problem)
+        return value

@@ -39,7 +39,8 @@ def track(request: HttpRequest) -> HttpResponse:
     from .forms import TrackForm
 
     if request.method != "POST":
-        return render(request, "portal/track.html", {"form": TrackForm(), "nav": "track"})
+        form = TrackForm(initial={"code": request.GET.get("code", "")})
+        return render(request, "portal/track.html", {"form": form, "nav": "track"})
     form = TrackForm(request.POST)
     error = ""
     if form.is_valid():
@@ -143,3 +144,55 @@ def document(request: HttpRequest, doc_id: int) -> HttpResponse:
 def leave(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
     return redirect("portal:track")
+
+
+# Registration keys → the portal form's field names.
+_SUBMIT_FIELDS = {"petitioners.0.phone": "phone", "petitioners.0.id_number": "id_number",
+                  "petitioners": "name"}
+
+
+def submit(request: HttpRequest) -> HttpResponse:
+    """网上信访 (§17): the matter is registered at the 信访部门 covering the place (§21)."""
+    import secrets
+
+    from django.utils import timezone
+
+    from xinfang.api.public import xinfang_office_for
+    from xinfang.org.models import Category, Division
+
+    from .forms import PublicSubmitForm
+
+    if request.method != "POST":
+        form = PublicSubmitForm(initial={"token": secrets.token_urlsafe(16)})
+        return render(request, "portal/submit.html", {"form": form, "nav": "submit"})
+    form = PublicSubmitForm(request.POST)
+    if form.is_valid():
+        v = form.cleaned_data
+        division = Division.objects.filter(code=v["division"]).first()
+        holder = xinfang_office_for(division) if division else None
+        if holder is None:
+            form.add_error("division", "该地暂未开通网上信访，请向当地信访部门提出")
+        else:
+            reg = services.Registration(
+                channel="online", title=v["title"], request=v["request"], content=v["content"],
+                division=division, received_at=timezone.now(), klass=v["klass"],
+                category=Category.objects.filter(pk=v["category"]).first() if v.get("category") else None,
+                accused_name=v.get("accused_name", ""),
+                petitioners=[services.PetitionerIn(
+                    name=v["name"], phone=v["phone"].strip(), id_number=v.get("id_number", ""),
+                    address=v.get("address", ""))],
+            )
+            try:
+                # The hidden token makes a double submit (back button, slow network) one matter.
+                m = services.register(reg, holder=holder, user=None, actor_label="信访人",
+                                      idempotency_key=f"portal:{v['token']}")
+            except services.ValidationFailed as e:
+                for key, message in e.errors.items():
+                    field = _SUBMIT_FIELDS.get(key, key)
+                    form.add_error(field if field in form.fields else None, message)
+            else:
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = m.pk
+                return render(request, "portal/receipt.html", {"matter": m, "nav": "submit"},
+                              status=201)
+    return render(request, "portal/submit.html", {"form": form, "nav": "submit"}, status=400)
