@@ -225,3 +225,54 @@ def test_registered_matter_page_with_routing_is_bounded(login, county, matter,
     with django_assert_max_num_queries(17):
         r = c.get(reverse("matter", args=[matter.pk]))
     assert r.status_code == 200
+
+
+def test_htmx_action_success_redirects_the_client(login, county, matter):
+    c = login(county.users["officer"])
+    r = c.post(reverse("matter_action", args=[matter.pk, "forward"]),
+               {"forward-to_body": county.dept("住建").pk}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and r["HX-Redirect"] == reverse("matter", args=[matter.pk])
+
+
+def test_missing_required_field_is_400_with_the_field_label(login, county, matter):
+    c = login(county.users["officer"])
+    r = c.post(reverse("matter_action", args=[matter.pk, "not_accept"]),
+               {"not_accept-reason_code": "N7"})
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert 'id="act-not_accept" open' in body and "必填项" in body
+
+
+def test_supervisor_supervises_and_assist_unit_replies(login, county, matter):
+    zj, rs = county.dept("住建"), county.dept("人社")
+    services.transition(matter, "assign", user=county.users["officer"], data={
+        "to_body": zj.pk, "report_due": "2026-04-30", "assist_bodies": [rs.pk]})
+    c = login(county.users["supervisor"])
+    r = c.post(reverse("matter_supervise", args=[matter.pk]),
+               {"supervise-note": "请加快办理", "supervise-feedback_days": "10"})
+    assert r.status_code == 302
+    matter.refresh_from_db()
+    assert matter.supervised
+    c = login(county.users["other_handler"])
+    page = c.get(reverse("matter", args=[matter.pk])).content.decode()
+    assert "提交协办意见" in page and "act/sign/" not in page
+    r = c.post(reverse("matter_assist", args=[matter.pk]), {"assist-text": "已核实社保缴纳记录"})
+    assert r.status_code == 302
+    assert matter.dispatches.get(to_body=rs).assist_reply == "已核实社保缴纳记录"
+    # The lead unit may not send an assist opinion.
+    r = login(county.users["handler"]).post(reverse("matter_assist", args=[matter.pk]),
+                                             {"assist-text": "x"})
+    assert r.status_code == 403 and "只有协办单位" in r.content.decode()
+
+
+def test_documents_preview_and_redaction_outside_the_chain(login, county, frozen):
+    m = register(county, sh(2026, 3, 2), klass="report", accused_name="某所长")
+    receipt = m.documents.get(kind="receipt")
+    c = login(county.users["officer"])
+    r = c.get(reverse("document", args=[m.pk, receipt.pk]))
+    assert r.status_code == 200 and "王大明" in r.content.decode()
+    # The county leader sees the matter by jurisdiction but is outside the handling chain.
+    r = login(county.users["leader"]).get(reverse("document", args=[m.pk, receipt.pk]))
+    assert r.status_code == 200 and "王大明" not in r.content.decode()
+    page = login(county.users["leader"]).get(reverse("matter", args=[m.pk])).content.decode()
+    assert "王大明" not in page and "显示身份信息" not in page
