@@ -137,7 +137,9 @@ def document(request: HttpRequest, doc_id: int) -> HttpResponse:
     doc = get_object_or_404(Document.objects.select_related("issued_by"), pk=doc_id,
                             matter_id=m.pk, to_petitioner=True)
     doc.matter = m
-    return HttpResponse(render_html(doc))
+    response = HttpResponse(render_html(doc))
+    response.csp_allow_inline_styles = True  # type: ignore[attr-defined]  # the A4 print CSS
+    return response
 
 
 @require_POST

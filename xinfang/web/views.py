@@ -259,7 +259,9 @@ def document_html(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
     from xinfang.documents import render_html
 
     document, redact = _document_for(request, pk, doc_id)
-    return HttpResponse(render_html(document, redact_identity=redact))
+    response = HttpResponse(render_html(document, redact_identity=redact))
+    response.csp_allow_inline_styles = True  # type: ignore[attr-defined]  # the A4 print CSS
+    return response
 
 
 @login_required
