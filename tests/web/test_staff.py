@@ -276,3 +276,38 @@ def test_documents_preview_and_redaction_outside_the_chain(login, county, frozen
     assert r.status_code == 200 and "王大明" not in r.content.decode()
     page = login(county.users["leader"]).get(reverse("matter", args=[m.pk])).content.decode()
     assert "王大明" not in page and "显示身份信息" not in page
+
+
+def test_lead_unit_submits_the_assign_report(login, county, matter):
+    zj = county.dept("住建")
+    handler = county.users["handler"]
+    m = services.transition(matter, "assign", user=county.users["officer"], data={
+        "to_body": zj.pk, "report_due": "2026-04-30"})
+    m = services.transition(m, "sign", user=handler)
+    m = services.transition(m, "accept", user=handler, data={"route": "按§31（六）办理"})
+    c = login(handler)
+    assert "提交办结报告" in c.get(reverse("matter", args=[m.pk])).content.decode()
+    r = c.post(reverse("matter_report", args=[m.pk]), {"report-text": "已责令物业退费"})
+    assert r.status_code == 302
+    assert m.dispatches.get(role="lead").report_text == "已责令物业退费"
+
+
+def test_collective_visit_registers_representatives_and_headcount(login, county, frozen):
+    from tests.petitions.helpers import ID_B
+
+    c = login(county.users["registrar"])
+    r = c.post(reverse("register"), _reg_post(
+        county, is_collective="on", headcount="30", p1_name="李二", p1_id_number=ID_B,
+        p2_name="张三", p2_phone="13700137000"))
+    assert r.status_code == 302
+    m = Matter.objects.get()
+    assert m.headcount == 30 and m.is_collective
+    assert m.petitioners.filter(is_representative=True).count() == 3
+
+
+def test_phone_channel_uses_the_caller_number(login, county, frozen):
+    c = login(county.users["registrar"])
+    r = c.post(reverse("register"), _reg_post(county, channel="phone", p0_phone="",
+                                              caller_number="13512345678"))
+    assert r.status_code == 302
+    assert Matter.objects.get().petitioners.get().phone == "13512345678"
