@@ -1,0 +1,72 @@
+"""`xinfang demo [--addr 127.0.0.1:8000] [--matters 3000]`: one command to a running demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from xinfang.org.county import DEMO_PASSWORD
+
+# (key in County.users, username from xinfang.org.county, 角色, what to try)
+DEMO_LOGINS = [
+    ("registrar", "dengji", "登记员 Registrar", "登记来信来访 register a matter"),
+    ("officer", "xinfang", "信访干部 Petition officer", "转送/交办 dispatch, 待处置 queue"),
+    ("handler", "chengban", "承办人 Unit handler（住建局）", "签收、受理、答复 sign, accept, reply"),
+    ("unit_head", "fuzeren", "单位负责人 Unit head（住建局）", "批准延期 approve extensions"),
+    ("town_handler", "chengguan", "承办人 Township handler（城关镇）", "属地办理 local handling"),
+    ("other_handler", "renshe", "承办人 Handler（人社局）", "欠薪 wage arrears"),
+    ("gov_officer", "xianfu", "县政府信访科 County gov.", "复查 review (§35)"),
+    ("city_officer", "shixinfang", "市政府 City gov.", "复核、听证 recheck (§36)"),
+    ("supervisor", "ducha", "督查 Supervisor", "超期督办 overdue, 督办单"),
+    ("leader", "lingdao", "领导 Leader", "全县态势 county overview"),
+    ("admin", "admin", "管理员 Administrator", "/admin/ 机构、期限、节假日"),
+]
+
+
+class Command(BaseCommand):
+    help = "启动演示：迁移数据库、首次运行时生成演示数据、启动期限巡检并提供网页服务"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="监听地址 host:port")
+        parser.add_argument("--matters", type=int, default=3000, help="首次生成的事项数")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        from xinfang.demo.seed import county_exists, seed
+        from xinfang.petitions import jobs
+
+        call_command("migrate", interactive=False, verbosity=0)
+        if not county_exists():
+            self.stdout.write(f"首次运行：生成演示数据（{opts['matters']} 件事项，约需数分钟）…")
+            res = seed(opts["matters"], log=self.stdout.write)
+            self.stdout.write(self.style.SUCCESS(f"演示数据已生成：{res.summary()}"))
+        static_root = settings.STATIC_ROOT
+        if not static_root.exists() or not any(static_root.iterdir()):
+            call_command("collectstatic", interactive=False, verbosity=0)
+        jobs.start_background(settings.XINFANG_SWEEP_INTERVAL)
+        self.stdout.write(self.login_table(opts["addr"]))
+        # runserver without the autoreloader: one process, so the sweep thread runs once.
+        # whitenoise serves /static/ (settings.MIDDLEWARE); --insecure covers DEBUG=False.
+        call_command("runserver", opts["addr"], use_reloader=False, insecure_serving=True,
+                     use_threading=True)
+
+    @staticmethod
+    def login_table(addr: str) -> str:
+        host = addr if ":" in addr else f"127.0.0.1:{addr}"
+        lines = [
+            "",
+            "=" * 78,
+            f" 信访工作平台演示  Xinfang demo:  http://{host}/",
+            f" 群众查询 Public portal:          http://{host}/portal/",
+            f" 演示密码 Password (all users):   {DEMO_PASSWORD}",
+            "-" * 78,
+            f" {'用户名 Username':<16}{'角色 Role':<34}可以试试 Try",
+            "-" * 78,
+        ]
+        for _, username, role, tip in DEMO_LOGINS:
+            lines.append(f" {username:<16}{role:<34}{tip}")
+        lines += ["=" * 78, " 期限巡检已在后台运行（每 "
+                  f"{settings.XINFANG_SWEEP_INTERVAL} 秒）；按 Ctrl+C 停止。", ""]
+        return "\n".join(lines)

@@ -1,0 +1,205 @@
+"""Read-side queries shared by the web pages, the API and `xinfang bench`.
+
+The work queue ("my queue") must stay fast when the table holds years of closed matters, so
+every part of it is an index range scan in ``next_due`` order with a LIMIT: one part per
+(body column, state) pair, glued with UNION ALL in one round trip, then merged in Python.
+Sorting all open rows of a body (``state IN (…) ORDER BY next_due``) would grow with the
+table; these parts grow with the page size only (see docs/benchmarks.md, ## Core).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import Q
+
+from xinfang.domain.states import OPEN_STATES, Role, State
+from xinfang.org.models import Body, User
+
+from . import clocks
+from .access import get_matter_for_user, visible_matters
+from .models import Clock, Dispatch, Document, Evaluation, Event, Matter, Petitioner, Supervision
+
+PER_PAGE = 50
+NEAR_DAYS = 3  # 临期: the nearest deadline falls within three days (ClockPolicy.warn_days)
+
+S = State
+_OPEN_ORDER = [S.REGISTERED, S.OBJECTED, S.DISPATCHED, S.SIGNED, S.HANDLING,
+               S.EXTENSION_PENDING, S.REPLIED, S.REVIEW_REQUESTED, S.REVIEWED,
+               S.RECHECK_REQUESTED, S.RECHECK_HEARING]
+assert set(_OPEN_ORDER) == set(OPEN_STATES)
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    states: tuple[State, ...]
+    due: str = ""  # "", "near" or "overdue": a filter on next_due
+
+
+TABS: dict[str, Tab] = {t.key: t for t in [
+    Tab("all", "全部待办", tuple(_OPEN_ORDER)),
+    Tab("todo", "待处置", (S.REGISTERED, S.OBJECTED)),
+    Tab("sign", "待签收", (S.DISPATCHED,)),
+    Tab("doing", "办理中", (S.SIGNED, S.HANDLING, S.EXTENSION_PENDING)),
+    Tab("near", "临期", tuple(_OPEN_ORDER), due="near"),
+    Tab("overdue", "超期", tuple(_OPEN_ORDER), due="overdue"),
+    Tab("rate", "待评价", (S.REPLIED,)),
+    Tab("review", "复查复核", (S.REVIEW_REQUESTED, S.REVIEWED, S.RECHECK_REQUESTED,
+                              S.RECHECK_HEARING)),
+]}
+
+# The body that has to act on a matter in each state.
+ACTING_FIELD: dict[State, str] = {
+    S.REGISTERED: "holder_id", S.OBJECTED: "holder_id",
+    S.DISPATCHED: "lead_body_id", S.SIGNED: "lead_body_id", S.HANDLING: "lead_body_id",
+    S.EXTENSION_PENDING: "lead_body_id", S.REPLIED: "lead_body_id",
+    S.REVIEW_REQUESTED: "review_body_id", S.REVIEWED: "review_body_id",
+    S.RECHECK_REQUESTED: "recheck_body_id", S.RECHECK_HEARING: "recheck_body_id",
+}
+# States in which a matter may have no open clock owed by a body (next_due IS NULL):
+# waiting for the petitioner (D8/D10), a paused 复核 clock, or a returned transfer.
+NULLABLE_DUE = {S.OBJECTED, S.REPLIED, S.REVIEWED, S.RECHECK_HEARING}
+# Roles that oversee a whole jurisdiction rather than one body's desk (access.py).
+OVERSIGHT_ROLES = {Role.LEADER.value, Role.SUPERVISOR.value, Role.ADMIN.value}
+ROW_RELATED = ("holder", "lead_body", "division", "category")
+
+
+@dataclass
+class QueuePage:
+    tab: Tab
+    page: int
+    per_page: int
+    rows: list[Matter]
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[object]]:
+    key = (user.pk, user.role, user.body_id, user.is_superuser, tab.key, today, limit)
+    hit = _SQL_CACHE.get(key)
+    if hit is None:
+        hit = _SQL_CACHE[key] = _build_parts(user, tab, today, limit)
+        if len(_SQL_CACHE) > 512:
+            _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
+    return hit
+
+
+# Compiled queue SQL per (user, tab, day): visibility depends only on the user's role and
+# body, which do not change while a process runs without the user row changing too.
+_SQL_CACHE: dict[tuple[object, ...], tuple[str, list[object]]] = {}
+
+
+def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[object]]:
+    """SQL of the queue: UNION ALL of one ordered, limited index scan per (column, state).
+
+    The visibility filter is compiled once by the ORM (access.visible_matters); the parts only
+    add ``state = %s AND <body column> = %s`` around it, so SQLite and PostgreSQL flatten each
+    part into a range scan of matter_holder_queue / matter_lead_queue / matter_state_due.
+    """
+    base = visible_matters(user)
+    if tab.due == "near":
+        base = base.filter(next_due__gte=today, next_due__lte=today + timedelta(days=NEAR_DAYS))
+    elif tab.due == "overdue":
+        base = base.filter(next_due__lt=today)
+    cols = ("id", "next_due", "state", "holder_id", "lead_body_id", "review_body_id",
+            "recheck_body_id")
+    base_sql, base_params = base.values_list(*cols).query.sql_with_params()
+    oversight = user.is_superuser or user.role in OVERSIGHT_ROLES or user.body_id is None
+    body = None if oversight else user.body
+    sqls: list[str] = []
+    params: list[object] = []
+
+    def add(where: str, extra: list[object], order: str) -> None:
+        sqls.append(f"SELECT * FROM (SELECT b.id, b.next_due FROM ({base_sql}) b WHERE {where} "
+                    f"ORDER BY {order} LIMIT {int(limit)}) q{len(sqls)}")
+        params.extend([*base_params, *extra])
+
+    for state in tab.states:
+        fields: list[str | None] = [None]
+        if body is not None:
+            fields = [ACTING_FIELD[state]]
+            # 信访部门 and 党委政府 also follow what they registered and dispatched.
+            if body.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV) and fields[0] != "holder_id":
+                fields.append("holder_id")
+        for f in fields:
+            where = "b.state = %s" + (f" AND b.{f} = %s" if f else "")
+            extra: list[object] = [state.value, *([body.pk] if f and body else [])]
+            if tab.due or state not in NULLABLE_DUE:
+                add(where, extra, "b.next_due, b.id")
+            else:
+                add(where + " AND b.next_due IS NOT NULL", extra, "b.next_due, b.id")
+                add(where + " AND b.next_due IS NULL", extra, "b.id")
+    return " UNION ALL ".join(sqls), params
+
+
+def queue_page(user: User, tab: str = "all", page: int = 1, *,
+               per_page: int = PER_PAGE) -> QueuePage:
+    """One page of the user's work queue, nearest deadline first (no deadline last)."""
+    t = TABS.get(tab) or TABS["all"]
+    page = max(1, int(page))
+    sql, params = _parts(user, t, clocks.today(), page * per_page + 1)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        seen: dict[int, date | None] = {
+            pk: date.fromisoformat(d) if isinstance(d, str) else d for pk, d in cur.fetchall()}
+    ordered = sorted(seen.items(), key=lambda kv: (kv[1] is None, kv[1] or date.min, kv[0]))
+    window = ordered[(page - 1) * per_page: page * per_page + 1]
+    ids = [pk for pk, _ in window[:per_page]]
+    by_id = Matter.objects.select_related(*ROW_RELATED).in_bulk(ids)
+    return QueuePage(t, page, per_page, [by_id[i] for i in ids if i in by_id],
+                     len(window) > per_page)
+
+
+@dataclass
+class MatterPage:
+    matter: Matter
+    petitioners: list[Petitioner]
+    dispatches: list[Dispatch]
+    clocks: list[Clock]
+    events: list[Event]
+    documents: list[Document]
+    evaluations: list[Evaluation] = field(default_factory=list)
+    supervisions: list[Supervision] = field(default_factory=list)
+
+    @property
+    def lead_dispatch(self) -> Dispatch | None:
+        """Same rule as services.current_lead_dispatch, without a query."""
+        leads = [d for d in self.dispatches if d.role == Dispatch.Role.LEAD
+                 and d.state not in (Dispatch.DState.RETURNED, Dispatch.DState.REFERRED)]
+        return max(leads, key=lambda d: (d.dispatched_at, d.pk), default=None)
+
+
+def matter_page_data(user: User, matter_id: int | str) -> MatterPage:
+    """Everything the matter page shows, in a fixed number of queries (Http404 if hidden)."""
+    m = get_matter_for_user(user, matter_id)
+    page = MatterPage(
+        matter=m,
+        petitioners=list(m.petitioners.order_by("-is_lead", "id")),
+        dispatches=list(m.dispatches.select_related("from_body", "to_body")
+                        .order_by("dispatched_at", "id")),
+        clocks=list(m.clocks.select_related("body").order_by("started_on", "id")),
+        events=list(m.events.select_related("actor", "actor_body").order_by("at", "id")),
+        documents=list(m.documents.select_related("issued_by").order_by("issued_at", "id")),
+        evaluations=list(m.evaluations.order_by("round")),
+        supervisions=list(m.supervisions.select_related("body").order_by("created_at", "id")),
+    )
+    m._lead_dispatch = page.lead_dispatch  # type: ignore[attr-defined]  # services' cache
+    return page
+
+
+def search_page(user: User, q: str, page: int = 1, *, per_page: int = PER_PAGE) -> list[Matter]:
+    """Keyword search in title and content over what the user may see, newest first."""
+    q = q.strip()
+    if not q:
+        return []
+    page = max(1, int(page))
+    qs = (visible_matters(user).filter(Q(title__icontains=q) | Q(content__icontains=q))
+          .select_related(*ROW_RELATED).order_by("-received_at", "-id"))
+    return list(qs[(page - 1) * per_page: page * per_page])
