@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "xinfang.org",
     "xinfang.audit",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "xinfang.core.security.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -163,11 +165,45 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
+    # Client address = REMOTE_ADDR; behind N trusted proxies set XINFANG_NUM_PROXIES=N so a
+    # client cannot dodge the limits with a forged X-Forwarded-For.
+    "NUM_PROXIES": int(os.environ.get("XINFANG_NUM_PROXIES", "0")),
+    "DEFAULT_THROTTLE_RATES": {
+        "public_submit_ip": os.environ.get("XINFANG_RATE_SUBMIT_IP", "20/hour"),
+        "public_submit_phone": os.environ.get("XINFANG_RATE_SUBMIT_PHONE", "10/hour"),
+        "public_query_ip": os.environ.get("XINFANG_RATE_QUERY_IP", "60/min"),
+        "public_query_phone": os.environ.get("XINFANG_RATE_QUERY_PHONE", "30/min"),
+        "public_act_ip": os.environ.get("XINFANG_RATE_ACT_IP", "20/hour"),
+        "public_act_phone": os.environ.get("XINFANG_RATE_ACT_PHONE", "10/hour"),
+    },
+}
+AUTHENTICATION_BACKENDS = ["xinfang.core.security.LockoutBackend"]
+# Throttling and the log-in lock-out count in the cache. LocMem is per process: a deployment
+# with several workers needs a shared cache (e.g. Redis) configured here.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "xinfang",
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xinfang 信访工作平台 API",
     "DESCRIPTION": "信访事项登记、处置、办理、评价与查询接口（依据《信访工作条例》2022）",
     "VERSION": "1.0.0",
+    # Swagger UI from the installed drf-spectacular-sidecar (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "MatterStateEnum": "xinfang.api.serializers.MATTER_STATE_CHOICES",
+        "DispatchStateEnum": "xinfang.petitions.models.Dispatch.DState",
+        "DispatchKindEnum": "xinfang.petitions.models.Dispatch.Kind",
+        "BodyKindEnum": "xinfang.org.models.Body.Kind",
+        "PetitionerKindEnum": "xinfang.petitions.models.Petitioner.Kind",
+        "DocumentKindEnum": "xinfang.petitions.models.Document.Kind",
+    },
 }
 
 # Run the deadline sweep inside the server process (the demo); production runs

@@ -1,3 +1,57 @@
-from django.urls import path
+"""REST API under /api/: v1 endpoints, the OpenAPI 3 schema and the browsable docs.
 
-urlpatterns: list = []
+The docs page is Swagger UI from drf-spectacular-sidecar's static files (no CDN), split into
+HTML + a separate script so the page works under the Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from . import public, views
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI injects inline styles; only this page relaxes style-src (see core.security)."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().get(request, *args, **kwargs)
+        response.csp_allow_inline_styles = True
+        return response
+
+
+class TokenView(ObtainAuthToken):
+    """POST username + password → {"token": …}; the log-in lock-out applies (core.security)."""
+
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/auth/token", TokenView.as_view(), name="token"),
+    path("v1/matters", views.MatterListView.as_view(), name="matters"),
+    path("v1/matters/<int:pk>", views.MatterDetailView.as_view(), name="matter"),
+    path("v1/matters/<int:pk>/actions", views.ActionListView.as_view(), name="matter-actions"),
+    path("v1/matters/<int:pk>/actions/<str:name>", views.ActionView.as_view(), name="matter-action"),
+    path("v1/matters/<int:pk>/documents", views.DocumentListView.as_view(), name="documents"),
+    path("v1/matters/<int:pk>/documents/<int:doc_id>", views.DocumentDetailView.as_view(),
+         name="document"),
+    path("v1/matters/<int:pk>/evaluations", views.EvaluationView.as_view(), name="evaluations"),
+    path("v1/search", views.SearchView.as_view(), name="search"),
+    path("v1/bodies", views.BodyListView.as_view(), name="bodies"),
+    path("v1/divisions", views.DivisionListView.as_view(), name="divisions"),
+    path("v1/categories", views.CategoryListView.as_view(), name="categories"),
+    path("v1/public/petitions", public.PetitionSubmitView.as_view(), name="public-submit"),
+    path("v1/public/petitions/<str:code>", public.PetitionProgressView.as_view(),
+         name="public-progress"),
+    path("v1/public/petitions/<str:code>/evaluation", public.PetitionEvaluationView.as_view(),
+         name="public-evaluation"),
+    path("v1/public/petitions/<str:code>/review-requests", public.PetitionReviewRequestView.as_view(),
+         name="public-review"),
+]
+

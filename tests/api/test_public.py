@@ -1,0 +1,152 @@
+"""Public citizen endpoints: submit, idempotency, progress, evaluation, 复查, errors, throttling."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from xinfang.domain import idcard
+from xinfang.petitions import services
+from xinfang.petitions.models import IdempotencyKey, Matter
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/public/petitions"
+
+
+def payload(county, **kw):
+    base = {
+        "division": county.villages[0].code, "title": "小区路灯不亮", "request": "请求尽快修复路灯",
+        "content": "东门社区3栋前路灯坏了两个月。", "class": "appeal", "name": "王大明",
+        "phone": "13800138000", "id_number": idcard.make("99012119800101123"),
+    }
+    base.update(kw)
+    return base
+
+
+def test_submit_answers_201_with_code_and_holder_is_the_county_xinfang_office(county):
+    r = APIClient().post(URL, payload(county), format="json")
+    assert r.status_code == 201, r.content
+    code = r.json()["code"]
+    assert len(code) == 8 and code in r.json()["receipt_url"]
+    m = Matter.objects.get(query_code=code)
+    assert m.holder == county.xinfang and m.channel == "online" and m.state == "registered"
+    assert m.petitioners.get().name == "王大明"
+
+
+def test_same_idempotency_key_returns_the_same_matter(county):
+    c = APIClient()
+    first = c.post(URL, payload(county), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = c.post(URL, payload(county), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["code"] == again.json()["code"]
+    assert Matter.objects.count() == 1 and IdempotencyKey.objects.count() == 1
+    # Another citizen who happens to pick the same key gets their own matter, not the first one.
+    other = c.post(URL, payload(county, phone="13900139000", name="李四"), format="json",
+                   HTTP_IDEMPOTENCY_KEY="k-1")
+    assert other.status_code == 201 and other.json()["code"] != first.json()["code"]
+    # Without a key, every submission is a new matter.
+    c.post(URL, payload(county), format="json")
+    assert Matter.objects.count() == 3
+
+
+def test_bad_input_gets_400_with_chinese_field_errors(county):
+    c = APIClient()
+    r = c.post(URL, payload(county, title="", phone="12ab", id_number="990121198001011230",
+                            division="000000000000"), format="json",
+               HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400
+    errors = r.json()
+    assert errors["title"] == ["该字段不能为空。"]
+    assert errors["phone"] == ["电话号码格式不正确，应为7至12位数字"]
+    assert "校验位" in errors["id_number"][0]
+    assert errors["division"] == ["行政区划代码不存在"]
+    missing = c.post(URL, {}, format="json")
+    assert missing.status_code == 400 and missing.json()["name"] == ["该字段是必填项。"]
+    report = c.post(URL, payload(county, **{"class": "report"}), format="json")
+    assert report.status_code == 400
+    assert report.json()["accused_name"] == ["检举控告类事项请填写被反映人或单位"]
+    garbage = c.post(URL, "{not json", content_type="application/json")
+    assert garbage.status_code == 400 and garbage.json()["detail"]
+    assert Matter.objects.count() == 0
+
+
+def _replied(county, code):
+    m = Matter.objects.get(query_code=code)
+    officer, handler = county.users["officer"], county.users["handler"]
+    m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
+    m = services.transition(m, "sign", user=handler)
+    m = services.transition(m, "accept", user=handler, data={"route": "§31（六）"})
+    from xinfang.petitions import clocks
+
+    return services.transition(m, "reply", user=handler, data={
+        "outcome": "supported", "facts": "经查属实", "opinion": "已修复", "legal_basis": "有关规定",
+        "served_on": clocks.today().isoformat(), "service_method": "短信"})
+
+
+def test_progress_shows_public_steps_without_staff_names(county):
+    c = APIClient()
+    code = c.post(URL, payload(county), format="json").json()["code"]
+    _replied(county, code)
+    services.supervise(Matter.objects.get(query_code=code), user=county.users["supervisor"],
+                       note="内部督办：请赵督查跟进")
+    r = c.get(f"{URL}/{code}", {"phone": "13800138000"})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    labels = [s["label"] for s in body["steps"]]
+    assert labels == ["登记", "转送", "签收", "受理并告知", "出具处理意见书"]
+    assert body["steps"][1]["by"] == "安平县信访局"
+    assert body["steps"][2]["by"] == "安平县住房和城乡建设局"
+    text = r.content.decode()
+    for staff in county.users.values():
+        assert staff.display_name not in text, staff.display_name
+    assert "督办" not in text and body["can_rate"] and body["can_request_review"]
+    assert c.get(f"{URL}/{code}", {"phone": "13800138001"}).status_code == 404
+    assert c.get(f"{URL}/{code}").status_code == 400
+    assert c.get(f"{URL}/ZZZZZZZZ", {"phone": "13800138000"}).status_code == 404
+
+
+def test_citizen_rates_once_then_asks_for_review(county):
+    c = APIClient()
+    code = c.post(URL, payload(county), format="json").json()["code"]
+    _replied(county, code)
+    wrong = c.post(f"{URL}/{code}/evaluation", {"phone": "13800000000", "rating": "basic"},
+                   format="json")
+    assert wrong.status_code == 404
+    ok = c.post(f"{URL}/{code}/evaluation", {"phone": "13800138000", "rating": "basic",
+                                             "comment": "修好了"}, format="json")
+    assert ok.status_code == 200 and ok.json()["can_rate"] is False
+    twice = c.post(f"{URL}/{code}/evaluation", {"phone": "13800138000", "rating": "satisfied"},
+                   format="json")
+    assert twice.status_code == 409 and twice.json() == {"detail": "本次答复已评价，不能重复评价"}
+    review = c.post(f"{URL}/{code}/review-requests",
+                    {"phone": "13800138000", "reason": "修得不彻底"}, format="json")
+    assert review.status_code == 201, review.content
+    assert Matter.objects.get(query_code=code).state == "review_requested"
+    recheck = c.post(f"{URL}/{code}/review-requests",
+                     {"phone": "13800138000", "reason": "再申请", "kind": "recheck"},
+                     format="json")
+    assert recheck.status_code == 409 and "不能执行" in recheck.json()["detail"]
+
+
+def test_throttling_answers_429_per_address_and_per_phone(county, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+        "public_query_ip": "5/min", "public_query_phone": "3/min",
+        "public_submit_ip": "2/min"}}
+    code = APIClient().post(URL, payload(county), format="json").json()["code"]
+    c = APIClient()
+    answers = [c.get(f"{URL}/{code}", {"phone": "13800138000"}).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]  # per phone, from one address
+    other = APIClient(REMOTE_ADDR="10.0.0.9")
+    assert other.get(f"{URL}/{code}", {"phone": "13800138000"}).status_code == 429  # same phone
+    assert other.get(f"{URL}/{code}", {"phone": "13900000000"}).status_code == 404
+    statuses = [c.get(f"{URL}/{code}", {"phone": f"1390000000{i}"}).status_code for i in range(3)]
+    assert statuses[-1] == 429  # per address: 5 queries a minute from 127.0.0.1
+    # A forged X-Forwarded-For does not reset the per-address count.
+    forged = c.get(f"{URL}/{code}", {"phone": "13700000000"}, HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert forged.status_code == 429
+    s = APIClient(REMOTE_ADDR="10.0.0.7")
+    subs = [s.post(URL, payload(county, phone=f"1370000000{i}"), format="json").status_code
+            for i in range(3)]
+    assert subs == [201, 201, 429]

@@ -1,0 +1,185 @@
+"""Public (citizen) endpoints: submit, follow progress, rate, ask for 复查/复核 (§21 ¶2, §35–36).
+
+No login: the citizen proves a matter is theirs with the query code and the phone on file
+(access.get_matter_for_citizen). Rate limited per client address and per phone. The
+progress answer carries public steps and unit names only, never staff names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.domain import states as st
+from xinfang.org.models import Body, Division
+from xinfang.petitions import access, services
+from xinfang.petitions.models import Channel, Document, Event, Matter
+
+from . import serializers as s
+from .throttles import throttles_for
+from .views import ChineseMixin, idempotency_key, register_once
+
+# services.validate_registration keys → the public payload's field names.
+_PUBLIC_FIELDS = {"petitioners.0.phone": "phone", "petitioners.0.id_number": "id_number",
+                  "petitioners": "name", "accused_name": "accused_name"}
+
+
+def public_error_fields(errors: dict[str, str]) -> dict[str, list[str]]:
+    return {_PUBLIC_FIELDS.get(k, k): [v] for k, v in errors.items()}
+
+
+class PublicView(ChineseMixin, APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_group = "public_query"
+    registration_error_fields = staticmethod(public_error_fields)
+
+    def get_throttles(self) -> list[Any]:
+        return throttles_for(self.throttle_group)
+
+
+def xinfang_office_for(division: Division) -> Body | None:
+    """The 信访部门 at the lowest level covering ``division`` (the county's 信访局 first)."""
+    codes = list(reversed(division.path_codes()))
+    offices = {b.division_id: b for b in Body.objects.filter(
+        kind=Body.Kind.XINFANG, active=True, division_id__in=codes).order_by("id")}
+    for code in codes:
+        if code in offices:
+            return offices[code]
+    return None
+
+
+def receipt_url(code: str) -> str:
+    try:
+        base = reverse("portal:track")
+    except NoReverseMatch:
+        base = "/portal/track/"
+    return f"{base}?code={code}"
+
+
+class PetitionSubmitView(PublicView):
+    throttle_group = "public_submit"
+
+    @extend_schema(
+        summary="网上提交信访事项（§17、§21）",
+        request=s.PublicPetitionSerializer,
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", str, OpenApiParameter.HEADER,
+            description="同一键（同一手机号）重复提交只产生一件事项，返回同一查询码")],
+        responses={201: s.PublicReceiptSerializer},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        ser = s.PublicPetitionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        holder = xinfang_office_for(v["division"])
+        if holder is None:
+            raise serializers.ValidationError({"division": ["该区划暂未开通网上信访，请向当地信访部门提出"]})
+        reg = services.Registration(
+            channel=Channel.ONLINE, title=v["title"], request=v["request"], content=v["content"],
+            division=v["division"], received_at=timezone.now(), klass=v["klass"],
+            category=v.get("category"), accused_name=v.get("accused_name", ""),
+            petitioners=[services.PetitionerIn(
+                name=v["name"], phone=v["phone"], id_number=v.get("id_number", ""),
+                address=v.get("address", ""))],
+        )
+        key = idempotency_key(request, f"public:{v['phone']}")
+        m = register_once(reg, holder=holder, user=None, key=key, actor_label="信访人")
+        return Response({"code": m.query_code, "receipt_url": receipt_url(m.query_code)},
+                        status=status.HTTP_201_CREATED)
+
+
+def _citizen_matter(code: str, phone: Any) -> Matter:
+    proof = s.PhoneProofSerializer(data={"phone": phone})
+    proof.is_valid(raise_exception=True)
+    return access.get_matter_for_citizen(code[:12], proof.validated_data["phone"])
+
+
+def progress_data(m: Matter) -> dict[str, Any]:
+    events: QuerySet[Event] = (Event.objects.filter(matter=m, public=True)
+                               .select_related("actor_body").order_by("at", "id"))
+    steps = []
+    for e in events:
+        # Unit names only: staff names never reach the citizen.
+        if e.actor_label in ("信访人", "系统"):
+            by = e.actor_label
+        elif e.actor_body is not None:
+            by = e.actor_body.name
+        else:
+            by = ""
+        steps.append({"at": e.at, "label": e.label, "by": by, "note": e.note})
+    docs = (Document.objects.filter(matter=m, to_petitioner=True).select_related("issued_by")
+            .order_by("issued_at", "id"))
+    actor = services.actor_for(None, m, citizen=True)
+    can = {t.name for t in st.allowed(st.State(m.state), actor)}
+    return {
+        "code": m.query_code, "title": m.title, "state": m.state, "state_label": m.state_label,
+        "received_on": timezone.localdate(m.received_at), "holder": m.holder.name,
+        "steps": steps,
+        "documents": [{"kind_label": d.get_kind_display(), "number": d.number,
+                       "issued_by": d.issued_by.name, "issued_at": d.issued_at,
+                       "served_on": d.served_on} for d in docs],
+        "can_rate": bool(can & {"rate_satisfied", "rate_unsatisfied"})
+        and not m.evaluations.filter(round=m.redo_count).exists(),
+        "can_request_review": "request_review" in can,
+        "can_request_recheck": "request_recheck" in can,
+    }
+
+
+class PetitionProgressView(PublicView):
+    @extend_schema(
+        summary="查询办理进度（凭查询码和手机号）",
+        parameters=[OpenApiParameter("phone", str, required=True, description="登记时留的手机号")],
+        responses=s.PublicProgressSerializer,
+        auth=[],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        m = _citizen_matter(code, request.query_params.get("phone", ""))
+        return Response(s.PublicProgressSerializer(progress_data(m)).data)
+
+
+class PetitionEvaluationView(PublicView):
+    throttle_group = "public_act"
+
+    @extend_schema(summary="评价处理意见（满意/基本满意/不满意，§21 ¶2）",
+                   request=s.PublicEvaluationSerializer,
+                   responses={200: s.PublicProgressSerializer}, auth=[])
+    def post(self, request: Request, code: str) -> Response:
+        ser = s.PublicEvaluationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        m = _citizen_matter(code, v["phone"])
+        name = "rate_unsatisfied" if v["rating"] == "unsatisfied" else "rate_satisfied"
+        m = services.transition(m, name, citizen=True,
+                                data={"rating": v["rating"], "comment": v.get("comment", "")})
+        return Response(s.PublicProgressSerializer(progress_data(m)).data)
+
+
+class PetitionReviewRequestView(PublicView):
+    throttle_group = "public_act"
+
+    @extend_schema(summary="申请复查（§35）或复核（§36）", request=s.PublicReviewRequestSerializer,
+                   responses={201: s.PublicProgressSerializer}, auth=[])
+    def post(self, request: Request, code: str) -> Response:
+        ser = s.PublicReviewRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        m = _citizen_matter(code, v["phone"])
+        kind = v.get("kind") or ("recheck" if m.state == st.State.REVIEWED else "review")
+        name = "request_recheck" if kind == "recheck" else "request_review"
+        data = {"reason": v["reason"]}
+        if v.get("late_reason"):
+            data["late_reason"] = v["late_reason"]
+        m = services.transition(m, name, citizen=True, data=data)
+        return Response(s.PublicProgressSerializer(progress_data(m)).data,
+                        status=status.HTTP_201_CREATED)

@@ -1,0 +1,464 @@
+"""Serializers of the REST API. Input serializers validate types and ranges (Chinese messages);
+the procedure's own rules stay in xinfang.petitions.services and xinfang.domain.states.
+
+Identity of petitioners is rendered in one of three modes (``context["identity"]``):
+``hidden`` (§30 ¶3 / anonymous: nothing), ``masked`` (name, masked ID number and phone) or
+``full`` (only on an explicit ``?reveal=1`` by a permitted user, which is audit-logged).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from xinfang.domain import idcard
+from xinfang.domain import states as st
+from xinfang.org.models import Body, Category, Division
+from xinfang.petitions import clocks
+from xinfang.petitions.models import (
+    Channel,
+    Clock,
+    Dispatch,
+    Document,
+    Evaluation,
+    Event,
+    Matter,
+    Petitioner,
+)
+
+MAX_ID = 2**31 - 1
+HIDDEN_NAME = "（已隐去）"
+IDENTITY_MODES = ("hidden", "masked", "full")
+MATTER_STATE_CHOICES = [(k.value, v) for k, v in st.STATE_LABELS.items()]  # schema enum name
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+class BodyRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BodySerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    division = serializers.CharField(source="division_id")
+
+    class Meta:
+        model = Body
+        fields = ["id", "name", "short_name", "kind", "kind_label", "division", "parent",
+                  "address", "phone", "reception_hours"]
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent_id", allow_null=True)
+
+    class Meta:
+        model = Division
+        fields = ["code", "name", "level", "parent"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "parent"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent(self, obj: Category) -> str | None:
+        codes = obj.path_codes()
+        return codes[-2] if len(codes) > 1 else None
+
+
+# --------------------------------------------------------------------------- identity
+
+
+class PetitionerSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+    is_representative = serializers.BooleanField()
+    is_lead = serializers.BooleanField()
+
+
+def petitioner_view(p: Petitioner, mode: str) -> dict[str, Any]:
+    """The one place that decides what of a petitioner's identity leaves the server."""
+    if mode == "full":
+        name, id_number, phone, address = p.name, p.id_number, p.phone, p.address
+    elif mode == "masked":
+        name, id_number, phone, address = (p.name, idcard.mask(p.id_number),
+                                           idcard.mask_phone(p.phone), "")
+    else:  # hidden: §30 ¶3, anonymous matters
+        name, id_number, phone, address = HIDDEN_NAME, "", "", ""
+    return {"kind": p.kind, "name": name, "id_number": id_number, "phone": phone,
+            "address": address, "is_representative": p.is_representative, "is_lead": p.is_lead}
+
+
+def _identity_mode(serializer: serializers.Serializer, matter: Matter) -> str:
+    modes = serializer.context.get("identity_modes") or {}
+    mode = modes.get(matter.pk) or serializer.context.get("identity", "hidden")
+    return mode if mode in IDENTITY_MODES else "hidden"
+
+
+# --------------------------------------------------------------------------- matters
+
+
+class MatterListSerializer(serializers.ModelSerializer):
+    channel_label = serializers.CharField(source="get_channel_display")
+    klass_label = serializers.CharField(source="get_klass_display")
+    state_label = serializers.CharField()
+    holder = BodyRefSerializer()
+    lead_body = BodyRefSerializer(allow_null=True)
+    division = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    petitioner = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Matter
+        fields = ["id", "number", "title", "channel", "channel_label", "klass", "klass_label",
+                  "state", "state_label", "holder", "lead_body", "division", "category",
+                  "received_at", "next_due", "is_urgent", "is_anonymous", "supervised",
+                  "repeat_kind", "petitioner"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_division(self, obj: Matter) -> dict[str, str]:
+        return {"code": obj.division_id, "name": obj.division.name}
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField(), allow_null=True))
+    def get_category(self, obj: Matter) -> dict[str, str] | None:
+        return {"code": obj.category.code, "name": obj.category.name} if obj.category else None
+
+    @extend_schema_field(PetitionerSerializer(allow_null=True))
+    def get_petitioner(self, obj: Matter) -> dict[str, Any] | None:
+        lead = next((p for p in obj.petitioners.all() if p.is_lead), None)
+        if lead is None:
+            return None
+        mode = _identity_mode(self, obj)
+        # Lists never carry full identity, whatever was asked for.
+        return petitioner_view(lead, "hidden" if mode == "hidden" else "masked")
+
+
+class DispatchSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    role_label = serializers.CharField(source="get_role_display")
+    state_label = serializers.CharField(source="get_state_display")
+    from_body = BodyRefSerializer()
+    to_body = BodyRefSerializer()
+
+    class Meta:
+        model = Dispatch
+        fields = ["id", "kind", "kind_label", "role", "role_label", "state", "state_label",
+                  "from_body", "to_body", "number", "dispatched_at", "signed_at", "report_due",
+                  "reported_at", "grade", "instructions"]
+
+
+class ClockSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Clock
+        fields = ["code", "name", "article", "started_on", "due_on", "met_on", "alert",
+                  "owed_by_petitioner", "paused_since", "estimated"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_body = BodyRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Event
+        fields = ["at", "action", "label", "from_state", "to_state", "actor_label",
+                  "actor_body", "note", "public"]
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    article = serializers.CharField()
+    required = serializers.ListField(child=serializers.CharField())
+    danger = serializers.BooleanField()
+
+
+def transition_view(t: st.Transition) -> dict[str, Any]:
+    return {"name": t.name, "label": t.label, "article": t.article,
+            "required": list(t.required), "danger": t.danger}
+
+
+class MatterDetailSerializer(MatterListSerializer):
+    accused_body = BodyRefSerializer(allow_null=True)
+    review_body = BodyRefSerializer(allow_null=True)
+    recheck_body = BodyRefSerializer(allow_null=True)
+    closure_label = serializers.CharField()
+    outcome_label = serializers.CharField()
+    repeat_of = serializers.SerializerMethodField()
+    identity = serializers.SerializerMethodField()
+    petitioners = serializers.SerializerMethodField()
+    dispatches = DispatchSerializer(many=True)
+    clocks = ClockSerializer(many=True)
+    events = EventSerializer(many=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(MatterListSerializer.Meta):
+        fields = [*MatterListSerializer.Meta.fields, "query_code", "request", "content",
+                  "source_doc_no", "source_body_name", "accused_name", "accused_body",
+                  "is_collective", "headcount", "confidential", "legal_litigation",
+                  "repeat_of", "closure_kind", "closure_label", "accepted_on", "replied_on",
+                  "served_on", "outcome", "outcome_label", "review_body", "recheck_body",
+                  "closed_at", "extension_used", "redo_count", "identity", "petitioners",
+                  "dispatches", "clocks", "events", "allowed_actions"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_repeat_of(self, obj: Matter) -> str | None:
+        return obj.repeat_of.number if obj.repeat_of_id and obj.repeat_of else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=IDENTITY_MODES))
+    def get_identity(self, obj: Matter) -> str:
+        return _identity_mode(self, obj)
+
+    @extend_schema_field(PetitionerSerializer(many=True))
+    def get_petitioners(self, obj: Matter) -> list[dict[str, Any]]:
+        mode = _identity_mode(self, obj)
+        return [petitioner_view(p, mode) for p in obj.petitioners.all()]
+
+    @extend_schema_field(TransitionSerializer(many=True))
+    def get_allowed_actions(self, obj: Matter) -> list[dict[str, Any]]:
+        from xinfang.petitions import services
+
+        user = self.context["request"].user
+        return [transition_view(t) for t in services.allowed_actions(user, obj)]
+
+
+class DocumentListSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    issued_by = BodyRefSerializer()
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "kind_label", "number", "issued_by", "issued_at", "served_on",
+                  "service_method", "to_petitioner"]
+
+
+class DocumentDetailSerializer(DocumentListSerializer):
+    class Meta(DocumentListSerializer.Meta):
+        fields = [*DocumentListSerializer.Meta.fields, "context"]
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    rating_label = serializers.CharField(source="get_rating_display")
+
+    class Meta:
+        model = Evaluation
+        fields = ["round", "rating", "rating_label", "comment", "at"]
+
+
+# --------------------------------------------------------------------------- input
+
+PHONE_ERROR = "电话号码格式不正确，应为7至12位数字"
+
+
+def _sane_date(value: date, *, past_years: int = 5, future_days: int = 400) -> date:
+    today = clocks.today()
+    if value < today - timedelta(days=365 * past_years) or value > today + timedelta(days=future_days):
+        raise serializers.ValidationError("日期超出合理范围")
+    return value
+
+
+class SaneDateField(serializers.DateField):
+    def to_internal_value(self, value: Any) -> date:
+        return _sane_date(super().to_internal_value(value))
+
+
+def _text(max_length: int, **kw: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kw)
+
+
+class ActionSerializer(serializers.Serializer):
+    """Data of one action; which fields are required depends on the action (see ``GET …/actions``)."""
+
+    to_body = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    assist_bodies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
+        max_length=20)
+    report_due = SaneDateField(required=False)
+    grade = _text(8)
+    instructions = _text(2000)
+    competent_body_name = _text(100)
+    reason = _text(2000)
+    reason_code = _text(4)
+    route = _text(500)
+    route31 = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    procedure = _text(100)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=30)
+    outcome = _text(20)
+    facts = _text(5000)
+    opinion = _text(5000)
+    legal_basis = _text(2000)
+    served_on = SaneDateField(required=False)
+    service_method = _text(16)
+    agreement = _text(5000)
+    rating = serializers.ChoiceField(choices=Evaluation.Rating.choices, required=False)
+    comment = _text(1000)
+    late_reason = _text(1000)
+    review_outcome = _text(20)
+    hearing_on = SaneDateField(required=False)
+    conclusion = _text(2000)
+    # Non-state acts on the same endpoint: supervise (督办), submit_report, assist_reply.
+    note = _text(2000)
+    feedback_days = serializers.IntegerField(required=False, min_value=1, max_value=90)
+    text = _text(5000)
+
+
+class PetitionerInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Petitioner.Kind.choices, default=Petitioner.Kind.PERSON)
+    name = serializers.CharField(max_length=100)
+    id_number = _text(20)
+    phone = serializers.RegexField(r"^\d{7,12}$", required=False, allow_blank=True,
+                                   error_messages={"invalid": PHONE_ERROR})
+    address = _text(200)
+    is_representative = serializers.BooleanField(default=False)
+
+    def validate_id_number(self, value: str) -> str:
+        if value:
+            problem = idcard.validate(value)
+            if problem:
+                raise serializers.ValidationError(problem)
+        return value
+
+
+class RegistrationSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    title = serializers.CharField(max_length=200)
+    request = serializers.CharField(max_length=5000)
+    content = serializers.CharField(max_length=20000)
+    division = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.all())
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(),
+                                            required=False, allow_null=True)
+    klass = serializers.ChoiceField(choices=list(st.KLASS_LABELS.items()),
+                                    default=st.Klass.APPEAL.value)
+    received_at = serializers.DateTimeField(required=False)
+    source_doc_no = _text(64)
+    source_body_name = _text(100)
+    accused_name = _text(100)
+    accused_body = serializers.PrimaryKeyRelatedField(queryset=Body.objects.all(), required=False,
+                                                      allow_null=True)
+    headcount = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    is_anonymous = serializers.BooleanField(default=False)
+    is_urgent = serializers.BooleanField(default=False)
+    confidential = serializers.BooleanField(default=False)
+    legal_litigation = serializers.BooleanField(default=False)
+    petitioners = PetitionerInSerializer(many=True, required=False, max_length=50)
+
+    def validate_received_at(self, value: Any) -> Any:
+        now = timezone.now()
+        if value > now + timedelta(minutes=5):
+            raise serializers.ValidationError("收到时间不能晚于现在")
+        if value < now - timedelta(days=365 * 5):
+            raise serializers.ValidationError("收到时间超出合理范围")
+        return value
+
+
+class RegistrationResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    code = serializers.CharField()
+
+
+# --------------------------------------------------------------------------- public (citizens)
+
+
+class PublicPetitionSerializer(serializers.Serializer):
+    division = serializers.CharField(max_length=12, help_text="问题属地的区划代码（12位）")
+    title = serializers.CharField(max_length=200)
+    request = serializers.CharField(max_length=5000)
+    content = serializers.CharField(max_length=20000)
+    klass = serializers.ChoiceField(choices=list(st.KLASS_LABELS.items()),
+                                    default=st.Klass.APPEAL.value,
+                                    help_text="事项类别（也可写作 class）")
+    category = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=100)
+    phone = serializers.RegexField(r"^\d{7,12}$", error_messages={"invalid": PHONE_ERROR})
+    id_number = _text(20)
+    address = _text(200)
+    accused_name = _text(100)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "get") and "klass" not in data and "class" in data:
+            data = {**data, "klass": data.get("class")}
+        return super().to_internal_value(data)
+
+    def validate_division(self, value: str) -> Division:
+        division = Division.objects.filter(code=value.strip()).first()
+        if division is None:
+            raise serializers.ValidationError("行政区划代码不存在")
+        return division
+
+    def validate_category(self, value: str) -> Category | None:
+        if not value:
+            return None
+        category = Category.objects.filter(code=value.strip()).first()
+        if category is None:
+            raise serializers.ValidationError("内容分类不存在")
+        return category
+
+    def validate_id_number(self, value: str) -> str:
+        if value:
+            problem = idcard.validate(value)
+            if problem:
+                raise serializers.ValidationError(problem)
+        return value
+
+
+class PublicReceiptSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="查询码：凭查询码和手机号查询进度、评价")
+    receipt_url = serializers.CharField()
+
+
+class PublicStepSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    label = serializers.CharField()
+    by = serializers.CharField(help_text="办理机关名称；不含工作人员姓名")
+    note = serializers.CharField()
+
+
+class PublicDocumentSerializer(serializers.Serializer):
+    kind_label = serializers.CharField()
+    number = serializers.CharField()
+    issued_by = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    served_on = serializers.DateField(allow_null=True)
+
+
+class PublicProgressSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    received_on = serializers.DateField()
+    holder = serializers.CharField()
+    steps = PublicStepSerializer(many=True)
+    documents = PublicDocumentSerializer(many=True)
+    can_rate = serializers.BooleanField()
+    can_request_review = serializers.BooleanField()
+    can_request_recheck = serializers.BooleanField()
+
+
+class PhoneProofSerializer(serializers.Serializer):
+    phone = serializers.RegexField(r"^\d{7,12}$", error_messages={"invalid": PHONE_ERROR},
+                                   help_text="登记时留的手机号，用于证明是信访人本人")
+
+
+class PublicEvaluationSerializer(PhoneProofSerializer):
+    rating = serializers.ChoiceField(choices=Evaluation.Rating.choices)
+    comment = _text(1000)
+
+
+class PublicReviewRequestSerializer(PhoneProofSerializer):
+    kind = serializers.ChoiceField(choices=[("review", "复查"), ("recheck", "复核")],
+                                   required=False,
+                                   help_text="不填时按事项状态自动判断：已答复→复查，已复查→复核")
+    reason = serializers.CharField(max_length=2000)
+    late_reason = _text(1000)

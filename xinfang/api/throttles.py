@@ -1,0 +1,55 @@
+"""Rate limits for the public (citizen) endpoints: per client address and per phone number.
+
+Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read on every request (DRF's
+own classes copy them once at import, which would ignore test and deployment overrides).
+The phone is hashed before it becomes a cache key: the cache never holds personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class _DynamicRate(SimpleRateThrottle):
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[no-any-return]
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+class PublicAddressThrottle(_DynamicRate):
+    """Per client address (REMOTE_ADDR unless NUM_PROXIES says a proxy sets X-Forwarded-For)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PublicPhoneThrottle(_DynamicRate):
+    """Per phone number given in the body or the query string."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        phone: Any = request.query_params.get("phone")
+        if not phone and request.method in ("POST", "PUT", "PATCH"):
+            data = request.data
+            phone = data.get("phone") if hasattr(data, "get") else None
+        if not isinstance(phone, str) or not phone.strip():
+            return None
+        digest = hashlib.sha256(("xinfang-throttle:" + phone.strip()).encode()).hexdigest()[:24]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+def throttles_for(scope: str) -> list[SimpleRateThrottle]:
+    return [PublicAddressThrottle(f"{scope}_ip"), PublicPhoneThrottle(f"{scope}_phone")]

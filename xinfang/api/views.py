@@ -1,0 +1,456 @@
+"""Staff API: matters, actions, registration, documents, evaluations, search, reference data.
+
+Every matter lookup goes through xinfang.petitions.access, so "missing" and "not yours" both
+answer 404, and a 检举控告 matter never reaches the accused unit (§30 ¶3). Every write goes
+through xinfang.petitions.services.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone, translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinfang.core.crypto import blind_index
+from xinfang.domain import states as st
+from xinfang.domain.errors import Forbidden
+from xinfang.org.models import Body, Category, Division, User
+from xinfang.petitions import access, clocks, services
+from xinfang.petitions.models import Dispatch, IdempotencyKey, Matter
+
+from . import serializers as s
+
+MAX_PK = 2**63 - 1
+REGISTERING_ROLES = {st.Role.REGISTRAR, st.Role.OFFICER, st.Role.HANDLER, st.Role.UNIT_HEAD,
+                     st.Role.ADMIN}
+
+
+class ChineseMixin:
+    """API messages are in Chinese whatever the client's Accept-Language says."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        translation.activate("zh-hans")
+        request.LANGUAGE_CODE = "zh-hans"  # type: ignore[attr-defined]
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def registration_error_fields(errors: dict[str, str]) -> dict[str, list[str]]:
+    """services.ValidationFailed keys ("petitioners.0.phone") → DRF-style field errors."""
+    return {k: [v] for k, v in errors.items()}
+
+
+class ApiView(ChineseMixin, APIView):
+    registration_error_fields = staticmethod(registration_error_fields)
+
+
+def _pk(value: Any) -> int:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError) as e:
+        raise Http404("事项不存在") from e
+    if not 0 < pk <= MAX_PK:
+        raise Http404("事项不存在")
+    return pk
+
+
+def matter_for(request: Request, pk: Any) -> Matter:
+    return access.get_matter_for_user(request.user, _pk(pk))  # type: ignore[arg-type]
+
+
+def identity_mode(user: User, matter: Matter, *, reveal: bool = False) -> str:
+    if not access.can_see_identity(user, matter):
+        return "hidden"
+    return "full" if reveal else "masked"
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+class MatterFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, max_length=100, help_text="关键词：标题、诉求、内容、编号")
+    state = serializers.MultipleChoiceField(choices=[x.value for x in st.State], required=False)
+    klass = serializers.ChoiceField(choices=[x.value for x in st.Klass], required=False)
+    channel = serializers.CharField(required=False, max_length=10)
+    division = serializers.CharField(required=False, max_length=12, help_text="区划代码，含下级")
+    category = serializers.CharField(required=False, max_length=32, help_text="分类代码，含下级")
+    holder = serializers.IntegerField(required=False, min_value=1, max_value=s.MAX_ID)
+    lead_body = serializers.IntegerField(required=False, min_value=1, max_value=s.MAX_ID)
+    received_from = s.SaneDateField(required=False)
+    received_to = s.SaneDateField(required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    supervised = serializers.BooleanField(required=False, allow_null=True, default=None)
+    phone = serializers.CharField(required=False, max_length=20, help_text="信访人电话（精确匹配）")
+    id_number = serializers.CharField(required=False, max_length=20, help_text="身份证号码（精确匹配）")
+
+
+def _parse_filters(request: Request) -> dict[str, Any]:
+    data: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "state"}
+    states = [x for v in request.query_params.getlist("state") for x in v.split(",") if x]
+    if states:
+        data["state"] = states
+    f = MatterFilterSerializer(data=data)
+    f.is_valid(raise_exception=True)
+    return dict(f.validated_data)
+
+
+def filter_matters(qs: QuerySet[Matter], f: dict[str, Any]) -> QuerySet[Matter]:
+    if f.get("q"):
+        q = f["q"].strip()
+        qs = qs.filter(Q(title__icontains=q) | Q(request__icontains=q) | Q(content__icontains=q)
+                       | Q(number=q) | Q(query_code=q.upper()))
+    if f.get("state"):
+        qs = qs.filter(state__in=list(f["state"]))
+    if f.get("klass"):
+        qs = qs.filter(klass=f["klass"])
+    if f.get("channel"):
+        qs = qs.filter(channel=f["channel"])
+    if f.get("division"):
+        d = Division.objects.filter(code=f["division"]).first()
+        if d is None:
+            return qs.none()
+        qs = qs.filter(Q(division_path=d.path) | Q(division_path__startswith=d.path + "/"))
+    if f.get("category"):
+        c = Category.objects.filter(code=f["category"]).first()
+        if c is None:
+            return qs.none()
+        qs = qs.filter(Q(category__path=c.path) | Q(category__path__startswith=c.path + "/"))
+    if f.get("holder"):
+        qs = qs.filter(holder_id=f["holder"])
+    if f.get("lead_body"):
+        qs = qs.filter(lead_body_id=f["lead_body"])
+    if f.get("received_from"):
+        qs = qs.filter(received_at__date__gte=f["received_from"])
+    if f.get("received_to"):
+        qs = qs.filter(received_at__date__lte=f["received_to"])
+    if f.get("overdue") is not None:
+        today: date = clocks.today()
+        overdue = Q(next_due__lt=today)
+        qs = qs.filter(overdue) if f["overdue"] else qs.exclude(overdue)
+    if f.get("supervised") is not None:
+        qs = qs.filter(supervised=f["supervised"])
+    if f.get("phone"):
+        qs = qs.filter(petitioners__phone_index=blind_index(f["phone"], "phone"))
+    if f.get("id_number"):
+        qs = qs.filter(petitioners__id_index=blind_index(f["id_number"], "id"))
+    return qs.distinct()
+
+
+FILTER_PARAMS = [
+    OpenApiParameter("q", str, description="关键词"),
+    OpenApiParameter("state", str, description="状态，可逗号分隔多个", many=True),
+    OpenApiParameter("klass", str, enum=[x.value for x in st.Klass]),
+    OpenApiParameter("channel", str),
+    OpenApiParameter("division", str, description="区划代码（含下级）"),
+    OpenApiParameter("category", str, description="分类代码（含下级）"),
+    OpenApiParameter("holder", int),
+    OpenApiParameter("lead_body", int),
+    OpenApiParameter("received_from", OpenApiTypes.DATE),
+    OpenApiParameter("received_to", OpenApiTypes.DATE),
+    OpenApiParameter("overdue", bool),
+    OpenApiParameter("supervised", bool),
+    OpenApiParameter("phone", str, description="信访人电话（精确匹配）"),
+    OpenApiParameter("id_number", str, description="身份证号码（精确匹配）"),
+]
+
+
+class MatterListMixin(ChineseMixin):
+    serializer_class = s.MatterListSerializer
+    require_q = False
+
+    def get_queryset(self) -> QuerySet[Matter]:
+        request: Request = self.request  # type: ignore[attr-defined]
+        f = _parse_filters(request)
+        if self.require_q and not any(f.get(k) for k in ("q", "phone", "id_number")):
+            raise serializers.ValidationError({"q": ["请输入关键词、电话或身份证号码"]})
+        qs = access.visible_matters(request.user)  # type: ignore[arg-type]
+        return (filter_matters(qs, f)
+                .select_related("holder", "lead_body", "division", "category")
+                .prefetch_related("petitioners")
+                .order_by("-received_at", "-id"))
+
+
+# --------------------------------------------------------------------------- matters
+
+
+class MatterQueryView(MatterListMixin, ListAPIView):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        items = page if page is not None else list(self.get_queryset())
+        data = [self._row(request, m) for m in items]
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _row(self, request: Request, m: Matter) -> dict[str, Any]:
+        mode = identity_mode(request.user, m)  # type: ignore[arg-type]
+        return s.MatterListSerializer(m, context={"request": request, "identity": mode}).data
+
+
+class MatterListView(MatterQueryView):
+    @extend_schema(summary="信访事项列表（按管辖与单位过滤）", parameters=FILTER_PARAMS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="登记信访事项（来信、来访、来电、网上、上级转送……）",
+                   request=s.RegistrationSerializer,
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+                   responses={201: s.RegistrationResultSerializer})
+    def post(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        if user.body_id is None or st.Role(user.role) not in REGISTERING_ROLES:
+            raise PermissionDenied("您无权登记信访事项")
+        ser = s.RegistrationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        reg = services.Registration(
+            channel=v["channel"], title=v["title"], request=v["request"], content=v["content"],
+            division=v["division"], received_at=v.get("received_at") or timezone.now(),
+            klass=v["klass"], category=v.get("category"),
+            source_doc_no=v.get("source_doc_no", ""), source_body_name=v.get("source_body_name", ""),
+            accused_name=v.get("accused_name", ""), accused_body=v.get("accused_body"),
+            headcount=v["headcount"], is_anonymous=v["is_anonymous"], is_urgent=v["is_urgent"],
+            confidential=v["confidential"], legal_litigation=v["legal_litigation"],
+            petitioners=[services.PetitionerIn(
+                name=p["name"], id_number=p.get("id_number", ""), phone=p.get("phone", ""),
+                address=p.get("address", ""), kind=p["kind"],
+                is_representative=p["is_representative"]) for p in v.get("petitioners", [])],
+        )
+        key = idempotency_key(request, f"staff:{user.pk}")
+        m = register_once(reg, holder=user.body, user=user, key=key)  # type: ignore[arg-type]
+        return Response({"id": m.pk, "number": m.number, "code": m.query_code},
+                        status=status.HTTP_201_CREATED)
+
+    registration_error_fields = staticmethod(registration_error_fields)
+
+
+def idempotency_key(request: Request, namespace: str) -> str:
+    """Clients' keys are namespaced (and hashed) so one client can never replay another's."""
+    import hashlib
+
+    raw = request.headers.get("Idempotency-Key", "").strip()
+    if not raw:
+        return ""
+    if len(raw) > 200:
+        raise serializers.ValidationError({"Idempotency-Key": ["Idempotency-Key 不能超过200个字符"]})
+    return "k1:" + hashlib.sha256(f"{namespace}\x00{raw}".encode()).hexdigest()
+
+
+def register_once(reg: services.Registration, *, holder: Body, user: User | None, key: str,
+                  actor_label: str = "") -> Matter:
+    """services.register, and on a concurrent duplicate key the matter the winner created."""
+    for _ in range(3):
+        try:
+            return services.register(reg, holder=holder, user=user, idempotency_key=key,
+                                     actor_label=actor_label)
+        except IntegrityError:
+            if not key:
+                raise
+            existing = IdempotencyKey.objects.filter(key=key).select_related("matter").first()
+            if existing is not None:
+                return existing.matter
+    raise IntegrityError("idempotency retry exhausted")
+
+
+class SearchView(MatterQueryView):
+    require_q = True
+
+    @extend_schema(summary="检索信访事项（关键词 + 过滤条件）", parameters=FILTER_PARAMS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class MatterDetailView(ApiView):
+    @extend_schema(
+        summary="信访事项详情",
+        parameters=[OpenApiParameter("reveal", bool, description="显示完整身份信息（留痕）")],
+        responses=s.MatterDetailSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        m = matter_for(request, pk)
+        reveal = request.query_params.get("reveal") in ("1", "true", "True")
+        mode = identity_mode(request.user, m, reveal=reveal)  # type: ignore[arg-type]
+        if mode == "full":
+            services.log_identity_view(m, request.user, "api.matter_detail")  # type: ignore[arg-type]
+        return Response(detail_data(request, m, mode))
+
+
+def detail_data(request: Request, m: Matter, mode: str) -> dict[str, Any]:
+    m = (Matter.objects.select_related(
+        "holder", "lead_body", "division", "category", "accused_body", "review_body",
+        "recheck_body", "repeat_of").prefetch_related(
+        "petitioners", "dispatches__from_body", "dispatches__to_body", "clocks",
+        "events__actor_body").get(pk=m.pk))
+    return s.MatterDetailSerializer(m, context={"request": request, "identity": mode}).data
+
+
+EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply"}
+
+
+class ActionListView(ApiView):
+    @extend_schema(summary="当前用户可对该事项执行的操作", responses=s.TransitionSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        m = matter_for(request, pk)
+        return Response([s.transition_view(t)
+                         for t in services.allowed_actions(request.user, m)])  # type: ignore[arg-type]
+
+
+class ActionView(ApiView):
+    @extend_schema(
+        summary="执行一个操作（状态机转换，或督办/办结报告/协办意见）",
+        request=s.ActionSerializer,
+        responses={200: s.MatterDetailSerializer},
+        parameters=[OpenApiParameter(
+            "name", str, OpenApiParameter.PATH,
+            enum=[*st.TRANSITIONS, *sorted(EXTRA_ACTS)])],
+    )
+    def post(self, request: Request, pk: int, name: str) -> Response:
+        m = matter_for(request, pk)
+        if name not in st.TRANSITIONS and name not in EXTRA_ACTS:
+            raise Http404(f"未知的操作：{name[:40]}")
+        ser = s.ActionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        user: User = request.user  # type: ignore[assignment]
+        if name == "supervise":
+            services.supervise(m, user=user, note=data.get("note", ""),
+                               feedback_days=data.get("feedback_days", 30))
+        elif name == "submit_report":
+            services.submit_report(m, user=user, text=data.get("text", ""))
+        elif name.startswith("assist_"):
+            d = (Dispatch.objects.filter(matter=m, role=Dispatch.Role.ASSIST,
+                                         to_body_id=user.body_id).order_by("-id").first())
+            if d is None:
+                raise Forbidden("只有协办单位可以办理该协办件")
+            if name == "assist_sign":
+                services.assist_sign(d, user=user)
+            elif name == "assist_object":
+                services.assist_object(d, user=user, reason=data.get("reason", ""))
+            else:
+                services.assist_reply(d, user=user, text=data.get("text", ""))
+        else:
+            services.transition(m, name, user=user, data=data)
+        # The actor may no longer see the matter (e.g. an objection upheld): answer with what
+        # is still theirs to see.
+        try:
+            m = matter_for(request, pk)
+        except Http404:
+            return Response({"detail": "操作成功"})
+        return Response(detail_data(request, m, identity_mode(user, m)))
+
+
+class DocumentListView(ApiView):
+    @extend_schema(summary="事项的文书列表", responses=s.DocumentListSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        m = matter_for(request, pk)
+        docs = m.documents.select_related("issued_by").order_by("issued_at", "id")
+        return Response(s.DocumentListSerializer(docs, many=True).data)
+
+
+class DocumentDetailView(ApiView):
+    @extend_schema(summary="文书详情（JSON）", responses=s.DocumentDetailSerializer)
+    def get(self, request: Request, pk: int, doc_id: int) -> Response:
+        m = matter_for(request, pk)
+        doc = m.documents.select_related("issued_by").filter(pk=_pk(doc_id)).first()
+        if doc is None:
+            raise Http404("文书不存在")
+        return Response(s.DocumentDetailSerializer(doc).data)
+
+
+class EvaluationView(ApiView):
+    @extend_schema(summary="事项的评价记录", responses=s.EvaluationSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        m = matter_for(request, pk)
+        return Response(s.EvaluationSerializer(m.evaluations.order_by("round"), many=True).data)
+
+    @extend_schema(
+        summary="代信访人登记评价（§21 ¶2）",
+        request=inline_serializer("StaffEvaluationIn", {
+            "rating": serializers.ChoiceField(choices=s.Evaluation.Rating.choices),
+            "comment": serializers.CharField(required=False, allow_blank=True, max_length=1000),
+        }),
+        responses={201: s.EvaluationSerializer(many=True)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        m = matter_for(request, pk)
+        ser = s.ActionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        rating = ser.validated_data.get("rating")
+        if not rating:
+            raise serializers.ValidationError({"rating": ["请选择评价"]})
+        name = "rate_unsatisfied" if rating == "unsatisfied" else "rate_satisfied"
+        services.transition(m, name, user=request.user, data={  # type: ignore[arg-type]
+            "rating": rating, "comment": ser.validated_data.get("comment", "")})
+        return Response(s.EvaluationSerializer(m.evaluations.order_by("round"), many=True).data,
+                        status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+class ReferenceMixin(ChineseMixin):
+    permission_classes = [AllowAny]
+    pagination_class = None
+
+
+class BodyListView(ReferenceMixin, ListAPIView):
+    serializer_class = s.BodySerializer
+
+    @extend_schema(summary="机关单位", parameters=[
+        OpenApiParameter("kind", str, enum=[k.value for k in Body.Kind]),
+        OpenApiParameter("division", str)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Body]:
+        qs = Body.objects.filter(active=True).order_by("division_id", "kind", "name")
+        p = self.request.query_params
+        if p.get("kind"):
+            qs = qs.filter(kind=p["kind"][:20])
+        if p.get("division"):
+            qs = qs.filter(division_id=p["division"][:12])
+        return qs
+
+
+class DivisionListView(ReferenceMixin, ListAPIView):
+    serializer_class = s.DivisionSerializer
+
+    @extend_schema(summary="行政区划", parameters=[
+        OpenApiParameter("parent", str, description="上级区划代码；不填为顶级"),
+        OpenApiParameter("level", int)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Division]:
+        p = self.request.query_params
+        qs = Division.objects.order_by("code")
+        if p.get("parent"):
+            qs = qs.filter(parent_id=p["parent"][:12])
+        elif not p.get("level"):
+            qs = qs.filter(parent__isnull=True)
+        level = p.get("level", "")
+        if level:
+            if not level.isdigit() or len(level) > 2:
+                raise serializers.ValidationError({"level": ["层级应为1至5的整数"]})
+            qs = qs.filter(level=int(level))
+        return qs
+
+
+class CategoryListView(ReferenceMixin, ListAPIView):
+    serializer_class = s.CategorySerializer
+    queryset = Category.objects.order_by("code")
+
+    @extend_schema(summary="内容分类")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
