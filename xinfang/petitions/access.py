@@ -11,6 +11,8 @@ Rules (issue 4): role × jurisdiction × unit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -50,11 +52,32 @@ def get_matter_for_user(user: User, pk: int | str) -> Matter:
         raise Http404("事项不存在") from e
 
 
-def can_see_identity(user: User, matter: Matter) -> bool:
-    """Identity of a 检举控告 petitioner stays with the handling chain (§30 ¶3)."""
+def in_handling_chain(user: User, matter: Matter,
+                      dispatches: Iterable[Dispatch] | None = None) -> bool:
+    """The bodies that hold, handle, review or received the matter."""
+    body_id = user.body_id
+    if body_id is None:
+        return False
+    if body_id in (matter.holder_id, matter.lead_body_id, matter.review_body_id,
+                   matter.recheck_body_id):
+        return True
+    if dispatches is None:
+        return Dispatch.objects.filter(matter=matter, to_body_id=body_id).exists()
+    return any(d.to_body_id == body_id for d in dispatches)
+
+
+def can_see_identity(user: User, matter: Matter,
+                     dispatches: Iterable[Dispatch] | None = None) -> bool:
+    """Whether the petitioner's identity may be shown to ``user``.
+
+    §30 ¶3: never to the accused unit; for a 检举控告, only to the handling chain (redacted
+    copies to everyone else, procedure.md §5.1). Anonymous matters have no identity to show.
+    """
     if matter.is_anonymous:
         return False
     if user.body_id is not None and matter.accused_body_id == user.body_id:
+        return False
+    if matter.is_report and not (user.is_superuser or in_handling_chain(user, matter, dispatches)):
         return False
     return True
 

@@ -70,19 +70,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- matter page
 
 
-def _in_handling_chain(user: Any, matter: Matter, dispatches: list[Dispatch]) -> bool:
-    """§30 ¶3: only the handling chain of a 检举控告 sees who reported it."""
-    body_id = user.body_id
-    if body_id is None:
-        return False
-    if body_id in (matter.holder_id, matter.lead_body_id, matter.review_body_id,
-                   matter.recheck_body_id):
-        return True
-    return any(d.to_body_id == body_id for d in dispatches)
-
-
 def _redact_for(user: Any, matter: Matter, dispatches: list[Dispatch]) -> bool:
-    return matter.is_report and not _in_handling_chain(user, matter, dispatches)
+    return not access.can_see_identity(user, matter, dispatches)
 
 
 def _matter_context(request: HttpRequest, matter_id: int | str, *,
@@ -92,7 +81,7 @@ def _matter_context(request: HttpRequest, matter_id: int | str, *,
     matter = data.matter
     user = request.user
     dispatches = data.dispatches
-    show_identity = access.can_see_identity(user, matter) and not _redact_for(user, matter, dispatches)
+    show_identity = access.can_see_identity(user, matter, dispatches)
     transitions = services.allowed_actions(user, matter)
     needs_bodies = any("to_body" in t.required for t in transitions)
     bodies = list(active_bodies()) if needs_bodies else []
@@ -236,7 +225,7 @@ def reveal_identity(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the petitioners' full identity; every view is audited (issue 2 §8, §30 ¶3)."""
     matter = access.get_matter_for_user(request.user, pk)
     dispatches = list(matter.dispatches.all())
-    if not access.can_see_identity(request.user, matter) or _redact_for(request.user, matter, dispatches):
+    if not access.can_see_identity(request.user, matter, dispatches):
         raise PermissionDenied("您无权查看信访人身份信息（§30 ¶3）")
     services.log_identity_view(matter, request.user, "web:matter")
     ctx = _matter_context(request, pk, reveal=True)
