@@ -726,6 +726,7 @@ def acknowledge_item(visit: VisitRecord, *, leader: User) -> VisitRecord:
     """The leader has seen the result (the loop is closed)."""
     if leader.pk != visit.leader_id:
         raise Forbidden("只有接访领导本人可以确认办结反馈")
+    visit = VisitRecord.objects.select_related("matter", "dispatch").get(pk=visit.pk)
     if item_status(visit).status != "done":
         raise GuardFailed("事项尚未办结")
     visit.reported_back_at = timezone.now()
@@ -978,7 +979,8 @@ def handover(from_user: User, to_user: User, *, user: User, reason: str) -> Hand
         raise GuardFailed("接手人应为在岗人员")
     if not reason.strip():
         raise GuardFailed("请说明交接原因（如职务调整）")
-    cases = list(open_cases_of(from_user).select_for_update(of=("self",)))
+    ids = list(open_cases_of(from_user).values_list("pk", flat=True))
+    cases = list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     if any(c.leader_id == from_user.pk for c in cases) and to_user.role != R.LEADER:
         raise GuardFailed("包案领导的案件应交由领导干部接手")
     h = Handover.objects.create(from_user=from_user, to_user=to_user, by=user,
@@ -1169,8 +1171,19 @@ def screening_rule(division: Division) -> pr.ScreeningRule | None:
 
 def _screener(user: User, division: Division) -> None:
     _require(user, {R.OFFICER, R.HANDLER, R.UNIT_HEAD, R.LEADER, R.ADMIN}, "登记矛盾纠纷排查")
-    if not _covers(user, division.path):
+    # Screening is territorial (§10, §15 ¶3): townships, governments and 信访部门 keep the ledger.
+    territorial = user.role == R.ADMIN or (user.body is not None and user.body.kind in (
+        Body.Kind.TOWNSHIP, Body.Kind.PARTY_GOV, Body.Kind.XINFANG))
+    if not territorial or not _covers(user, division.path):
         raise Forbidden("只能登记本辖区的矛盾纠纷排查")
+
+
+def _dispute_worker(user: User, entry: DisputeEntry) -> None:
+    """The ledger keepers, or the person or unit responsible for resolving the dispute."""
+    if user.pk == entry.responsible_id or (
+            user.body_id is not None and user.body_id == entry.responsible_body_id):
+        return
+    _screener(user, entry.division)
 
 
 @transaction.atomic
@@ -1217,7 +1230,7 @@ def add_dispute(division: Division, *, user: User, title: str, parties: str, ris
 @transaction.atomic
 def follow_up_dispute(entry: DisputeEntry, *, user: User, note: str,
                       on: date | None = None) -> DisputeFollowUp:
-    _screener(user, entry.division)
+    _dispute_worker(user, entry)
     if entry.status != DisputeEntry.Status.OPEN:
         raise GuardFailed("该矛盾纠纷已化解或已转为信访事项")
     if not note.strip():
@@ -1231,7 +1244,7 @@ def follow_up_dispute(entry: DisputeEntry, *, user: User, note: str,
 def resolve_dispute(entry: DisputeEntry, *, user: User, resolution: str,
                     mediation_kind: str = "", agreement: str = "") -> DisputeEntry:
     """Closed as resolved; a 三调联动 outcome records the mediation kind and the agreement."""
-    _screener(user, entry.division)
+    _dispute_worker(user, entry)
     entry = DisputeEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != DisputeEntry.Status.OPEN:
         raise GuardFailed("该矛盾纠纷已化解或已转为信访事项")
