@@ -35,6 +35,8 @@ def test_api_docs_are_served_locally(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "<script>" not in html  # no inline script
     assert "script-src 'self'" in r["Content-Security-Policy"]
+    bundle = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert bundle.status_code == 200  # served by WhiteNoise from the installed package
     js = client.get("/api/docs/?script=")
     assert js.status_code == 200 and "SwaggerUIBundle" in js.content.decode()
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
