@@ -165,9 +165,13 @@ def submit(request: HttpRequest) -> HttpResponse:
     from .forms import PublicSubmitForm
 
     if request.method != "POST":
-        form = PublicSubmitForm(initial={"token": secrets.token_urlsafe(16)})
-        return render(request, "portal/submit.html", {"form": form, "nav": "submit"})
+        initial, qr_body = _prefill(request)
+        form = PublicSubmitForm(initial={"token": secrets.token_urlsafe(16), **initial})
+        return render(request, "portal/submit.html", {
+            "form": form, "nav": "submit", "qr_body": qr_body,
+            "via": "qr" if request.GET.get("via") == "qr" else ""})
     form = PublicSubmitForm(request.POST)
+    channel = "qr" if request.POST.get("via") == "qr" else "online"  # 码上办 vs 网上信访
     if form.is_valid():
         v = form.cleaned_data
         division = Division.objects.filter(code=v["division"]).first()
@@ -176,7 +180,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             form.add_error("division", "该地暂未开通网上信访，请向当地信访部门提出")
         else:
             reg = services.Registration(
-                channel="online", title=v["title"], request=v["request"], content=v["content"],
+                channel=channel, title=v["title"], request=v["request"], content=v["content"],
                 division=division, received_at=timezone.now(), klass=v["klass"],
                 category=Category.objects.filter(pk=v["category"]).first() if v.get("category") else None,
                 accused_name=v.get("accused_name", ""),
@@ -197,4 +201,22 @@ def submit(request: HttpRequest) -> HttpResponse:
                 request.session[SESSION_KEY] = m.pk
                 return render(request, "portal/receipt.html", {"matter": m, "nav": "submit"},
                               status=201)
-    return render(request, "portal/submit.html", {"form": form, "nav": "submit"}, status=400)
+    return render(request, "portal/submit.html", {
+        "form": form, "nav": "submit", "via": "qr" if channel == "qr" else ""}, status=400)
+
+
+def _prefill(request: HttpRequest) -> tuple[dict[str, str], Body | None]:
+    """码上办: ``?division=<code>`` or ``?body=<id>`` (a unit's QR code) pre-fill the place."""
+    from xinfang.org.models import Division
+
+    initial: dict[str, str] = {}
+    body = None
+    raw_body = request.GET.get("body", "")
+    if raw_body.isdigit():
+        body = Body.objects.filter(pk=int(raw_body), active=True).select_related("division").first()
+    code = request.GET.get("division", "").strip()
+    if code and Division.objects.filter(code=code).exists():
+        initial["division"] = code
+    elif body is not None:
+        initial["division"] = body.division.code
+    return initial, body

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import portal, views
+from . import portal, qr, search, supervision, views
 from .forms_auth import LoginForm
 
 portal_patterns = [
@@ -34,5 +34,9 @@ urlpatterns: list = [
     path("matters/<int:pk>/documents/<int:doc_id>/", views.document_html, name="document"),
     path("matters/<int:pk>/documents/<int:doc_id>/pdf/", views.document_pdf,
          name="document_pdf"),
+    path("search/", search.search, name="search"),
+    path("search/export/", search.export, name="search_export"),
+    path("supervision/", supervision.supervision, name="supervision"),
+    path("qr/", qr.qr_codes, name="qr_codes"),
     path("portal/", include((portal_patterns, "portal"))),
 ]

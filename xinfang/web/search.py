@@ -1,0 +1,232 @@
+"""综合查询 (issue 3): filter the matters a user may see, page through them, export to Excel.
+
+The query stays index-friendly at 100k matters: visibility (access.visible_matters) and the
+cheap equality/range filters come first; ``icontains`` on title/request is added only when a
+keyword is given; rows come newest first (``received_at`` is indexed) with a LIMIT of one
+page + 1, so there is never a COUNT(*) over the whole table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from xinfang.domain import idcard
+from xinfang.domain import states as st
+from xinfang.org.models import Category, Division, User
+from xinfang.petitions import access, clocks
+from xinfang.petitions.models import Channel, Matter
+
+from .forms import active_bodies, category_choices
+
+PER_PAGE = 50
+EXPORT_LIMIT = 5000  # one workbook; narrower filters for more
+ROW_RELATED = ("holder", "lead_body", "division", "category")
+
+
+def _division_choices(user: User) -> list[tuple[str, str]]:
+    if user.body is None:
+        return [("", "全部")]
+    base = user.body.division
+    qs = Division.objects.filter(level__gte=base.level).order_by("path")
+    if not (user.is_superuser or user.role == st.Role.ADMIN.value):
+        qs = qs.filter(Q(path=base.path) | Q(path__startswith=base.path + "/"))
+    return [("", "全部")] + [(d.code, "　" * (d.level - base.level) + d.name) for d in qs]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="关键词", required=False, max_length=100,
+                        help_text="在标题和诉求中查找，多个词用空格分开")
+    channel = forms.ChoiceField(label="信访形式", required=False,
+                                choices=[("", "全部"), *Channel.choices])
+    klass = forms.ChoiceField(label="事项类别", required=False, choices=[("", "全部")] + [
+        (k.value, v) for k, v in st.KLASS_LABELS.items()])
+    category = forms.TypedChoiceField(label="内容分类", required=False, coerce=int,
+                                      empty_value=None)
+    division = forms.ChoiceField(label="问题属地", required=False)
+    unit = forms.TypedChoiceField(label="办理单位", required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(label="状态", required=False, choices=[
+        ("", "全部"), ("open", "未办结（全部）")] + [(s.value, label) for s, label in
+                                              st.STATE_LABELS.items()])
+    overdue = forms.BooleanField(label="仅超期", required=False)
+    date_from = forms.DateField(label="收到日期自", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="收到日期至", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["category"].choices = [("", "全部"), *category_choices()[1:]]
+        self.fields["division"].choices = _division_choices(user)
+        self.fields["unit"].choices = [("", "全部")] + [(b.pk, b.name) for b in active_bodies()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "结束日期不能早于开始日期")
+        return data
+
+
+def _day_start(d: date) -> datetime:
+    return timezone.make_aware(datetime.combine(d, time.min))
+
+
+def filtered(user: User, v: dict[str, Any]) -> QuerySet[Matter]:
+    """The user's visible matters narrowed by the form's cleaned data, newest first."""
+    qs = access.visible_matters(user)
+    if v.get("channel"):
+        qs = qs.filter(channel=v["channel"])
+    if v.get("klass"):
+        qs = qs.filter(klass=v["klass"])
+    if v.get("category"):
+        cat = Category.objects.filter(pk=v["category"]).first()
+        if cat is not None:
+            ids = Category.objects.filter(Q(path=cat.path) | Q(path__startswith=cat.path + "/"))
+            qs = qs.filter(category_id__in=list(ids.values_list("pk", flat=True)))
+    if v.get("division"):
+        div = Division.objects.filter(code=v["division"]).first()
+        if div is not None:  # indexed prefix match on the copied path (matter_div_recv)
+            qs = qs.filter(Q(division_path=div.path) | Q(division_path__startswith=div.path + "/"))
+    if v.get("unit"):
+        qs = qs.filter(Q(lead_body_id=v["unit"]) | Q(holder_id=v["unit"]))
+    state = v.get("state")
+    if state == "open":
+        qs = qs.filter(state__in=[s.value for s in st.OPEN_STATES])
+    elif state:
+        qs = qs.filter(state=state)
+    if v.get("overdue"):
+        qs = qs.filter(next_due__lt=clocks.today(),
+                       state__in=[s.value for s in st.OPEN_STATES])
+    if v.get("date_from"):
+        qs = qs.filter(received_at__gte=_day_start(v["date_from"]))
+    if v.get("date_to"):
+        qs = qs.filter(received_at__lt=_day_start(v["date_to"] + timedelta(days=1)))
+    for term in (v.get("q") or "").split()[:5]:
+        qs = qs.filter(Q(title__icontains=term) | Q(request__icontains=term))
+    return qs.order_by("-received_at", "-id")
+
+
+def _form(request: HttpRequest) -> SearchForm:
+    data = request.GET if any(k in request.GET for k in SearchForm.base_fields) else None
+    return SearchForm(data, user=request.user)
+
+
+def _querystring(request: HttpRequest, **changes: Any) -> str:
+    params = request.GET.copy()
+    for k, val in changes.items():
+        params.pop(k, None)
+        if val is not None:
+            params[k] = str(val)
+    return params.urlencode()
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    rows: list[Matter] = []
+    has_next = False
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    searched = form.is_bound and form.is_valid()
+    if searched:
+        qs = filtered(request.user, form.cleaned_data).select_related(*ROW_RELATED)
+        start = (number - 1) * PER_PAGE
+        window = list(qs[start:start + PER_PAGE + 1])
+        rows, has_next = window[:PER_PAGE], len(window) > PER_PAGE
+    ctx = {
+        "nav": "search",
+        "form": form,
+        "rows": rows,
+        "searched": searched,
+        "page_number": number,
+        "has_prev": number > 1,
+        "has_next": has_next,
+        "prev_qs": _querystring(request, page=number - 1),
+        "next_qs": _querystring(request, page=number + 1),
+        "export_qs": _querystring(request, page=None),
+    }
+    status = 400 if form.is_bound and not searched else 200
+    return render(request, "web/search.html", ctx, status=status)
+
+
+# --------------------------------------------------------------------------- Excel
+
+HEADERS = ["信访件编号", "收到时间", "信访形式", "事项类别", "内容分类", "问题属地", "标题", "诉求",
+           "登记机关", "主办单位", "状态", "最近期限", "督办", "信访人", "身份证号码", "手机"]
+
+
+def _identity(user: User, m: Matter) -> list[str]:
+    """Masked identity columns only; none at all where the identity is protected (§30 ¶3)."""
+    if not access.can_see_identity(user, m, m.dispatches.all()):
+        return ["（保密）", "", ""]
+    people = sorted(m.petitioners.all(), key=lambda p: (not p.is_lead, p.pk))
+    if not people:
+        return ["", "", ""]
+    p = people[0]
+    name = idcard.mask_name(p.name) + (f"等{len(people)}人" if len(people) > 1 else "")
+    return [name, idcard.mask(p.id_number) if p.id_number else "",
+            idcard.mask_phone(p.phone) if p.phone else ""]
+
+
+def workbook_bytes(user: User, matters: list[Matter]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "信访事项"
+    ws.append(HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for m in matters:
+        ws.append([
+            m.number, timezone.localtime(m.received_at).strftime("%Y-%m-%d %H:%M"),
+            m.get_channel_display(), m.get_klass_display(),
+            m.category.name if m.category else "", m.division.name, m.title, m.request,
+            m.holder.name, m.lead_body.name if m.lead_body else "", m.state_label,
+            m.next_due.isoformat() if m.next_due else "", "是" if m.supervised else "",
+            *_identity(user, m),
+        ])
+    widths = [20, 17, 10, 12, 12, 12, 30, 40, 18, 22, 10, 12, 6, 10, 22, 14]
+    for i, w in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + i)].width = w
+    ws.freeze_panes = "A2"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "web/search.html", {"nav": "search", "form": form}, status=400)
+    qs = (filtered(request.user, form.cleaned_data).select_related(*ROW_RELATED, "accused_body")
+          .prefetch_related("petitioners", "dispatches"))
+    matters = list(qs[:EXPORT_LIMIT])
+    response = HttpResponse(
+        workbook_bytes(request.user, matters),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"信访事项查询-{clocks.today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = (f"attachment; filename=\"export.xlsx\"; "
+                                       f"filename*=UTF-8''{quote(name)}")
+    from xinfang.audit import services as audit
+
+    audit.record("export", actor=request.user, object_type="search", object_id=0,
+                 data={"rows": len(matters), "filters": {k: str(v) for k, v in
+                                                         form.cleaned_data.items() if v}})
+    return response
+
