@@ -181,8 +181,15 @@ REST_FRAMEWORK = {
 AUTHENTICATION_BACKENDS = ["xinfang.core.security.LockoutBackend"]
 # Throttling and the log-in lock-out count in the cache. LocMem is per process: a deployment
 # with several workers needs a shared cache (e.g. Redis) configured here.
+# Throttling and log-in lock-out counters live in the cache. One process (the demo): LocMem.
+# Several workers in production must share it: set XINFANG_REDIS_URL (redis://127.0.0.1:6379/0).
 CACHES = {
     "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["XINFANG_REDIS_URL"],
+    }
+    if os.environ.get("XINFANG_REDIS_URL")
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "xinfang",
     }

@@ -122,3 +122,13 @@ def test_collective_visit_allows_at_most_five_representatives(county):
     m = services.register(registration(county, when=sh(2026, 3, 2), petitioners=reps[:5],
                                        headcount=40), holder=county.xinfang)
     assert m.is_collective and m.headcount == 40 and m.petitioners.count() == 5
+
+
+def test_matter_numbers_are_unique_across_bodies_of_one_county(county):
+    """The 信访局 and the county government register in the same year without clashing."""
+    from .helpers import registration
+
+    a = services.register(registration(county, when=sh(2026, 3, 2)), holder=county.xinfang)
+    b = services.register(registration(county, when=sh(2026, 3, 2), phone="13311112222",
+                                       id_number=""), holder=county.gov)
+    assert a.number != b.number and a.number[:10] == b.number[:10] == "9901212026"

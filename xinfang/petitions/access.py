@@ -70,14 +70,17 @@ def can_see_identity(user: User, matter: Matter,
                      dispatches: Iterable[Dispatch] | None = None) -> bool:
     """Whether the petitioner's identity may be shown to ``user``.
 
-    §30 ¶3: never to the accused unit; for a 检举控告, only to the handling chain (redacted
-    copies to everyone else, procedure.md §5.1). Anonymous matters have no identity to show.
+    §30 ¶3: never to the accused unit; for a 检举控告 or a matter whose petitioner asked for
+    confidentiality, only to the handling chain (redacted copies to everyone else,
+    procedure.md §5.1). Anonymous matters have no identity to show.
     """
     if matter.is_anonymous:
         return False
     if user.body_id is not None and matter.accused_body_id == user.body_id:
         return False
-    if matter.is_report and not (user.is_superuser or in_handling_chain(user, matter, dispatches)):
+    # A report (§30 ¶3) or a petitioner's request for confidentiality (沪 §14 (5), 京 §22 (4)).
+    private = matter.is_report or matter.confidential
+    if private and not (user.is_superuser or in_handling_chain(user, matter, dispatches)):
         return False
     return True
 

@@ -55,7 +55,9 @@ def next_number(key: str) -> int:
 
 
 def matter_number(holder: Body, year: int) -> str:
-    return f"{holder.division_id[:6]}{year}{next_number(f'matter:{holder.pk}:{year}'):06d}"
+    """信访件编号: the holder's 6-digit county code, the year and a county-wide sequence."""
+    prefix = holder.division_id[:6]
+    return f"{prefix}{year}{next_number(f'matter:{prefix}:{year}'):06d}"
 
 
 def doc_number(body: Body, kind: str, year: int) -> str:
