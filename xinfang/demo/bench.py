@@ -1,8 +1,8 @@
 """`xinfang bench`: bulk-load N matters, then time registration and the hot read paths.
 
 The load is a bulk path (bulk_create in batches) with the shape of a real desk: three years
-of intake, ~12 % still open, the open ones spread over the states with the deadlines the
-clocks would have given them. Registration is timed through the real services.register.
+of intake weighted to recent months, about a fifth still open, the open ones spread over the
+states with the deadlines the clocks would have given them. Registration is timed through the real services.register.
 """
 
 from __future__ import annotations

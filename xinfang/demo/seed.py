@@ -369,7 +369,7 @@ class Seeder:
         extension = extension or ("approve" if heads and r.random() < 0.08 else "none")
         if extension in ("approve", "reject") and heads:
             head = r.choice(heads)
-            steps.append(Step("request_extension", r.randint(40, 52), h, data=lambda t: {
+            steps.append(Step("request_extension", r.randint(35, 48), h, data=lambda t: {
                 "days": r.choice([15, 20, 30]), "reason": "案情复杂，需要进一步调查核实"}))
             steps.append(Step("approve_extension" if extension == "approve" else "reject_extension",
                               r.randint(1, 3), head))
@@ -546,7 +546,8 @@ class Seeder:
         """Office hours for visits and calls; any time for online submissions."""
         local = timezone.localtime(when)
         h = self.rng.randint(8, 17)
-        return local.replace(hour=h, minute=self.rng.randint(0, 59), second=0, microsecond=0)
+        at = local.replace(hour=h, minute=self.rng.randint(0, 59), second=0, microsecond=0)
+        return at if at < self.now else self.now - timedelta(minutes=self.rng.randint(5, 600))
 
     def run(self, plans: list[Plan], log: Callable[[str], None] = lambda s: None) -> SeedResult:
         res = SeedResult()

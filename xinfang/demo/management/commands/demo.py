@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -62,11 +63,17 @@ class Command(BaseCommand):
             f" 群众查询 Public portal:          http://{host}/portal/",
             f" 演示密码 Password (all users):   {DEMO_PASSWORD}",
             "-" * 78,
-            f" {'用户名 Username':<16}{'角色 Role':<34}可以试试 Try",
+            f" {_pad('用户名 Username', 16)}{_pad('角色 Role', 36)}可以试试 Try",
             "-" * 78,
         ]
         for _, username, role, tip in DEMO_LOGINS:
-            lines.append(f" {username:<16}{role:<34}{tip}")
+            lines.append(f" {_pad(username, 16)}{_pad(role, 36)}{tip}")
         lines += ["=" * 78, " 期限巡检已在后台运行（每 "
                   f"{settings.XINFANG_SWEEP_INTERVAL} 秒）；按 Ctrl+C 停止。", ""]
         return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify to a terminal width: CJK characters take two columns."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - used)
