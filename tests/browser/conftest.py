@@ -26,7 +26,8 @@ PASSWORD = "pw-browser-123"
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_type_launch_args,
             "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--lang=zh-CN"]}
 
 
 @pytest.fixture(scope="session")

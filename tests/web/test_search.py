@@ -232,3 +232,10 @@ def test_qr_link_prefills_the_portal_and_records_the_qr_channel(client, county):
         "token": "qr-test-token", "via": "qr"})
     assert r.status_code == 201
     assert Matter.objects.get(title="村道路灯不亮").channel == "qr"
+
+
+def test_qr_codes_point_at_the_public_portal_address_when_configured(login, county,
+                                                                     monkeypatch):
+    monkeypatch.setenv("XINFANG_PUBLIC_URL", "https://xf.example.gov.cn/")
+    page = login(county.users["officer"]).get(reverse("qr_codes")).content.decode()
+    assert f"https://xf.example.gov.cn/portal/submit/?division={county.villages[0].code}" in page

@@ -1,11 +1,13 @@
 """码上办 (issue 3): printable QR codes that open the portal's submit page pre-filled.
 
 One code per place (乡镇、村社区: ``?division=<code>``) and per unit (``?body=<id>``); ``via=qr``
-records the channel as 扫码. Only 信访干部 and administrators print them.
+records the channel as 扫码. Only 信访干部 and administrators print them. The codes point at
+``XINFANG_PUBLIC_URL`` (the portal's public address) when set, else at the current host.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -39,7 +41,10 @@ def submit_url(request: HttpRequest, *, division: str | None = None,
     if body:
         params["body"] = str(body)
     params["via"] = "qr"
-    return request.build_absolute_uri(reverse("portal:submit") + "?" + urlencode(params))
+    path = reverse("portal:submit") + "?" + urlencode(params)
+    # The portal may be published under another host than the staff intranet.
+    public = os.environ.get("XINFANG_PUBLIC_URL", "").rstrip("/")
+    return public + path if public else request.build_absolute_uri(path)
 
 
 def _code(title: str, subtitle: str, url: str) -> Code:
