@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from .io import CsvError, read_rows, split_cols, write_rows
 
@@ -63,6 +64,67 @@ def cmd_eval(a: argparse.Namespace) -> int:
     return 0
 
 
+def _joined(rows: list[dict[str, str]], cols: list[str]) -> list[str]:
+    """First column = title (first line), the rest = body."""
+    return [r[cols[0]].strip() + "\n" + "\n".join(r[c] for c in cols[1:]) for r in rows]
+
+
+def cmd_similar(a: argparse.Namespace) -> int:
+    from .similarity import similar_pairs
+
+    cols = split_cols(a.text_cols)
+    rows = read_rows(a.csv, [*cols, a.id_col])
+    items = list(zip([r[a.id_col] for r in rows], _joined(rows, cols), strict=True))
+    t0 = time.perf_counter()
+    pairs = similar_pairs(items, threshold=a.threshold)
+    n = write_rows(a.out, ["id_a", "id_b", "score"], ((x, y, f"{s:.4f}") for x, y, s in pairs))
+    print(json.dumps({"out": str(a.out), "rows": len(rows), "pairs": n,
+                      "threshold": a.threshold, "seconds": round(time.perf_counter() - t0, 1)},
+                     ensure_ascii=False))
+    return 0
+
+
+def cmd_eval_similar(a: argparse.Namespace) -> int:
+    from .similarity import evaluate_pairs
+
+    cols = split_cols(a.text_cols)
+    rows = read_rows(a.csv, [*cols, a.id_col])
+    items = list(zip([r[a.id_col] for r in rows], _joined(rows, cols), strict=True))
+    labelled = [(r["id_a"], r["id_b"], r["same"] == "1", r.get("stratum", ""))
+                for r in read_rows(a.pairs, ["id_a", "id_b", "same"])]
+    out: dict[str, object] = {}
+    groups = {"all": labelled,
+              "re-posts": [p for p in labelled if p[3] == "repost"],
+              "other": [p for p in labelled if p[3] != "repost"]}
+    for name, group in groups.items():
+        if group:
+            out[name] = evaluate_pairs(items, [(x, y, s) for x, y, s, _ in group], a.threshold)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _default_bench_csv() -> Path:
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tipdm2020c" / "messages-with-votes.csv"
+
+
+def cmd_bench_similar(a: argparse.Namespace) -> int:
+    from . import bench
+
+    path = Path(a.csv) if a.csv else _default_bench_csv()
+    if path.exists():
+        cols = split_cols(a.text_cols)
+        rows = read_rows(path, cols)
+        base = [(r[cols[0]], "\n".join(r[c] for c in cols[1:])) for r in rows]
+        source = str(path)
+    else:  # no real data: mutate a few built-in sentences
+        base = [(t, b) for t, b in bench.BUILTIN]
+        source = "built-in"
+    res = bench.run(base, a.n, queries=a.queries, seed=a.seed, progress=a.n >= 200_000)
+    out = {"source": source, **res.as_dict()}
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="xinfang nlp", description="信访文本智能：分类、重复件识别、热点、预警")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -90,6 +152,32 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--folds", type=int, default=5)
     e.add_argument("--C", type=float, default=1.0, help=argparse.SUPPRESS)
     e.set_defaults(func=cmd_eval)
+
+    from .similarity import DEFAULT_THRESHOLD
+
+    si = sub.add_parser("similar", help="write id_a,id_b,score for every pair judged the same matter")
+    si.add_argument("--csv", required=True)
+    si.add_argument("--text-cols", default="留言主题,留言详情", help="comma-separated; the first is the title")
+    si.add_argument("--id-col", default="留言编号")
+    si.add_argument("--out", required=True)
+    si.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    si.set_defaults(func=cmd_similar)
+
+    es = sub.add_parser("eval-similar", help="precision/recall on labelled pairs (id_a,id_b,same)")
+    es.add_argument("--csv", required=True)
+    es.add_argument("--pairs", required=True)
+    es.add_argument("--text-cols", default="留言主题,留言详情")
+    es.add_argument("--id-col", default="留言编号")
+    es.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    es.set_defaults(func=cmd_eval_similar)
+
+    b = sub.add_parser("bench-similar", help="lookup latency against N synthetic historic matters")
+    b.add_argument("--n", type=int, default=100_000)
+    b.add_argument("--queries", type=int, default=1000)
+    b.add_argument("--csv", help="real messages to mutate (default: ../shared/data/tipdm2020c/messages-with-votes.csv)")
+    b.add_argument("--text-cols", default="留言主题,留言详情")
+    b.add_argument("--seed", type=int, default=0)
+    b.set_defaults(func=cmd_bench_similar)
     return p
 
 

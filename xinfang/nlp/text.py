@@ -28,19 +28,16 @@ PLACE_CODE = re.compile(r"[A-Z]\d{0,2}(?:市|区|县|省)")
 
 
 @lru_cache(maxsize=1)
-def _traditional() -> tuple[re.Pattern[str], dict[str, str]]:
+def _traditional() -> frozenset[str]:
     from zhconv import zhconv as _zh
 
     table: dict[str, str] = _zh.getdict("zh-hans")
-    chars = {k for k in table if len(k) == 1 and k not in "「」『』"}
-    pattern = re.compile("[" + "".join(sorted(re.escape(c) for c in chars)) + "]")
-    return pattern, table
+    return frozenset(k for k, v in table.items() if len(k) == 1 and v != k and k not in "「」『』")
 
 
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese (zhconv), skipped when no traditional character occurs."""
-    pattern, _ = _traditional()
-    if not pattern.search(text):
+    if _traditional().isdisjoint(text):
         return text
     from zhconv import convert
 
@@ -119,12 +116,12 @@ def split_space(text: str) -> list[str]:
 ENTITY_SUFFIXES: dict[str, tuple[str, ...]] = {
     "estate": (
         "小区", "花园", "家园", "公寓", "新村", "新城", "山庄", "名苑", "雅苑", "苑", "府", "庭",
-        "公馆", "大厦", "广场", "国际", "城", "湾", "郡", "园", "居", "里", "院子",
+        "公馆", "大厦", "广场", "国际", "城", "湾", "郡", "园",
     ),
     "village": ("村", "社区", "组"),
     "school": ("学校", "中学", "小学", "幼儿园", "大学", "学院", "职校", "一中", "二中", "三中"),
     "hospital": ("医院", "卫生院", "诊所", "保健院"),
-    "company": ("公司", "集团", "物业", "工厂", "厂", "酒店", "银行", "市场", "超市", "商场", "加油站"),
+    "company": ("公司", "集团", "工厂", "厂", "酒店", "银行", "市场", "超市", "商场", "加油站"),
     "road": ("大道", "路", "街", "巷", "桥", "隧道", "高速"),
     "town": ("街道", "镇", "乡"),
 }
@@ -135,10 +132,10 @@ _SUFFIX_AT = re.compile(_SUFFIX_RE)
 _ENTITY = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{2,9}}?)({_SUFFIX_RE})")
 # Left boundary: text before any of these is not part of a name.
 _BOUNDARY = re.compile(
-    r".*(?:[A-Z]\d{0,2}(?:市|区|县|省)|西地省|的|在|了|是|和|与|及|对|从|到|向|给|把|被|将|让|"
+    r".*(?:[A-Z]\d{0,2}(?:市|区|县|省)|西地省|物业|的|在|了|是|和|与|及|对|从|到|向|给|把|被|将|让|"
     r"位于|关于|反映|投诉|举报|建议|请求|要求|希望|咨询|我们|我家|你们|他们|我|该|这个|那个|这|那|本|"
     r"住在|家住|购买|买了|附近|旁边|门口|周边|对面|隔壁|整个|所有|每个|其他|哪个|什么|为何|为什么|请问|"
-    r"请|问题|情况|一个|一所|一家|多个|各个|内的|里的|地处|作为|由于|因为|导致|造成|还有|以及|还是|"
+    r"请|加快|加强|解决|整治|取缔|查处|公开|问题|情况|一个|一所|一家|多个|各个|内的|里的|地处|作为|由于|因为|导致|造成|还有|以及|还是|"
     r"一直|已经|没有|不能|能否|是否|何时|什么时候|尽快|进行|开发|建设|修建|新建|改造|整治|原|"
     r"市|区|县|省|即|就|都|也|又|再|去|来|有|无)"
 )
@@ -154,6 +151,15 @@ _GENERIC_WORDS = (
     小区 花园 公司 集团 市场 广场 村民 居民 街道 社区 幼儿"""
 )
 _GENERIC = frozenset(_GENERIC_WORDS.split())
+
+
+# Words that never occur inside a place/object name: verbs, pronouns, conjunctions …
+_NOT_NAME = re.compile(
+    r"不|没|很|太|虽|但|如|若|而|却|因|所以|可以|能|要|让|被|把|给|向|跟|由|以|为|于|与|或|等|"
+    r"知道|认为|明确|考虑|希望|导致|严重|强制|强行|违法|违规|私自|擅自|业主|居民|村民|政府|领导|"
+    r"部门|我|你|他|她|它|们|这|那|哪|谁|什么|怎么|如何|每|各|某|该|其|此|多|少|全|总|都|也|还|"
+    r"已|正|将|再|又|就|才|只|仅|更|最|非常|一直|一些|一个|一所|一家|一处|一座|两|几|数|\d+[所个家栋座处条]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +199,9 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
         b = _BOUNDARY.match(prefix)
         if b:
             prefix = prefix[b.end() :]
-        if len(prefix) < 2 or prefix in _GENERIC or prefix[-1] in "的了是在":
+        if len(prefix) < 2 or prefix in _GENERIC or prefix[-1] in "的了是在政人居" or _NOT_NAME.search(prefix):
+            continue
+        if prefix[0].isdigit() and suffix not in ("路", "大道", "街"):
             continue
         if prefix.isdigit() or (prefix[-1].isdigit() and suffix in ("路", "组")):
             # "3号路", "1组" style counters are not names.
@@ -209,15 +217,35 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
     return tuple(found.values())
 
 
+_SENTENCE_END = re.compile(r"[。!?！？;；\n]")
+
+
+def headline(text: str, limit: int = 60) -> str:
+    """The part of a text that names its subject: the first line of a multi-line text
+    ("title\nbody"), otherwise the first sentence, at most ``limit`` characters."""
+    head = text.split("\n", 1)[0] if "\n" in text.strip() else _SENTENCE_END.split(text, 1)[0]
+    return head.strip()[:limit]
+
+
 def place_codes(text: str) -> frozenset[str]:
     """District-level codes named in the text (A5区, K8县); city codes (A市) are left out."""
     return frozenset(m for m in PLACE_CODE.findall(text) if not m.endswith(("市", "省")))
 
 
+def _name_match(x: str, y: str) -> bool:
+    if x == y or x in y or y in x:
+        return True
+    # Spelling variants (国王陵考古公园 / 王陵国家考古遗址公园) share two or more bigrams.
+    bx = {x[i : i + 2] for i in range(len(x) - 1)}
+    by = {y[i : i + 2] for i in range(len(y) - 1)}
+    return len(bx & by) >= 2
+
+
 def names_agree(a: Iterable[str], b: Iterable[str]) -> bool:
-    """True when some name of ``a`` equals, contains or is contained in some name of ``b``."""
+    """True when some name of ``a`` matches some name of ``b`` (equal, containing, or sharing
+    two character bigrams)."""
     bl = list(b)
-    return any(x == y or x in y or y in x for x in a for y in bl)
+    return any(_name_match(x, y) for x in a for y in bl)
 
 
 def entities_conflict(a: Sequence[Entity], b: Sequence[Entity]) -> bool:

@@ -1,0 +1,380 @@
+"""Repeat / same-matter detection: TF-IDF over hashed character 2–3-grams with an inverted
+index, re-scored by cosine and gated by place/object entities.
+
+"Same matter" = the same concrete problem about the same place, object or case: two 小区 with
+物业 disputes are not the same matter, so when both texts name a 小区 (村, 学校, 医院, 公司 …)
+the names must agree; explicit ``place``/``accused`` values must agree when both are given.
+
+Plain Python + numpy: never import Django here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .text import (
+    Entity,
+    entities_agree,
+    entities_conflict,
+    extract_entities,
+    headline,
+    normalize,
+    place_codes,
+)
+
+FORMAT_VERSION = 2
+N_BUCKETS = 1 << 22  # hashed bigram space
+HEAD_CHARS = 40  # headline (title) characters used
+TEXT_CHARS = 320  # the opening of a text states the matter; long tails only dilute it
+OPEN_CHARS = 80  # body characters (after the headline) put in the inverted index
+PROBE_BUDGET = 40_000  # postings read per query at most
+MAX_PROBES = 32
+N_CANDIDATES = 300
+DEFAULT_THRESHOLD = 0.3
+AGREE_BONUS = 0.1
+HEAD_WEIGHT = 0.5  # score = max(cos_text, (1-w)·cos_text + w·cos_headline)
+
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _bigram_hashes(text: str) -> np.ndarray:
+    """Hashed character bigram at each position (position i = text[i:i+2]); bigrams that
+    span punctuation or spaces get the sentinel N_BUCKETS. Deterministic across processes."""
+    if len(text) < 2:
+        return np.zeros(0, np.uint32)
+    c = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    ok = ((c >= 0x3400) & (c <= 0x9FFF)) | ((c >= 0x30) & (c <= 0x39)) | (
+        (c >= 0x41) & (c <= 0x5A)) | ((c >= 0x61) & (c <= 0x7A)) | ((c >= 0xF900) & (c <= 0xFAFF))
+    with np.errstate(over="ignore"):
+        h = (c[:-1] * _K1) ^ (c[1:] * _K2)
+        h = ((h ^ (h >> np.uint64(29))) * _K2) >> np.uint64(64 - 22)
+    h = h.astype(np.uint32)
+    h[~(ok[:-1] & ok[1:])] = N_BUCKETS
+    return h
+
+
+def _uniq(h: np.ndarray) -> np.ndarray:
+    u = np.unique(h)
+    return u[:-1] if len(u) and u[-1] == N_BUCKETS else u
+
+
+def bigrams(text: str) -> np.ndarray:
+    """Sorted unique hashed character bigrams (bucket ids) of normalised text."""
+    return _uniq(_bigram_hashes(text))
+
+
+@dataclass(frozen=True, slots=True)
+class _Meta:
+    entities: tuple[tuple[str, str], ...]
+    districts: frozenset[str]
+    place: str
+    accused: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    head: str
+    text: str  # headline + opening of the body, normalised
+    opening: str  # headline + first OPEN_CHARS of the body
+
+
+def _norm_key(value: str | None) -> str:
+    return normalize(value).replace(" ", "") if value else ""
+
+
+def _keys_conflict(a: str, b: str) -> bool:
+    return bool(a and b) and not (a == b or a in b or b in a)
+
+
+def _keys_agree(a: str, b: str) -> bool:
+    return bool(a and b) and (a == b or a in b or b in a)
+
+
+def _prepare(text: str) -> _Doc:
+    """Headline = first line of "title\nbody" text, otherwise the first sentence."""
+    raw = text or ""
+    head = normalize(headline(raw))[:HEAD_CHARS]
+    full = normalize(raw)
+    body = (full[len(head):] if full.startswith(head) else full).lstrip(" 。,.")
+    return _Doc(head, f"{head}。{body}"[:TEXT_CHARS], f"{head}。{body[:OPEN_CHARS]}")
+
+
+def _subject_entities(doc: _Doc) -> tuple[Entity, ...]:
+    """Entities that say what the matter is about: those in the headline, else the opening."""
+    return extract_entities(doc.head) or extract_entities(doc.opening)
+
+
+class SimilarityIndex:
+    """An append-only index of historic matters.
+
+    >>> idx = SimilarityIndex()
+    >>> idx.add("m1", "丽发新城小区物业强行停水\n我们小区物业……", place="丽发新城")
+    >>> idx.query("丽发新城物业又停水了", k=5)        # [("m1", 0.6…)]
+
+    ``text`` is "title\nbody" (the first line counts as the title) or plain text (the
+    first sentence counts). ``query`` returns the best ``k`` (id, score) pairs, highest
+    first; a score at or above :attr:`threshold` means "same matter" (:meth:`matches`).
+
+    Representation: binary TF-IDF over hashed character bigrams of the headline plus the
+    opening of the text, and separately of the headline; candidates come from an inverted
+    index over the bigrams of the headline and the body's first sentences, read rarest first.
+    """
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = threshold
+        self.ids: list[str] = []
+        self._meta: list[_Meta] = []
+        self._df = np.zeros(N_BUCKETS, np.int32)
+        self._text: list[np.ndarray] = []
+        self._head: list[np.ndarray] = []
+        # inverted index: CSR over buckets ("main") + recently added postings ("delta")
+        self._indptr = np.zeros(N_BUCKETS + 1, np.int64)
+        self._postings = np.zeros(0, np.int32)
+        self._delta: dict[int, list[int]] = {}
+        self._delta_size = 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _idf(self, buckets: np.ndarray) -> np.ndarray:
+        return np.log((len(self.ids) + 1.0) / (self._df[buckets] + 1.0)) + 1.0
+
+    # -- adding ------------------------------------------------------------------------
+    def add(self, id: str, text: str, place: str | None = None, accused: str | None = None) -> None:
+        """Add one matter. ``place`` and ``accused`` (被反映单位/对象) are optional
+        structured values from the intake form."""
+        self.add_many([(id, text, place, accused)])
+
+    def add_many(self, items: Iterable[tuple[str, str, str | None, str | None]]) -> None:
+        """Bulk add (id, text, place, accused)."""
+        post_b: list[np.ndarray] = []
+        post_d: list[np.ndarray] = []
+        for id_, text, place, accused in items:
+            doc = _prepare(text)
+            h = _bigram_hashes(doc.text)  # head and opening are prefixes of text
+            tb = _uniq(h)
+            ob = _uniq(h[: max(0, len(doc.opening) - 1)])
+            n = len(self.ids)
+            self.ids.append(str(id_))
+            self._text.append(tb)
+            self._head.append(_uniq(h[: max(0, len(doc.head) - 1)]))
+            self._meta.append(_Meta(tuple((e.kind, e.core) for e in _subject_entities(doc)),
+                                    place_codes(doc.head), _norm_key(place), _norm_key(accused)))
+            self._df[tb] += 1
+            post_b.append(ob)
+            post_d.append(np.full(len(ob), n, np.int32))
+        if not post_b:
+            return
+        b = np.concatenate(post_b)
+        d = np.concatenate(post_d)
+        if len(b) > 50_000 or len(b) > len(self._postings) // 20:
+            self._merge(b, d)
+            return
+        for bb, dd in zip(b.tolist(), d.tolist(), strict=True):
+            self._delta.setdefault(bb, []).append(dd)
+        self._delta_size += len(b)
+        if self._delta_size > max(50_000, len(self._postings) // 20):
+            self._merge(np.zeros(0, np.uint32), np.zeros(0, np.int32))
+
+    def _merge(self, buckets: np.ndarray, docs: np.ndarray) -> None:
+        """Fold new postings (and the delta) into the CSR arrays."""
+        counts = np.diff(self._indptr)
+        parts_b = [np.repeat(np.arange(N_BUCKETS, dtype=np.uint32), counts), buckets.astype(np.uint32)]
+        parts_d = [self._postings, docs.astype(np.int32)]
+        if self._delta:
+            parts_b.append(np.fromiter((b for b, ds in self._delta.items() for _ in ds), np.uint32))
+            parts_d.append(np.fromiter((d for ds in self._delta.values() for d in ds), np.int32))
+        allb = np.concatenate(parts_b)
+        alld = np.concatenate(parts_d)
+        # Stable radix sort by bucket keeps each bucket's documents in insertion order.
+        order = np.argsort(allb, kind="stable")
+        self._postings = alld[order]
+        self._indptr = np.zeros(N_BUCKETS + 1, np.int64)
+        np.cumsum(np.bincount(allb, minlength=N_BUCKETS), out=self._indptr[1:])
+        self._delta = {}
+        self._delta_size = 0
+
+    # -- querying ----------------------------------------------------------------------
+    def _candidates(self, probe: np.ndarray) -> np.ndarray:
+        """Documents sharing the most of the query's rarest opening bigrams."""
+        lo = self._indptr[probe]
+        hi = self._indptr[probe + 1]
+        lengths = hi - lo
+        if self._delta:
+            lengths = lengths + np.array([len(self._delta.get(int(b), ())) for b in probe.tolist()])
+        order = [i for i in np.argsort(lengths, kind="stable").tolist() if lengths[i] > 0]
+        lists: list[np.ndarray] = []
+        used = 0
+        for i in order[:MAX_PROBES]:
+            if used + lengths[i] > PROBE_BUDGET and lists:
+                break
+            if hi[i] > lo[i]:
+                lists.append(self._postings[lo[i] : hi[i]])
+            extra = self._delta.get(int(probe[i]))
+            if extra:
+                lists.append(np.asarray(extra, np.int32))
+            used += int(lengths[i])
+        if not lists:
+            return np.zeros(0, np.int64)
+        docs, hits = np.unique(np.concatenate(lists), return_counts=True)
+        if len(docs) > N_CANDIDATES:
+            docs = docs[np.argpartition(-hits, N_CANDIDATES)[:N_CANDIDATES]]
+        return docs.astype(np.int64)
+
+    def _cosine(self, rows: list[np.ndarray], cand: np.ndarray, q: np.ndarray) -> np.ndarray:
+        if len(q) == 0 or len(cand) == 0:
+            return np.zeros(len(cand))
+        qw = self._idf(q)
+        qnorm = float(np.sqrt((qw**2).sum())) or 1.0
+        parts = [rows[int(j)] for j in cand]
+        lens = np.fromiter((len(p) for p in parts), np.int64, len(parts))
+        if lens.sum() == 0:
+            return np.zeros(len(cand))
+        F = np.concatenate(parts)
+        owner = np.repeat(np.arange(len(cand)), lens)
+        w = self._idf(F)
+        pos = np.minimum(np.searchsorted(q, F), len(q) - 1)
+        hit = q[pos] == F
+        dot = np.bincount(owner, weights=w * qw[pos] * hit, minlength=len(cand))
+        norm = np.sqrt(np.bincount(owner, weights=w * w, minlength=len(cand)))
+        return dot / (np.maximum(norm, 1e-9) * qnorm)
+
+    def query(self, text: str, place: str | None = None, accused: str | None = None,
+              k: int = 5, exclude: str | None = None) -> list[tuple[str, float]]:
+        """The ``k`` most similar indexed matters as (id, score), best first.
+
+        Matters naming a different 小区/村/学校/医院/公司 in their headline (or a different
+        district, or, when both are given, a different place/accused) are left out.
+        """
+        if not self.ids:
+            return []
+        doc = _prepare(text)
+        tq = bigrams(doc.text)
+        cand = self._candidates(bigrams(doc.opening))
+        if len(cand) == 0 or len(tq) == 0:
+            return []
+        cos_text = self._cosine(self._text, cand, tq)
+        cos_head = self._cosine(self._head, cand, bigrams(doc.head))
+        score = np.maximum(cos_text, (1 - HEAD_WEIGHT) * cos_text + HEAD_WEIGHT * cos_head)
+        q_ents = _subject_entities(doc)
+        q_dist = place_codes(doc.head)
+        q_place, q_acc = _norm_key(place), _norm_key(accused)
+        out: list[tuple[str, float]] = []
+        for j in np.argsort(-score)[: max(4 * k, 40)].tolist():
+            sc = float(score[j])
+            if sc <= 0.0:
+                break
+            meta = self._meta[int(cand[j])]
+            doc_id = self.ids[int(cand[j])]
+            if exclude is not None and doc_id == exclude:
+                continue
+            if _keys_conflict(q_place, meta.place) or _keys_conflict(q_acc, meta.accused):
+                continue
+            d_ents = tuple(Entity(kind, core, core) for kind, core in meta.entities)
+            if entities_conflict(q_ents, d_ents):
+                continue
+            if q_dist and meta.districts and not (q_dist & meta.districts):
+                continue
+            if (entities_agree(q_ents, d_ents) or _keys_agree(q_place, meta.place)
+                    or _keys_agree(q_acc, meta.accused)):
+                sc += AGREE_BONUS
+            out.append((doc_id, round(min(sc, 1.0), 4)))
+        out.sort(key=lambda p: -p[1])
+        return out[:k]
+
+    def matches(self, text: str, place: str | None = None, accused: str | None = None,
+                k: int = 5, exclude: str | None = None) -> list[tuple[str, float]]:
+        """Like :meth:`query` but only matters judged the same (score ≥ threshold)."""
+        return [p for p in self.query(text, place, accused, k, exclude) if p[1] >= self.threshold]
+
+    # -- persistence -------------------------------------------------------------------
+    @staticmethod
+    def _pack(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        indptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum([len(r) for r in rows], out=indptr[1:])
+        data = np.concatenate(rows) if rows else np.zeros(0, np.uint32)
+        return data.astype(np.uint32), indptr
+
+    @staticmethod
+    def _unpack(data: np.ndarray, indptr: np.ndarray) -> list[np.ndarray]:
+        return [data[indptr[i] : indptr[i + 1]] for i in range(len(indptr) - 1)]
+
+    def save(self, directory: str | Path) -> Path:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        if self._delta:
+            self._merge(np.zeros(0, np.uint32), np.zeros(0, np.int32))
+        td, tp = self._pack(self._text)
+        hd, hp = self._pack(self._head)
+        np.savez(d / "arrays.npz", df=self._df, text=td, text_ptr=tp, head=hd, head_ptr=hp,
+                 indptr=self._indptr, postings=self._postings)
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "threshold": self.threshold,
+            "ids": self.ids,
+            "meta": [[[list(e) for e in m.entities], sorted(m.districts), m.place, m.accused]
+                     for m in self._meta],
+        }
+        (d / "index.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> SimilarityIndex:
+        d = Path(directory)
+        meta = json.loads((d / "index.json").read_text("utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"unsupported index format {meta.get('format_version')!r}")
+        obj = cls(threshold=float(meta["threshold"]))
+        with np.load(d / "arrays.npz") as z:
+            obj._df = z["df"]
+            obj._text = cls._unpack(z["text"], z["text_ptr"])
+            obj._head = cls._unpack(z["head"], z["head_ptr"])
+            obj._indptr, obj._postings = z["indptr"], z["postings"]
+        obj.ids = list(meta["ids"])
+        obj._meta = [_Meta(tuple((k, c) for k, c in ents), frozenset(dist), place, acc)
+                     for ents, dist, place, acc in meta["meta"]]
+        return obj
+
+
+def similar_pairs(items: Sequence[tuple[str, str]], threshold: float = DEFAULT_THRESHOLD,
+                  k: int = 20) -> list[tuple[str, str, float]]:
+    """Every pair of (id, text) items judged the same matter: (id_a, id_b, score), id_a
+    before id_b in input order, one row per pair, highest score first."""
+    idx = SimilarityIndex(threshold=threshold)
+    idx.add_many((i, t, None, None) for i, t in items)
+    pos = {i: n for n, (i, _) in enumerate(items)}
+    best: dict[tuple[str, str], float] = {}
+    for i, t in items:
+        for j, s in idx.query(t, k=k, exclude=i):
+            if s < threshold or j == i:
+                continue
+            a, b = (i, j) if pos[i] < pos[j] else (j, i)
+            best[(a, b)] = max(best.get((a, b), 0.0), s)
+    return sorted(((a, b, s) for (a, b), s in best.items()), key=lambda p: (-p[2], pos[p[0]], pos[p[1]]))
+
+
+def evaluate_pairs(items: Sequence[tuple[str, str]], labelled: Sequence[tuple[str, str, bool]],
+                   threshold: float = DEFAULT_THRESHOLD, k: int = 50) -> dict[str, float | int]:
+    """Precision and recall of "same matter" on labelled (id_a, id_b, same) pairs; the index
+    holds all ``items`` and a pair's score is the better of the two directions."""
+    idx = SimilarityIndex(threshold=threshold)
+    idx.add_many((i, t, None, None) for i, t in items)
+    text = dict(items)
+    tp = fp = fn = tn = 0
+    for a, b, same in labelled:
+        s = max(dict(idx.query(text[a], k=k, exclude=a)).get(b, 0.0),
+                dict(idx.query(text[b], k=k, exclude=b)).get(a, 0.0))
+        hit = s >= threshold
+        tp += hit and same
+        fp += hit and not same
+        fn += (not hit) and same
+        tn += (not hit) and not same
+    return {"pairs": len(labelled), "positives": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "precision": round(tp / max(tp + fp, 1), 4), "recall": round(tp / max(tp + fn, 1), 4),
+            "threshold": threshold}
