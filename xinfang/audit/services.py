@@ -51,13 +51,14 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Append one row. Must run inside the caller's transaction (one write, one audit row)."""
-    with transaction.atomic():
+    # savepoint=False: callers already hold a transaction; this is one more write in it.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
-        head, _ = AuditHead.objects.select_for_update().get_or_create(
-            pk=1, defaults={"last_id": 0, "last_hash": GENESIS}
-        )
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1, last_id=0, last_hash=GENESIS)
         log = AuditLog(
             id=head.last_id + 1,
             at=timezone.now(),
@@ -72,8 +73,7 @@ def record(
         )
         log.hash = _digest(log.prev_hash, _content(log))
         log.save(force_insert=True)
-        head.last_id, head.last_hash = log.pk, log.hash
-        head.save(update_fields=["last_id", "last_hash"])
+        AuditHead.objects.filter(pk=1).update(last_id=log.pk, last_hash=log.hash)
         return log
 
 

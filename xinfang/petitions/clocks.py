@@ -142,7 +142,7 @@ def resume(clock: Clock, on: date) -> None:
     recompute(clock)
 
 
-def refresh_next_due(matter_id: int) -> None:
+def refresh_next_due(matter_id: int) -> date | None:
     """Keep Matter.next_due = the nearest open clock owed by a body (not the petitioner)."""
     nearest = (
         Clock.objects.filter(matter_id=matter_id, met_on__isnull=True, owed_by_petitioner=False,
@@ -150,6 +150,7 @@ def refresh_next_due(matter_id: int) -> None:
         .order_by("due_on").values_list("due_on", flat=True).first()
     )
     Matter.objects.filter(pk=matter_id).update(next_due=nearest)
+    return nearest
 
 
 def view(clock: Clock, on: date | None = None) -> dict[str, object]:

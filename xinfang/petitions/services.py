@@ -49,9 +49,14 @@ MAX_REPRESENTATIVES = 5  # §20 ¶3 (configurable locally, e.g. 浙 §15 ¶2)
 def next_number(key: str) -> int:
     """Gap-free counter; the row lock serialises concurrent registrations."""
     with transaction.atomic():
-        Counter.objects.get_or_create(key=key)
-        Counter.objects.filter(key=key).update(value=F("value") + 1)
-        return Counter.objects.select_for_update().get(key=key).value
+        if not Counter.objects.filter(key=key).update(value=F("value") + 1):
+            try:
+                with transaction.atomic():
+                    Counter.objects.create(key=key, value=1)
+                return 1
+            except IntegrityError:  # another registration created it first
+                Counter.objects.filter(key=key).update(value=F("value") + 1)
+        return Counter.objects.get(key=key).value
 
 
 def matter_number(holder: Body, year: int) -> str:
@@ -247,8 +252,7 @@ def register(
         audit.record("register", actor=user, actor_label=actor_label, object_type="matter",
                      object_id=matter.pk, matter_id=matter.pk,
                      data={"number": matter.number, "channel": matter.channel})
-        clocks.refresh_next_due(matter.pk)
-    matter.refresh_from_db()
+        matter.next_due = clocks.refresh_next_due(matter.pk)
     return matter
 
 
@@ -300,22 +304,39 @@ def current_lead_dispatch(matter: Matter) -> Dispatch | None:
     return d
 
 
-def facts_for(matter: Matter) -> st.Facts:
+def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
+    """The facts the guards read. With ``name``, only what that transition's guards need
+    is queried (each window is one query; most transitions need none)."""
     today = clocks.today()
-    lead = current_lead_dispatch(matter)
-    d4 = (matter.clocks.filter(code="D4", dispatch=lead).order_by("-id").first()
-          if lead is not None else None)
-    d8 = matter.clocks.filter(code="D8").order_by("-id").first()
-    d10 = matter.clocks.filter(code="D10").order_by("-id").first()
+
+    def window(code: str, *, lead_only: bool = False) -> bool:
+        qs = matter.clocks.filter(code=code)
+        if lead_only:
+            lead = current_lead_dispatch(matter)
+            if lead is None:
+                return True
+            qs = qs.filter(dispatch=lead)
+        due = qs.order_by("-id").values_list("due_on", flat=True).first()
+        return due is None or today <= due
+
+    need = {
+        None: {"object", "review", "recheck", "rated"},
+        "object": {"object"},
+        "request_review": {"review"},
+        "request_recheck": {"recheck"},
+        "rate_satisfied": {"rated"},
+        "rate_unsatisfied": {"rated"},
+    }.get(name, set())
     return st.Facts(
         klass=st.Klass(matter.klass),
         legal_litigation=matter.legal_litigation,
         accused_body_id=matter.accused_body_id,
         extension_used=matter.extension_used,
-        objection_window_open=d4 is None or today <= d4.due_on,
-        review_window_open=d8 is None or today <= d8.due_on,
-        recheck_window_open=d10 is None or today <= d10.due_on,
-        rated_this_round=matter.evaluations.filter(round=matter.redo_count).exists(),
+        objection_window_open=window("D4", lead_only=True) if "object" in need else True,
+        review_window_open=window("D8") if "review" in need else True,
+        recheck_window_open=window("D10") if "recheck" in need else True,
+        rated_this_round=(matter.evaluations.filter(round=matter.redo_count).exists()
+                          if "rated" in need else False),
     )
 
 
@@ -342,12 +363,13 @@ def transition(
         matter = Matter.objects.select_for_update(of=("self",)).select_related(
             "holder__division", "lead_body", "division").get(pk=matter.pk)
         actor = actor_for(user, matter, citizen=citizen, system=system)
-        facts = facts_for(matter)
+        facts = facts_for(matter, name)
         if "to_body" in data and isinstance(data["to_body"], Body):
             data["to_body_obj"] = data["to_body"]
             data["to_body"] = data["to_body"].pk
         t = st.check(name, state=st.State(matter.state), actor=actor, facts=facts, data=data)
         old = matter.state
+        before = _snapshot(matter)
         today = on or clocks.today()
         effect = _EFFECTS.get(name)
         note = effect(matter, user, data, today) if effect else ""
@@ -357,7 +379,8 @@ def transition(
             matter.closed_at = timezone.now()
         if t.target in (st.State.FINAL, st.State.CLOSED):
             matter.closed_at = matter.closed_at or timezone.now()
-        matter.save()
+        changed = [f for f, v in _snapshot(matter).items() if before[f] != v]
+        matter.save(update_fields=[*changed, "updated_at"])
         label = "信访人" if citizen else ("系统" if system else "")
         _event(matter, name, t.label, old, t.target, user, label, note=note or str(data.get("reason", "")),
                public=t.public, data=_public_data(data))
@@ -368,9 +391,15 @@ def transition(
             # A closed matter owes nothing more; the petitioner's windows stay for 复查 logic.
             clocks.Clock.objects.filter(matter=matter, met_on__isnull=True,
                                         owed_by_petitioner=False).update(met_on=today)
-        clocks.refresh_next_due(matter.pk)
-    matter.refresh_from_db()
+        matter.next_due = clocks.refresh_next_due(matter.pk)
     return matter
+
+
+_TRACKED = [f.attname for f in Matter._meta.concrete_fields if f.attname not in ("id", "updated_at")]
+
+
+def _snapshot(matter: Matter) -> dict[str, Any]:
+    return {f: getattr(matter, f) for f in _TRACKED}
 
 
 def _public_data(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -933,7 +962,7 @@ def _event(matter: Matter, action: str, label: str, from_state: str, to_state: s
     return Event.objects.create(
         matter=matter, action=action, label=label, from_state=str(from_state),
         to_state=str(to_state), actor=user,
-        actor_body=user.body if user is not None and user.body_id else None,
+        actor_body_id=user.body_id if user is not None else None,
         actor_label=actor_label or (str(user) if user else ""), at=timezone.now(), note=note,
         public=public, data=data or {},
     )
