@@ -2,5 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/", include("xinfang.api.urls")),
+    path("", include("xinfang.practice.urls")),  # /practice/…, /portal/reception/…
     path("", include("xinfang.web.urls")),
 ]
