@@ -679,5 +679,10 @@ def seed(matters: int = 3000, *, rng_seed: int = 2026, log: Callable[[str], None
     plans = seeder.build(matters)
     log(f"{len(plans)} plans, {sum(len(p.steps) + 1 for p in plans)} steps; running…")
     res = seeder.run(plans, log)
+    # Leaders' reception schedule, pre-registrations, 包案 cases, screening ledger (issue 6).
+    from xinfang.practice.seed import seed_practice
+
+    practice = seed_practice(county, timezone.localdate(seeder.now))
+    log(f"practice records: {practice}")
     res.seconds = time.monotonic() - t0
     return res
