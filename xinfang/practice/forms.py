@@ -211,7 +211,8 @@ class PromoteForm(forms.Form):
     leader = UserChoice(label="包案领导", queryset=User.objects.none())
     handler = UserChoice(label="具体承办人", queryset=User.objects.none())
     due_on = forms.DateField(label="办结时限", widget=DATE)
-    plan = forms.CharField(label="化解方案（一案一策）", widget=forms.Textarea(attrs={"rows": 2}))
+    plan = forms.CharField(label="化解方案（一案一策）", widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": "积案应制定化解方案（一案一策）"})
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
