@@ -84,6 +84,31 @@ def cmd_similar(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_topics(a: argparse.Namespace) -> int:
+    from .topics import TopicItem, cluster_topics
+
+    cols = split_cols(a.text_cols)
+    need = [*cols, a.id_col] + ([a.votes_col] if a.votes_col else [])
+    rows = read_rows(a.csv, need)
+    texts = _joined(rows, cols)
+
+    def votes(r: dict[str, str]) -> int:
+        try:
+            return int(float(r[a.votes_col])) if a.votes_col else 0
+        except ValueError:
+            return 0
+
+    t0 = time.perf_counter()
+    topics = cluster_topics([TopicItem(r[a.id_col], t, votes(r)) for r, t in zip(rows, texts, strict=True)],
+                            threshold=a.threshold, min_size=a.min_size,
+                            votes_per_message=a.votes_per_message)
+    n = write_rows(a.out, ["topic", "keywords", "size", "votes", "ids"], (
+        (t.label, " ".join(t.keywords), t.size, t.votes, " ".join(t.ids)) for t in topics))
+    print(json.dumps({"out": str(a.out), "rows": len(rows), "topics": n,
+                      "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False))
+    return 0
+
+
 def cmd_eval_similar(a: argparse.Namespace) -> int:
     from .similarity import evaluate_pairs
 
@@ -162,6 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--out", required=True)
     si.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     si.set_defaults(func=cmd_similar)
+
+    tp = sub.add_parser("topics", help="hot topics: one row per topic, largest first")
+    tp.add_argument("--csv", required=True)
+    tp.add_argument("--text-cols", default="留言主题,留言详情")
+    tp.add_argument("--id-col", default="留言编号")
+    tp.add_argument("--votes-col", default="", help="e.g. 点赞数 (optional)")
+    tp.add_argument("--out", required=True)
+    tp.add_argument("--threshold", type=float, default=0.22)
+    tp.add_argument("--min-size", type=float, default=2,
+                    help="smallest heat written: messages + votes/--votes-per-message (default 2)")
+    tp.add_argument("--votes-per-message", type=float, default=20)
+    tp.set_defaults(func=cmd_topics)
 
     es = sub.add_parser("eval-similar", help="precision/recall on labelled pairs (id_a,id_b,same)")
     es.add_argument("--csv", required=True)

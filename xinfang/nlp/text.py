@@ -124,12 +124,13 @@ ENTITY_SUFFIXES: dict[str, tuple[str, ...]] = {
     "company": ("公司", "集团", "工厂", "厂", "酒店", "银行", "市场", "超市", "商场", "加油站"),
     "road": ("大道", "路", "街", "巷", "桥", "隧道", "高速"),
     "town": ("街道", "镇", "乡"),
+    "case": ("案件", "案", "平台"),
 }
-SPECIFIC_KINDS = ("estate", "village", "school", "hospital", "company")
+SPECIFIC_KINDS = ("estate", "village", "school", "hospital", "company", "case")
 _SUFFIX_KIND = {s: k for k, ss in ENTITY_SUFFIXES.items() for s in ss}
 _SUFFIX_RE = "|".join(sorted(_SUFFIX_KIND, key=len, reverse=True))
 _SUFFIX_AT = re.compile(_SUFFIX_RE)
-_ENTITY = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{2,9}}?)({_SUFFIX_RE})")
+_ENTITY = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{2,12}}?)({_SUFFIX_RE})")
 # Left boundary: text before any of these is not part of a name.
 _BOUNDARY = re.compile(
     r".*(?:[A-Z]\d{0,2}(?:市|区|县|省)|西地省|物业|的|在|了|是|和|与|及|对|从|到|向|给|把|被|将|让|"
@@ -148,7 +149,9 @@ _GENERIC_WORDS = (
     培训 技工 职业 公办 民营 国有 私营 外资 合资 有限 有限责任 股份 股份有限 科技 实业 投资 置业 房地产
     地产 发展 工程 建筑 人民 中医 妇幼 社区 卫生 乡镇 农贸 菜 超 商 进 出 离 回 到 入 去 来 建 修 通 过
     我村 我镇 我乡 该村 该镇 本村 本镇 全村 全镇 一组 二组 三组 四组 五组 六组 七组 八组 九组 十组 水泥 柏油 沥青 乡村 通村 进村 村村 环 主 支 小学 中学 大学 学校 医院
-    小区 花园 公司 集团 市场 广场 村民 居民 街道 社区 幼儿"""
+    小区 花园 公司 集团 市场 广场 村民 居民 街道 社区 幼儿
+    方 备 立 答 档 提 草 预 办 结 破 报 审 翻 专 个 本 此 大 要 重 命 血 司 网络 交易 服务 信息
+    工作 管理 互联网 网上 政务"""
 )
 _GENERIC = frozenset(_GENERIC_WORDS.split())
 
@@ -201,7 +204,7 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
             prefix = prefix[b.end() :]
         if len(prefix) < 2 or prefix in _GENERIC or prefix[-1] in "的了是在政人居" or _NOT_NAME.search(prefix):
             continue
-        if prefix[0].isdigit() and suffix not in ("路", "大道", "街"):
+        if prefix[0].isdigit() and suffix not in ("路", "大道", "街", "案", "案件", "平台"):
             continue
         if prefix.isdigit() or (prefix[-1].isdigit() and suffix in ("路", "组")):
             # "3号路", "1组" style counters are not names.
