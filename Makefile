@@ -16,7 +16,7 @@ system-deps:
 	  echo "Installing system packages (chromium, fonts-noto-cjk, poppler-utils, libharfbuzz-subset0)…"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q >/dev/null && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium fonts-noto-cjk poppler-utils \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium chromium-l10n fonts-noto-cjk poppler-utils \
 	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
 	fi
 
