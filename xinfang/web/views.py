@@ -51,20 +51,29 @@ def queue(request: HttpRequest) -> HttpResponse:
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         number = 1
-    page = queries.queue_page(request.user, tab, number)
-    # Tab counts come from queries.queue_counts once it exists (asked of its owner).
-    counter = getattr(queries, "queue_counts", None)
-    counts: dict[str, int] = counter(request.user) if counter else {}
+    sort = request.GET.get("sort", "due")
+    if sort not in queries.SORTS:
+        sort = "due"
+    page = queries.queue_page(request.user, tab, number, sort=sort)
     ctx = {
         "nav": "queue",
         "tab": tab,
+        "sort": sort,
         "tab_label": queries.TABS[tab].label,
-        "tabs": [(t.key, t.label, counts.get(t.key)) for t in queries.TABS.values()],
         "page": page,
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "web/_queue_table.html", ctx)
+    counts = queries.queue_counts(request.user)
+    ctx["tabs"] = [(t.key, t.label, _count_label(counts.get(t.key)))
+                   for t in queries.TABS.values()]
     return render(request, "web/queue.html", ctx)
+
+
+def _count_label(n: int | None) -> str | None:
+    if n is None:
+        return None
+    return f"{queries.COUNT_CAP}+" if n > queries.COUNT_CAP else str(n)
 
 
 # --------------------------------------------------------------------------- matter page
