@@ -38,3 +38,14 @@ def test_seed_populates_schedule_preregistrations_cases_and_ledger(county):
     assert sorted(i.status for i in report) == ["done", "open"]
     assert any(r["status"].overdue for r in overview)
     assert verify().ok
+
+
+@pytest.mark.parametrize("day", [1, 2])
+def test_seed_works_at_the_start_of_a_month(county, day):
+    """The demo may be started on any day: no screening is ever dated after today."""
+    today = date(2026, 12, day)
+    with time_machine.travel(sh(2026, 12, day), tick=False):
+        seed_practice(county, today)
+    from xinfang.practice.models import ScreeningRound
+
+    assert not ScreeningRound.objects.filter(conducted_on__gt=today).exists()

@@ -144,11 +144,11 @@ def seed_practice(county: County, today: date) -> dict[str, int]:
     d = since
     while d < today:
         for v in villages[:-1]:
-            svc.record_screening(v, user=officer, on=d + timedelta(days=2),
+            svc.record_screening(v, user=officer, on=min(d + timedelta(days=2), today),
                                  note="入户走访排查")
         if d.day == 1:
             for t in towns:
-                svc.record_screening(t, user=officer, on=d + timedelta(days=5),
+                svc.record_screening(t, user=officer, on=min(d + timedelta(days=5), today),
                                      note="乡镇月度排查")
         d = (d.replace(day=16) if d.day == 1
              else (d.replace(day=28) + timedelta(days=4)).replace(day=1))
