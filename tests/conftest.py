@@ -30,3 +30,18 @@ def county(db):
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sms(settings):
+    """Capture text messages (tests/smsbox.py); also empties the cache that holds the codes."""
+    from django.core.cache import cache
+
+    from tests import smsbox
+
+    settings.XINFANG_SMS_ADAPTER = smsbox.PATH
+    smsbox.OUTBOX.clear()
+    cache.clear()
+    yield smsbox
+    smsbox.OUTBOX.clear()
+    cache.clear()

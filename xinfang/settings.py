@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
 # `xinfang sweep --loop` from cron or a worker instead.
 XINFANG_INPROCESS_SCHEDULER = envbool("XINFANG_INPROCESS_SCHEDULER", "False")
 XINFANG_SWEEP_INTERVAL = int(os.environ.get("XINFANG_SWEEP_INTERVAL", "300"))
+# SMS gateway for the portal's one-time codes (xinfang/core/sms.py); the demo logs them.
+XINFANG_SMS_ADAPTER = os.environ.get("XINFANG_SMS_ADAPTER", "xinfang.core.sms.LogSmsAdapter")
 
 LOGGING = {
     "version": 1,

@@ -69,11 +69,14 @@ def _state(page: Page) -> str:
 # --------------------------------------------------------------------------- (1)
 
 
-def test_citizen_submits_on_a_phone_gets_a_code_and_tracks_it(live_server, page, county):
+def test_citizen_submits_on_a_phone_gets_a_code_and_tracks_it(live_server, page, county, sms):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(live_server.url + "/portal/submit/")
     page.get_by_label("姓名（名称）").fill("钱多多")
     page.get_by_label("手机号（用于查询进度）").fill("13600136000")
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.locator("#otp-status")).to_contain_text("验证码已发送至 136****6000")
+    page.get_by_label("短信验证码").fill(sms.last_code("13600136000"))
     page.get_by_label("问题发生地").select_option(county.villages[0].code)
     page.get_by_label("标题").fill("小区路灯长期不亮")
     page.get_by_label("您的请求").fill("请求尽快修复路灯")

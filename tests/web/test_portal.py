@@ -106,16 +106,24 @@ def _submit_post(county, **kw):
     return data
 
 
-def test_online_submission_registers_at_the_county_office_once(client, county, frozen):
+def _code_for(client, sms, phone="13600001111"):
+    r = client.post(reverse("portal:send_code"), {"phone": phone}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200, r.content.decode()
+    return sms.last_code(phone)
+
+
+def test_online_submission_registers_at_the_county_office_once(client, county, frozen, sms):
     from xinfang.petitions.models import Matter
 
-    r = client.post(reverse("portal:submit"), _submit_post(county))
+    code = _code_for(client, sms)
+    r = client.post(reverse("portal:submit"), _submit_post(county, code=code))
     assert r.status_code == 201
     m = Matter.objects.get()
     assert m.channel == "online" and m.holder == county.xinfang
     assert m.query_code in r.content.decode()
     # A double submit with the same form token is the same matter.
-    again = client.post(reverse("portal:submit"), _submit_post(county))
+    # The code is spent by then; the form's token shows it is the same submission.
+    again = client.post(reverse("portal:submit"), _submit_post(county, code=code))
     assert again.status_code == 201 and Matter.objects.count() == 1
     # The proof is in the session: progress opens without typing the code.
     assert client.get(reverse("portal:matter")).status_code == 200

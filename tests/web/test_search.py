@@ -217,7 +217,7 @@ def test_qr_page_prints_one_code_per_place_and_per_unit(login, county):
     assert f"/portal/submit/?body={county.dept('住建').pk}&amp;via=qr" in units
 
 
-def test_qr_link_prefills_the_portal_and_records_the_qr_channel(client, county):
+def test_qr_link_prefills_the_portal_and_records_the_qr_channel(client, county, sms):
     village = county.villages[1]
     page = client.get(reverse("portal:submit"), {"division": village.code, "via": "qr"})
     html = page.content.decode()
@@ -226,10 +226,11 @@ def test_qr_link_prefills_the_portal_and_records_the_qr_channel(client, county):
     zj = county.dept("住建")
     html = client.get(reverse("portal:submit"), {"body": zj.pk, "via": "qr"}).content.decode()
     assert f'<option value="{zj.division.code}" selected>' in html and zj.name in html
+    client.post(reverse("portal:send_code"), {"phone": "13600136000"})
     r = client.post(reverse("portal:submit"), {
         "name": "钱多多", "phone": "13600136000", "division": village.code, "klass": "appeal",
         "title": "村道路灯不亮", "request": "请求修复路灯", "content": "村口路灯坏了三个月。",
-        "token": "qr-test-token", "via": "qr"})
+        "token": "qr-test-token", "via": "qr", "code": sms.last_code("13600136000")})
     assert r.status_code == 201
     assert Matter.objects.get(title="村道路灯不亮").channel == "qr"
 

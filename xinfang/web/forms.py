@@ -310,6 +310,10 @@ class PublicSubmitForm(forms.Form):
     content = forms.CharField(label="事实和理由", widget=forms.Textarea(attrs={"rows": 6}))
     accused_name = forms.CharField(label="被检举控告的人员或单位（检举控告时填写）", required=False,
                                    max_length=100)
+    code = forms.CharField(
+        label="短信验证码", max_length=6, help_text="点击“获取验证码”，验证码将发送到上面填写的手机号",
+        error_messages={"required": "请输入短信验证码"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -318,6 +322,14 @@ class PublicSubmitForm(forms.Form):
         self.fields["division"].choices = [("", "请选择")] + [
             (d.code, "　" * (d.level - Division.Level.COUNTY) + d.name) for d in divs]
         self.fields["category"].choices = category_choices()
+
+    def clean_phone(self) -> str:
+        from xinfang.core.otp import MOBILE, normalise
+
+        value = normalise(str(self.cleaned_data.get("phone") or ""))
+        if not MOBILE.match(value):
+            raise forms.ValidationError("电话号码格式不正确，请填写11位手机号码（用于接收验证码）")
+        return value
 
     def clean_id_number(self) -> str:
         value = str(self.cleaned_data.get("id_number") or "").strip()

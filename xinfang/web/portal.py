@@ -14,11 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from xinfang.core import otp
+from xinfang.core.security import client_address
+from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body
 from xinfang.petitions import access, services
-from xinfang.petitions.models import Document, Evaluation, Event, Matter
+from xinfang.petitions.models import Document, Evaluation, Event, IdempotencyKey, Matter
 
 SESSION_KEY = "portal_matter_id"
 CITIZEN_ACTIONS = {
@@ -170,15 +173,23 @@ def submit(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/submit.html", {
             "form": form, "nav": "submit", "qr_body": qr_body,
             "via": "qr" if request.GET.get("via") == "qr" else ""})
-    form = PublicSubmitForm(request.POST)
     channel = "qr" if request.POST.get("via") == "qr" else "online"  # 码上办 vs 网上信访
+    if request.POST.get("send_code"):
+        # "获取验证码" without JavaScript: text the code, show the form again as it was typed.
+        message, status = _send_code(request)
+        form = PublicSubmitForm(initial=request.POST.dict())
+        return render(request, "portal/submit.html", {
+            "form": form, "nav": "submit", "via": "qr" if channel == "qr" else "",
+            "otp_message": message, "otp_error": status != 200}, status=status)
+    form = PublicSubmitForm(request.POST)
     if form.is_valid():
         v = form.cleaned_data
         division = Division.objects.filter(code=v["division"]).first()
         holder = xinfang_office_for(division) if division else None
+        replay = IdempotencyKey.objects.filter(key=f"portal:{v['token']}").exists()
         if holder is None:
             form.add_error("division", "该地暂未开通网上信访，请向当地信访部门提出")
-        else:
+        elif replay or _code_ok(form, v["phone"], v["code"]):
             reg = services.Registration(
                 channel=channel, title=v["title"], request=v["request"], content=v["content"],
                 division=division, received_at=timezone.now(), klass=v["klass"],
@@ -197,12 +208,41 @@ def submit(request: HttpRequest) -> HttpResponse:
                     field = _SUBMIT_FIELDS.get(key, key)
                     form.add_error(field if field in form.fields else None, message)
             else:
+                otp.discard(v["phone"])  # one time: the code is spent once the matter is saved
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = m.pk
                 return render(request, "portal/receipt.html", {"matter": m, "nav": "submit"},
                               status=201)
     return render(request, "portal/submit.html", {
         "form": form, "nav": "submit", "via": "qr" if channel == "qr" else ""}, status=400)
+
+
+def _code_ok(form: Any, phone: str, code: str) -> bool:
+    try:
+        otp.verify(phone, code, consume=False)
+    except otp.OtpError as e:
+        form.add_error("code", e.message)
+        return False
+    return True
+
+
+def _send_code(request: HttpRequest) -> tuple[str, int]:
+    """Text a one-time code to the phone in the form; the message to show and a status."""
+    phone = request.POST.get("phone", "")
+    try:
+        otp.send_code(phone, address=client_address(request))
+    except otp.OtpError as e:
+        return e.message, 400
+    masked = idcard.mask_phone(otp.normalise(phone))
+    return f"验证码已发送至 {masked}，10分钟内有效", 200
+
+
+@require_POST
+def send_code(request: HttpRequest) -> HttpResponse:
+    """htmx "获取验证码": the status line under the code field."""
+    message, status = _send_code(request)
+    return render(request, "portal/_otp_status.html",
+                  {"otp_message": message, "otp_error": status != 200}, status=status)
 
 
 def _prefill(request: HttpRequest) -> tuple[dict[str, str], Body | None]:

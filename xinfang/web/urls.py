@@ -10,6 +10,7 @@ from .forms_auth import LoginForm
 portal_patterns = [
     path("", portal.index, name="index"),
     path("submit/", portal.submit, name="submit"),
+    path("submit/code/", portal.send_code, name="send_code"),
     path("track/", portal.track, name="track"),
     path("matter/", portal.matter, name="matter"),
     path("matter/act/<str:name>/", portal.act, name="act"),

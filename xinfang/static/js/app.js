@@ -32,6 +32,11 @@
     link.setAttribute("aria-current", "page");
   });
 })();
+// 获取验证码 is a submit button without JavaScript (the form comes back with the code sent);
+// with htmx it only fetches the code, and Enter in a field must still submit the form.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-otp]").forEach(function (b) { b.type = "button"; });
+});
 // 码上办: the print button (no inline handlers under the CSP).
 document.addEventListener("click", function (e) {
   if (e.target.closest && e.target.closest("[data-print]")) window.print();

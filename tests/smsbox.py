@@ -1,0 +1,27 @@
+"""A capturing SMS adapter for tests: messages land in ``OUTBOX`` (phone → texts).
+
+Select it with ``settings.XINFANG_SMS_ADAPTER = "tests.smsbox.CapturingSmsAdapter"`` (the
+``sms`` fixture does so). ``live_server`` runs in the same process, so browser tests read the
+codes here too.
+"""
+
+from __future__ import annotations
+
+import re
+
+OUTBOX: dict[str, list[str]] = {}
+PATH = "tests.smsbox.CapturingSmsAdapter"
+
+
+class CapturingSmsAdapter:
+    def send(self, phone: str, text: str) -> None:
+        OUTBOX.setdefault(phone, []).append(text)
+
+
+def last_code(phone: str) -> str:
+    """The 6-digit code in the newest message to ``phone``."""
+    texts = OUTBOX.get(phone) or []
+    assert texts, f"no SMS was sent to {phone}"
+    match = re.search(r"\d{6}", texts[-1])
+    assert match, texts[-1]
+    return match.group(0)

@@ -1,0 +1,106 @@
+"""One-time codes that prove a citizen holds the phone they give (portal submission).
+
+A code is 6 digits, sent by SMS (xinfang.core.sms), kept in the cache only as an HMAC for
+10 minutes; at most 5 wrong tries, then a new code is needed; a new code at most once a
+minute per phone. Counters live in the cache (a shared cache when there are several
+workers, see settings.CACHES).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from django.core.cache import cache
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from . import sms
+
+CODE_TTL = 10 * 60
+MAX_TRIES = 5
+RESEND_SECONDS = 60
+MAX_PER_ADDRESS_HOUR = 20
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class OtpError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _key(kind: str, purpose: str, phone: str) -> str:
+    digest = hashlib.sha256(f"{purpose}\x00{phone}".encode()).hexdigest()[:32]
+    return f"xinfang:otp:{kind}:{digest}"
+
+
+def _mac(purpose: str, phone: str, code: str) -> str:
+    return salted_hmac("xinfang.otp", f"{purpose}\x00{phone}\x00{code}",
+                       algorithm="sha256").hexdigest()
+
+
+def normalise(phone: str) -> str:
+    return (phone or "").strip().replace(" ", "").replace("-", "")
+
+
+def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None:
+    """Text a new code to ``phone``; OtpError (Chinese) if the number or the timing is wrong.
+
+    ``address`` (the client's) caps how many phones one address may text per hour.
+    """
+    phone = normalise(phone)
+    if not MOBILE.match(phone):
+        raise OtpError("请先填写正确的11位手机号码")
+    if not cache.add(_key("sent", purpose, phone), 1, RESEND_SECONDS):
+        raise OtpError("验证码已发送，请1分钟后再重新获取")
+    if address:
+        per_address = _key("addr", purpose, address)
+        cache.add(per_address, 0, 3600)
+        try:
+            count = cache.incr(per_address)
+        except ValueError:
+            count = 1
+        if count > MAX_PER_ADDRESS_HOUR:
+            raise OtpError("获取验证码过于频繁，请稍后再试")
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(_key("code", purpose, phone), _mac(purpose, phone, code), CODE_TTL)
+    cache.delete(_key("tries", purpose, phone))
+    try:
+        sms.send(phone, f"【信访工作平台】您的验证码是{code}，10分钟内有效。请勿告诉他人。")
+    except sms.SmsError as e:
+        cache.delete_many([_key("code", purpose, phone), _key("sent", purpose, phone)])
+        raise OtpError("短信发送失败，请稍后再试") from e
+
+
+def verify(phone: str, code: str, purpose: str = "portal", *, consume: bool = True) -> None:
+    """Accept the code or raise OtpError. ``consume=False`` leaves it for a later ``discard``
+    (the caller consumes it once the protected action has succeeded)."""
+    phone = normalise(phone)
+    code = (code or "").strip()
+    stored = cache.get(_key("code", purpose, phone))
+    if stored is None:
+        raise OtpError("验证码已过期或未获取，请重新获取")
+    tries_key = _key("tries", purpose, phone)
+    cache.add(tries_key, 0, CODE_TTL)
+    try:
+        tries = cache.incr(tries_key)
+    except ValueError:  # expired between add and incr
+        tries = 1
+    if tries > MAX_TRIES:
+        discard(phone, purpose)
+        raise OtpError("验证码错误次数过多，请重新获取")
+    if not (len(code) == 6 and code.isdigit()
+            and constant_time_compare(stored, _mac(purpose, phone, code))):
+        left = MAX_TRIES - tries
+        if left <= 0:
+            discard(phone, purpose)
+            raise OtpError("验证码错误次数过多，请重新获取")
+        raise OtpError(f"验证码不正确，还可以再试{left}次")
+    if consume:
+        discard(phone, purpose)
+
+
+def discard(phone: str, purpose: str = "portal") -> None:
+    phone = normalise(phone)
+    cache.delete_many([_key("code", purpose, phone), _key("tries", purpose, phone)])
