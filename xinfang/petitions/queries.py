@@ -20,7 +20,17 @@ from xinfang.org.models import Body, User
 
 from . import clocks
 from .access import get_matter_for_user, visible_matters
-from .models import Clock, Dispatch, Document, Evaluation, Event, Matter, Petitioner, Supervision
+from .models import (
+    Attachment,
+    Clock,
+    Dispatch,
+    Document,
+    Evaluation,
+    Event,
+    Matter,
+    Petitioner,
+    Supervision,
+)
 
 PER_PAGE = 50
 NEAR_DAYS = 3  # 临期: the nearest deadline falls within three days (ClockPolicy.warn_days)
@@ -234,6 +244,7 @@ class MatterPage:
     documents: list[Document]
     evaluations: list[Evaluation] = field(default_factory=list)
     supervisions: list[Supervision] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def lead_dispatch(self) -> Dispatch | None:
@@ -256,6 +267,7 @@ def matter_page_data(user: User, matter_id: int | str) -> MatterPage:
         documents=list(m.documents.select_related("issued_by").order_by("issued_at", "id")),
         evaluations=list(m.evaluations.order_by("round")),
         supervisions=list(m.supervisions.select_related("body").order_by("created_at", "id")),
+        attachments=list(m.attachments.order_by("uploaded_at", "id")),
     )
     m._lead_dispatch = page.lead_dispatch  # type: ignore[attr-defined]  # services' cache
     return page

@@ -188,6 +188,41 @@ class SuperviseForm(forms.Form):
                                        initial=30)
 
 
+# --------------------------------------------------------------------------- attachments
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Up to 5 files (PDF/JPG/PNG, ≤ 10 MB, type by magic bytes): petitions.attachments."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from xinfang.petitions import attachments
+
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", attachments.HELP)
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": attachments.ACCEPT}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
+        from xinfang.petitions import attachments
+
+        items = data if isinstance(data, list | tuple) else [data]
+        files = [super(AttachmentsField, self).clean(d, initial) for d in items if d]
+        if self.required and not files:
+            raise forms.ValidationError("请选择要上传的文件", code="required")
+        errors = attachments.check_files(files)
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+
+class AttachForm(forms.Form):
+    files = AttachmentsField(label="上传附件", required=True)
+
+
 # --------------------------------------------------------------------------- registration
 
 MAX_PETITIONER_ROWS = 5  # §20 ¶3: a collective visit sends at most 5 representatives
@@ -238,6 +273,7 @@ class RegistrationForm(forms.Form):
     is_urgent = forms.BooleanField(label="重大紧急", required=False)
     confidential = forms.BooleanField(label="信访人要求保密", required=False)
     legal_litigation = forms.BooleanField(label="涉法涉诉", required=False)
+    files = AttachmentsField(label="附件（来信扫描件、材料）")
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -310,6 +346,7 @@ class PublicSubmitForm(forms.Form):
     content = forms.CharField(label="事实和理由", widget=forms.Textarea(attrs={"rows": 6}))
     accused_name = forms.CharField(label="被检举控告的人员或单位（检举控告时填写）", required=False,
                                    max_length=100)
+    files = AttachmentsField(label="材料（可不上传）")
     code = forms.CharField(
         label="短信验证码", max_length=6, help_text="点击“获取验证码”，验证码将发送到上面填写的手机号",
         error_messages={"required": "请输入短信验证码"},

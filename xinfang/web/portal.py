@@ -20,7 +20,7 @@ from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body
-from xinfang.petitions import access, services
+from xinfang.petitions import access, attachments, services
 from xinfang.petitions.models import Document, Evaluation, Event, IdempotencyKey, Matter
 
 SESSION_KEY = "portal_matter_id"
@@ -181,7 +181,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/submit.html", {
             "form": form, "nav": "submit", "via": "qr" if channel == "qr" else "",
             "otp_message": message, "otp_error": status != 200}, status=status)
-    form = PublicSubmitForm(request.POST)
+    form = PublicSubmitForm(request.POST, request.FILES)
     if form.is_valid():
         v = form.cleaned_data
         division = Division.objects.filter(code=v["division"]).first()
@@ -211,8 +211,16 @@ def submit(request: HttpRequest) -> HttpResponse:
                 otp.discard(v["phone"])  # one time: the code is spent once the matter is saved
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = m.pk
-                return render(request, "portal/receipt.html", {"matter": m, "nav": "submit"},
-                              status=201)
+                # Registered and durable; the files come after and may fail on their own.
+                attach_error = ""
+                if not replay:
+                    try:
+                        attachments.add_attachments(m, v.get("files") or [], None,
+                                                    actor_label="信访人")
+                    except attachments.AttachmentError as e:
+                        attach_error = e.message
+                return render(request, "portal/receipt.html", {
+                    "matter": m, "nav": "submit", "attach_error": attach_error}, status=201)
     return render(request, "portal/submit.html", {
         "form": form, "nav": "submit", "via": "qr" if channel == "qr" else ""}, status=400)
 

@@ -20,12 +20,13 @@ from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError, Forbidden
 from xinfang.org.models import Body, Category, Division
-from xinfang.petitions import access, clocks, queries, services
-from xinfang.petitions.models import Dispatch, Document, Matter
+from xinfang.petitions import access, attachments, clocks, queries, services
+from xinfang.petitions.models import Attachment, Dispatch, Document, Matter
 
 from .forms import (
     MAX_PETITIONER_ROWS,
     ActionForm,
+    AttachForm,
     NoteForm,
     RegistrationForm,
     SuperviseForm,
@@ -136,6 +137,11 @@ def _matter_context(request: HttpRequest, matter_id: int | str, *,
         "assist_dispatch": assist,
         "assist_form": NoteForm(prefix="assist") if assist else None,
         "supervise_form": SuperviseForm(prefix="supervise") if can_supervise else None,
+        "attachments": data.attachments,
+        "can_download": attachments.can_download(user, matter, dispatches),
+        "attach_form": (AttachForm(prefix="attach")
+                        if user.is_superuser or access.in_handling_chain(user, matter, dispatches)
+                        else None),
     }
     ctx.update(extra or {})
     return ctx
@@ -273,6 +279,44 @@ def document_pdf(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
     return response
 
 
+@login_required
+def attachment_download(request: HttpRequest, pk: int, att_id: int) -> HttpResponse:
+    """A file of the matter, only through the matter's access check (no public media URL)."""
+    from django.http import FileResponse
+
+    matter = access.get_matter_for_user(request.user, pk)
+    att = get_object_or_404(Attachment, pk=att_id, matter_id=matter.pk)
+    if not attachments.can_download(request.user, matter):
+        raise PermissionDenied("附件含信访人身份信息，仅办理单位可以查看（§30 ¶3）")
+    try:
+        handle = att.file.open("rb")
+    except OSError as e:
+        raise Http404("附件文件不存在") from e
+    from xinfang.audit import services as audit
+
+    audit.record("download_attachment", actor=request.user, object_type="attachment",
+                 object_id=att.pk, matter_id=matter.pk, data={"name": att.name})
+    return FileResponse(handle, as_attachment=True, filename=att.name,
+                        content_type=att.content_type)
+
+
+@login_required
+@require_POST
+def matter_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add files to a matter (the handling chain): e.g. a retry after a failed upload."""
+    matter = access.get_matter_for_user(request.user, pk)
+    if not (request.user.is_superuser or access.in_handling_chain(request.user, matter)):
+        raise PermissionDenied("只有办理单位可以上传附件")
+    form = AttachForm(request.POST, request.FILES, prefix="attach")
+    try:
+        if not form.is_valid():
+            raise attachments.AttachmentError("；".join(form.errors.get("files", [])))
+        attachments.add_attachments(matter, form.cleaned_data["files"], request.user)
+    except DomainError as e:
+        return _matter_error(request, pk, None, e, e.status)
+    return _done(request, pk, "附件已上传")
+
+
 # --------------------------------------------------------------------------- registration
 
 
@@ -333,7 +377,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "web/register.html",
                       {"form": RegistrationForm(user=request.user), "nav": "register"})
-    form = RegistrationForm(request.POST, user=request.user)
+    form = RegistrationForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         reg, rows = _build_registration(form)
         if reg.division is None:
@@ -348,6 +392,12 @@ def register(request: HttpRequest) -> HttpResponse:
 
                 messages.success(request, f"已登记，信访件编号 {matter.number}，查询码 {matter.query_code}"
                                           "（请告知信访人，凭查询码和手机号查询进度，§21 ¶2）")
+                # The matter is durable already; a failed upload is reported, not undone.
+                try:
+                    attachments.add_attachments(matter, form.cleaned_data.get("files") or [],
+                                                request.user)
+                except attachments.AttachmentError as e:
+                    messages.error(request, f"{e.message}：信访事项已登记，请在本页重新上传附件")
                 return redirect("matter", pk=matter.pk)
     return render(request, "web/register.html", {"form": form, "nav": "register"}, status=400)
 

@@ -1,0 +1,129 @@
+"""Files that come with a matter: scanned letters, photos, the citizen's own materials.
+
+PDF, JPG and PNG only, at most 10 MB each and 5 per upload. The type is read from the first
+bytes of the file (its magic number), never trusted from the name or the browser. Files
+live under MEDIA_ROOT (var/media), are never served from a public URL, and are downloaded
+only through the matter's access check (web.views.attachment_download).
+
+The matter is registered first (durable, the receipt may be shown); files are added after
+it. If storing a file fails, the matter stays and the caller shows the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from xinfang.audit import services as audit
+from xinfang.domain.errors import DomainError
+
+from .access import in_handling_chain
+from .models import Attachment, Dispatch, Matter
+
+MAX_FILES = 5
+MAX_BYTES = 10 * 1024 * 1024
+# kind → (content type, magic number at offset 0)
+KINDS: dict[str, tuple[str, bytes]] = {
+    "pdf": ("application/pdf", b"%PDF-"),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+}
+EXTENSIONS = {".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+HELP = "PDF、JPG、PNG格式，每个不超过10MB，最多5个"
+
+logger = logging.getLogger("xinfang.attachments")
+
+
+class AttachmentError(DomainError):
+    status = 400
+
+
+def sniff(f: Any) -> str | None:
+    """The kind of file by its first bytes ("pdf", "jpg", "png") or None."""
+    pos = f.tell() if hasattr(f, "tell") else 0
+    f.seek(0)
+    head = f.read(16)
+    f.seek(pos)
+    for kind, (_, magic) in KINDS.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def check_files(files: Sequence[Any]) -> list[str]:
+    """Chinese messages for every file that may not be attached (empty list: all fine)."""
+    errors: list[str] = []
+    if len(files) > MAX_FILES:
+        errors.append(f"最多上传{MAX_FILES}个附件，您选择了{len(files)}个")
+    for f in files:
+        name = os.path.basename(getattr(f, "name", "") or "")
+        ext = EXTENSIONS.get(os.path.splitext(name)[1].lower())
+        if f.size > MAX_BYTES:
+            errors.append(f"“{name}”超过10MB，请压缩或分开上传")
+        elif f.size == 0:
+            errors.append(f"“{name}”是空文件")
+        elif ext is None:
+            errors.append(f"“{name}”的格式不支持，只能上传PDF、JPG、PNG文件")
+        elif sniff(f) != ext:
+            errors.append(f"“{name}”的内容与扩展名不符，不是有效的{ext.upper()}文件")
+    return errors
+
+
+def add_attachments(matter: Matter, files: Iterable[Any], user: Any = None, *,
+                    actor_label: str = "") -> list[Attachment]:
+    """Store ``files`` with ``matter`` (rows, files and one audit row together).
+
+    Raises AttachmentError if a file is not allowed or cannot be stored; then no row is kept
+    and the files written so far are removed. The matter itself is not touched.
+    """
+    files = list(files)
+    if not files:
+        return []
+    errors = check_files(files)
+    if errors:
+        raise AttachmentError("；".join(errors))
+    saved: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            for f in files:
+                kind = sniff(f)
+                assert kind is not None  # check_files passed
+                att = Attachment(matter=matter, name=os.path.basename(f.name)[:200],
+                                 content_type=KINDS[kind][0], size=f.size)
+                # A random stored name: the citizen's file name never reaches the file system.
+                att.file.save(f"{uuid.uuid4().hex}.{kind}", f, save=False)
+                saved.append(att)
+                att.save()
+            audit.record("attach", actor=user, actor_label=actor_label,
+                         object_type="matter", object_id=matter.pk, matter_id=matter.pk,
+                         data={"files": [{"id": a.pk, "name": a.name, "size": a.size,
+                                          "type": a.content_type} for a in saved]})
+    except Exception as e:
+        for att in saved:
+            try:
+                att.file.storage.delete(att.file.name)
+            except OSError:
+                logger.warning("could not remove %s after a failed upload", att.file.name)
+        logger.exception("attachments of matter %s not saved", matter.pk)
+        raise AttachmentError("附件保存失败") from e
+    return saved
+
+
+def can_download(user: Any, matter: Matter, dispatches: Iterable[Dispatch] | None = None
+                 ) -> bool:
+    """Scanned letters carry the petitioner's identity: the same rule as showing it.
+
+    §30 ¶3: never the accused unit; a report or a confidential matter only within the
+    handling chain. (An anonymous matter has no identity to hide.)
+    """
+    if user.body_id is not None and matter.accused_body_id == user.body_id:
+        return False
+    if matter.is_report or matter.confidential:
+        return bool(user.is_superuser or in_handling_chain(user, matter, dispatches))
+    return True
