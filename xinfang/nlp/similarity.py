@@ -32,9 +32,9 @@ N_BUCKETS = 1 << 22  # hashed bigram space
 HEAD_CHARS = 40  # headline (title) characters used
 TEXT_CHARS = 320  # the opening of a text states the matter; long tails only dilute it
 OPEN_CHARS = 80  # body characters (after the headline) put in the inverted index
-PROBE_BUDGET = 40_000  # postings read per query at most
+PROBE_BUDGET = 30_000  # postings read per query at most
 MAX_PROBES = 32
-N_CANDIDATES = 300
+N_CANDIDATES = 200
 DEFAULT_THRESHOLD = 0.3
 AGREE_BONUS = 0.1
 HEAD_WEIGHT = 0.5  # score = max(cos_text, (1-w)·cos_text + w·cos_headline)
@@ -138,12 +138,20 @@ class SimilarityIndex:
         self._postings = np.zeros(0, np.int32)
         self._delta: dict[int, list[int]] = {}
         self._delta_size = 0
+        self._idf_table = np.zeros(0, np.float32)
+        self._idf_n = -1
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def _idf(self, buckets: np.ndarray) -> np.ndarray:
-        return np.log((len(self.ids) + 1.0) / (self._df[buckets] + 1.0)) + 1.0
+        # A cached idf table, refreshed when the index has grown by more than 1 % (or on
+        # small indexes, at every change): lookups are then a gather, not a log.
+        n = len(self.ids)
+        if self._idf_n < 0 or abs(n - self._idf_n) > max(0.01 * self._idf_n, 0):
+            self._idf_table = (np.log((n + 1.0) / (self._df + 1.0)) + 1.0).astype(np.float32)
+            self._idf_n = n
+        return self._idf_table[buckets].astype(np.float64)
 
     # -- adding ------------------------------------------------------------------------
     def add(self, id: str, text: str, place: str | None = None, accused: str | None = None) -> None:

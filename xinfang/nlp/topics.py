@@ -105,15 +105,15 @@ def cluster_topics(items: Iterable[TopicItem | tuple], threshold: float = TOPIC_
     edges: list[tuple[float, int, int]] = []
     for n, it in enumerate(its):
         for other, score in idx.query(it.text, place=it.place, accused=it.accused, k=k, exclude=it.id):
-            m = pos.get(other)
-            if m is not None and m != n and score >= threshold:
-                edges.append((score, min(n, m), max(n, m)))
-    ents = [_subject_entities(d) for d in docs]
-    groups = _Groups(len(its), ents)
+            o = pos.get(other)
+            if o is not None and o != n and score >= threshold:
+                edges.append((score, min(n, o), max(n, o)))
+    subject = [_subject_entities(d) for d in docs]
+    groups = _Groups(len(its), subject)
     for score, a, b in sorted(set(edges), reverse=True):
         # Below the same-matter threshold, only a shared named place/object/case links two
         # matters (stops chains of look-alike texts about different things).
-        if score >= max(threshold, DEFAULT_THRESHOLD) or entities_agree(ents[a], ents[b]):
+        if score >= max(threshold, DEFAULT_THRESHOLD) or entities_agree(subject[a], subject[b]):
             groups.union(a, b)
     members: dict[int, list[int]] = {}
     for n in range(len(its)):
@@ -132,13 +132,13 @@ def cluster_topics(items: Iterable[TopicItem | tuple], threshold: float = TOPIC_
         scored = sorted(tf, key=lambda w: (-tf[w] * math.log((n_docs + 1) / (df[w] + 1)), w))
         named = [i for i in m if extract_entities(docs[i].head)] or m
         lead = max(named, key=lambda i: (its[i].votes, -i))
-        ents = sorted({e.name for e in groups.ents[groups.find(m[0])]})
+        names = sorted({e.name for e in groups.ents[groups.find(m[0])]})
         topics.append(Topic(
             label=docs[lead].head,
             keywords=scored[:n_keywords],
             ids=[its[i].id for i in sorted(m, key=lambda i: (-its[i].votes, i))],
             votes=sum(its[i].votes for i in m),
-            entities=ents,
+            entities=names,
             heat=round(heat(m), 2),
         ))
     topics.sort(key=lambda t: (-t.heat, -t.size, t.ids[0]))
