@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from xinfang.domain.states import OPEN_STATES, Role, State
 from xinfang.org.models import Body, User
@@ -45,20 +46,20 @@ assert set(_OPEN_ORDER) == set(OPEN_STATES)
 @dataclass(frozen=True)
 class Tab:
     key: str
-    label: str
+    label: str  # Chinese; marked for translation, translated where it is shown
     states: tuple[State, ...]
     due: str = ""  # "", "near" or "overdue": a filter on next_due
 
 
 TABS: dict[str, Tab] = {t.key: t for t in [
-    Tab("all", "全部待办", tuple(_OPEN_ORDER)),
-    Tab("todo", "待处置", (S.REGISTERED, S.OBJECTED)),
-    Tab("sign", "待签收", (S.DISPATCHED,)),
-    Tab("doing", "办理中", (S.SIGNED, S.HANDLING, S.EXTENSION_PENDING)),
-    Tab("near", "临期", tuple(_OPEN_ORDER), due="near"),
-    Tab("overdue", "超期", tuple(_OPEN_ORDER), due="overdue"),
-    Tab("rate", "待评价", (S.REPLIED,)),
-    Tab("review", "复查复核", (S.REVIEW_REQUESTED, S.REVIEWED, S.RECHECK_REQUESTED,
+    Tab("all", gettext_noop("全部待办"), tuple(_OPEN_ORDER)),
+    Tab("todo", gettext_noop("待处置"), (S.REGISTERED, S.OBJECTED)),
+    Tab("sign", gettext_noop("待签收"), (S.DISPATCHED,)),
+    Tab("doing", gettext_noop("办理中"), (S.SIGNED, S.HANDLING, S.EXTENSION_PENDING)),
+    Tab("near", gettext_noop("临期"), tuple(_OPEN_ORDER), due="near"),
+    Tab("overdue", gettext_noop("超期"), tuple(_OPEN_ORDER), due="overdue"),
+    Tab("rate", gettext_noop("待评价"), (S.REPLIED,)),
+    Tab("review", gettext_noop("复查复核"), (S.REVIEW_REQUESTED, S.REVIEWED, S.RECHECK_REQUESTED,
                               S.RECHECK_HEARING)),
 ]}
 

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.domain import idcard
 from xinfang.domain import states as st
@@ -310,10 +311,10 @@ class RegistrationForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    code = forms.CharField(label="查询码", max_length=12,
+    code = forms.CharField(label=_("查询码"), max_length=12,
                            widget=forms.TextInput(attrs={"autocomplete": "off",
                                                          "autocapitalize": "characters"}))
-    phone = forms.CharField(label="登记的手机号", max_length=20,
+    phone = forms.CharField(label=_("登记的手机号"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                           "autocomplete": "tel"}))
 
@@ -330,26 +331,26 @@ def dispatch_for_assist(dispatches: list[Dispatch], user: User) -> Dispatch | No
 class PublicSubmitForm(forms.Form):
     """网上信访 (§17, §19 ¶1): who, where, what — the minimum the 条例 asks for."""
 
-    name = forms.CharField(label="姓名（名称）", max_length=100)
-    phone = forms.CharField(label="手机号（用于查询进度）", max_length=20,
+    name = forms.CharField(label=_("姓名（名称）"), max_length=100)
+    phone = forms.CharField(label=_("手机号（用于查询进度）"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                           "autocomplete": "tel"}))
-    id_number = forms.CharField(label="身份证号码（可不填）", required=False, max_length=20)
-    address = forms.CharField(label="住址", required=False, max_length=200)
-    division = forms.ChoiceField(label="问题发生地")
-    klass = forms.ChoiceField(label="反映类型", choices=[
+    id_number = forms.CharField(label=_("身份证号码（可不填）"), required=False, max_length=20)
+    address = forms.CharField(label=_("住址"), required=False, max_length=200)
+    division = forms.ChoiceField(label=_("问题发生地"))
+    klass = forms.ChoiceField(label=_("反映类型"), choices=[
         (k.value, v) for k, v in st.KLASS_LABELS.items()], initial=st.Klass.APPEAL.value)
-    category = forms.TypedChoiceField(label="内容分类（可不选）", required=False, coerce=int,
+    category = forms.TypedChoiceField(label=_("内容分类（可不选）"), required=False, coerce=int,
                                       empty_value=None)
-    title = forms.CharField(label="标题", max_length=200)
-    request = forms.CharField(label="您的请求", widget=forms.Textarea(attrs={"rows": 3}))
-    content = forms.CharField(label="事实和理由", widget=forms.Textarea(attrs={"rows": 6}))
-    accused_name = forms.CharField(label="被检举控告的人员或单位（检举控告时填写）", required=False,
+    title = forms.CharField(label=_("标题"), max_length=200)
+    request = forms.CharField(label=_("您的请求"), widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(label=_("事实和理由"), widget=forms.Textarea(attrs={"rows": 6}))
+    accused_name = forms.CharField(label=_("被检举控告的人员或单位（检举控告时填写）"), required=False,
                                    max_length=100)
-    files = AttachmentsField(label="材料（可不上传）")
+    files = AttachmentsField(label=_("材料（可不上传）"))
     code = forms.CharField(
-        label="短信验证码", max_length=6, help_text="点击“获取验证码”，验证码将发送到上面填写的手机号",
-        error_messages={"required": "请输入短信验证码"},
+        label=_("短信验证码"), max_length=6, help_text=_("点击“获取验证码”，验证码将发送到上面填写的手机号"),
+        error_messages={"required": _("请输入短信验证码")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     token = forms.CharField(widget=forms.HiddenInput)
 

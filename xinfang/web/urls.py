@@ -43,4 +43,5 @@ urlpatterns: list = [
     path("supervision/", supervision.supervision, name="supervision"),
     path("qr/", qr.qr_codes, name="qr_codes"),
     path("portal/", include((portal_patterns, "portal"))),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the footer's switcher
 ]

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -60,13 +61,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         "nav": "queue",
         "tab": tab,
         "sort": sort,
-        "tab_label": queries.TABS[tab].label,
+        "tab_label": gettext(queries.TABS[tab].label),
         "page": page,
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "web/_queue_table.html", ctx)
     counts = queries.queue_counts(request.user)
-    ctx["tabs"] = [(t.key, t.label, _count_label(counts.get(t.key)))
+    ctx["tabs"] = [(t.key, gettext(t.label), _count_label(counts.get(t.key)))
                    for t in queries.TABS.values()]
     return render(request, "web/queue.html", ctx)
 
