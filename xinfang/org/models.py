@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from xinfang.core.crypto import EncryptedTextField
 from xinfang.domain.states import Role
 
 
@@ -131,6 +132,9 @@ class User(AbstractUser):
     )
     phone = models.CharField("手机", max_length=20, blank=True)
     title = models.CharField("职务", max_length=32, blank=True)
+    # Optional second factor (issue 4): RFC 6238 TOTP, secret encrypted at rest.
+    totp_secret = EncryptedTextField("动态口令密钥", blank=True, editable=False)
+    totp_enabled = models.BooleanField("已启用动态口令", default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"

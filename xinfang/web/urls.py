@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import portal, qr, search, supervision, views
+from . import account
 from .forms_auth import LoginForm
 
 portal_patterns = [
@@ -23,6 +24,7 @@ urlpatterns: list = [
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("account/security/", account.security, name="account_security"),
     path("", views.queue, name="queue"),
     path("register/", views.register, name="register"),
     path("register/repeats/", views.register_repeats, name="register_repeats"),
