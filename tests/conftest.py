@@ -32,6 +32,17 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _text_models(settings, tmp_path):
+    """Trained models go to a temporary directory; the per-process index starts empty."""
+    import sys
+
+    settings.XINFANG_MODEL_DIR = tmp_path / "models"
+    intel = sys.modules.get("xinfang.petitions.intel")  # imported only by tests that need it
+    if intel is not None:
+        intel.reset()
+
+
 @pytest.fixture
 def sms(settings):
     """Capture text messages (tests/smsbox.py); also empties the cache that holds the codes."""

@@ -146,6 +146,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+XINFANG_MODEL_DIR = VAR_DIR / "models"  # trained text models (xinfang.petitions.intel)
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True
 

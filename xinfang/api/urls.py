@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from . import public, views
+from . import intel, public, views
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -46,6 +46,7 @@ urlpatterns = [
     path("v1/bodies", views.BodyListView.as_view(), name="bodies"),
     path("v1/divisions", views.DivisionListView.as_view(), name="divisions"),
     path("v1/categories", views.CategoryListView.as_view(), name="categories"),
+    path("v1/warnings", intel.WarningsView.as_view(), name="warnings"),
     path("v1/public/petitions", public.PetitionSubmitView.as_view(), name="public-submit"),
     path("v1/public/petitions/<str:code>", public.PetitionProgressView.as_view(),
          name="public-progress"),

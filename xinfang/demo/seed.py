@@ -684,5 +684,8 @@ def seed(matters: int = 3000, *, rng_seed: int = 2026, log: Callable[[str], None
 
     practice = seed_practice(county, timezone.localdate(seeder.now))
     log(f"practice records: {practice}")
+    from xinfang.petitions.intel import train_from_db  # intake category model (issue 5)
+
+    train_from_db(log_fn=log)
     res.seconds = time.monotonic() - t0
     return res

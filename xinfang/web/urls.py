@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import portal, qr, search, supervision, views
-from . import account
+from . import account, intel_views, portal, qr, search, supervision, views
 from .forms_auth import LoginForm
 
 portal_patterns = [
@@ -28,6 +27,11 @@ urlpatterns: list = [
     path("", views.queue, name="queue"),
     path("register/", views.register, name="register"),
     path("register/repeats/", views.register_repeats, name="register_repeats"),
+    path("register/suggest/", intel_views.register_suggest, name="register_suggest"),
+    path("topics/", intel_views.topics, name="topics"),
+    path("topics/<int:n>/", intel_views.topic_detail, name="topic"),
+    path("dashboard/", intel_views.dashboard, name="dashboard"),
+    path("dashboard/data/", intel_views.dashboard_data, name="dashboard_data"),
     path("matters/<int:pk>/", views.matter_detail, name="matter"),
     path("matters/<int:pk>/act/<str:name>/", views.matter_action, name="matter_action"),
     path("matters/<int:pk>/report/", views.matter_report, name="matter_report"),

@@ -384,6 +384,11 @@ def register(request: HttpRequest) -> HttpResponse:
         if reg.division is None:
             form.add_error("division", "请选择问题属地")
         else:
+            from xinfang.petitions import intel  # issue 5: suggestions, same-matter, 提级核查
+
+            reg.suggested_category = intel.suggest_categories(reg.title, reg.content)
+            reg.repeat_of = (intel.confirmed_repeat(request.user, request.POST.get("same_matter"))
+                             or intel.auto_repeat_of(reg))
             try:
                 matter = services.register(reg, holder=request.user.body, user=request.user)
             except services.ValidationFailed as e:
@@ -393,6 +398,8 @@ def register(request: HttpRequest) -> HttpResponse:
 
                 messages.success(request, f"已登记，信访件编号 {matter.number}，查询码 {matter.query_code}"
                                           "（请告知信访人，凭查询码和手机号查询进度，§21 ¶2）")
+                for note in intel.after_register(matter, request.user, reg.suggested_category):
+                    messages.info(request, note)
                 # The matter is durable already; a failed upload is reported, not undone.
                 try:
                     attachments.add_attachments(matter, form.cleaned_data.get("files") or [],
@@ -427,5 +434,8 @@ def register_repeats(request: HttpRequest) -> HttpResponse:
         repeats = services.find_repeats(probe)
     visible = set(access.visible_matters(request.user).filter(
         pk__in=[m.pk for m in repeats]).values_list("pk", flat=True))
+    from xinfang.web.intel_views import same_matter_context  # issue 5: same-matter check
+
     return render(request, "web/_repeats.html", {
-        "repeats": repeats, "visible": visible, "checked": bool(petitioners)})
+        "repeats": repeats, "visible": visible, "checked": bool(petitioners),
+        **same_matter_context(request)})

@@ -1,0 +1,250 @@
+"""Issue 5 in the application: suggestions at intake, same-matter checks, 提级核查, hot
+topics, early warnings and the dashboard, through Django's test client."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.conftest import sh
+from tests.petitions.helpers import ID_A, ID_B, register
+from xinfang.domain import idcard
+from xinfang.petitions import intel
+from xinfang.petitions.models import Event, Matter, Supervision
+
+pytestmark = pytest.mark.django_db
+
+WAGE = {"title": "工地老板拖欠工资", "content": "我们在县城工地干活，老板拖欠工资四个月不发。"}
+
+
+def _reg_post(county, **kw):
+    data = {
+        "channel": "visit", "received_at": "2026-06-15T10:00", "headcount": "1",
+        "title": "阳光小区物业乱收停车费", "request": "请求退还多收的停车费",
+        "content": "阳光小区物业公司每月多收停车费200元，业主多次反映无果。",
+        "division": county.villages[0].code, "category": county.categories["CX01"].pk,
+        "klass": "appeal", "p0_name": "李小红", "p0_id_number": ID_B, "p0_phone": "13700137000",
+    }
+    data.update(kw)
+    return data
+
+
+def _train() -> dict:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("nlp-train-db", stdout=out, stderr=StringIO())
+    return json.loads(out.getvalue())
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def test_no_model_means_no_suggestions(login, county, frozen):
+    r = login(county.users["officer"]).post(reverse("register_suggest"), {
+        **WAGE, "division": county.villages[0].code})
+    assert r.status_code == 200 and "分类建议" not in r.content.decode()
+
+
+def test_too_few_labelled_matters_skip_training(county, frozen):
+    register(county, sh(2026, 6, 1))
+    result = _train()
+    assert result["trained"] is False and "不足" in result["reason"]
+    assert intel.classifier() is None
+
+
+def test_typed_text_gets_top3_categories_and_the_routed_unit(login, county, training):
+    assert _train()["trained"] is True
+    r = login(county.users["officer"]).post(reverse("register_suggest"), {
+        **WAGE, "division": county.villages[0].code, "klass": "appeal"})
+    page = r.content.decode()
+    assert r.status_code == 200 and "分类建议" in page
+    first = page.index("劳动和社会保障")
+    assert first < page.index("城乡建设") and first < page.index("教育文体")
+    assert page.count("%</span>") == 3
+    # The routing table: 劳动和社会保障 in the county goes to 人社局, with its reason.
+    assert "建议承办单位" in page and county.dept("人社").name in page and "§22 ¶1" in page
+
+
+def test_chosen_vs_suggested_category_is_recorded_and_feeds_training(login, county, training):
+    _train()
+    c = login(county.users["officer"])
+    # The model says 劳动和社会保障; the officer files it under 教育文体: a correction.
+    c.post(reverse("register"), _reg_post(county, **WAGE, category=county.categories["JY01"].pk))
+    m = Matter.objects.get(title=WAGE["title"])
+    assert m.suggested_category[0]["label"] == "劳动和社会保障"
+    ev = Event.objects.get(matter=m, action="category_suggestion")
+    assert ev.label == "分类建议更正" and ev.data["chosen"] == "教育文体"
+    assert ev.data["adopted"] is False
+    # Kept as suggested: adopted.
+    c.post(reverse("register"), _reg_post(county, title="包工头拖欠工资", content="包工头欠我们工资跑路了。",
+                                          category=county.categories["LD01"].pk, p0_phone="13700137001"))
+    m2 = Matter.objects.get(title="包工头拖欠工资")
+    assert Event.objects.get(matter=m2, action="category_suggestion").label == "分类建议采纳"
+    # The matter page shows the correction; the next training counts it.
+    page = c.get(reverse("matter", args=[m.pk])).content.decode()
+    assert "分类建议更正" in page
+    assert _train()["corrections"] == 1
+
+
+# --------------------------------------------------------------------------- same matter
+
+
+def test_same_xiaoqu_is_offered_as_same_matter_another_xiaoqu_is_not(login, county, frozen):
+    same = register(county, sh(2026, 5, 20), title="阳光小区物业乱收停车费",
+                    content="阳光小区物业公司从今年起每月多收停车费200元，业主多次反映无果。")
+    other = register(county, sh(2026, 5, 21), title="幸福小区物业乱收停车费",
+                     content="幸福小区物业公司从今年起每月多收停车费200元，业主多次反映无果。",
+                     id_number=ID_B, phone="13900139000")
+    c = login(county.users["officer"])
+    r = c.post(reverse("register_repeats"), _reg_post(county, p0_id_number="", p0_phone=""))
+    page = r.content.decode()
+    assert same.number in page and other.number not in page
+    assert "同一事项" in page and "相似度" in page
+    assert f'name="same_matter" value="{same.pk}"' in page
+    # Another division: shown, but not judged the same matter.
+    r = c.post(reverse("register_repeats"), _reg_post(county, p0_id_number="", p0_phone="",
+                                                     division=county.villages[2].code))
+    page = r.content.decode()
+    assert same.number in page and "属地不同" in page and "tag-amber" not in page
+
+
+def test_confirming_same_matter_links_the_repeat(login, county, frozen):
+    original = register(county, sh(2026, 6, 1), title="阳光小区物业乱收停车费",
+                        content="阳光小区物业公司每月多收停车费200元，业主多次反映无果。")
+    c = login(county.users["officer"])
+    c.post(reverse("register"), _reg_post(county, same_matter=str(original.pk)))
+    m = Matter.objects.exclude(pk=original.pk).get()
+    assert m.repeat_of_id == original.pk and m.repeat_kind == "repeat"
+    # Open original: no 提级核查.
+    assert not Supervision.objects.filter(matter=m).exists()
+
+
+def test_same_person_same_matter_is_linked_automatically_to_that_matter(login, county, frozen):
+    parking = register(county, sh(2026, 5, 1), title="阳光小区物业乱收停车费",
+                       content="阳光小区物业公司每月多收停车费200元，业主多次反映无果。")
+    register(county, sh(2026, 6, 1), title="儿子学校收取补课费", content="学校强制学生参加收费补课。",
+             category=county.categories["JY01"])  # the same person's newer, unrelated matter
+    c = login(county.users["officer"])
+    c.post(reverse("register"), _reg_post(county, p0_id_number=ID_A, p0_phone="13800138000"))
+    m = Matter.objects.order_by("-pk").first()
+    assert m.repeat_of_id == parking.pk and m.repeat_kind == "repeat"
+
+
+def test_repeat_after_reply_creates_the_escalation_supervision(login, county, frozen):
+    original = register(county, sh(2026, 4, 1), title="阳光小区物业乱收停车费",
+                        content="阳光小区物业公司每月多收停车费200元，业主多次反映无果。")
+    Matter.objects.filter(pk=original.pk).update(state="replied", replied_on=sh(2026, 5, 1).date())
+    c = login(county.users["officer"])
+    r = c.post(reverse("register"), _reg_post(county, same_matter=str(original.pk)), follow=True)
+    m = Matter.objects.exclude(pk=original.pk).get()
+    assert m.repeat_of_id == original.pk
+    s = Supervision.objects.get(matter=m)
+    assert s.kind == "manual" and s.note == "重复信访，提级核查" and s.body_id == county.xinfang.pk
+    assert "提级核查" in r.content.decode()
+
+
+# --------------------------------------------------------------------------- topics
+
+
+def test_topics_page_lists_a_topic_with_its_matters(login, county, frozen):
+    rows = [
+        ("阳光小区物业乱收停车费", "阳光小区物业公司每月多收停车费200元，业主多次反映无果。", ID_A, "13800138000"),
+        ("阳光小区物业多收停车费", "阳光小区物业每月多收停车费，请求退还。", ID_B, "13900139000"),
+        ("反映阳光小区停车费乱收", "阳光小区物业乱收停车费，业主不满。", idcard.make("99012119850505123"), "13600136000"),
+    ]
+    topic = [register(county, sh(2026, 6, 10 + i), title=t, content=b, id_number=i_, phone=p)
+             for i, (t, b, i_, p) in enumerate(rows)]
+    lone = register(county, sh(2026, 6, 12), title="桥梁护栏损坏", content="河口村桥梁护栏损坏。",
+                    id_number=ID_B, phone="13900139000")
+    c = login(county.users["officer"])
+    page = c.get(reverse("topics") + "?days=30").content.decode()
+    assert "阳光小区" in page and "停车费" in page and "桥梁护栏" not in page
+    assert "<td>3</td>" in page  # matters, and three distinct petitioners
+    detail = c.get(reverse("topic", args=[1]) + "?days=30").content.decode()
+    assert all(m.number in detail for m in topic) and lone.number not in detail
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def _rising_series(county):
+    """Eleven quiet weeks (one matter every other week), then six in the past seven days."""
+    end = sh(2026, 6, 15)
+    n = 0
+    for week in range(1, 12, 2):
+        n += 1
+        register(county, end - timedelta(days=7 * week + 2), title=f"噪音扰民{n}",
+                 content=f"第{n}家商户夜间噪音扰民。", category=county.categories["HB02"],
+                 division=county.villages[2], id_number=idcard.make(f"99012119600101{n:03d}"),
+                 phone=f"1350000{n:04d}")
+    for day in range(6):
+        n += 1
+        register(county, end - timedelta(days=day), title=f"工厂废气{n}",
+                 content=f"第{n}号工厂排放废气。", category=county.categories["HB01"],
+                 division=county.villages[2], id_number=idcard.make(f"99012119600101{n:03d}"),
+                 phone=f"1350000{n:04d}")
+
+
+def test_rising_series_is_warned_on_the_supervision_page_and_in_the_api(login, county, frozen):
+    _rising_series(county)
+    w = intel.rising_warnings(county.users["supervisor"])
+    assert [(r.category, r.count) for r in w] == [("环境保护", 6)]
+    assert w[0].weeks[-1] == 6 and sum(w[0].weeks[:-1]) == 6
+    c = login(county.users["supervisor"])
+    page = c.get(reverse("supervision")).content.decode()
+    assert "件数异常上升" in page and "环境保护" in page and county.townships[1].name in page
+    assert "泊松" in page  # the test is stated on the page
+    api = c.get("/api/v1/warnings").json()
+    assert api["rising"][0]["category"] == "环境保护" and api["rising"][0]["count"] == 6
+    assert "EWMA" in api["test"]
+    leader_home = login(county.users["leader"]).get("/").content.decode()
+    assert "件数异常上升" in leader_home
+
+
+def test_collective_and_sensitive_period_warnings(login, county):
+    import time_machine
+
+    with time_machine.travel(sh(2026, 2, 20), tick=False):  # 两会 starts in 9 days
+        first = register(county, sh(2026, 1, 5))
+        register(county, sh(2026, 2, 19), repeat_of=first)  # the same person again
+        register(county, sh(2026, 2, 18), title="征地补偿款未发放", content="青石村征地补偿款被截留。",
+                 headcount=12, id_number=ID_B, phone="13900139000",
+                 petitioners=[], is_anonymous=True)
+        w = intel.warnings_for(county.users["officer"])
+    assert [c.persons for c in w.collective if c.kind == "headcount"] == [12]
+    assert [s.period for s in w.sensitive] == ["全国两会"] and w.sensitive[0].days_to_start == 9
+
+
+# --------------------------------------------------------------------------- dashboard & access
+
+
+def test_dashboard_json_has_numerators_and_denominators(login, county, frozen):
+    register(county, sh(2026, 6, 1))
+    c = login(county.users["leader"])
+    page = c.get(reverse("dashboard")).content.decode()
+    assert "按期办结率" in page and "满意率" in page and "echarts.min.js" in page
+    assert "<script>" not in page  # CSP: charts start from a static file
+    data = c.get(reverse("dashboard_data")).json()
+    for key in ("on_time_rate", "satisfaction_rate"):
+        assert {"numerator", "denominator", "percent"} <= set(data[key])
+    assert data["total"] == 1 and data["intake_by_channel"][0]["label"] == "来访"
+    assert data["top_categories"] == [{"label": "城乡建设", "count": 1}]
+
+
+def test_unrelated_handler_is_refused_and_sees_nothing_outside_its_scope(login, county, frozen):
+    _rising_series(county)
+    other = county.users["other_handler"]
+    c = login(other)
+    for url in (reverse("topics"), reverse("topic", args=[1]), reverse("dashboard"),
+                reverse("dashboard_data"), "/api/v1/warnings"):
+        assert c.get(url).status_code in (403, 404), url
+    assert "件数异常上升" not in c.get("/").content.decode()
+    assert intel.dashboard_data(other)["total"] == 0
+    assert intel.rising_warnings(other) == [] and intel.topics(other) == []
+    r = c.post(reverse("register_repeats"), _reg_post(county))
+    assert r.status_code == 403

@@ -1,0 +1,133 @@
+"""Issue 5 pages: intake suggestions (htmx), the same-matter 查重 panel, hot topics, the
+leader dashboard. Thin views over xinfang.petitions.intel; every query goes through
+access.visible_matters, so a user sees topics, warnings and counts of their own scope only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from xinfang.org.models import Body, Category, Division
+from xinfang.petitions import access, intel
+from xinfang.petitions.models import Matter
+
+from .forms import category_choices, division_choices, routing_suggestion
+from .views import _require_registrar
+
+
+def _require_intel(request: HttpRequest) -> None:
+    if not intel.may_use(request.user):
+        raise PermissionDenied("只有信访干部、领导和督查可以查看")
+
+
+def _form_place(request: HttpRequest) -> tuple[Division | None, Body | None]:
+    code = request.POST.get("division", "").strip()
+    division = Division.objects.filter(code=code).first() if code else None
+    accused = request.POST.get("accused_body", "").strip()
+    body = Body.objects.filter(pk=int(accused)).first() if accused.isdigit() else None
+    return division, body
+
+
+# --------------------------------------------------------------------------- intake
+
+
+@login_required
+@require_POST
+def register_suggest(request: HttpRequest) -> HttpResponse:
+    """htmx: top-3 categories for the typed title/content and the suggested unit (§22 ¶1)."""
+    _require_registrar(request)
+    title = request.POST.get("title", "")
+    content = request.POST.get("content", "")
+    suggestions = intel.suggest_categories(title, content)
+    division, accused = _form_place(request)
+    chosen = request.POST.get("category", "").strip()
+    cat_id = int(chosen) if chosen.isdigit() else next(
+        (s["category_id"] for s in suggestions if s["category_id"]), None)
+    category = Category.objects.filter(pk=cat_id).first() if cat_id else None
+    route = None
+    if category is not None and division is not None:
+        probe = Matter(category=category, division=division, klass=request.POST.get("klass", ""),
+                       accused_body=accused)
+        route = routing_suggestion(probe)
+    return render(request, "intel/_suggest.html", {
+        "suggestions": suggestions, "route": route, "route_category": category,
+        "from_model": not chosen.isdigit()})
+
+
+def same_matter_context(request: HttpRequest) -> dict[str, Any]:
+    """Context of the 查重 panel's same-matter part (title + content + division)."""
+    title = request.POST.get("title", "")
+    content = request.POST.get("content", "")
+    if len(title.strip()) + len(content.strip()) < 8:
+        return {"same": [], "same_checked": False}
+    division, accused = _form_place(request)
+    cands = intel.same_matter_candidates(title, content, division, accused)
+    visible = set(access.visible_matters(request.user).filter(
+        pk__in=[c.matter.pk for c in cands]).values_list("pk", flat=True))
+    return {"same": cands, "same_visible": visible, "same_checked": True,
+            "same_selected": request.POST.get("same_matter", "")}
+
+
+# --------------------------------------------------------------------------- hot topics
+
+
+def _topic_filters(request: HttpRequest) -> dict[str, Any]:
+    try:
+        days = int(request.GET.get("days", "30"))
+    except ValueError:
+        days = 30
+    days = days if days in intel.PERIODS else 30
+    division = request.GET.get("division", "").strip()
+    category = request.GET.get("category", "").strip()
+    return {"days": days, "division": division, "category": category}
+
+
+@login_required
+def topics(request: HttpRequest) -> HttpResponse:
+    _require_intel(request)
+    f = _topic_filters(request)
+    found = intel.topics(request.user, f["days"], f["division"], f["category"])
+    query = f"days={f['days']}&division={f['division']}&category={f['category']}"
+    return render(request, "intel/topics.html", {
+        "nav": "topics", "topics": found, "f": f, "query": query, "periods": intel.PERIODS,
+        "divisions": division_choices(request.user), "categories": [
+            (v, label) for v, label in category_choices() if not label.startswith("　")],
+    })
+
+
+@login_required
+def topic_detail(request: HttpRequest, n: int) -> HttpResponse:
+    _require_intel(request)
+    f = _topic_filters(request)
+    found = intel.topics(request.user, f["days"], f["division"], f["category"])
+    topic = next((t for t in found if t.n == n), None)
+    if topic is None:
+        raise Http404("该热点已不在当前统计中")
+    rows = access.visible_matters(request.user).filter(pk__in=topic.ids).select_related(
+        "division", "lead_body", "category").order_by("-received_at")
+    return render(request, "intel/topic.html", {"nav": "topics", "topic": topic, "rows": rows,
+                                                "f": f})
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require_intel(request)
+    return render(request, "intel/dashboard.html", {
+        "nav": "dashboard", "data": intel.dashboard_data(request.user),
+        "warnings": intel.warnings_for(request.user)})
+
+
+@login_required
+def dashboard_data(request: HttpRequest) -> JsonResponse:
+    _require_intel(request)
+    return JsonResponse(intel.dashboard_data(request.user),
+                        json_dumps_params={"ensure_ascii": False})
