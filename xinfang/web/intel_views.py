@@ -122,8 +122,7 @@ def topic_detail(request: HttpRequest, n: int) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_intel(request)
     return render(request, "intel/dashboard.html", {
-        "nav": "dashboard", "data": intel.dashboard_data(request.user),
-        "warnings": intel.warnings_for(request.user)})
+        "nav": "dashboard", "data": intel.dashboard_data(request.user)})
 
 
 @login_required
