@@ -5,3 +5,7 @@ class PetitionsConfig(AppConfig):
     name = "xinfang.petitions"
     label = "petitions"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The same-matter index follows every registration, whatever the channel.
+        from . import intel  # noqa: F401

@@ -42,17 +42,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
-from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body, Category, Division, User
 
 from . import access, services
-from .models import Clock, Evaluation, Matter, Petitioner, RepeatKind
+from .models import Clock, Evaluation, Matter, Petitioner, RepeatKind, Supervision
 
 if TYPE_CHECKING:  # xinfang.nlp (scikit-learn) is imported on first use: pages load fast
     from xinfang.nlp import Classifier, SimilarityIndex
@@ -72,7 +70,6 @@ TOPIC_CAP = 3000  # matters clustered per period
 TOPIC_CACHE_SECONDS = 300
 WARNING_CACHE_SECONDS = 300
 WARNING_WEEKS = 12
-ESCALATE_NOTE = "重复信访，提级核查"
 # Sensitive periods (name, first day "MM-DD", last day "MM-DD"). This is configuration:
 # a deployment sets XINFANG_SENSITIVE_PERIODS in settings to its own list.
 DEFAULT_SENSITIVE_PERIODS: list[tuple[str, str, str]] = [
@@ -80,9 +77,6 @@ DEFAULT_SENSITIVE_PERIODS: list[tuple[str, str, str]] = [
     ("国庆", "09-25", "10-08"),
 ]
 SENSITIVE_LEAD_DAYS = 14  # warn this many days before a sensitive period starts
-AFTER_REPLY_STATES = {st.State.REPLIED, st.State.REVIEW_REQUESTED, st.State.REVIEWED,
-                      st.State.RECHECK_REQUESTED, st.State.RECHECK_HEARING, st.State.FINAL,
-                      st.State.CLOSED, st.State.ARCHIVED}
 INTEL_ROLES = {st.Role.OFFICER.value, st.Role.LEADER.value, st.Role.SUPERVISOR.value,
                st.Role.ADMIN.value}
 
@@ -355,32 +349,29 @@ def confirmed_repeat(user: User, value: str | None) -> Matter | None:
     return access.visible_matters(user).filter(pk=int(value)).first()
 
 
-def after_reply(m: Matter) -> bool:
-    return m.replied_on is not None or st.State(m.state) in AFTER_REPLY_STATES
+after_reply = services.is_after_reply
 
 
 def after_register(matter: Matter, user: User | None, suggestions: list[dict[str, Any]]
                    ) -> list[str]:
-    """Bookkeeping after a registration: the category event, the index, 提级核查.
-
-    Returns messages for the officer."""
+    """Bookkeeping after a staff registration: the category event, and messages for the
+    officer. Indexing (signal) and 提级核查 (services.register) happen for every channel."""
     notes: list[str] = []
     label = record_category_choice(matter, suggestions, user)
     if label == "分类建议更正":
         notes.append("已记录分类更正，将用于下次训练分类模型")
-    pk = matter.pk
-    transaction.on_commit(lambda: index_matter(pk))
     original = matter.repeat_of
-    policy = getattr(settings, "XINFANG_REPEAT_AFTER_REPLY", "escalate")
-    if (original is not None and matter.repeat_kind != RepeatKind.FIRST and policy == "escalate"
-            and after_reply(original) and user is not None):
-        try:
-            services.supervise(matter, user=user, note=ESCALATE_NOTE)
-        except DomainError as e:
-            notes.append(f"原件 {original.number} 已答复，应提级核查，但未能督办：{e.message}")
-        else:
-            notes.append(f"原件 {original.number} 已答复，已发出督办：{ESCALATE_NOTE}")
+    if original is not None and Supervision.objects.filter(
+            matter=matter, note=services.ESCALATE_NOTE).exists():
+        notes.append(f"原件 {original.number} 已答复，已发出督办：{services.ESCALATE_NOTE}")
     return notes
+
+
+def _on_registered(sender: object, matter_id: int, **kwargs: object) -> None:
+    index_matter(matter_id)
+
+
+services.matter_registered.connect(_on_registered, dispatch_uid="intel-index")
 
 
 # --------------------------------------------------------------------------- scope helpers

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from xinfang.audit import services as audit
@@ -38,6 +40,15 @@ from .models import (
     RepeatKind,
     Supervision,
 )
+
+# Sent after a registration commits (kwargs: matter_id). The text index listens (intel.py).
+matter_registered = Signal()
+
+ESCALATE_NOTE = "重复信访，提级核查"
+AFTER_REPLY_STATES = frozenset({
+    st.State.REPLIED, st.State.REVIEW_REQUESTED, st.State.REVIEWED, st.State.RECHECK_REQUESTED,
+    st.State.RECHECK_HEARING, st.State.FINAL, st.State.CLOSED, st.State.ARCHIVED,
+})
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 MAX_REPRESENTATIVES = 5  # §20 ¶3 (configurable locally, e.g. 浙 §15 ¶2)
@@ -249,11 +260,25 @@ def register(
                    f"；{matter.get_repeat_kind_display()}，原件 {repeat_of.number}" if repeat_of else ""))
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, matter=matter)
+        if repeat_of is not None and _escalate_repeat(repeat_of):
+            # §8.6: the same matter again after it was answered → 提级核查 (configurable).
+            supervise(matter, user=None, note=ESCALATE_NOTE, system=True)
         audit.record("register", actor=user, actor_label=actor_label, object_type="matter",
                      object_id=matter.pk, matter_id=matter.pk,
                      data={"number": matter.number, "channel": matter.channel})
         matter.next_due = clocks.refresh_next_due(matter.pk)
+        pk = matter.pk
+        transaction.on_commit(lambda: matter_registered.send(sender=Matter, matter_id=pk))
     return matter
+
+
+def is_after_reply(m: Matter) -> bool:
+    return m.replied_on is not None or st.State(m.state) in AFTER_REPLY_STATES
+
+
+def _escalate_repeat(original: Matter) -> bool:
+    policy = getattr(settings, "XINFANG_REPEAT_AFTER_REPLY", "escalate")
+    return policy == "escalate" and is_after_reply(original)
 
 
 class ValidationFailed(DomainError):
@@ -833,9 +858,12 @@ def submit_report(matter: Matter, *, user: User, text: str) -> Dispatch:
     return d
 
 
-def supervise(matter: Matter, *, user: User, note: str, feedback_days: int = 30) -> Supervision:
-    """督办 by a supervisor or the 信访部门 (§40); issues a 督办单 with a feedback date."""
-    if st.Role(user.role) not in (st.Role.SUPERVISOR, st.Role.OFFICER, st.Role.LEADER, st.Role.ADMIN):
+def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: int = 30,
+              system: bool = False) -> Supervision:
+    """督办 by a supervisor or the 信访部门 (§40), or by the system's own rules (``system``);
+    issues a 督办单 with a feedback date."""
+    roles = (st.Role.SUPERVISOR, st.Role.OFFICER, st.Role.LEADER, st.Role.ADMIN)
+    if not system and (user is None or st.Role(user.role) not in roles):
         raise Forbidden("只有督查、信访干部或领导可以督办")
     if matter.state not in st.OPEN_STATES:
         raise GuardFailed("事项已办结，无需督办")
@@ -849,15 +877,17 @@ def supervise(matter: Matter, *, user: User, note: str, feedback_days: int = 30)
             created_by=user, note=note.strip(), feedback_due=today + timedelta(days=feedback_days),
         )
         Matter.objects.filter(pk=matter.pk).update(supervised=True)
-        issue_document(matter, Document.Kind.SUPERVISION, user.body or matter.holder, {
+        issuer = user.body if user is not None and user.body_id else matter.holder
+        issue_document(matter, Document.Kind.SUPERVISION, issuer, {
             "to_body": target.name, "problem": note.strip(),
             "feedback_due": s.feedback_due.isoformat() if s.feedback_due else "",
             "basis": "§40",
         }, to_petitioner=False)
-        _event(matter, "supervise", "督办", matter.state, matter.state, user, "",
+        label = "系统" if system else ""
+        _event(matter, "supervise", "督办", matter.state, matter.state, user, label,
                note=note.strip(), public=False)
-        audit.record("supervise", actor=user, object_type="matter", object_id=matter.pk,
-                     matter_id=matter.pk, data={"to": target.pk})
+        audit.record("supervise", actor=user, actor_label=label, object_type="matter",
+                     object_id=matter.pk, matter_id=matter.pk, data={"to": target.pk})
     return s
 
 
