@@ -311,3 +311,23 @@ def test_phone_channel_uses_the_caller_number(login, county, frozen):
                                               caller_number="13512345678"))
     assert r.status_code == 302
     assert Matter.objects.get().petitioners.get().phone == "13512345678"
+
+
+def test_letter_and_visit_details_are_kept_and_shown(client, county):
+    """来信: postmark date (not after receipt); 来访: reception room."""
+    from xinfang.petitions.models import Matter
+
+    client.force_login(county.users["registrar"])
+    base = {"channel": "letter", "received_at": "2026-03-02T10:00", "headcount": 1,
+            "title": "来信反映路灯不亮", "request": "修复路灯", "content": "东门社区路灯坏了三个月。",
+            "division": county.villages[0].code, "klass": "appeal", "p0_name": "赵某",
+            "p0_phone": "13512345678"}
+    bad = client.post("/register/", {**base, "postmark_on": "2026-03-05"})
+    assert bad.status_code == 400 and "邮戳日期不能晚于收信日期" in bad.content.decode()
+    assert not Matter.objects.exists()
+    ok = client.post("/register/", {**base, "postmark_on": "2026-02-27"})
+    assert ok.status_code == 302
+    m = Matter.objects.get()
+    assert m.channel_details == {"postmark_on": "2026-02-27"}
+    page = client.get(f"/matters/{m.pk}/").content.decode()
+    assert "邮戳日期" in page and "2026-02-27" in page

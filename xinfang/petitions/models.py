@@ -50,6 +50,8 @@ class Matter(models.Model):
     channel = models.CharField("信访形式", max_length=10, choices=Channel.choices)
     source_doc_no = models.CharField("来文文号", max_length=64, blank=True)
     source_body_name = models.CharField("来文机关", max_length=100, blank=True)
+    # Per-channel intake details: reception_room (来访), postmark_on (来信). No personal data.
+    channel_details = models.JSONField("渠道信息", default=dict, blank=True)
     received_at = models.DateTimeField("收到时间", db_index=True)
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
     registered_by = models.ForeignKey(

@@ -111,6 +111,7 @@ class Registration:
     category: Category | None = None
     source_doc_no: str = ""
     source_body_name: str = ""
+    channel_details: dict[str, str] = field(default_factory=dict)
     accused_name: str = ""
     accused_body: Body | None = None
     headcount: int = 1
@@ -137,6 +138,13 @@ def validate_registration(reg: Registration) -> dict[str, str]:
         errors["klass"] = "请选择事项类别"
     if reg.channel == Channel.SUPERIOR and not reg.source_doc_no.strip():
         errors["source_doc_no"] = "上级转送的事项请填写来文文号"
+    postmark = reg.channel_details.get("postmark_on", "")
+    if postmark:
+        try:
+            if date.fromisoformat(postmark) > timezone.localdate(reg.received_at):
+                errors["postmark_on"] = "邮戳日期不能晚于收信日期"
+        except ValueError:
+            errors["postmark_on"] = "邮戳日期格式应为 YYYY-MM-DD"
     reps = [p for p in reg.petitioners if p.is_representative]
     if len(reps) > MAX_REPRESENTATIVES:
         errors["petitioners"] = f"多人走访应推选代表，代表人数不得超过{MAX_REPRESENTATIVES}人（§20 ¶3）"
@@ -213,6 +221,7 @@ def register(
             channel=reg.channel,
             source_doc_no=reg.source_doc_no,
             source_body_name=reg.source_body_name,
+            channel_details={k: v for k, v in reg.channel_details.items() if v},
             received_at=reg.received_at,
             registered_by=user,
             holder=holder,

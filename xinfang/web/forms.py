@@ -253,6 +253,10 @@ class RegistrationForm(forms.Form):
                                                    format="%Y-%m-%dT%H:%M"))
     # 来电
     caller_number = forms.CharField(label="来电号码", required=False, max_length=20)
+    reception_room = forms.CharField(label="接待场所", required=False, max_length=60,
+                                     help_text="如：县联合接访中心一号接待室")
+    postmark_on = forms.DateField(label="邮戳日期", required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
     # 上级转送
     source_doc_no = forms.CharField(label="来文文号", required=False, max_length=64)
     source_body_name = forms.CharField(label="来文机关", required=False, max_length=100)

@@ -347,6 +347,10 @@ def _build_registration(form: RegistrationForm) -> tuple[services.Registration, 
         received_at=d["received_at"], petitioners=petitioners, klass=d["klass"],
         category=category, source_doc_no=d.get("source_doc_no", ""),
         source_body_name=d.get("source_body_name", ""), accused_name=d.get("accused_name", ""),
+        channel_details={
+            "reception_room": (d.get("reception_room") or "").strip(),
+            "postmark_on": d["postmark_on"].isoformat() if d.get("postmark_on") else "",
+        },  # the caller's number is personal data: it goes to the encrypted petitioner phone
         accused_body=accused, headcount=d.get("headcount") or 1,
         is_anonymous=bool(d.get("is_anonymous")), is_urgent=bool(d.get("is_urgent")),
         confidential=bool(d.get("confidential")), legal_litigation=bool(d.get("legal_litigation")),
