@@ -234,6 +234,18 @@ def test_dashboard_json_has_numerators_and_denominators(login, county, frozen):
         assert {"numerator", "denominator", "percent"} <= set(data[key])
     assert data["total"] == 1 and data["intake_by_channel"][0]["label"] == "来访"
     assert data["top_categories"] == [{"label": "城乡建设", "count": 1}]
+    assert data["collective_visits"]["batches"] == 0
+
+
+def test_dashboard_counts_collective_visit_batches_and_persons(login, county, frozen):
+    """集体访 批次/人次 (procedure.md §7.2): visits of 5 or more people."""
+    register(county, sh(2026, 6, 1), headcount=30)
+    register(county, sh(2026, 6, 2), headcount=8, phone="13912345678", id_number="")
+    register(county, sh(2026, 6, 3), headcount=2, phone="13712345678", id_number="")
+    c = login(county.users["leader"])
+    assert c.get(reverse("dashboard_data")).json()["collective_visits"] == {
+        "batches": 2, "persons": 38, "min_persons": 5}
+    assert "2 批次" in c.get(reverse("dashboard")).content.decode()
 
 
 def test_unrelated_handler_is_refused_and_sees_nothing_outside_its_scope(login, county, frozen):

@@ -729,4 +729,14 @@ def dashboard_data(user: User, months: int = 12) -> dict[str, Any]:
                          "late": late, "overdue_unanswered": missed},
         "satisfaction_rate": _rate(satisfied, len(latest)),
         "total": sum(klass.values()),
+        "collective_visits": _collective_visits(qs),
     }
+
+
+def _collective_visits(qs: QuerySet[Matter]) -> dict[str, int]:
+    """集体访 批次 / 人次 (procedure.md §7.2): visits of ``collective_visit_min_persons`` (5) or
+    more people; 批次 = how many such visits, 人次 = the people in them."""
+    min_persons = dl.Policy().collective_visit_min_persons
+    rows = qs.filter(channel="visit", headcount__gte=min_persons).values_list("headcount", flat=True)
+    heads = list(rows)
+    return {"batches": len(heads), "persons": sum(heads), "min_persons": min_persons}
