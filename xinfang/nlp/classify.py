@@ -1,4 +1,5 @@
-"""Category classifier: TF-IDF (characters + jieba words, title weighted) + calibrated linear SVM.
+"""Category classifier: TF-IDF (characters + jieba words, title weighted) + a keyword lexicon
++ calibrated linear SVM, optionally helped by weakly labelled messages (see :mod:`.weak`).
 
 Any deployment trains on its own labelled history; nothing is downloaded at run time.
 Plain Python: never import Django here.
@@ -17,13 +18,17 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from .text import normalize, split_space, tokenize_joined
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+LEXICON_FILE = Path(__file__).with_name("data") / "category_lexicon.txt"
+LEXICON_WEIGHT = 0.3
+EXTRA_WEIGHT = 0.3
 MODEL_FILE = "model.pkl"
 META_FILE = "meta.json"
 
@@ -56,9 +61,12 @@ def prepare(doc: Doc) -> Prepared:
 
 class _Features:
     """Four TF-IDF blocks: characters 1–3 of the whole text, words of the whole text,
-    characters 1–2 of the title, words of the title."""
+    characters 1–2 of the title, words of the title; then the keyword lexicon and the margins
+    of a model of weakly labelled messages, when given."""
 
-    def __init__(self) -> None:
+    def __init__(self, lexicon: _Lexicon | None = None, stacked: _Stacked | None = None) -> None:
+        self.lexicon = lexicon
+        self.stacked = stacked
         self.blocks = [
             ("full", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)),
             ("full_words", TfidfVectorizer(analyzer=split_space, sublinear_tf=True)),
@@ -79,7 +87,12 @@ class _Features:
                 self.active.append(True)
             except ValueError:  # empty vocabulary, e.g. no titles at all
                 self.active.append(False)
-        return hstack(mats).tocsr()
+        return hstack([*mats, *self._dense(docs)]).tocsr()
+
+    def _dense(self, docs: Sequence[Prepared]) -> list[csr_matrix]:
+        # Models saved in format 1 have neither attribute.
+        extra = (getattr(self, "lexicon", None), getattr(self, "stacked", None))
+        return [x.transform(docs) for x in extra if x is not None]
 
     def transform(self, docs: Sequence[Prepared]) -> csr_matrix:
         mats = [
@@ -87,7 +100,55 @@ class _Features:
             for (attr, vec), on in zip(self.blocks, self.active, strict=True)
             if on
         ]
-        return hstack(mats).tocsr()
+        return hstack([*mats, *self._dense(docs)]).tocsr()
+
+
+def load_lexicon(path: str | Path = LEXICON_FILE) -> dict[str, tuple[str, ...]]:
+    """Keyword groups, one per line: ``name<TAB>term term …`` (``#`` starts a comment)."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in Path(path).read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, terms = line.partition("\t")
+        groups[name.strip()] = tuple(normalize(t) for t in terms.split() if t.strip())
+    return groups
+
+
+class _Lexicon:
+    """Per keyword group: log(1 + number of its terms in the whole text) and in the title.
+
+    A dozen dense columns that tell the model which department's vocabulary a message uses;
+    they generalise from few examples where single n-grams cannot. Weighted by ``weight``
+    against the TF-IDF blocks."""
+
+    def __init__(self, groups: dict[str, tuple[str, ...]], weight: float = LEXICON_WEIGHT) -> None:
+        self.names = list(groups)
+        self.terms = [groups[n] for n in self.names]
+        self.weight = weight
+
+    def transform(self, docs: Sequence[Prepared]) -> csr_matrix:
+        k = len(self.names)
+        M = np.zeros((len(docs), 2 * k))
+        for i, d in enumerate(docs):
+            for j, terms in enumerate(self.terms):
+                M[i, j] = sum(t in d.full for t in terms)
+                M[i, k + j] = sum(t in d.title for t in terms)
+        return csr_matrix(self.weight * np.log1p(M))
+
+
+class _Stacked:
+    """A linear SVM trained on weakly labelled messages only; its margins become features of
+    the main model, which learns how far to trust each of them. It never sees the main
+    training labels, so its margins on the training rows are not over-fitted."""
+
+    def __init__(self, docs: Sequence[Prepared], labels: Sequence[str], weight: float = EXTRA_WEIGHT) -> None:
+        self.features = _Features(lexicon=None)
+        X = self.features.fit_transform(docs)
+        self.model = LinearSVC().fit(X, np.asarray(labels, dtype=object))
+        self.weight = weight
+
+    def transform(self, docs: Sequence[Prepared]) -> csr_matrix:
+        return csr_matrix(self.weight * _margins(self.model, self.features.transform(docs)))
 
 
 def _margins(model: LinearSVC, X: csr_matrix) -> np.ndarray:
@@ -122,10 +183,16 @@ class Classifier:
     likelihood, on out-of-fold margins from stratified cross-validation (temperature scaling).
     """
 
-    def __init__(self, C: float = 1.0, calibration_folds: int = 5, random_state: int = 0) -> None:
+    def __init__(self, C: float = 1.0, calibration_folds: int = 5, random_state: int = 0,
+                 lexicon: bool | str | Path = True, lexicon_weight: float = LEXICON_WEIGHT,
+                 extra_weight: float = EXTRA_WEIGHT) -> None:
         self.C = C
         self.calibration_folds = calibration_folds
         self.random_state = random_state
+        # True: the shipped keyword groups; a path: another lexicon file; False: TF-IDF only.
+        self.lexicon = lexicon
+        self.lexicon_weight = lexicon_weight
+        self.extra_weight = extra_weight
         self.features = _Features()
         self.model: Any = None
         self.temperature = 1.0
@@ -133,13 +200,25 @@ class Classifier:
         self.meta: dict[str, Any] = {}
 
     # -- training ------------------------------------------------------------------
-    def fit(self, docs: Sequence[Doc], labels: Sequence[str]) -> Classifier:
+    def fit(self, docs: Sequence[Doc], labels: Sequence[str],
+            extra: tuple[Sequence[Doc], Sequence[str]] | None = None) -> Classifier:
+        """Train on ``docs``/``labels``. ``extra`` = (docs, labels) of weakly labelled
+        messages (e.g. :func:`.weak.weak_rows`): they train a separate model whose margins
+        are stacked as features; they are never mixed into the main training rows."""
         if len(docs) != len(labels):
             raise ValueError("docs and labels differ in length")
         counts = Counter(labels)
         if len(counts) < 2:
             raise ValueError("need at least two distinct labels to train")
         prepared = [prepare(d) for d in docs]
+        lexicon = None
+        if self.lexicon is not False:
+            path = LEXICON_FILE if self.lexicon is True else Path(self.lexicon)
+            lexicon = _Lexicon(load_lexicon(path), self.lexicon_weight)
+        stacked = None
+        if extra is not None and len(set(extra[1])) >= 2:
+            stacked = _Stacked([prepare(d) for d in extra[0]], list(extra[1]), self.extra_weight)
+        self.features = _Features(lexicon, stacked)
         X = self.features.fit_transform(prepared)
         y = np.asarray(labels, dtype=object)
         folds = min(self.calibration_folds, min(counts.values()))
@@ -165,6 +244,9 @@ class Classifier:
             "calibration": "temperature" if folds >= 2 else "fixed",
             "temperature": self.temperature,
             "C": self.C,
+            "lexicon": None if lexicon is None else {"groups": len(lexicon.names), "weight": lexicon.weight},
+            "extra": None if stacked is None else {"n": len(extra[1]) if extra else 0,
+                                                   "weight": stacked.weight},
         }
         return self
 
@@ -208,7 +290,7 @@ class Classifier:
         the model is a pickle."""
         d = Path(directory)
         meta = json.loads((d / META_FILE).read_text("utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
+        if meta.get("format_version") not in READABLE_VERSIONS:
             raise ValueError(f"unsupported model format {meta.get('format_version')!r}")
         with open(d / MODEL_FILE, "rb") as fh:
             state = pickle.load(fh)  # trusted model directory only
@@ -219,14 +301,17 @@ class Classifier:
 
 
 def cross_validate(docs: Sequence[Doc], labels: Sequence[str], folds: int = 5,
-                   random_state: int = 0, **params: Any) -> dict[str, Any]:
-    """Stratified k-fold cross-validation: macro-F1, accuracy and per-class F1."""
+                   random_state: int = 0, extra: tuple[Sequence[Doc], Sequence[str]] | None = None,
+                   **params: Any) -> dict[str, Any]:
+    """Stratified k-fold cross-validation: macro-F1, accuracy, per-class F1, the confusion
+    matrix and calibration. ``extra`` (weakly labelled rows) only ever joins the training
+    side of a fold; deduplicate it against ``docs`` first (:func:`.weak.weak_rows`)."""
     y = np.asarray(labels, dtype=object)
     pred = np.empty(len(y), dtype=object)
     conf = np.zeros(len(y))
     skf = StratifiedKFold(folds, shuffle=True, random_state=random_state)
     for tr, te in skf.split(np.zeros(len(y)), y):
-        clf = Classifier(**params).fit([docs[i] for i in tr], list(y[tr]))
+        clf = Classifier(**params).fit([docs[i] for i in tr], list(y[tr]), extra=extra)
         out = clf.predict([docs[i] for i in te])
         pred[te] = [p for p, _ in out]
         conf[te] = [c for _, c in out]
@@ -247,6 +332,9 @@ def cross_validate(docs: Sequence[Doc], labels: Sequence[str], folds: int = 5,
         "macro_f1": round(float(f1_score(y, pred, average="macro")), 4),
         "accuracy": round(float(accuracy_score(y, pred)), 4),
         "per_class_f1": {c: round(float(f), 4) for c, f in zip(classes, per_class, strict=True)},
+        # rows: true label, columns: predicted label, both in the order of "labels".
+        "labels": classes,
+        "confusion": confusion_matrix(y, pred, labels=classes).tolist(),
         "mean_confidence": round(float(conf.mean()), 4),
         "expected_calibration_error": round(float(sum(
             (bins == b).sum() / len(y) * abs(conf[bins == b].mean() - correct[bins == b].mean())

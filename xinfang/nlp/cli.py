@@ -20,6 +20,37 @@ def _docs(rows: list[dict[str, str]], cols: list[str]) -> list[tuple[str, ...]]:
     return [tuple(r[c] for c in cols) for r in rows]
 
 
+def _extra(a: argparse.Namespace, rows: list[dict[str, str]],
+           cols: list[str]) -> tuple[list[tuple[str, str]], list[str]] | None:
+    """Weakly labelled messages from --extra-replies, minus every message whose title or body
+    also occurs in the training CSV, in an --exclude CSV, or in any other CSV beside the
+    training CSV (such as an evaluation set): those texts must never enter training."""
+    if not a.extra_replies:
+        return None
+    from .weak import exclusion_keys, text_keys, weak_rows
+
+    keys: set[str] = set()
+    for r in rows:
+        keys |= text_keys(r[cols[0]], "".join(r[c] for c in cols[1:]))
+    train_csv = Path(a.csv).resolve()
+    siblings = [p for p in sorted(train_csv.parent.glob("*.csv")) if p != train_csv]
+    for path in [*siblings, *map(Path, a.exclude or [])]:
+        try:
+            keys |= exclusion_keys(path, cols)
+        except CsvError:
+            if path not in siblings:  # an explicit --exclude must have the text columns
+                raise
+    weak = weak_rows(a.extra_replies, keys)
+    print(json.dumps({"extra_replies": str(a.extra_replies), "weak_rows": len(weak)},
+                     ensure_ascii=False), file=sys.stderr)
+    return [(w.title, w.body) for w in weak], [w.label for w in weak]
+
+
+def _clf_params(a: argparse.Namespace) -> dict[str, object]:
+    return {"C": a.C, "lexicon": False if a.no_lexicon else (a.lexicon or True),
+            "extra_weight": a.extra_weight}
+
+
 def cmd_train(a: argparse.Namespace) -> int:
     from .classify import Classifier
 
@@ -27,10 +58,13 @@ def cmd_train(a: argparse.Namespace) -> int:
     rows = read_rows(a.csv, [*cols, a.label_col])
     rows = [r for r in rows if r[a.label_col].strip()]
     t0 = time.perf_counter()
-    clf = Classifier(C=a.C).fit(_docs(rows, cols), [r[a.label_col].strip() for r in rows])
+    extra = _extra(a, rows, cols)
+    clf = Classifier(**_clf_params(a)).fit(_docs(rows, cols), [r[a.label_col].strip() for r in rows],  # type: ignore[arg-type]
+                                            extra=extra)
     clf.meta["text_cols"] = cols
     clf.save(a.model)
     print(json.dumps({"model": str(a.model), "n_train": len(rows), "labels": clf.labels,
+                      "n_extra": len(extra[1]) if extra else 0,
                       "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False))
     return 0
 
@@ -57,8 +91,9 @@ def cmd_eval(a: argparse.Namespace) -> int:
     cols = split_cols(a.text_cols)
     rows = [r for r in read_rows(a.csv, [*cols, a.label_col]) if r[a.label_col].strip()]
     t0 = time.perf_counter()
+    extra = _extra(a, rows, cols)
     res = cross_validate(_docs(rows, cols), [r[a.label_col].strip() for r in rows],
-                         folds=a.folds, C=a.C)
+                         folds=a.folds, extra=extra, **_clf_params(a))  # type: ignore[arg-type]
     res["seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(res, ensure_ascii=False, indent=2))
     return 0
@@ -150,6 +185,20 @@ def cmd_bench_similar(a: argparse.Namespace) -> int:
     return 0
 
 
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--C", type=float, default=1.0, help=argparse.SUPPRESS)
+    p.add_argument("--no-lexicon", action="store_true",
+                   help="TF-IDF only, without the keyword-group features (the model before 2026-11)")
+    p.add_argument("--lexicon", help="another keyword-group file (name<TAB>terms per line)")
+    p.add_argument("--extra-replies", metavar="PATH",
+                   help="optional weak labels: a CSV of messages with official replies "
+                        "(留言主题,留言详情,答复意见); the answering department gives the label")
+    p.add_argument("--exclude", action="append", metavar="CSV",
+                   help="drop extra rows whose title or body occurs in this CSV (repeatable); "
+                        "other CSVs beside --csv are always excluded")
+    p.add_argument("--extra-weight", type=float, default=0.3, help=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="xinfang nlp", description="信访文本智能：分类、重复件识别、热点、预警")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -159,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--text-cols", default="title,body", help="comma-separated; the first is the title")
     t.add_argument("--label-col", default="label")
     t.add_argument("--model", required=True, help="output model directory")
-    t.add_argument("--C", type=float, default=1.0, help=argparse.SUPPRESS)
+    _model_args(t)
     t.set_defaults(func=cmd_train)
 
     pr = sub.add_parser("predict", help="write id,label,confidence for every row")
@@ -175,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--text-cols", default="title,body")
     e.add_argument("--label-col", default="label")
     e.add_argument("--folds", type=int, default=5)
-    e.add_argument("--C", type=float, default=1.0, help=argparse.SUPPRESS)
+    _model_args(e)
     e.set_defaults(func=cmd_eval)
 
     from .similarity import DEFAULT_THRESHOLD
