@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PIPQ := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 STAMP := $(VENV)/.installed
 N ?= 100000
+NLP_N ?= 1000000
+DATA ?= ../shared/data
 
 .PHONY: install system-deps demo test test-pg bench lint screenshots clean
 
@@ -38,8 +40,14 @@ test: system-deps install
 test-pg: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang $(BIN)/pytest
 
+# Core figures (queue, matter page, registrations) at N matters, then the same-matter lookup
+# against NLP_N historic matters and, where the data is present, the classifier's CV figures.
 bench: install
 	$(BIN)/xinfang bench --matters $(N)
+	$(BIN)/xinfang nlp bench-similar --n $(NLP_N)
+	@if [ -f $(DATA)/messages/train.csv ]; then \
+	  $(BIN)/xinfang nlp eval --csv $(DATA)/messages/train.csv --text-cols title,body --label-col label; \
+	else echo "skip classifier CV: $(DATA)/messages/train.csv is absent"; fi
 
 lint: install
 	$(BIN)/ruff check .
