@@ -4,6 +4,7 @@
 - Other bodies (departments, townships, 纪检, 政法): records of their own division that
   involve them (their leader's slots, cases they own or handle, decisions they owe, disputes
   they are responsible for); a township body sees its township and villages below it.
+- §30 ¶3: a record on a 检举控告 matter is never visible to the accused unit.
 - Administrators see everything. Anonymous users see nothing here; the citizen portal uses
   services.published_schedule instead.
 """
@@ -15,7 +16,7 @@ from typing import TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from xinfang.domain.states import Role
+from xinfang.domain.states import Klass, Role
 from xinfang.org.models import Body, User
 from xinfang.petitions.access import JURISDICTION_KINDS, JURISDICTION_ROLES
 
@@ -49,6 +50,10 @@ def _involved(user: User, model: type[Model]) -> Q:
     return Q(pk__in=[])
 
 
+_ON_A_MATTER: tuple[type[Model], ...] = (pm.VisitRecord, pm.Case, pm.DisputeEntry,
+                                         pm.MeetingDecision)
+
+
 def _path_field(model: type[Model]) -> str:
     if model is pm.MeetingDecision:
         return "meeting__division_path"
@@ -67,6 +72,9 @@ def visible(user: User, qs: QuerySet[M]) -> QuerySet[M]:
     model = qs.model
     path = body.division.path
     field = _path_field(model)
+    if model in _ON_A_MATTER:
+        # §30 ¶3: records on a 检举控告 are never visible to the accused unit.
+        qs = qs.exclude(matter__klass=Klass.REPORT.value, matter__accused_body_id=body.pk)
     if body.kind in JURISDICTION_KINDS or Role(user.role) in JURISDICTION_ROLES:
         return qs.filter(_in_division(path, field))
     if body.kind == Body.Kind.TOWNSHIP:
