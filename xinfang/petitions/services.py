@@ -51,6 +51,8 @@ AFTER_REPLY_STATES = frozenset({
 })
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+# The 交办 办结报告 date and its 三色 feedback clock (§22 ¶1 (3)): met by submit_report.
+REPORT_CODES = ("D5", *GRADE_CODES.values())
 MAX_REPRESENTATIVES = 5  # §20 ¶3 (configurable locally, e.g. 浙 §15 ¶2)
 
 
@@ -422,9 +424,12 @@ def transition(
                      object_id=matter.pk, matter_id=matter.pk,
                      data={"from": old, "to": t.target.value, **_public_data(data)})
         if t.closure is not None or t.target == st.State.FINAL:
-            # A closed matter owes nothing more; the petitioner's windows stay for 复查 logic.
+            # A closed matter owes nothing more, except a 交办's 办结报告 (D5 and its 三色
+            # feedback clock, §22 ¶1 (3)), met only by submit_report; the petitioner's
+            # windows stay for 复查 logic.
             clocks.Clock.objects.filter(matter=matter, met_on__isnull=True,
-                                        owed_by_petitioner=False).update(met_on=today)
+                                        owed_by_petitioner=False).exclude(
+                code__in=REPORT_CODES).update(met_on=today)
         matter.next_due = clocks.refresh_next_due(matter.pk)
     return matter
 
@@ -596,6 +601,8 @@ def _fx_uphold_objection(m: Matter, u: User | None, data: Mapping[str, Any], tod
     d = _lead(m)
     d.state = Dispatch.DState.RETURNED
     d.save(update_fields=["state"])
+    # The returned unit owes no 办结报告 any more (§23 ¶3).
+    clocks.meet(m, *REPORT_CODES, on=today, dispatch=d)
     m.lead_body = None
     # Re-routing keeps the original receipt date for the 信访部门's D1 (procedure §9.2 inv. 1).
     clocks.start(m, "D1", timezone.localdate(m.received_at), body=m.holder)
@@ -858,7 +865,7 @@ def submit_report(matter: Matter, *, user: User, text: str) -> Dispatch:
             raise GuardFailed("事项办理完毕后方可提交办结报告")
         d.report_text, d.reported_at = text.strip(), timezone.now()
         d.save(update_fields=["report_text", "reported_at"])
-        clocks.meet(matter, "D5", *GRADE_CODES.values(), on=clocks.today(), dispatch=d)
+        clocks.meet(matter, *REPORT_CODES, on=clocks.today(), dispatch=d)
         _event(matter, "submit_report", "提交办结报告", matter.state, matter.state, user, "",
                note=text.strip()[:200], public=False)
         audit.record("submit_report", actor=user, object_type="dispatch", object_id=d.pk,
