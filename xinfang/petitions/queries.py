@@ -173,14 +173,16 @@ def queue_page(user: User, tab: str = "all", page: int = 1, *,
                      len(window) > per_page)
 
 
-COUNT_CAP = 999  # tab counts stop here; the page shows "999+"
+# Tab counts stop here and the tab shows "99+": a badge, like a mail client's. Counting to
+# 999 cost ~45 ms of the officer's queue page at 100k matters; to 99 it is a few ms.
+COUNT_CAP = 99
 
 
 def queue_counts(user: User) -> dict[str, int]:
-    """Matters per queue tab, capped: a value above ``COUNT_CAP`` means "more than 999".
+    """Matters per queue tab, capped: a value above ``COUNT_CAP`` means "more than COUNT_CAP".
 
     The same UNION ALL parts as ``queue_page`` (same filters, same index range scans), each
-    limited to COUNT_CAP + 1 rows, so a count costs at most ~1000 index entries per part no
+    limited to COUNT_CAP + 1 rows, so a count costs at most ~100 index entries per part no
     matter how large the table grows. All tabs go in one round trip.
     """
     today = clocks.today()
