@@ -147,3 +147,39 @@ def test_backlog_candidate_is_promoted_and_cases_are_handed_over(county, login):
         assert r.status_code == 302
         assert Case.objects.get().leader == successor
         assert "已交接 1 件" in c.get(reverse("practice:handover")).content.decode()
+
+
+def test_visit_report_query_count_does_not_grow_with_visits(county, frozen, login,
+                                                            django_assert_max_num_queries):
+    """访后限期办结 lists every visit of the leader; each row's clocks come in one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xinfang.petitions.services import PetitionerIn, Registration
+
+    slot = _slot(county)
+    leader = county.users["leader"]
+    c = login(leader)
+
+    def visit(i: int) -> None:
+        reg = Registration(channel="visit", title=f"事项{i}", request="请求", content="事实",
+                           division=county.villages[0], received_at=sh(2026, 3, 10),
+                           petitioners=[PetitionerIn(name=f"来访人{i}", phone=f"1390013{i:04d}")])
+        v = svc.record_visit(slot, leader=leader, talk="接谈", registration=reg)
+        svc.assign_on_the_spot(v, leader=leader, to_body=county.dept("住建"),
+                               report_due="2026-03-25", grade="yellow",
+                               assist_bodies=[county.dept("人社")])
+
+    visit(0)
+    c.get(reverse("practice:visits"))
+    c.get(reverse("practice:slot", args=[slot.pk]))
+    with CaptureQueriesContext(connection) as one_list:
+        assert c.get(reverse("practice:visits")).status_code == 200
+    with CaptureQueriesContext(connection) as one_slot:
+        assert c.get(reverse("practice:slot", args=[slot.pk])).status_code == 200
+    for i in range(1, 6):
+        visit(i)
+    with django_assert_max_num_queries(len(one_list)):
+        assert c.get(reverse("practice:visits")).status_code == 200
+    with django_assert_max_num_queries(len(one_slot)):
+        assert c.get(reverse("practice:slot", args=[slot.pk])).status_code == 200

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -32,7 +33,7 @@ from xinfang.org.models import Body, Division, User
 from xinfang.petitions import access as matter_access
 from xinfang.petitions import clocks
 from xinfang.petitions.access import JURISDICTION_KINDS, JURISDICTION_ROLES
-from xinfang.petitions.models import Matter
+from xinfang.petitions.models import Dispatch, Matter
 from xinfang.petitions.services import PetitionerIn, Registration, ValidationFailed
 
 from . import access
@@ -453,13 +454,17 @@ def _slot_ctx(request: HttpRequest, slot: ReceptionSlot, **over: Any) -> dict[st
                   and slot.status != ReceptionSlot.Status.CANCELLED)
     div = slot.body.division
     items = []
-    for v in slot.visits.select_related("matter", "dispatch__to_body", "prereg").order_by("id"):
+    assists = Prefetch("matter__dispatches", to_attr="assist_dispatches",
+                       queryset=Dispatch.objects.filter(role="assist").select_related("to_body"))
+    visits = svc.with_report_clocks(slot.visits.select_related(
+        "matter", "dispatch__to_body", "prereg").prefetch_related(assists).order_by("id"))
+    for v in visits:
         item = svc.item_status(v)
         form = over.pop(f"assign_{v.pk}", None)
         if form is None and is_leader and v.dispatch_id is None:
             form = f.AssignForm(division=div, prefix=f"a{v.pk}")
         items.append({"item": item, "form": form if is_leader and v.dispatch_id is None else None,
-                      "assists": v.matter.dispatches.filter(role="assist").select_related("to_body")})
+                      "assists": v.matter.assist_dispatches})
     ctx: dict[str, Any] = {
         "slot": slot, "is_leader": is_leader, "waiting": waiting, "can_record": can_record,
         "visit_form": f.VisitForm(slot=slot, preregs=waiting) if can_record else None,
