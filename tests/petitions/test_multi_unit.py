@@ -65,7 +65,7 @@ def test_assign_demands_a_closure_report_by_the_set_date(county):
             "to_body": zj.pk, "report_due": "2026-03-20", "grade": "yellow"})
         assert Clock.objects.get(matter=m, code="G_YELLOW").due_on == date(2026, 3, 5)
         m = services.transition(m, "sign", user=handler)
-        with pytest.raises(GuardFailed, match="办理完毕后"):
+        with pytest.raises(GuardFailed, match="受理后方可"):
             services.submit_report(m, user=handler, text="已处理")
         m = services.transition(m, "accept", user=handler, data={"route": "§31（六）"})
         services.submit_report(m, user=handler, text="已责令物业退费，信访人表示认可")

@@ -862,7 +862,7 @@ def submit_report(matter: Matter, *, user: User, text: str) -> Dispatch:
         if d is None or d.kind != Dispatch.Kind.ASSIGN or d.to_body_id != user.body_id:
             raise Forbidden("只有交办事项的主办单位可以提交办结报告")
         if matter.state not in (st.State.HANDLING, st.State.REPLIED, st.State.CLOSED):
-            raise GuardFailed("事项办理完毕后方可提交办结报告")
+            raise GuardFailed("事项受理后方可提交办结报告（§22 ¶1（三））")
         d.report_text, d.reported_at = text.strip(), timezone.now()
         d.save(update_fields=["report_text", "reported_at"])
         clocks.meet(matter, *REPORT_CODES, on=clocks.today(), dispatch=d)
