@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 
 from xinfang.core.crypto import EncryptedTextField
 from xinfang.domain.states import (
     CLOSURE_LABELS,
     KLASS_LABELS,
+    OPEN_STATES,
     OUTCOME_LABELS,
     STATE_LABELS,
     ClosureKind,
@@ -42,6 +43,27 @@ class RepeatKind(models.TextChoices):
     FIRST = "first", "初信初访"
     REPEAT = "repeat", "重复信访"
     LEVEL_SKIP = "level_skip", "越级"
+
+
+# The body that has to act on an open matter in each state: the 信访部门 that holds it until it
+# is disposed of (§22), the 主办 unit while it is handled and answered (§§32–33), then the
+# 复查/复核 body (§§35–36). The work queue is keyed by it.
+ACTING_BODY_FIELD: dict[State, str] = {
+    State.REGISTERED: "holder", State.OBJECTED: "holder",
+    State.DISPATCHED: "lead_body", State.SIGNED: "lead_body", State.HANDLING: "lead_body",
+    State.EXTENSION_PENDING: "lead_body", State.REPLIED: "lead_body",
+    State.REVIEW_REQUESTED: "review_body", State.REVIEWED: "review_body",
+    State.RECHECK_REQUESTED: "recheck_body", State.RECHECK_HEARING: "recheck_body",
+}
+assert set(ACTING_BODY_FIELD) == set(OPEN_STATES)
+
+
+def _acting_body_expr() -> Case:
+    by_field: dict[str, list[str]] = {}
+    for state, name in ACTING_BODY_FIELD.items():
+        by_field.setdefault(name, []).append(state.value)
+    return Case(*[When(state__in=sorted(states), then=F(name))
+                  for name, states in by_field.items()], default=None)
 
 
 class Matter(models.Model):
@@ -124,6 +146,18 @@ class Matter(models.Model):
     )
     suggested_category = models.JSONField("分类建议", default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Queue keys, computed by the database on every write (no code path can forget them):
+    # the body that has to act now (ACTING_BODY_FIELD), and the holding 信访部门 while the
+    # matter is open (it follows what it registered and dispatched). NULL once closed.
+    queue_body = models.GeneratedField(
+        expression=_acting_body_expr(), output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
+    open_holder = models.GeneratedField(
+        expression=Case(When(state__in=sorted(s.value for s in OPEN_STATES), then=F("holder")),
+                        default=None),
+        output_field=models.BigIntegerField(null=True), db_persist=True,
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "信访事项"
@@ -133,6 +167,13 @@ class Matter(models.Model):
             models.Index(fields=["lead_body", "state", "next_due"], name="matter_lead_queue"),
             models.Index(fields=["state", "next_due"], name="matter_state_due"),
             models.Index(fields=["division_path", "received_at"], name="matter_div_recv"),
+            # "Everything my body must act on, nearest deadline first": one range scan whatever
+            # the state, covering the §30 ¶3 check (klass, accused_body), so a page of the
+            # queue reads ~50 index entries however many matters the table holds.
+            models.Index(fields=["queue_body", "next_due", "id", "klass", "accused_body"],
+                         name="matter_queue_body", condition=Q(queue_body__isnull=False)),
+            models.Index(fields=["open_holder", "next_due", "id", "klass", "accused_body"],
+                         name="matter_open_holder", condition=Q(open_holder__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -16,12 +16,13 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_noop
 
-from xinfang.domain.states import OPEN_STATES, Role, State
+from xinfang.domain.states import OPEN_STATES, Klass, Role, State
 from xinfang.org.models import Body, User
 
 from . import clocks
 from .access import get_matter_for_user, visible_matters
 from .models import (
+    ACTING_BODY_FIELD,
     Attachment,
     Clock,
     Dispatch,
@@ -63,14 +64,8 @@ TABS: dict[str, Tab] = {t.key: t for t in [
                               S.RECHECK_HEARING)),
 ]}
 
-# The body that has to act on a matter in each state.
-ACTING_FIELD: dict[State, str] = {
-    S.REGISTERED: "holder_id", S.OBJECTED: "holder_id",
-    S.DISPATCHED: "lead_body_id", S.SIGNED: "lead_body_id", S.HANDLING: "lead_body_id",
-    S.EXTENSION_PENDING: "lead_body_id", S.REPLIED: "lead_body_id",
-    S.REVIEW_REQUESTED: "review_body_id", S.REVIEWED: "review_body_id",
-    S.RECHECK_REQUESTED: "recheck_body_id", S.RECHECK_HEARING: "recheck_body_id",
-}
+# The body that has to act on a matter in each state (models.ACTING_BODY_FIELD), as a column.
+ACTING_FIELD: dict[State, str] = {st: f"{name}_id" for st, name in ACTING_BODY_FIELD.items()}
 # States in which a matter may have no open clock owed by a body (next_due IS NULL):
 # waiting for the petitioner (D8/D10), a paused 复核 clock, or a returned transfer.
 NULLABLE_DUE = {S.OBJECTED, S.REPLIED, S.REVIEWED, S.RECHECK_HEARING}
@@ -114,6 +109,9 @@ def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, li
     add ``state = %s AND <body column> = %s`` around it, so SQLite and PostgreSQL flatten each
     part into a range scan of matter_holder_queue / matter_lead_queue / matter_state_due.
     """
+    oversight = user.is_superuser or user.role in OVERSIGHT_ROLES or user.body_id is None
+    if not oversight and set(tab.states) == set(OPEN_STATES):
+        return _build_desk_parts(user, tab, today, limit)
     base = visible_matters(user)
     if tab.due == "near":
         base = base.filter(next_due__gte=today, next_due__lte=today + timedelta(days=NEAR_DAYS))
@@ -122,7 +120,6 @@ def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, li
     cols = ("id", "next_due", "state", "holder_id", "lead_body_id", "review_body_id",
             "recheck_body_id")
     base_sql, base_params = base.values_list(*cols).query.sql_with_params()
-    oversight = user.is_superuser or user.role in OVERSIGHT_ROLES or user.body_id is None
     body = None if oversight else user.body
     sqls: list[str] = []
     params: list[object] = []
@@ -147,6 +144,45 @@ def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, li
             else:
                 add(where + " AND b.next_due IS NOT NULL", extra, "b.next_due, b.id")
                 add(where + " AND b.next_due IS NULL", extra, "b.id")
+    return " UNION ALL ".join(sqls), params
+
+
+def _build_desk_parts(user: User, tab: Tab, today: date, limit: int
+                      ) -> tuple[str, list[object]]:
+    """A desk's whole queue (every open state) from the generated queue keys.
+
+    ``queue_body = my body`` is "my body has to act now" and ``open_holder = my body`` is "my
+    信访部门 registered it and follows it": each implies the matter is visible to the body
+    (access.visible_matters: held, handled or reviewed by it), so the only visibility rule
+    left is §30 ¶3 — a 检举控告 is never shown to the accused unit — and it is read from the
+    same index. Two or four range scans of at most ``limit`` entries, whatever the table size.
+    """
+    body = user.body
+    assert body is not None
+    columns = ["queue_body"]
+    if body.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV):
+        columns.append("open_holder")
+    table = Matter._meta.db_table
+    adapt = connection.ops.adapt_datefield_value
+    not_accused = "(accused_body_id IS NULL OR accused_body_id <> %s OR klass <> %s)"
+    due, due_params = "next_due IS NOT NULL", []
+    if tab.due == "near":
+        due, due_params = "next_due >= %s AND next_due <= %s", [
+            adapt(today), adapt(today + timedelta(days=NEAR_DAYS))]
+    elif tab.due == "overdue":
+        due, due_params = "next_due < %s", [adapt(today)]
+    sqls: list[str] = []
+    params: list[object] = []
+    for col in columns:
+        head = f"SELECT id, next_due FROM {table} WHERE {col} = %s AND {not_accused} AND "
+        own = [body.pk, body.pk, Klass.REPORT.value]
+        sqls.append(f"SELECT * FROM ({head}{due} ORDER BY next_due, id LIMIT {int(limit)}) "
+                    f"q{len(sqls)}")
+        params.extend([*own, *due_params])
+        if not tab.due:
+            sqls.append(f"SELECT * FROM ({head}next_due IS NULL ORDER BY id LIMIT {int(limit)}) "
+                        f"q{len(sqls)}")
+            params.extend(own)
     return " UNION ALL ".join(sqls), params
 
 
