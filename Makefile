@@ -40,9 +40,11 @@ test: system-deps install
 test-pg: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang $(BIN)/pytest
 
-# Core figures (queue, matter page, registrations) at N matters, then the same-matter lookup
+# How the read paths grow from 10k to 100k matters (interleaved rounds, median p95), the core
+# figures (queue, matter page, registrations) at N matters, then the same-matter lookup
 # against NLP_N historic matters and, where the data is present, the classifier's CV figures.
 bench: install
+	$(BIN)/xinfang bench --scaling 10000,100000 --rounds 5
 	$(BIN)/xinfang bench --matters $(N)
 	$(BIN)/xinfang nlp bench-similar --n $(NLP_N)
 	@if [ -f $(DATA)/messages/train.csv ]; then \

@@ -235,17 +235,25 @@ def run_bench(c: County, n: int, *, repeat: int, registrations: int,
     t0 = time.perf_counter()
     bulk_load(c, n, log=log)
     load_s = time.perf_counter() - t0
+    out: dict[str, Any] = {"bench": "core", "matters": n, "db": connection.vendor,
+                           "load_s": round(load_s, 1)}
+    out.update(time_reads(c.users["handler"], c.users["officer"], repeat=repeat, log=log))
+    out["register_per_s"] = round(time_registrations(c, registrations), 1)
+    out["registrations"] = registrations
+    return out
+
+
+def time_reads(handler: User, officer: User, *, repeat: int,
+               log: Callable[[str], None]) -> dict[str, Any]:
+    """The read paths, timed ``repeat`` times each on whatever the database holds."""
     clocks.invalidate()
-    handler, officer = c.users["handler"], c.users["officer"]
     ok, plan = explain_queue(officer)
     ok_h, plan_h = explain_queue(handler)
     log("EXPLAIN queue (信访局 officer):\n" + plan + "\nEXPLAIN queue (handler):\n" + plan_h)
     ids = list(Matter.objects.values_list("id", flat=True))
     rng = random.Random(3)
     out: dict[str, Any] = {
-        "bench": "core", "matters": n, "db": connection.vendor,
         "open": Matter.objects.exclude(state__in=["closed", "final", "archived"]).count(),
-        "load_s": round(load_s, 1),
         "queue_handler_ms": timed(lambda: queue_page(handler, "all", 1), repeat),
         "queue_officer_ms": timed(lambda: queue_page(officer, "all", 1), repeat),
         "queue_officer_overdue_ms": timed(lambda: queue_page(officer, "overdue", 1), repeat),
@@ -262,8 +270,26 @@ def run_bench(c: County, n: int, *, repeat: int, registrations: int,
                                               count_queries=False)
     out["matter_page_http_ms"] = timed(
         lambda: _get(web_officer, f"/matters/{rng.choice(ids)}/"), repeat, count_queries=False)
-    out["register_per_s"] = round(time_registrations(c, registrations), 1)
-    out["registrations"] = registrations
+    return out
+
+
+def scaling_summary(sizes: list[int], rounds: list[dict[int, dict[str, Any]]]
+                    ) -> dict[str, Any]:
+    """Median over interleaved rounds of each size's p95, and the largest ÷ smallest ratio.
+
+    Rounds alternate the sizes (A B, B A, A B …) in fresh processes, so a machine whose speed
+    drifts (shared vCPUs) slows both sizes alike instead of skewing the ratio.
+    """
+    keys = ["queue_handler_ms", "queue_officer_ms", "queue_officer_overdue_ms",
+            "matter_page_ms", "queue_page_http_ms", "queue_page_handler_http_ms",
+            "matter_page_http_ms"]
+    out: dict[str, Any] = {"bench": "core-scaling", "sizes": sizes, "rounds": len(rounds),
+                           "p95_ms": {}, "ratio_p95": {}}
+    lo, hi = min(sizes), max(sizes)
+    for key in keys:
+        med = {n: round(statistics.median(r[n][key]["p95"] for r in rounds), 2) for n in sizes}
+        out["p95_ms"][key] = med
+        out["ratio_p95"][key] = round(med[hi] / med[lo], 2)
     return out
 
 

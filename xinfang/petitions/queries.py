@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from xinfang.domain.states import OPEN_STATES, Klass, Role, State
@@ -72,6 +72,14 @@ NULLABLE_DUE = {S.OBJECTED, S.REPLIED, S.REVIEWED, S.RECHECK_HEARING}
 # Roles that oversee a whole jurisdiction rather than one body's desk (access.py).
 OVERSIGHT_ROLES = {Role.LEADER.value, Role.SUPERVISOR.value, Role.ADMIN.value}
 ROW_RELATED = ("holder", "lead_body", "division", "category")
+# What a queue row shows (web/_queue_table.html): loading only these keeps the page's Python
+# work (model instances for 50 rows) to a third of a full row with four joined bodies.
+QUEUE_ROW_FIELDS = ("number", "title", "is_urgent", "supervised", "klass", "state",
+                    "received_at", "next_due", "division__name", "category__name")
+
+
+def _queue_rows() -> QuerySet[Matter]:
+    return Matter.objects.select_related("division", "category").only(*QUEUE_ROW_FIELDS)
 
 
 @dataclass
@@ -204,7 +212,7 @@ def queue_page(user: User, tab: str = "all", page: int = 1, *,
     ordered = sorted(seen.items(), key=lambda kv: (kv[1] is None, kv[1] or date.min, kv[0]))
     window = ordered[(page - 1) * per_page: page * per_page + 1]
     ids = [pk for pk, _ in window[:per_page]]
-    by_id = Matter.objects.select_related(*ROW_RELATED).in_bulk(ids)
+    by_id = _queue_rows().in_bulk(ids)
     return QueuePage(t, page, per_page, [by_id[i] for i in ids if i in by_id],
                      len(window) > per_page)
 
@@ -268,7 +276,7 @@ def _tab_filter(user: User, tab: Tab, today: date) -> Q:
 def _sorted_page(user: User, tab: Tab, page: int, per_page: int, order: tuple[str, ...]
                  ) -> QueuePage:
     qs = (visible_matters(user).filter(_tab_filter(user, tab, clocks.today()))
-          .select_related(*ROW_RELATED).order_by(*order))
+          .select_related("division", "category").only(*QUEUE_ROW_FIELDS).order_by(*order))
     rows = list(qs[(page - 1) * per_page: page * per_page + 1])
     return QueuePage(tab, page, per_page, rows[:per_page], len(rows) > per_page)
 
