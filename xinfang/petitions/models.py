@@ -6,9 +6,12 @@ xinfang.petitions.services, which is the only writer of these tables.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from xinfang.core.crypto import EncryptedTextField
 from xinfang.domain.states import (
@@ -44,6 +47,8 @@ class RepeatKind(models.TextChoices):
     REPEAT = "repeat", "重复信访"
     LEVEL_SKIP = "level_skip", "越级"
 
+
+NO_DUE = date(9999, 12, 31)  # Matter.queue_due of a matter with no open deadline
 
 # The body that has to act on an open matter in each state: the 信访部门 that holds it until it
 # is disposed of (§22), the 主办 unit while it is handled and answered (§§32–33), then the
@@ -158,6 +163,12 @@ class Matter(models.Model):
                         default=None),
         output_field=models.BigIntegerField(null=True), db_persist=True,
     )
+    # next_due with "no deadline" as the last day there is: the queue's sort key, so one
+    # index range scan yields deadlines first and deadline-less matters after them.
+    queue_due = models.GeneratedField(
+        expression=Coalesce(F("next_due"), Value(NO_DUE)),
+        output_field=models.DateField(), db_persist=True,
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "信访事项"
@@ -170,9 +181,9 @@ class Matter(models.Model):
             # "Everything my body must act on, nearest deadline first": one range scan whatever
             # the state, covering the §30 ¶3 check (klass, accused_body), so a page of the
             # queue reads ~50 index entries however many matters the table holds.
-            models.Index(fields=["queue_body", "next_due", "id", "klass", "accused_body"],
+            models.Index(fields=["queue_body", "queue_due", "id", "klass", "accused_body"],
                          name="matter_queue_body", condition=Q(queue_body__isnull=False)),
-            models.Index(fields=["open_holder", "next_due", "id", "klass", "accused_body"],
+            models.Index(fields=["open_holder", "queue_due", "id", "klass", "accused_body"],
                          name="matter_open_holder", condition=Q(open_holder__isnull=False)),
         ]
 

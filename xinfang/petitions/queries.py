@@ -163,7 +163,8 @@ def _build_desk_parts(user: User, tab: Tab, today: date, limit: int
     信访部门 registered it and follows it": each implies the matter is visible to the body
     (access.visible_matters: held, handled or reviewed by it), so the only visibility rule
     left is §30 ¶3 — a 检举控告 is never shown to the accused unit — and it is read from the
-    same index. Two or four range scans of at most ``limit`` entries, whatever the table size.
+    same index. One range scan per key column, of at most ``limit`` entries, in
+    ``queue_due`` order (next_due, with "no deadline" sorting last), whatever the table size.
     """
     body = user.body
     assert body is not None
@@ -173,24 +174,19 @@ def _build_desk_parts(user: User, tab: Tab, today: date, limit: int
     table = Matter._meta.db_table
     adapt = connection.ops.adapt_datefield_value
     not_accused = "(accused_body_id IS NULL OR accused_body_id <> %s OR klass <> %s)"
-    due, due_params = "next_due IS NOT NULL", []
+    due, due_params = "", []
     if tab.due == "near":
-        due, due_params = "next_due >= %s AND next_due <= %s", [
+        due, due_params = " AND queue_due >= %s AND queue_due <= %s", [
             adapt(today), adapt(today + timedelta(days=NEAR_DAYS))]
     elif tab.due == "overdue":
-        due, due_params = "next_due < %s", [adapt(today)]
+        due, due_params = " AND queue_due < %s", [adapt(today)]
     sqls: list[str] = []
     params: list[object] = []
     for col in columns:
-        head = f"SELECT id, next_due FROM {table} WHERE {col} = %s AND {not_accused} AND "
-        own = [body.pk, body.pk, Klass.REPORT.value]
-        sqls.append(f"SELECT * FROM ({head}{due} ORDER BY next_due, id LIMIT {int(limit)}) "
+        sqls.append(f"SELECT * FROM (SELECT id, next_due FROM {table} WHERE {col} = %s AND "
+                    f"{not_accused}{due} ORDER BY queue_due, id LIMIT {int(limit)}) "
                     f"q{len(sqls)}")
-        params.extend([*own, *due_params])
-        if not tab.due:
-            sqls.append(f"SELECT * FROM ({head}next_due IS NULL ORDER BY id LIMIT {int(limit)}) "
-                        f"q{len(sqls)}")
-            params.extend(own)
+        params.extend([body.pk, body.pk, Klass.REPORT.value, *due_params])
     return " UNION ALL ".join(sqls), params
 
 
