@@ -67,6 +67,14 @@ def test_search_filters_each_narrow_the_result(login, county, matters):
     assert _search(c, date_from="2026-02-05", date_to="2026-02-20") == {b.number, cc.number}
 
 
+def test_latin_letters_match_in_either_case_and_chinese_as_typed(login, county, frozen):
+    m = register(county, sh(2026, 2, 2), title="A5区阳光小区WiFi信号塔噪音")
+    c = login(county.users["officer"])
+    for q in ("a5区", "wifi", "WIFI", "信号塔", "A5区 噪音"):
+        assert _search(c, q=q) == {m.number}, q
+    assert _search(c, q="信号站") == set()
+
+
 def test_search_shows_newest_first_and_pages(login, county, matters, monkeypatch):
     monkeypatch.setattr(search_mod, "PER_PAGE", 3)
     c = login(county.users["officer"])

@@ -30,6 +30,7 @@ from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body, Category, Division, User
 from xinfang.petitions import access, clocks, services
 from xinfang.petitions.models import Dispatch, IdempotencyKey, Matter
+from xinfang.petitions.queries import text_match
 
 from . import serializers as s
 
@@ -109,7 +110,7 @@ def _parse_filters(request: Request) -> dict[str, Any]:
 def filter_matters(qs: QuerySet[Matter], f: dict[str, Any]) -> QuerySet[Matter]:
     if f.get("q"):
         q = f["q"].strip()
-        qs = qs.filter(Q(title__icontains=q) | Q(request__icontains=q) | Q(content__icontains=q)
+        qs = qs.filter(text_match(q, "title", "request", "content")
                        | Q(number=q) | Q(query_code=q.upper()))
     if f.get("state"):
         qs = qs.filter(state__in=list(f["state"]))

@@ -316,12 +316,27 @@ def matter_page_data(user: User, matter_id: int | str) -> MatterPage:
     return page
 
 
+def text_match(term: str, *fields: str) -> Q:
+    """``term`` occurs in any of ``fields``; case-insensitive only where case exists.
+
+    Chinese has no case, and ``icontains`` costs PostgreSQL an UPPER() of every text it reads
+    plus a blind row estimate, which turned a 100k-matter search for 物业 into a full scan
+    and sort (630 ms, against 11 ms for ``contains``; 停车费 1.4 s against 85 ms, measured on
+    the bench database). Terms with Latin letters keep ``icontains``.
+    """
+    lookup = "contains" if term.lower() == term.upper() else "icontains"
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__{lookup}": term})
+    return q
+
+
 def search_page(user: User, q: str, page: int = 1, *, per_page: int = PER_PAGE) -> list[Matter]:
     """Keyword search in title and content over what the user may see, newest first."""
     q = q.strip()
     if not q:
         return []
     page = max(1, int(page))
-    qs = (visible_matters(user).filter(Q(title__icontains=q) | Q(content__icontains=q))
+    qs = (visible_matters(user).filter(text_match(q, "title", "content"))
           .select_related(*ROW_RELATED).order_by("-received_at", "-id"))
     return list(qs[(page - 1) * per_page: page * per_page])

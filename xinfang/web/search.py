@@ -23,7 +23,7 @@ from django.utils import timezone
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Category, Division, User
-from xinfang.petitions import access, clocks
+from xinfang.petitions import access, clocks, queries
 from xinfang.petitions.models import Channel, Matter
 
 from .forms import active_bodies, category_choices
@@ -113,7 +113,7 @@ def filtered(user: User, v: dict[str, Any]) -> QuerySet[Matter]:
     if v.get("date_to"):
         qs = qs.filter(received_at__lt=_day_start(v["date_to"] + timedelta(days=1)))
     for term in (v.get("q") or "").split()[:5]:
-        qs = qs.filter(Q(title__icontains=term) | Q(request__icontains=term))
+        qs = qs.filter(queries.text_match(term, "title", "request"))
     return qs.order_by("-received_at", "-id")
 
 

@@ -91,6 +91,8 @@ class Command(BaseCommand):
         """Re-run in a child process whose settings point at the bench database."""
         env = dict(os.environ, **{CHILD: "1"})
         if not env.get("DATABASE_URL"):
+            if opts["time_only"]:
+                raise CommandError("--time-only 需要 DATABASE_URL 指向已装载的基准库")
             path = Path(settings.VAR_DIR) / "bench.sqlite3"
             path.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("", "-wal", "-shm"):
@@ -100,6 +102,8 @@ class Command(BaseCommand):
                 "--registrations", str(opts["registrations"])]
         argv += ["--json-only"] if opts["json_only"] else []
         argv += ["--reset"] if opts["reset"] else []
+        argv += ["--load-only"] if opts["load_only"] else []
+        argv += ["--time-only"] if opts["time_only"] else []
         return subprocess.call([sys.executable, "-m", "xinfang.cli", *argv], env=env)
 
     def _run(self, opts: dict[str, Any]) -> None:
