@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import PASSWORD
 from tests.conftest import sh
 from tests.petitions.helpers import register
 
@@ -32,3 +33,31 @@ def test_portal_pages_have_no_serious_accessibility_violations(live_server, page
         page.goto(live_server.url + path)
         bad = axe()
         assert bad == [], (path, _report(bad))
+
+
+def test_staff_work_by_keyboard_alone_from_log_in_to_a_matter(live_server, page, county):
+    """Log in, skip the navigation and open the first matter of the queue with keys only."""
+    m = register(county, sh(2026, 11, 2))
+    page.goto(live_server.url + "/login/")
+    assert page.evaluate("document.activeElement.name") == "username"  # focused on arrival
+    page.keyboard.type(county.users["officer"].username)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + "/")
+    page.keyboard.press("Tab")  # the skip link comes first on every page
+    assert page.evaluate("document.activeElement.textContent.trim()") == "跳到主要内容"
+    page.keyboard.press("Enter")  # and moves focus past the navigation
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+    target = f"/matters/{m.pk}/"
+    for _ in range(40):
+        if (page.evaluate("document.activeElement.getAttribute('href')") or "") == target:
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("Tab never reached the matter link in the queue")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + target)
+    assert m.number in page.locator("h1").inner_text() or m.title in page.content()
