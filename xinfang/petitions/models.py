@@ -185,6 +185,10 @@ class Matter(models.Model):
                          name="matter_queue_body", condition=Q(queue_body__isnull=False)),
             models.Index(fields=["open_holder", "queue_due", "id", "klass", "accused_body"],
                          name="matter_open_holder", condition=Q(open_holder__isnull=False)),
+            # Every open matter by deadline: the queue of leaders, 督查 and admins, who oversee
+            # a jurisdiction rather than a desk (open_holder is set exactly while open).
+            models.Index(fields=["queue_due", "id"], name="matter_open_due",
+                         condition=Q(open_holder__isnull=False)),
         ]
 
     def __str__(self) -> str:
