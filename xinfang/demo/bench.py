@@ -293,8 +293,8 @@ def scaling_summary(sizes: list[int], rounds: list[dict[int, dict[str, Any]]]
     drifts (shared vCPUs) slows both sizes alike instead of skewing the ratio.
     """
     keys = ["queue_handler_ms", "queue_officer_ms", "queue_officer_overdue_ms",
-            "queue_sql_handler_ms", "queue_sql_officer_ms", "matter_page_ms", "queue_page_http_ms", "queue_page_handler_http_ms",
-            "matter_page_http_ms"]
+            "queue_sql_handler_ms", "queue_sql_officer_ms", "matter_page_ms",
+            "queue_page_http_ms", "queue_page_handler_http_ms", "matter_page_http_ms"]
     out: dict[str, Any] = {"bench": "core-scaling", "sizes": sizes, "rounds": len(rounds),
                            "p95_ms": {}, "ratio_p95": {}}
     lo, hi = min(sizes), max(sizes)

@@ -40,7 +40,12 @@ def visible_matters(user: User) -> QuerySet[Matter]:
     if body.kind in JURISDICTION_KINDS or Role(user.role) in JURISDICTION_ROLES:
         path = body.division.path
         own |= Q(division_path=path) | Q(division_path__startswith=path + "/")
-    return qs.filter(own).exclude(klass=Klass.REPORT.value, accused_body_id=body.pk)
+    return qs.filter(own).exclude(accused_by(body.pk))
+
+
+def accused_by(body_id: int) -> Q:
+    """§30 ¶3: the 检举控告 matters that accuse ``body_id``; never shown to it."""
+    return Q(klass=Klass.REPORT.value, accused_body_id=body_id)
 
 
 def get_matter_for_user(user: User, pk: int | str) -> Matter:

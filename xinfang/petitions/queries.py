@@ -16,11 +16,11 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
-from xinfang.domain.states import OPEN_STATES, Klass, Role, State
+from xinfang.domain.states import OPEN_STATES, Role, State
 from xinfang.org.models import Body, User
 
 from . import clocks
-from .access import get_matter_for_user, visible_matters
+from .access import accused_by, get_matter_for_user, visible_matters
 from .models import (
     ACTING_BODY_FIELD,
     Attachment,
@@ -78,8 +78,9 @@ QUEUE_ROW_FIELDS = ("number", "title", "is_urgent", "supervised", "klass", "stat
                     "received_at", "next_due", "division__name", "category__name")
 
 
-def _queue_rows() -> QuerySet[Matter]:
-    return Matter.objects.select_related("division", "category").only(*QUEUE_ROW_FIELDS)
+def _queue_rows(qs: QuerySet[Matter] | None = None) -> QuerySet[Matter]:
+    return (Matter.objects.all() if qs is None else qs).select_related(
+        "division", "category").only(*QUEUE_ROW_FIELDS)
 
 
 @dataclass
@@ -157,14 +158,25 @@ def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, li
     return " UNION ALL ".join(sqls), params
 
 
-def _due_filter(tab: Tab, today: date, column: str = "queue_due") -> tuple[str, list[object]]:
-    adapt = connection.ops.adapt_datefield_value
+def _due_q(tab: Tab, today: date) -> Q:
+    """The 临期/超期 filter of a tab on ``queue_due`` (no deadline never falls in it)."""
     if tab.due == "near":
-        return (f" AND {column} >= %s AND {column} <= %s",
-                [adapt(today), adapt(today + timedelta(days=NEAR_DAYS))])
+        return Q(queue_due__gte=today, queue_due__lte=today + timedelta(days=NEAR_DAYS))
     if tab.due == "overdue":
-        return f" AND {column} < %s", [adapt(today)]
-    return "", []
+        return Q(queue_due__lt=today)
+    return Q()
+
+
+def _union(parts: list[QuerySet[Matter]], limit: int) -> tuple[str, list[object]]:
+    """UNION ALL of ``(id, next_due)`` index walks, each in queue order and limited."""
+    sqls: list[str] = []
+    params: list[object] = []
+    for i, qs in enumerate(parts):
+        sql, p = (qs.order_by("queue_due", "id").values_list("id", "next_due")[:limit]
+                  .query.sql_with_params())
+        sqls.append(f"SELECT * FROM ({sql}) q{i}")
+        params.extend(p)
+    return " UNION ALL ".join(sqls), params
 
 
 def _build_oversight_part(user: User, tab: Tab, today: date, limit: int
@@ -175,13 +187,8 @@ def _build_oversight_part(user: User, tab: Tab, today: date, limit: int
     filter is checked row by row along the index, which for a county's overseers passes
     nearly every open matter, so the walk stops after about one page.
     """
-    base_sql, base_params = visible_matters(user).values_list(
-        "id", "next_due", "queue_due", "open_holder").query.sql_with_params()
-    due, due_params = _due_filter(tab, today, "b.queue_due")
-    sql = (f"SELECT * FROM (SELECT b.id, b.next_due FROM ({base_sql}) b "
-           f"WHERE b.open_holder IS NOT NULL{due} ORDER BY b.queue_due, b.id "
-           f"LIMIT {int(limit)}) q0")
-    return sql, [*base_params, *due_params]
+    return _union([visible_matters(user).filter(_due_q(tab, today), open_holder__isnull=False)],
+                  limit)
 
 
 def _build_desk_parts(user: User, tab: Tab, today: date, limit: int
@@ -191,26 +198,17 @@ def _build_desk_parts(user: User, tab: Tab, today: date, limit: int
     ``queue_body = my body`` is "my body has to act now" and ``open_holder = my body`` is "my
     信访部门 registered it and follows it": each implies the matter is visible to the body
     (access.visible_matters: held, handled or reviewed by it), so the only visibility rule
-    left is §30 ¶3 — a 检举控告 is never shown to the accused unit — and it is read from the
-    same index. One range scan per key column, of at most ``limit`` entries, in
-    ``queue_due`` order (next_due, with "no deadline" sorting last), whatever the table size.
+    left is §30 ¶3 (access.accused_by), and its columns are in the same index. One range
+    scan per key column, of at most ``limit`` entries, in ``queue_due`` order (next_due, with
+    "no deadline" sorting last), whatever the table size.
     """
     body = user.body
     assert body is not None
     columns = ["queue_body"]
     if body.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV):
         columns.append("open_holder")
-    table = Matter._meta.db_table
-    not_accused = "(accused_body_id IS NULL OR accused_body_id <> %s OR klass <> %s)"
-    due, due_params = _due_filter(tab, today)
-    sqls: list[str] = []
-    params: list[object] = []
-    for col in columns:
-        sqls.append(f"SELECT * FROM (SELECT id, next_due FROM {table} WHERE {col} = %s AND "
-                    f"{not_accused}{due} ORDER BY queue_due, id LIMIT {int(limit)}) "
-                    f"q{len(sqls)}")
-        params.extend([body.pk, body.pk, Klass.REPORT.value, *due_params])
-    return " UNION ALL ".join(sqls), params
+    return _union([Matter.objects.filter(_due_q(tab, today), **{col: body.pk})
+                   .exclude(accused_by(body.pk)) for col in columns], limit)
 
 
 def queue_page(user: User, tab: str = "all", page: int = 1, *,
@@ -294,8 +292,8 @@ def _tab_filter(user: User, tab: Tab, today: date) -> Q:
 
 def _sorted_page(user: User, tab: Tab, page: int, per_page: int, order: tuple[str, ...]
                  ) -> QueuePage:
-    qs = (visible_matters(user).filter(_tab_filter(user, tab, clocks.today()))
-          .select_related("division", "category").only(*QUEUE_ROW_FIELDS).order_by(*order))
+    qs = _queue_rows(visible_matters(user).filter(_tab_filter(user, tab, clocks.today()))
+                     ).order_by(*order)
     rows = list(qs[(page - 1) * per_page: page * per_page + 1])
     return QueuePage(tab, page, per_page, rows[:per_page], len(rows) > per_page)
 
