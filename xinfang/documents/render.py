@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 
+from xinfang.core.i18n import source_language
+
 if TYPE_CHECKING:
     from xinfang.petitions.models import Document, Matter, Petitioner
 
@@ -160,8 +162,9 @@ def render_html(document: Document, *, redact_identity: bool = False) -> str:
     with “（依法保密）”, also inside free text — for 检举控告 matters shown outside the handling
     chain (§30 ¶3).
     """
-    ctx = build_context(document, redact_identity=redact_identity)
-    return render_to_string(f"documents/{document.kind}.html", ctx)
+    with source_language():  # 文书 are official documents: Chinese whatever the reader's language
+        ctx = build_context(document, redact_identity=redact_identity)
+        return render_to_string(f"documents/{document.kind}.html", ctx)
 
 
 def render_pdf(document: Document, *, redact_identity: bool = False) -> bytes:

@@ -26,6 +26,8 @@ from types import MappingProxyType
 
 import chinese_calendar
 
+from xinfang.domain.i18n import gettext_noop
+
 
 class DayUnit(StrEnum):
     CALENDAR = "calendar"  # 自然日
@@ -246,10 +248,10 @@ class ClockState(StrEnum):
 
 
 STATE_LABELS: dict[ClockState, str] = {
-    ClockState.NORMAL: "正常",
-    ClockState.NEAR: "临期",
-    ClockState.OVERDUE: "超期",
-    ClockState.MET: "已办结",
+    ClockState.NORMAL: gettext_noop("正常"),
+    ClockState.NEAR: gettext_noop("临期"),
+    ClockState.OVERDUE: gettext_noop("超期"),
+    ClockState.MET: gettext_noop("已办结"),
 }
 
 

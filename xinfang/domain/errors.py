@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from xinfang.domain.i18n import gettext_noop
+
 FIELD_LABELS = {
-    "to_body": "接收单位",
-    "report_due": "办结报告期限",
-    "competent_body_name": "有权处理机关",
-    "reason": "理由",
-    "reason_code": "理由代码",
-    "route": "处理途径和程序",
-    "route31": "法定途径",
-    "procedure": "导入的程序",
-    "days": "延长天数",
-    "outcome": "处理结论",
-    "facts": "查明事实",
-    "opinion": "处理意见",
-    "legal_basis": "法律法规依据",
-    "served_on": "送达日期",
-    "service_method": "送达方式",
-    "agreement": "协议内容",
-    "rating": "评价",
-    "review_outcome": "复查（复核）结论",
-    "hearing_on": "听证日期",
-    "conclusion": "听证结论",
+    "to_body": gettext_noop("接收单位"),
+    "report_due": gettext_noop("办结报告期限"),
+    "competent_body_name": gettext_noop("有权处理机关"),
+    "reason": gettext_noop("理由"),
+    "reason_code": gettext_noop("理由代码"),
+    "route": gettext_noop("处理途径和程序"),
+    "route31": gettext_noop("法定途径"),
+    "procedure": gettext_noop("导入的程序"),
+    "days": gettext_noop("延长天数"),
+    "outcome": gettext_noop("处理结论"),
+    "facts": gettext_noop("查明事实"),
+    "opinion": gettext_noop("处理意见"),
+    "legal_basis": gettext_noop("法律法规依据"),
+    "served_on": gettext_noop("送达日期"),
+    "service_method": gettext_noop("送达方式"),
+    "agreement": gettext_noop("协议内容"),
+    "rating": gettext_noop("评价"),
+    "review_outcome": gettext_noop("复查（复核）结论"),
+    "hearing_on": gettext_noop("听证日期"),
+    "conclusion": gettext_noop("听证结论"),
 }
 
 

@@ -24,6 +24,8 @@ from enum import IntEnum, StrEnum
 from types import MappingProxyType
 from typing import Protocol
 
+from xinfang.domain.i18n import gettext_noop
+
 
 class WorkdayCalendar(Protocol):
     """What the rules need from xinfang.domain.deadlines.HolidayCalendar."""
@@ -42,11 +44,11 @@ class Certainty(StrEnum):
 
 
 CERTAINTY_LABELS = {
-    Certainty.LAW: "法规（已核对）",
-    Certainty.NAT: "国家文件",
-    Certainty.LOCAL: "地方规定",
-    Certainty.PRACTICE: "实践做法",
-    Certainty.UNCERTAIN: "⚠ 未核实，待确认",
+    Certainty.LAW: gettext_noop("法规（已核对）"),
+    Certainty.NAT: gettext_noop("国家文件"),
+    Certainty.LOCAL: gettext_noop("地方规定"),
+    Certainty.PRACTICE: gettext_noop("实践做法"),
+    Certainty.UNCERTAIN: gettext_noop("⚠ 未核实，待确认"),
 }
 
 
@@ -63,12 +65,12 @@ class Period(StrEnum):
 
 
 PERIOD_LABELS = {
-    Period.WEEK: "每周",
-    Period.HALF_MONTH: "每半月",
-    Period.MONTH: "每月",
-    Period.QUARTER: "每季度",
-    Period.HALF_YEAR: "每半年",
-    Period.YEAR: "每年",
+    Period.WEEK: gettext_noop("每周"),
+    Period.HALF_MONTH: gettext_noop("每半月"),
+    Period.MONTH: gettext_noop("每月"),
+    Period.QUARTER: gettext_noop("每季度"),
+    Period.HALF_YEAR: gettext_noop("每半年"),
+    Period.YEAR: gettext_noop("每年"),
 }
 
 
@@ -130,11 +132,11 @@ class Tier(StrEnum):
 
 
 TIER_LABELS = {
-    Tier.PROVINCE: "省级领导",
-    Tier.CITY: "市级领导",
-    Tier.DEPARTMENT: "部门领导",
-    Tier.COUNTY: "县级领导",
-    Tier.TOWNSHIP: "乡镇（街道）领导",
+    Tier.PROVINCE: gettext_noop("省级领导"),
+    Tier.CITY: gettext_noop("市级领导"),
+    Tier.DEPARTMENT: gettext_noop("部门领导"),
+    Tier.COUNTY: gettext_noop("县级领导"),
+    Tier.TOWNSHIP: gettext_noop("乡镇（街道）领导"),
 }
 
 
@@ -144,7 +146,7 @@ class Session(StrEnum):
     DAY = "day"
 
 
-SESSION_LABELS = {Session.AM: "上午", Session.PM: "下午", Session.DAY: "全天"}
+SESSION_LABELS = {Session.AM: gettext_noop("上午"), Session.PM: gettext_noop("下午"), Session.DAY: gettext_noop("全天")}
 
 
 class SlotSource(StrEnum):
@@ -158,11 +160,11 @@ class SlotSource(StrEnum):
 
 
 SLOT_SOURCE_LABELS = {
-    SlotSource.ROTA: "县领导每日轮值",
-    SlotSource.PRINCIPAL: "主要领导固定接访",
-    SlotSource.QUOTA: "按频次要求排定",
-    SlotSource.FIXED_DAY: "固定接访日",
-    SlotSource.MANUAL: "人工安排",
+    SlotSource.ROTA: gettext_noop("县领导每日轮值"),
+    SlotSource.PRINCIPAL: gettext_noop("主要领导固定接访"),
+    SlotSource.QUOTA: gettext_noop("按频次要求排定"),
+    SlotSource.FIXED_DAY: gettext_noop("固定接访日"),
+    SlotSource.MANUAL: gettext_noop("人工安排"),
 }
 
 
@@ -370,10 +372,10 @@ class ComplianceStatus(StrEnum):
 
 
 COMPLIANCE_LABELS = {
-    ComplianceStatus.MET: "已达标",
-    ComplianceStatus.SCHEDULED: "已排期",
-    ComplianceStatus.UNSCHEDULED: "排期不足",
-    ComplianceStatus.BEHIND: "未达标",
+    ComplianceStatus.MET: gettext_noop("已达标"),
+    ComplianceStatus.SCHEDULED: gettext_noop("已排期"),
+    ComplianceStatus.UNSCHEDULED: gettext_noop("排期不足"),
+    ComplianceStatus.BEHIND: gettext_noop("未达标"),
 }
 
 
@@ -445,10 +447,10 @@ def rota_gaps(cal: WorkdayCalendar, start: date, end: date, covered: Iterable[da
 
 # 四包: the brief's wording first, the 2009 national wording (S13) second.
 FOUR_DUTIES: tuple[tuple[str, str, str], ...] = (
-    ("investigate", "包调查", "包掌握情况"),
-    ("handle", "包处理", "包解决化解"),
-    ("educate", "包疏导教育", "包思想教育"),
-    ("settle", "包息诉罢访", "包息诉息访"),
+    ("investigate", gettext_noop("包调查"), "包掌握情况"),
+    ("handle", gettext_noop("包处理"), "包解决化解"),
+    ("educate", gettext_noop("包疏导教育"), "包思想教育"),
+    ("settle", gettext_noop("包息诉罢访"), "包息诉息访"),
 )
 DUTY_LABELS = {code: label for code, label, _ in FOUR_DUTIES}
 FOUR_DUTIES_SOURCE = RuleNote("四包：包调查、包处理、包疏导教育、包息诉罢访",
@@ -493,8 +495,8 @@ class BacklogReason(StrEnum):
 
 
 BACKLOG_REASON_LABELS = {
-    BacklogReason.AGE: "超过规定时长未办结",
-    BacklogReason.REPEAT_AFTER_FINAL: "终结后仍重复信访",
+    BacklogReason.AGE: gettext_noop("超过规定时长未办结"),
+    BacklogReason.REPEAT_AFTER_FINAL: gettext_noop("终结后仍重复信访"),
 }
 
 
@@ -529,7 +531,7 @@ class ClosureCriterion(StrEnum):
     TERMINATED = "terminated"  # 终结 (§36 ¶3)
 
 
-CRITERION_LABELS = {ClosureCriterion.SETTLED: "息诉罢访", ClosureCriterion.TERMINATED: "依法终结"}
+CRITERION_LABELS = {ClosureCriterion.SETTLED: gettext_noop("息诉罢访"), ClosureCriterion.TERMINATED: gettext_noop("依法终结")}
 
 
 def closure_problem(criterion: str, *, matter_state: str, statement: str) -> str | None:
@@ -666,7 +668,7 @@ class RiskGrade(StrEnum):
     LOW = "low"
 
 
-RISK_LABELS = {RiskGrade.HIGH: "高", RiskGrade.MEDIUM: "中", RiskGrade.LOW: "低"}
+RISK_LABELS = {RiskGrade.HIGH: gettext_noop("高"), RiskGrade.MEDIUM: gettext_noop("中"), RiskGrade.LOW: gettext_noop("低")}
 
 
 class MediationKind(StrEnum):
@@ -678,9 +680,9 @@ class MediationKind(StrEnum):
 
 
 MEDIATION_LABELS = {
-    MediationKind.PEOPLE: "人民调解",
-    MediationKind.ADMINISTRATIVE: "行政调解",
-    MediationKind.JUDICIAL: "司法调解",
+    MediationKind.PEOPLE: gettext_noop("人民调解"),
+    MediationKind.ADMINISTRATIVE: gettext_noop("行政调解"),
+    MediationKind.JUDICIAL: gettext_noop("司法调解"),
 }
 
 
@@ -694,9 +696,9 @@ class RiskDecision(StrEnum):
 
 
 DECISION_LABELS = {
-    RiskDecision.IMPLEMENT: "实施",
-    RiskDecision.POSTPONE: "暂缓实施",
-    RiskDecision.NOT_NOW: "暂不实施",
+    RiskDecision.IMPLEMENT: gettext_noop("实施"),
+    RiskDecision.POSTPONE: gettext_noop("暂缓实施"),
+    RiskDecision.NOT_NOW: gettext_noop("暂不实施"),
 }
 
 

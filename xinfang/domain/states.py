@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from xinfang.domain.i18n import gettext_noop
+
 from .errors import Forbidden, GuardFailed, IllegalTransition, MissingFields
 
 
@@ -33,20 +35,20 @@ class State(StrEnum):
 
 
 STATE_LABELS: dict[State, str] = {
-    State.REGISTERED: "待处置",
-    State.DISPATCHED: "待签收",
-    State.SIGNED: "待受理",
-    State.OBJECTED: "退回待审",
-    State.HANDLING: "办理中",
-    State.EXTENSION_PENDING: "延期待批",
-    State.REPLIED: "已答复",
-    State.REVIEW_REQUESTED: "复查中",
-    State.REVIEWED: "已复查",
-    State.RECHECK_REQUESTED: "复核中",
-    State.RECHECK_HEARING: "复核听证中",
-    State.FINAL: "已终结",
-    State.CLOSED: "已办结",
-    State.ARCHIVED: "已归档",
+    State.REGISTERED: gettext_noop("待处置"),
+    State.DISPATCHED: gettext_noop("待签收"),
+    State.SIGNED: gettext_noop("待受理"),
+    State.OBJECTED: gettext_noop("退回待审"),
+    State.HANDLING: gettext_noop("办理中"),
+    State.EXTENSION_PENDING: gettext_noop("延期待批"),
+    State.REPLIED: gettext_noop("已答复"),
+    State.REVIEW_REQUESTED: gettext_noop("复查中"),
+    State.REVIEWED: gettext_noop("已复查"),
+    State.RECHECK_REQUESTED: gettext_noop("复核中"),
+    State.RECHECK_HEARING: gettext_noop("复核听证中"),
+    State.FINAL: gettext_noop("已终结"),
+    State.CLOSED: gettext_noop("已办结"),
+    State.ARCHIVED: gettext_noop("已归档"),
 }
 
 OPEN_STATES = frozenset(State) - {State.FINAL, State.CLOSED, State.ARCHIVED}
@@ -65,15 +67,15 @@ class Role(StrEnum):
 
 
 ROLE_LABELS: dict[Role, str] = {
-    Role.REGISTRAR: "登记员",
-    Role.OFFICER: "信访干部",
-    Role.HANDLER: "承办人",
-    Role.UNIT_HEAD: "单位负责人",
-    Role.LEADER: "领导",
-    Role.SUPERVISOR: "督查",
-    Role.ADMIN: "管理员",
-    Role.CITIZEN: "信访人",
-    Role.SYSTEM: "系统",
+    Role.REGISTRAR: gettext_noop("登记员"),
+    Role.OFFICER: gettext_noop("信访干部"),
+    Role.HANDLER: gettext_noop("承办人"),
+    Role.UNIT_HEAD: gettext_noop("单位负责人"),
+    Role.LEADER: gettext_noop("领导"),
+    Role.SUPERVISOR: gettext_noop("督查"),
+    Role.ADMIN: gettext_noop("管理员"),
+    Role.CITIZEN: gettext_noop("信访人"),
+    Role.SYSTEM: gettext_noop("系统"),
 }
 
 
@@ -98,9 +100,9 @@ class Klass(StrEnum):
 
 
 KLASS_LABELS = {
-    Klass.SUGGESTION: "建议意见类",
-    Klass.REPORT: "检举控告类",
-    Klass.APPEAL: "申诉求决类",
+    Klass.SUGGESTION: gettext_noop("建议意见类"),
+    Klass.REPORT: gettext_noop("检举控告类"),
+    Klass.APPEAL: gettext_noop("申诉求决类"),
 }
 
 
@@ -116,29 +118,29 @@ class ClosureKind(StrEnum):
 
 
 CLOSURE_LABELS = {
-    ClosureKind.NOT_ACCEPTED: "不予受理",
-    ClosureKind.INFORMED: "告知向有权机关提出",
-    ClosureKind.REFERRED_POLITICAL_LEGAL: "转政法部门（诉访分离）",
-    ClosureKind.REFERRED_DISCIPLINE: "转纪检监察机关",
-    ClosureKind.CHANNELLED: "导入法定程序",
-    ClosureKind.MEDIATED: "调解/和解结案",
-    ClosureKind.WINDOW_LAPSED: "复查复核期限届满结案",
-    ClosureKind.REVIEW_REJECTED: "复查/复核申请不予受理",
+    ClosureKind.NOT_ACCEPTED: gettext_noop("不予受理"),
+    ClosureKind.INFORMED: gettext_noop("告知向有权机关提出"),
+    ClosureKind.REFERRED_POLITICAL_LEGAL: gettext_noop("转政法部门（诉访分离）"),
+    ClosureKind.REFERRED_DISCIPLINE: gettext_noop("转纪检监察机关"),
+    ClosureKind.CHANNELLED: gettext_noop("导入法定程序"),
+    ClosureKind.MEDIATED: gettext_noop("调解/和解结案"),
+    ClosureKind.WINDOW_LAPSED: gettext_noop("复查复核期限届满结案"),
+    ClosureKind.REVIEW_REJECTED: gettext_noop("复查/复核申请不予受理"),
 }
 
 # 不予受理 / 不再受理 reason codes, procedure.md §4.8.
 NOT_ACCEPTED_REASONS: dict[str, str] = {
-    "N1": "同一信访事项已由下级受理或正在办理且在规定期限内（§19 ¶3）",
-    "N2": "复核后以同一事实和理由再次提出，不再受理（§36 ¶3）",
-    "N3": "越级走访，不予受理并引导到有权处理机关（§20 ¶1）",
-    "N4": "属法院、检察院职权范围或应通过诉讼程序解决（§22 ¶2、§28 ¶2、§31（一））",
-    "N5": "涉法涉诉事项已依法终结（转政法部门告知不再受理）",
-    "N6": "应通过诉讼、仲裁、行政复议等法定途径解决（§31（一）至（四））",
-    "N7": "不属于本机关职权范围，告知向有权机关提出（§23 ¶1）",
-    "N8": "复查/复核申请逾期且无正当理由（地方规定）",
-    "N9": "复查/复核申请越级、超出范围、已受理或属复议诉讼（地方规定）",
-    "N10": "信访人已表示不再信访，代理人继续提出（京 §27 ¶2）",
-    "N11": "以政府信息公开申请形式提出的信访、投诉、举报（政府信息公开条例 §39）",
+    "N1": gettext_noop("同一信访事项已由下级受理或正在办理且在规定期限内（§19 ¶3）"),
+    "N2": gettext_noop("复核后以同一事实和理由再次提出，不再受理（§36 ¶3）"),
+    "N3": gettext_noop("越级走访，不予受理并引导到有权处理机关（§20 ¶1）"),
+    "N4": gettext_noop("属法院、检察院职权范围或应通过诉讼程序解决（§22 ¶2、§28 ¶2、§31（一））"),
+    "N5": gettext_noop("涉法涉诉事项已依法终结（转政法部门告知不再受理）"),
+    "N6": gettext_noop("应通过诉讼、仲裁、行政复议等法定途径解决（§31（一）至（四））"),
+    "N7": gettext_noop("不属于本机关职权范围，告知向有权机关提出（§23 ¶1）"),
+    "N8": gettext_noop("复查/复核申请逾期且无正当理由（地方规定）"),
+    "N9": gettext_noop("复查/复核申请越级、超出范围、已受理或属复议诉讼（地方规定）"),
+    "N10": gettext_noop("信访人已表示不再信访，代理人继续提出（京 §27 ¶2）"),
+    "N11": gettext_noop("以政府信息公开申请形式提出的信访、投诉、举报（政府信息公开条例 §39）"),
 }
 
 
@@ -155,13 +157,13 @@ class ReplyOutcome(StrEnum):
 
 
 OUTCOME_LABELS = {
-    ReplyOutcome.SUPPORTED: "予以支持",
-    ReplyOutcome.PARTLY_SUPPORTED: "部分支持",
-    ReplyOutcome.EXPLAINED: "解释说明",
-    ReplyOutcome.NOT_SUPPORTED: "不予支持",
-    ReplyOutcome.ADOPTED: "采纳",
-    ReplyOutcome.PARTLY_ADOPTED: "部分采纳",
-    ReplyOutcome.NOT_ADOPTED: "不采纳",
+    ReplyOutcome.SUPPORTED: gettext_noop("予以支持"),
+    ReplyOutcome.PARTLY_SUPPORTED: gettext_noop("部分支持"),
+    ReplyOutcome.EXPLAINED: gettext_noop("解释说明"),
+    ReplyOutcome.NOT_SUPPORTED: gettext_noop("不予支持"),
+    ReplyOutcome.ADOPTED: gettext_noop("采纳"),
+    ReplyOutcome.PARTLY_ADOPTED: gettext_noop("部分采纳"),
+    ReplyOutcome.NOT_ADOPTED: gettext_noop("不采纳"),
 }
 
 
@@ -175,10 +177,10 @@ class ReviewOutcome(StrEnum):
 
 
 REVIEW_OUTCOME_LABELS = {
-    ReviewOutcome.UPHELD: "维持",
-    ReviewOutcome.SET_ASIDE: "撤销",
-    ReviewOutcome.CHANGED: "变更",
-    ReviewOutcome.REDO: "责令重新办理",
+    ReviewOutcome.UPHELD: gettext_noop("维持"),
+    ReviewOutcome.SET_ASIDE: gettext_noop("撤销"),
+    ReviewOutcome.CHANGED: gettext_noop("变更"),
+    ReviewOutcome.REDO: gettext_noop("责令重新办理"),
 }
 
 
@@ -317,81 +319,81 @@ S = State
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        _t("forward", "转送", {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
+        _t("forward", gettext_noop("转送"), {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
            "§22 ¶1（一）（二）", required=("to_body",), guards=(_not_to_accused, _not_litigation)),
-        _t("assign", "交办", {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
+        _t("assign", gettext_noop("交办"), {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
            "§22 ¶1（三）", required=("to_body", "report_due"),
            guards=(_not_to_accused, _not_litigation)),
-        _t("refer_political_legal", "转政法部门", {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
+        _t("refer_political_legal", gettext_noop("转政法部门"), {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
            {Scope.HOLDER}, "§22 ¶2、§28 ¶2", required=("to_body",),
            closure=ClosureKind.REFERRED_POLITICAL_LEGAL, guards=(_not_to_accused,)),
-        _t("refer_discipline", "转纪检监察机关", {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
+        _t("refer_discipline", gettext_noop("转纪检监察机关"), {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
            {Scope.HOLDER}, "§22 ¶2、§30", required=("to_body",),
            closure=ClosureKind.REFERRED_DISCIPLINE, guards=(_not_to_accused,)),
-        _t("inform_elsewhere", "告知向有权机关提出", {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
+        _t("inform_elsewhere", gettext_noop("告知向有权机关提出"), {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
            {Scope.HOLDER}, "§23 ¶1", required=("competent_body_name", "reason"),
            closure=ClosureKind.INFORMED, danger=True),
-        _t("not_accept", "不予受理", {S.REGISTERED, S.SIGNED}, S.CLOSED,
+        _t("not_accept", gettext_noop("不予受理"), {S.REGISTERED, S.SIGNED}, S.CLOSED,
            STAFF_DISPOSERS | UNIT_STAFF, {Scope.HOLDER, Scope.LEAD_UNIT}, "§4.8 N1–N11",
            required=("reason_code", "reason"), guards=(_reason_known,),
            closure=ClosureKind.NOT_ACCEPTED, danger=True),
-        _t("sign", "签收", {S.DISPATCHED}, S.SIGNED, UNIT_STAFF, {Scope.LEAD_UNIT}, "§23 ¶3"),
-        _t("object", "退回（异议）", {S.DISPATCHED, S.SIGNED}, S.OBJECTED, UNIT_STAFF,
+        _t("sign", gettext_noop("签收"), {S.DISPATCHED}, S.SIGNED, UNIT_STAFF, {Scope.LEAD_UNIT}, "§23 ¶3"),
+        _t("object", gettext_noop("退回（异议）"), {S.DISPATCHED, S.SIGNED}, S.OBJECTED, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§23 ¶3", required=("reason",), guards=(_objection_in_time,)),
-        _t("uphold_objection", "同意退回", {S.OBJECTED}, S.REGISTERED, STAFF_DISPOSERS,
+        _t("uphold_objection", gettext_noop("同意退回"), {S.OBJECTED}, S.REGISTERED, STAFF_DISPOSERS,
            {Scope.DISPATCHER}, "§23 ¶3", public=False),
-        _t("reject_objection", "不同意退回", {S.OBJECTED}, S.DISPATCHED, STAFF_DISPOSERS,
+        _t("reject_objection", gettext_noop("不同意退回"), {S.OBJECTED}, S.DISPATCHED, STAFF_DISPOSERS,
            {Scope.DISPATCHER}, "§23 ¶3", required=("reason",), public=False),
-        _t("accept", "受理并告知", {S.SIGNED}, S.HANDLING, UNIT_STAFF, {Scope.LEAD_UNIT},
+        _t("accept", gettext_noop("受理并告知"), {S.SIGNED}, S.HANDLING, UNIT_STAFF, {Scope.LEAD_UNIT},
            "§23 ¶3", required=("route",)),
-        _t("channel", "导入法定程序", {S.SIGNED, S.HANDLING}, S.CLOSED, UNIT_STAFF,
+        _t("channel", gettext_noop("导入法定程序"), {S.SIGNED, S.HANDLING}, S.CLOSED, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§31（一）至（四）", required=("route31", "procedure"),
            guards=(_route_1_to_4,), closure=ClosureKind.CHANNELLED),
-        _t("request_extension", "申请延期", {S.HANDLING}, S.EXTENSION_PENDING, UNIT_STAFF,
+        _t("request_extension", gettext_noop("申请延期"), {S.HANDLING}, S.EXTENSION_PENDING, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§34", required=("days", "reason"), guards=(_extension_unused,),
            public=False),
-        _t("approve_extension", "批准延期", {S.EXTENSION_PENDING}, S.HANDLING,
+        _t("approve_extension", gettext_noop("批准延期"), {S.EXTENSION_PENDING}, S.HANDLING,
            frozenset({Role.UNIT_HEAD}), {Scope.LEAD_UNIT}, "§34"),
-        _t("reject_extension", "不批准延期", {S.EXTENSION_PENDING}, S.HANDLING,
+        _t("reject_extension", gettext_noop("不批准延期"), {S.EXTENSION_PENDING}, S.HANDLING,
            frozenset({Role.UNIT_HEAD}), {Scope.LEAD_UNIT}, "§34", public=False),
-        _t("reply", "出具处理意见书", {S.HANDLING}, S.REPLIED, UNIT_STAFF, {Scope.LEAD_UNIT},
+        _t("reply", gettext_noop("出具处理意见书"), {S.HANDLING}, S.REPLIED, UNIT_STAFF, {Scope.LEAD_UNIT},
            "§32", required=("outcome", "facts", "opinion", "legal_basis", "served_on",
                             "service_method"), guards=(_reply_outcome_fits,)),
-        _t("mediate", "调解/和解结案", {S.HANDLING}, S.CLOSED, UNIT_STAFF, {Scope.LEAD_UNIT},
+        _t("mediate", gettext_noop("调解/和解结案"), {S.HANDLING}, S.CLOSED, UNIT_STAFF, {Scope.LEAD_UNIT},
            "§33", required=("agreement",), closure=ClosureKind.MEDIATED),
-        _t("rate_satisfied", "评价（满意/基本满意）", {S.REPLIED}, S.REPLIED, ON_BEHALF,
+        _t("rate_satisfied", gettext_noop("评价（满意/基本满意）"), {S.REPLIED}, S.REPLIED, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2", required=("rating",),
            guards=(_not_rated,)),
-        _t("rate_unsatisfied", "评价不满意，重办", {S.REPLIED}, S.HANDLING, ON_BEHALF,
+        _t("rate_unsatisfied", gettext_noop("评价不满意，重办"), {S.REPLIED}, S.HANDLING, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2、§40", required=("rating",),
            guards=(_not_rated,)),
-        _t("request_review", "申请复查", {S.REPLIED}, S.REVIEW_REQUESTED, ON_BEHALF,
+        _t("request_review", gettext_noop("申请复查"), {S.REPLIED}, S.REVIEW_REQUESTED, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§35", required=("reason",),
            guards=(_review_in_time,)),
-        _t("reject_review", "复查申请不予受理", {S.REVIEW_REQUESTED}, S.CLOSED, REVIEWERS,
+        _t("reject_review", gettext_noop("复查申请不予受理"), {S.REVIEW_REQUESTED}, S.CLOSED, REVIEWERS,
            {Scope.REVIEW_BODY}, "§35；N8/N9", required=("reason_code", "reason"),
            guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),
-        _t("issue_review", "出具复查意见书", {S.REVIEW_REQUESTED}, S.REVIEWED, REVIEWERS,
+        _t("issue_review", gettext_noop("出具复查意见书"), {S.REVIEW_REQUESTED}, S.REVIEWED, REVIEWERS,
            {Scope.REVIEW_BODY}, "§35", required=("review_outcome", "facts", "opinion",
                                                 "legal_basis", "served_on", "service_method")),
-        _t("request_recheck", "申请复核", {S.REVIEWED}, S.RECHECK_REQUESTED, ON_BEHALF,
+        _t("request_recheck", gettext_noop("申请复核"), {S.REVIEWED}, S.RECHECK_REQUESTED, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§36 ¶1", required=("reason",),
            guards=(_recheck_in_time,)),
-        _t("reject_recheck", "复核申请不予受理", {S.RECHECK_REQUESTED}, S.CLOSED, REVIEWERS,
+        _t("reject_recheck", gettext_noop("复核申请不予受理"), {S.RECHECK_REQUESTED}, S.CLOSED, REVIEWERS,
            {Scope.RECHECK_BODY}, "§36；N8/N9", required=("reason_code", "reason"),
            guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),
-        _t("start_hearing", "举行听证（期限中止）", {S.RECHECK_REQUESTED}, S.RECHECK_HEARING,
+        _t("start_hearing", gettext_noop("举行听证（期限中止）"), {S.RECHECK_REQUESTED}, S.RECHECK_HEARING,
            REVIEWERS, {Scope.RECHECK_BODY}, "§36 ¶2", required=("hearing_on",)),
-        _t("end_hearing", "听证结束（期限恢复）", {S.RECHECK_HEARING}, S.RECHECK_REQUESTED,
+        _t("end_hearing", gettext_noop("听证结束（期限恢复）"), {S.RECHECK_HEARING}, S.RECHECK_REQUESTED,
            REVIEWERS, {Scope.RECHECK_BODY}, "§36 ¶2", required=("conclusion",)),
-        _t("issue_recheck", "出具复核意见书（终结）", {S.RECHECK_REQUESTED}, S.FINAL, REVIEWERS,
+        _t("issue_recheck", gettext_noop("出具复核意见书（终结）"), {S.RECHECK_REQUESTED}, S.FINAL, REVIEWERS,
            {Scope.RECHECK_BODY}, "§36 ¶3", required=("review_outcome", "facts", "opinion",
                                                    "legal_basis", "served_on",
                                                    "service_method")),
-        _t("close_lapsed", "期限届满结案", {S.REPLIED, S.REVIEWED}, S.CLOSED,
+        _t("close_lapsed", gettext_noop("期限届满结案"), {S.REPLIED, S.REVIEWED}, S.CLOSED,
            frozenset({Role.SYSTEM}), {Scope.SYSTEM}, "京 §37（三）、鲁 §33 ¶3（配置）",
            closure=ClosureKind.WINDOW_LAPSED),
-        _t("archive", "归档", {S.CLOSED, S.FINAL}, S.ARCHIVED,
+        _t("archive", gettext_noop("归档"), {S.CLOSED, S.FINAL}, S.ARCHIVED,
            frozenset({Role.OFFICER, Role.ADMIN, Role.SYSTEM}), {Scope.HOLDER, Scope.SYSTEM},
            "§21 ¶2", public=False),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.crypto import EncryptedTextField
 from xinfang.domain.states import Role
@@ -13,11 +14,11 @@ class Division(models.Model):
     """Administrative division, GB/T 2260 code padded to 12 digits (统计用区划代码)."""
 
     class Level(models.IntegerChoices):
-        PROVINCE = 1, "省"
-        CITY = 2, "市"
-        COUNTY = 3, "县"
-        TOWNSHIP = 4, "乡镇（街道）"
-        VILLAGE = 5, "村（社区）"
+        PROVINCE = 1, _("省")
+        CITY = 2, _("市")
+        COUNTY = 3, _("县")
+        TOWNSHIP = 4, _("乡镇（街道）")
+        VILLAGE = 5, _("村（社区）")
 
     code = models.CharField("区划代码", max_length=12, primary_key=True)
     name = models.CharField("名称", max_length=64)
@@ -75,12 +76,12 @@ class Body(models.Model):
     """A 机关/单位: 信访部门, functional department (事权单位), 纪检监察, 政法, government."""
 
     class Kind(models.TextChoices):
-        XINFANG = "xinfang", "信访部门"
-        PARTY_GOV = "party_gov", "党委政府"
-        DEPARTMENT = "department", "职能部门（事权单位）"
-        TOWNSHIP = "township", "乡镇人民政府（街道办事处）"
-        DISCIPLINE = "discipline", "纪检监察机关"
-        POLITICAL_LEGAL = "political_legal", "政法部门"
+        XINFANG = "xinfang", _("信访部门")
+        PARTY_GOV = "party_gov", _("党委政府")
+        DEPARTMENT = "department", _("职能部门（事权单位）")
+        TOWNSHIP = "township", _("乡镇人民政府（街道办事处）")
+        DISCIPLINE = "discipline", _("纪检监察机关")
+        POLITICAL_LEGAL = "political_legal", _("政法部门")
 
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=32, blank=True)
@@ -120,9 +121,9 @@ class User(AbstractUser):
     role = models.CharField(
         "角色", max_length=20,
         choices=[(r.value, label) for r, label in [
-            (Role.REGISTRAR, "登记员"), (Role.OFFICER, "信访干部"), (Role.HANDLER, "承办人"),
-            (Role.UNIT_HEAD, "单位负责人"), (Role.LEADER, "领导"), (Role.SUPERVISOR, "督查"),
-            (Role.ADMIN, "管理员"),
+            (Role.REGISTRAR, _("登记员")), (Role.OFFICER, _("信访干部")), (Role.HANDLER, _("承办人")),
+            (Role.UNIT_HEAD, _("单位负责人")), (Role.LEADER, _("领导")), (Role.SUPERVISOR, _("督查")),
+            (Role.ADMIN, _("管理员")),
         ]],
         default=Role.REGISTRAR.value,
     )
@@ -185,8 +186,8 @@ class ClockPolicy(models.Model):
     """Configurable time limit; defaults from xinfang.domain.deadlines.DEFAULT_RULES."""
 
     class Unit(models.TextChoices):
-        CALENDAR = "calendar", "自然日"
-        WORKING = "working", "工作日"
+        CALENDAR = "calendar", _("自然日")
+        WORKING = "working", _("工作日")
 
     code = models.CharField("代码", max_length=16, unique=True)
     name = models.CharField("名称", max_length=64)

@@ -44,6 +44,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
@@ -218,7 +219,7 @@ def record_category_choice(matter: Matter, suggestions: list[dict[str, Any]],
     top = suggestions[0]
     chosen = category_label(matter.category)
     adopted = chosen == top["label"]
-    label = "分类建议采纳" if adopted else "分类建议更正"
+    label = gettext_noop("分类建议采纳") if adopted else gettext_noop("分类建议更正")  # stored: Chinese
     services._event(  # services owns Event writes; this is one more timeline entry
         matter, "category_suggestion", label, matter.state, matter.state, user, "",
         note=f"建议“{top['label']}”（{top['percent']}%），登记为“{chosen}”", public=False,

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.crypto import EncryptedTextField
 from xinfang.domain.states import (
@@ -29,23 +31,24 @@ from xinfang.org.models import Body, Category, Division
 
 
 def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-    return [(k.value, v) for k, v in labels.items()]
+    # Domain labels are Chinese msgids (marked in xinfang.domain); shown in the reader's language.
+    return [(k.value, _(v)) for k, v in labels.items()]
 
 
 class Channel(models.TextChoices):
-    ONLINE = "online", "网上信访"
-    LETTER = "letter", "来信"
-    VISIT = "visit", "来访"
-    PHONE = "phone", "来电"
-    FAX = "fax", "传真"
-    QR = "qr", "扫码"
-    SUPERIOR = "superior", "上级转送"
+    ONLINE = "online", pgettext_lazy("channel", "网上信访")
+    LETTER = "letter", _("来信")
+    VISIT = "visit", _("来访")
+    PHONE = "phone", _("来电")
+    FAX = "fax", _("传真")
+    QR = "qr", _("扫码")
+    SUPERIOR = "superior", _("上级转送")
 
 
 class RepeatKind(models.TextChoices):
-    FIRST = "first", "初信初访"
-    REPEAT = "repeat", "重复信访"
-    LEVEL_SKIP = "level_skip", "越级"
+    FIRST = "first", _("初信初访")
+    REPEAT = "repeat", _("重复信访")
+    LEVEL_SKIP = "level_skip", _("越级")
 
 
 NO_DUE = date(9999, 12, 31)  # Matter.queue_due of a matter with no open deadline
@@ -200,7 +203,7 @@ class Matter(models.Model):
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[State(self.state)]
+        return gettext(STATE_LABELS[State(self.state)])
 
     @property
     def is_report(self) -> bool:
@@ -208,17 +211,17 @@ class Matter(models.Model):
 
     @property
     def closure_label(self) -> str:
-        return CLOSURE_LABELS.get(ClosureKind(self.closure_kind), "") if self.closure_kind else ""
+        return gettext(CLOSURE_LABELS[ClosureKind(self.closure_kind)]) if self.closure_kind else ""
 
     @property
     def outcome_label(self) -> str:
-        return OUTCOME_LABELS.get(ReplyOutcome(self.outcome), "") if self.outcome else ""
+        return gettext(OUTCOME_LABELS[ReplyOutcome(self.outcome)]) if self.outcome else ""
 
 
 class Petitioner(models.Model):
     class Kind(models.TextChoices):
-        PERSON = "person", "个人"
-        ORG = "org", "组织"
+        PERSON = "person", _("个人")
+        ORG = "org", _("组织")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="petitioners")
     kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.PERSON)
@@ -243,29 +246,29 @@ class Dispatch(models.Model):
     """One 转送/交办 of a matter to one unit; 主办 and 协办 each have their own (§22, §24)."""
 
     class Kind(models.TextChoices):
-        FORWARD = "forward", "转送"
-        ASSIGN = "assign", "交办"
-        REFER_POLITICAL_LEGAL = "refer_political_legal", "转政法部门"
-        REFER_DISCIPLINE = "refer_discipline", "转纪检监察"
+        FORWARD = "forward", _("转送")
+        ASSIGN = "assign", _("交办")
+        REFER_POLITICAL_LEGAL = "refer_political_legal", _("转政法部门")
+        REFER_DISCIPLINE = "refer_discipline", _("转纪检监察")
 
     class Role(models.TextChoices):
-        LEAD = "lead", "主办"
-        ASSIST = "assist", "协办"
+        LEAD = "lead", _("主办")
+        ASSIST = "assist", _("协办")
 
     class DState(models.TextChoices):
-        PENDING = "pending", "待签收"
-        SIGNED = "signed", "已签收"
-        OBJECTED = "objected", "已退回"
-        RETURNED = "returned", "退回已同意"
-        ACCEPTED = "accepted", "已受理"
-        REPLIED = "replied", "已答复"
-        REFERRED = "referred", "已移交"
+        PENDING = "pending", _("待签收")
+        SIGNED = "signed", _("已签收")
+        OBJECTED = "objected", _("已退回")
+        RETURNED = "returned", _("退回已同意")
+        ACCEPTED = "accepted", _("已受理")
+        REPLIED = "replied", _("已答复")
+        REFERRED = "referred", _("已移交")
 
     class Grade(models.TextChoices):
-        NONE = "", "无"
-        GREEN = "green", "绿色"
-        YELLOW = "yellow", "黄色"
-        RED = "red", "红色"
+        NONE = "", _("无")
+        GREEN = "green", _("绿色")
+        YELLOW = "yellow", _("黄色")
+        RED = "red", _("红色")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="dispatches")
     kind = models.CharField("方式", max_length=24, choices=Kind.choices)
@@ -299,9 +302,9 @@ class Clock(models.Model):
     """A running statutory or practice time limit (procedure.md §3), owed by one body."""
 
     class Alert(models.TextChoices):
-        NORMAL = "normal", "正常"
-        NEAR = "near", "临期"
-        OVERDUE = "overdue", "超期"
+        NORMAL = "normal", _("正常")
+        NEAR = "near", _("临期")
+        OVERDUE = "overdue", _("超期")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="clocks")
     dispatch = models.ForeignKey(
@@ -371,19 +374,19 @@ class Document(models.Model):
     """A 文书 issued on a matter (procedure.md §6); rendered from a stored snapshot."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", "信访事项受理回执单"
-        ACCEPTANCE = "acceptance", "信访事项受理告知书"
-        NOT_ACCEPTED = "not_accepted", "信访事项不予受理告知书"
-        INFORMED = "informed", "信访事项告知书"
-        FORWARD = "forward", "信访事项转送单"
-        ASSIGN = "assign", "信访事项交办单"
-        OBJECTION = "objection", "信访事项退回（异议）函"
-        EXTENSION = "extension", "信访事项延期办理告知书"
-        OPINION = "opinion", "信访事项处理意见书"
-        REVIEW = "review", "信访事项复查意见书"
-        RECHECK = "recheck", "信访事项复核意见书"
-        SUPERVISION = "supervision", "信访事项督办单"
-        CHANNEL = "channel", "导入法定程序告知书"
+        RECEIPT = "receipt", _("信访事项受理回执单")
+        ACCEPTANCE = "acceptance", _("信访事项受理告知书")
+        NOT_ACCEPTED = "not_accepted", _("信访事项不予受理告知书")
+        INFORMED = "informed", _("信访事项告知书")
+        FORWARD = "forward", _("信访事项转送单")
+        ASSIGN = "assign", _("信访事项交办单")
+        OBJECTION = "objection", _("信访事项退回（异议）函")
+        EXTENSION = "extension", _("信访事项延期办理告知书")
+        OPINION = "opinion", _("信访事项处理意见书")
+        REVIEW = "review", _("信访事项复查意见书")
+        RECHECK = "recheck", _("信访事项复核意见书")
+        SUPERVISION = "supervision", _("信访事项督办单")
+        CHANNEL = "channel", _("导入法定程序告知书")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("文书", max_length=16, choices=Kind.choices)
@@ -405,9 +408,9 @@ class Document(models.Model):
 
 class Evaluation(models.Model):
     class Rating(models.TextChoices):
-        SATISFIED = "satisfied", "满意"
-        BASIC = "basic", "基本满意"
-        UNSATISFIED = "unsatisfied", "不满意"
+        SATISFIED = "satisfied", _("满意")
+        BASIC = "basic", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="evaluations")
     round = models.PositiveSmallIntegerField(default=0)  # = matter.redo_count when rated
@@ -425,11 +428,11 @@ class Supervision(models.Model):
     """Reminders and 督办 (§40). One per (clock, kind): the sweep is idempotent."""
 
     class Kind(models.TextChoices):
-        REMINDER = "reminder", "临期提醒"
-        OVERDUE = "overdue", "超期督办"
-        MANUAL = "manual", "督办"
-        URGE = "urge", "催办"
-        REDO = "redo", "不满意重办督办"
+        REMINDER = "reminder", _("临期提醒")
+        OVERDUE = "overdue", _("超期督办")
+        MANUAL = "manual", _("督办")
+        URGE = "urge", _("催办")
+        REDO = "redo", _("不满意重办督办")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="supervisions")
     clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.CASCADE,
@@ -463,8 +466,8 @@ class Attachment(models.Model):
 
 class MatterLink(models.Model):
     class Kind(models.TextChoices):
-        SAME = "same", "同一事项"
-        RELATED = "related", "相关事项"
+        SAME = "same", _("同一事项")
+        RELATED = "related", _("相关事项")
 
     from_matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="links_out")
     to_matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="links_in")

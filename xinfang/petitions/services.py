@@ -17,9 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from xinfang.audit import services as audit
 from xinfang.core.crypto import blind_index
+from xinfang.core.i18n import source_language, source_text
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.deadlines import GRADE_CODES
@@ -266,9 +268,10 @@ def register(
             "received_on": received_on.isoformat(),
             "track_hint": "凭查询码和登记手机号可在网上查询办理进度并评价（§21 ¶2）",
         })
-        _event(matter, "register", "登记", "", st.State.REGISTERED, user, actor_label,
-               note=f"{matter.get_channel_display()}登记" + (
-                   f"；{matter.get_repeat_kind_display()}，原件 {repeat_of.number}" if repeat_of else ""))
+        with source_language():  # the timeline note is a record: Chinese
+            note = f"{matter.get_channel_display()}登记" + (
+                f"；{matter.get_repeat_kind_display()}，原件 {repeat_of.number}" if repeat_of else "")
+        _event(matter, "register", gettext_noop("登记"), "", st.State.REGISTERED, user, actor_label, note=note)
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, matter=matter)
         if repeat_of is not None and _escalate_repeat(repeat_of):
@@ -408,7 +411,8 @@ def transition(
         before = _snapshot(matter)
         today = on or clocks.today()
         effect = _EFFECTS.get(name)
-        note = effect(matter, user, data, today) if effect else ""
+        with source_language():  # notes and document snapshots are records: Chinese
+            note = effect(matter, user, data, today) if effect else ""
         matter.state = t.target.value
         if t.closure is not None:
             matter.closure_kind = t.closure.value
@@ -714,7 +718,7 @@ def _fx_rate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) ->
                                       comment=str(data.get("comment", "")), at=timezone.now())
     except IntegrityError as e:
         raise GuardFailed("本次答复已评价，不能重复评价") from e
-    label = Evaluation.Rating(rating).label
+    label = str(Evaluation.Rating(rating).label)
     if unsatisfied:
         # 不满意 → 重办 under supervision (practice; the 复查 route stays open, §35).
         m.redo_count += 1
@@ -866,7 +870,7 @@ def submit_report(matter: Matter, *, user: User, text: str) -> Dispatch:
         d.report_text, d.reported_at = text.strip(), timezone.now()
         d.save(update_fields=["report_text", "reported_at"])
         clocks.meet(matter, *REPORT_CODES, on=clocks.today(), dispatch=d)
-        _event(matter, "submit_report", "提交办结报告", matter.state, matter.state, user, "",
+        _event(matter, "submit_report", gettext_noop("提交办结报告"), matter.state, matter.state, user, "",
                note=text.strip()[:200], public=False)
         audit.record("submit_report", actor=user, object_type="dispatch", object_id=d.pk,
                      matter_id=matter.pk)
@@ -900,7 +904,7 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
             "basis": "§40",
         }, to_petitioner=False)
         label = "系统" if system else ""
-        _event(matter, "supervise", "督办", matter.state, matter.state, user, label,
+        _event(matter, "supervise", gettext_noop("督办"), matter.state, matter.state, user, label,
                note=note.strip(), public=False)
         audit.record("supervise", actor=user, actor_label=label, object_type="matter",
                      object_id=matter.pk, matter_id=matter.pk, data={"to": target.pk})
@@ -921,10 +925,10 @@ def assist_sign(dispatch: Dispatch, *, user: User) -> Dispatch:
     with transaction.atomic():
         d = _assist_dispatch(dispatch, user)
         if d.state != Dispatch.DState.PENDING:
-            raise GuardFailed(f"协办件当前状态为“{d.get_state_display()}”，不能签收")
+            raise GuardFailed(f"协办件当前状态为“{source_text(Dispatch.DState(d.state).label)}”，不能签收")
         d.state, d.signed_at = Dispatch.DState.SIGNED, timezone.now()
         d.save(update_fields=["state", "signed_at"])
-        _event(d.matter, "assist_sign", "协办签收", d.matter.state, d.matter.state, user, "",
+        _event(d.matter, "assist_sign", gettext_noop("协办签收"), d.matter.state, d.matter.state, user, "",
                note=f"{d.to_body.name}签收协办件", public=False)
         audit.record("assist_sign", actor=user, object_type="dispatch", object_id=d.pk,
                      matter_id=d.matter_id)
@@ -938,14 +942,14 @@ def assist_object(dispatch: Dispatch, *, user: User, reason: str) -> Dispatch:
     with transaction.atomic():
         d = _assist_dispatch(dispatch, user)
         if d.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
-            raise GuardFailed(f"协办件当前状态为“{d.get_state_display()}”，不能退回")
+            raise GuardFailed(f"协办件当前状态为“{source_text(Dispatch.DState(d.state).label)}”，不能退回")
         d4 = d.clocks.filter(code="D4").order_by("-id").first()
         if d4 is not None and clocks.today() > d4.due_on:
             raise GuardFailed("已超过收到之日起5个工作日的异议期限，不能退回（§23 ¶3）")
         d.state, d.objection_reason = Dispatch.DState.OBJECTED, reason.strip()
         d.save(update_fields=["state", "objection_reason"])
         clocks.meet(d.matter, "D3", "D4", on=clocks.today(), dispatch=d)
-        _event(d.matter, "assist_object", "协办退回", d.matter.state, d.matter.state, user, "",
+        _event(d.matter, "assist_object", gettext_noop("协办退回"), d.matter.state, d.matter.state, user, "",
                note=reason.strip(), public=False)
         audit.record("assist_object", actor=user, object_type="dispatch", object_id=d.pk,
                      matter_id=d.matter_id, data={"reason": reason.strip()})
@@ -960,14 +964,14 @@ def assist_reply(dispatch: Dispatch, *, user: User, text: str) -> Dispatch:
     with transaction.atomic():
         dispatch = _assist_dispatch(dispatch, user)
         if dispatch.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
-            raise GuardFailed(f"协办件当前状态为“{dispatch.get_state_display()}”，不能提交意见")
+            raise GuardFailed(f"协办件当前状态为“{source_text(Dispatch.DState(dispatch.state).label)}”，不能提交意见")
         today = clocks.today()
         dispatch.assist_reply = text.strip()
         dispatch.state = Dispatch.DState.REPLIED
         dispatch.signed_at = dispatch.signed_at or timezone.now()
         dispatch.save(update_fields=["assist_reply", "state", "signed_at"])
         clocks.meet(dispatch.matter, "D3", "D4", on=today, dispatch=dispatch)
-        _event(dispatch.matter, "assist_reply", "协办意见", dispatch.matter.state,
+        _event(dispatch.matter, "assist_reply", gettext_noop("协办意见"), dispatch.matter.state,
                dispatch.matter.state, user, "", note=text.strip()[:200], public=False)
         audit.record("assist_reply", actor=user, object_type="dispatch", object_id=dispatch.pk,
                      matter_id=dispatch.matter_id)

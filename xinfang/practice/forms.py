@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.domain import practice as pr
 from xinfang.domain.states import Role
@@ -84,9 +85,9 @@ def month_range(value: str, months: int = 1) -> tuple[date, date]:
 
 
 class ProposeForm(forms.Form):
-    period = forms.ChoiceField(label="编排周期", choices=[("month", "一个月"), ("quarter", "一个季度")])
-    start = forms.ChoiceField(label="起始月份")
-    topics = forms.CharField(label="接访主题（选填）", max_length=200, required=False)
+    period = forms.ChoiceField(label=_("编排周期"), choices=[("month", _("一个月")), ("quarter", _("一个季度"))])
+    start = forms.ChoiceField(label=_("起始月份"))
+    topics = forms.CharField(label=_("接访主题（选填）"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,14 +99,14 @@ class ProposeForm(forms.Form):
 
 
 class SlotForm(forms.Form):
-    leader = UserChoice(label="接访领导", queryset=User.objects.none())
-    day = forms.DateField(label="日期", widget=DATE)
-    session = forms.ChoiceField(label="时段", choices=[(k.value, v) for k, v in pr.SESSION_LABELS.items()],
+    leader = UserChoice(label=_("接访领导"), queryset=User.objects.none())
+    day = forms.DateField(label=_("日期"), widget=DATE)
+    session = forms.ChoiceField(label=_("时段"), choices=[(k.value, v) for k, v in pr.SESSION_LABELS.items()],
                                 initial="day")
-    kind = forms.ChoiceField(label="方式", choices=ReceptionSlot.Kind.choices)
-    place = forms.CharField(label="地点（下访必填）", max_length=200, required=False)
-    topics = forms.CharField(label="接访主题", max_length=200, required=False)
-    capacity = forms.IntegerField(label="预约名额", min_value=1, max_value=200, initial=10)
+    kind = forms.ChoiceField(label=_("方式"), choices=ReceptionSlot.Kind.choices)
+    place = forms.CharField(label=_("地点（下访必填）"), max_length=200, required=False)
+    topics = forms.CharField(label=_("接访主题"), max_length=200, required=False)
+    capacity = forms.IntegerField(label=_("预约名额"), min_value=1, max_value=200, initial=10)
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,21 +114,21 @@ class SlotForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label="取消原因", max_length=200)
+    reason = forms.CharField(label=_("取消原因"), max_length=200)
 
 
 # --------------------------------------------------------------------------- portal
 
 
 class PreRegisterForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=40)
-    phone = forms.CharField(label="手机号", max_length=12,
+    name = forms.CharField(label=_("姓名"), max_length=40)
+    phone = forms.CharField(label=_("手机号"), max_length=12,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    id_number = forms.CharField(label="身份证号码（选填）", max_length=18, required=False)
-    division = DivisionChoice(label="问题发生地", queryset=Division.objects.none())
-    title = forms.CharField(label="反映的事项（概要）", max_length=200)
-    request = forms.CharField(label="您的诉求", widget=forms.Textarea(attrs=TEXTAREA))
-    content = forms.CharField(label="事实和理由（选填）", required=False,
+    id_number = forms.CharField(label=_("身份证号码（选填）"), max_length=18, required=False)
+    division = DivisionChoice(label=_("问题发生地"), queryset=Division.objects.none())
+    title = forms.CharField(label=_("反映的事项（概要）"), max_length=200)
+    request = forms.CharField(label=_("您的诉求"), widget=forms.Textarea(attrs=TEXTAREA))
+    content = forms.CharField(label=_("事实和理由（选填）"), required=False,
                               widget=forms.Textarea(attrs=TEXTAREA))
 
     def __init__(self, *args: Any, slot: ReceptionSlot, **kwargs: Any) -> None:
@@ -136,50 +137,50 @@ class PreRegisterForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    decision = forms.ChoiceField(label="分办意见", choices=[
-        ("accept", "安排接谈（生成访前研判）"), ("redirect", "引导至有权处理机关"),
-        ("decline", "不予安排"), ("no_show", "未到场")])
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(label=_("分办意见"), choices=[
+        ("accept", _("安排接谈（生成访前研判）")), ("redirect", _("引导至有权处理机关")),
+        ("decline", _("不予安排")), ("no_show", _("未到场"))])
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 # --------------------------------------------------------------------------- visits
 
 
 class VisitForm(forms.Form):
-    prereg = forms.TypedChoiceField(label="预登记来访人", coerce=int, required=False, empty_value=None)
-    name = forms.CharField(label="来访人姓名", max_length=40, required=False)
-    phone = forms.CharField(label="联系电话", max_length=12, required=False)
-    division = DivisionChoice(label="问题发生地", queryset=Division.objects.none(), required=False)
-    title = forms.CharField(label="反映的事项", max_length=200, required=False)
-    request = forms.CharField(label="诉求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    talk = forms.CharField(label="接谈记录", widget=forms.Textarea(attrs=TEXTAREA))
+    prereg = forms.TypedChoiceField(label=_("预登记来访人"), coerce=int, required=False, empty_value=None)
+    name = forms.CharField(label=_("来访人姓名"), max_length=40, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=12, required=False)
+    division = DivisionChoice(label=_("问题发生地"), queryset=Division.objects.none(), required=False)
+    title = forms.CharField(label=_("反映的事项"), max_length=200, required=False)
+    request = forms.CharField(label=_("诉求"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    talk = forms.CharField(label=_("接谈记录"), widget=forms.Textarea(attrs=TEXTAREA))
 
     def __init__(self, *args: Any, slot: ReceptionSlot, preregs: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["prereg"].choices = [("", "（无预登记，现场来访）")] + [
+        self.fields["prereg"].choices = [("", _("（无预登记，现场来访）"))] + [
             (p.pk, f"{p.name} · {p.title}") for p in preregs]
         self.fields["division"].queryset = divisions_under(slot.division)
 
     def clean(self) -> dict[str, Any]:
         d = super().clean()
         if not d.get("prereg"):
-            for f, msg in (("name", "请填写来访人姓名"), ("division", "请选择问题发生地"),
-                           ("title", "请填写反映的事项"), ("request", "请填写诉求")):
+            for f, msg in (("name", _("请填写来访人姓名")), ("division", _("请选择问题发生地")),
+                           ("title", _("请填写反映的事项")), ("request", _("请填写诉求"))):
                 if not d.get(f):
                     self.add_error(f, msg)
         return d
 
 
-GRADE_CHOICES = [("", "不设三色等级"), ("green", "绿色"), ("yellow", "黄色"), ("red", "红色")]
+GRADE_CHOICES = [("", _("不设三色等级")), ("green", _("绿色")), ("yellow", _("黄色")), ("red", _("红色"))]
 
 
 class AssignForm(forms.Form):
-    to_body = BodyChoice(label="主办单位", queryset=Body.objects.none())
-    assist_bodies = forms.ModelMultipleChoiceField(label="协办单位（可多选）", required=False,
+    to_body = BodyChoice(label=_("主办单位"), queryset=Body.objects.none())
+    assist_bodies = forms.ModelMultipleChoiceField(label=_("协办单位（可多选）"), required=False,
                                                    queryset=Body.objects.none())
-    report_due = forms.DateField(label="办结报告期限", widget=DATE)
-    grade = forms.ChoiceField(label="三色等级", choices=GRADE_CHOICES, required=False)
-    instructions = forms.CharField(label="领导批示", required=False,
+    report_due = forms.DateField(label=_("办结报告期限"), widget=DATE)
+    grade = forms.ChoiceField(label=_("三色等级"), choices=GRADE_CHOICES, required=False)
+    instructions = forms.CharField(label=_("领导批示"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
@@ -194,12 +195,12 @@ class AssignForm(forms.Form):
 
 
 class OpenCaseForm(forms.Form):
-    matter = forms.CharField(label="信访件编号", max_length=40)
-    task = forms.CharField(label="定任务", widget=forms.Textarea(attrs={"rows": 2}))
-    leader = UserChoice(label="定包案领导", queryset=User.objects.none())
-    handler = UserChoice(label="定具体承办人", queryset=User.objects.none())
-    due_on = forms.DateField(label="定办结时限", widget=DATE)
-    plan = forms.CharField(label="化解方案", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    matter = forms.CharField(label=_("信访件编号"), max_length=40)
+    task = forms.CharField(label=_("定任务"), widget=forms.Textarea(attrs={"rows": 2}))
+    leader = UserChoice(label=_("定包案领导"), queryset=User.objects.none())
+    handler = UserChoice(label=_("定具体承办人"), queryset=User.objects.none())
+    due_on = forms.DateField(label=_("定办结时限"), widget=DATE)
+    plan = forms.CharField(label=_("化解方案"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -208,10 +209,10 @@ class OpenCaseForm(forms.Form):
 
 
 class PromoteForm(forms.Form):
-    leader = UserChoice(label="包案领导", queryset=User.objects.none())
-    handler = UserChoice(label="具体承办人", queryset=User.objects.none())
-    due_on = forms.DateField(label="办结时限", widget=DATE)
-    plan = forms.CharField(label="化解方案（一案一策）", widget=forms.Textarea(attrs={"rows": 2}),
+    leader = UserChoice(label=_("包案领导"), queryset=User.objects.none())
+    handler = UserChoice(label=_("具体承办人"), queryset=User.objects.none())
+    due_on = forms.DateField(label=_("办结时限"), widget=DATE)
+    plan = forms.CharField(label=_("化解方案（一案一策）"), widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": "积案应制定化解方案（一案一策）"})
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
@@ -221,31 +222,31 @@ class PromoteForm(forms.Form):
 
 
 class MilestoneForm(forms.Form):
-    duty = forms.ChoiceField(label="四包职责", choices=[(c, lab) for c, lab, _ in pr.FOUR_DUTIES])
-    evidence = forms.CharField(label="工作佐证", widget=forms.Textarea(attrs={"rows": 2}))
-    on = forms.DateField(label="完成日期", widget=DATE, required=False)
+    duty = forms.ChoiceField(label=_("四包职责"), choices=[(c, lab) for c, lab, _ in pr.FOUR_DUTIES])
+    evidence = forms.CharField(label=_("工作佐证"), widget=forms.Textarea(attrs={"rows": 2}))
+    on = forms.DateField(label=_("完成日期"), widget=DATE, required=False)
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ClosureForm(forms.Form):
-    criterion = forms.ChoiceField(label="销号标准", choices=[(k.value, v) for k, v in pr.CRITERION_LABELS.items()])
-    statement = forms.CharField(label="销号依据", widget=forms.Textarea(attrs={"rows": 2}))
-    resolved = forms.BooleanField(label="问题已实际化解", required=False, initial=True)
+    criterion = forms.ChoiceField(label=_("销号标准"), choices=[(k.value, v) for k, v in pr.CRITERION_LABELS.items()])
+    statement = forms.CharField(label=_("销号依据"), widget=forms.Textarea(attrs={"rows": 2}))
+    resolved = forms.BooleanField(label=_("问题已实际化解"), required=False, initial=True)
 
 
 class SignOffForm(forms.Form):
-    decision = forms.ChoiceField(label="审核意见", choices=[("approve", "同意销号"), ("return", "退回")])
-    note = forms.CharField(label="审核说明（退回必填）", required=False,
+    decision = forms.ChoiceField(label=_("审核意见"), choices=[("approve", _("同意销号")), ("return", _("退回"))])
+    note = forms.CharField(label=_("审核说明（退回必填）"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class HandoverForm(forms.Form):
-    from_user = UserChoice(label="移交人", queryset=User.objects.none())
-    to_user = UserChoice(label="接手人", queryset=User.objects.none())
-    reason = forms.CharField(label="交接原因", max_length=200)
+    from_user = UserChoice(label=_("移交人"), queryset=User.objects.none())
+    to_user = UserChoice(label=_("接手人"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("交接原因"), max_length=200)
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -262,9 +263,9 @@ RISK_CHOICES = [(k.value, v) for k, v in pr.RISK_LABELS.items()]
 
 
 class ScreeningForm(forms.Form):
-    division = DivisionChoice(label="排查区划", queryset=Division.objects.none())
-    on = forms.DateField(label="排查日期", widget=DATE)
-    note = forms.CharField(label="排查情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    division = DivisionChoice(label=_("排查区划"), queryset=Division.objects.none())
+    on = forms.DateField(label=_("排查日期"), widget=DATE)
+    note = forms.CharField(label=_("排查情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -272,14 +273,14 @@ class ScreeningForm(forms.Form):
 
 
 class DisputeForm(forms.Form):
-    division = DivisionChoice(label="所在区划", queryset=Division.objects.none())
-    title = forms.CharField(label="矛盾纠纷", max_length=200)
-    parties = forms.CharField(label="当事人", max_length=200)
-    description = forms.CharField(label="基本情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    risk_grade = forms.ChoiceField(label="风险等级", choices=RISK_CHOICES)
-    responsible = UserChoice(label="化解责任人", queryset=User.objects.none(), required=False)
-    responsible_body = BodyChoice(label="责任单位", queryset=Body.objects.none(), required=False)
-    measures = forms.CharField(label="化解措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    division = DivisionChoice(label=_("所在区划"), queryset=Division.objects.none())
+    title = forms.CharField(label=_("矛盾纠纷"), max_length=200)
+    parties = forms.CharField(label=_("当事人"), max_length=200)
+    description = forms.CharField(label=_("基本情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    risk_grade = forms.ChoiceField(label=_("风险等级"), choices=RISK_CHOICES)
+    responsible = UserChoice(label=_("化解责任人"), queryset=User.objects.none(), required=False)
+    responsible_body = BodyChoice(label=_("责任单位"), queryset=Body.objects.none(), required=False)
+    measures = forms.CharField(label=_("化解措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -289,29 +290,29 @@ class DisputeForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label="化解情况", widget=forms.Textarea(attrs={"rows": 2}))
-    mediation_kind = forms.ChoiceField(label="三调联动：调解方式", required=False, choices=[
-        ("", "未经调解")] + [(k.value, v) for k, v in pr.MEDIATION_LABELS.items()])
-    agreement = forms.CharField(label="调解协议（经调解的必填）", required=False,
+    resolution = forms.CharField(label=_("化解情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    mediation_kind = forms.ChoiceField(label=_("三调联动：调解方式"), required=False, choices=[
+        ("", _("未经调解"))] + [(k.value, v) for k, v in pr.MEDIATION_LABELS.items()])
+    agreement = forms.CharField(label=_("调解协议（经调解的必填）"), required=False,
                                 widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ConvertForm(forms.Form):
-    name = forms.CharField(label="信访人姓名", max_length=40)
-    phone = forms.CharField(label="联系电话", max_length=12, required=False)
-    title = forms.CharField(label="标题", max_length=200)
-    request = forms.CharField(label="诉求", widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(label=_("信访人姓名"), max_length=40)
+    phone = forms.CharField(label=_("联系电话"), max_length=12, required=False)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    request = forms.CharField(label=_("诉求"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssessmentForm(forms.Form):
-    project = forms.CharField(label="评估事项", max_length=200)
-    division = DivisionChoice(label="所在区划", queryset=Division.objects.none())
-    body = BodyChoice(label="评估主体", queryset=Body.objects.none())
-    assessed_on = forms.DateField(label="评估日期", widget=DATE)
-    risks = forms.CharField(label="风险点", widget=forms.Textarea(attrs={"rows": 2}))
-    grade = forms.ChoiceField(label="风险等级", choices=RISK_CHOICES)
-    measures = forms.CharField(label="防范化解措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    decision = forms.ChoiceField(label="评估结论", choices=[(k.value, v) for k, v in pr.DECISION_LABELS.items()])
+    project = forms.CharField(label=_("评估事项"), max_length=200)
+    division = DivisionChoice(label=_("所在区划"), queryset=Division.objects.none())
+    body = BodyChoice(label=_("评估主体"), queryset=Body.objects.none())
+    assessed_on = forms.DateField(label=_("评估日期"), widget=DATE)
+    risks = forms.CharField(label=_("风险点"), widget=forms.Textarea(attrs={"rows": 2}))
+    grade = forms.ChoiceField(label=_("风险等级"), choices=RISK_CHOICES)
+    measures = forms.CharField(label=_("防范化解措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(label=_("评估结论"), choices=[(k.value, v) for k, v in pr.DECISION_LABELS.items()])
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -320,17 +321,17 @@ class AssessmentForm(forms.Form):
 
 
 class LinkMatterForm(forms.Form):
-    matter = forms.CharField(label="关联信访件编号", max_length=40)
+    matter = forms.CharField(label=_("关联信访件编号"), max_length=40)
 
 
 DECISION_ROWS = 3
 
 
 class MeetingForm(forms.Form):
-    kind = forms.ChoiceField(label="会议", choices=Meeting.Kind.choices)
-    held_on = forms.DateField(label="日期", widget=DATE)
-    title = forms.CharField(label="议题", max_length=200)
-    minutes = forms.CharField(label="会议纪要", required=False, widget=forms.Textarea(attrs=TEXTAREA))
+    kind = forms.ChoiceField(label=_("会议"), choices=Meeting.Kind.choices)
+    held_on = forms.DateField(label=_("日期"), widget=DATE)
+    title = forms.CharField(label=_("议题"), max_length=200)
+    minutes = forms.CharField(label=_("会议纪要"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -353,14 +354,14 @@ class MeetingForm(forms.Form):
         for i in range(DECISION_ROWS):
             if d.get(f"d{i}_text"):
                 if not d.get(f"d{i}_body"):
-                    self.add_error(f"d{i}_body", "请确定责任单位")
+                    self.add_error(f"d{i}_body", _("请确定责任单位"))
                 if not d.get(f"d{i}_due"):
-                    self.add_error(f"d{i}_due", "请确定完成时限")
+                    self.add_error(f"d{i}_due", _("请确定完成时限"))
         return d
 
 
 class CompleteDecisionForm(forms.Form):
-    evidence = forms.CharField(label="落实情况", widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(label=_("落实情况"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-CASE_KIND_CHOICES = [("", "全部"), *list(Case.Kind.choices)]
+CASE_KIND_CHOICES = [("", _("全部")), *list(Case.Kind.choices)]

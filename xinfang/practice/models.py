@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.crypto import EncryptedTextField
 from xinfang.domain import practice as pr
@@ -18,7 +19,8 @@ from xinfang.petitions.models import Dispatch, Matter
 
 
 def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-    return [(k.value, v) for k, v in labels.items()]
+    # Domain labels are Chinese msgids (marked in xinfang.domain); shown in the reader's language.
+    return [(k.value, _(v)) for k, v in labels.items()]
 
 
 USER = settings.AUTH_USER_MODEL
@@ -83,14 +85,14 @@ class ReceptionSlot(models.Model):
     """One leader's reception day (接访) or field visit (下访)."""
 
     class Kind(models.TextChoices):
-        RECEPTION = "reception", "领导接访"
-        FIELD = "field", "领导下访"
+        RECEPTION = "reception", _("领导接访")
+        FIELD = "field", _("领导下访")
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "拟安排"
-        PUBLISHED = "published", "已公布"
-        HELD = "held", "已接访"
-        CANCELLED = "cancelled", "已取消"
+        PROPOSED = "proposed", _("拟安排")
+        PUBLISHED = "published", _("已公布")
+        HELD = "held", _("已接访")
+        CANCELLED = "cancelled", _("已取消")
 
     leader = models.ForeignKey(USER, verbose_name="接访领导", on_delete=models.PROTECT,
                                related_name="reception_slots")
@@ -133,12 +135,12 @@ class PreRegistration(models.Model):
     """A citizen's 预登记 for a published reception day; triaged by staff before the visit."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "待分办"
-        ACCEPTED = "accepted", "已安排接谈"
-        REDIRECTED = "redirected", "已引导至有权机关"
-        DECLINED = "declined", "不予安排"
-        VISITED = "visited", "已接谈"
-        NO_SHOW = "no_show", "未到场"
+        SUBMITTED = "submitted", _("待分办")
+        ACCEPTED = "accepted", _("已安排接谈")
+        REDIRECTED = "redirected", _("已引导至有权机关")
+        DECLINED = "declined", _("不予安排")
+        VISITED = "visited", _("已接谈")
+        NO_SHOW = "no_show", _("未到场")
 
     slot = models.ForeignKey(ReceptionSlot, on_delete=models.PROTECT, related_name="preregs")
     code = models.CharField("查询码", max_length=12, unique=True)
@@ -200,13 +202,13 @@ class Case(models.Model):
     """包案 (四定四包) or 积案: one leader, one handler and team, one plan, one deadline."""
 
     class Kind(models.TextChoices):
-        OWNERSHIP = "ownership", "领导包案"
-        BACKLOG = "backlog", "信访积案"
+        OWNERSHIP = "ownership", _("领导包案")
+        BACKLOG = "backlog", _("信访积案")
 
     class Status(models.TextChoices):
-        OPEN = "open", "化解中"
-        CLOSING = "closing", "待审核销号"
-        CLOSED = "closed", "已销号"
+        OPEN = "open", _("化解中")
+        CLOSING = "closing", _("待审核销号")
+        CLOSED = "closed", _("已销号")
 
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="cases")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.OWNERSHIP)
@@ -318,9 +320,9 @@ class DisputeEntry(models.Model):
     """矛盾纠纷排查台账 entry (a dispute, not yet a petition)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "化解中"
-        RESOLVED = "resolved", "已化解"
-        CONVERTED = "converted", "已转信访事项"
+        OPEN = "open", _("化解中")
+        RESOLVED = "resolved", _("已化解")
+        CONVERTED = "converted", _("已转信访事项")
 
     round = models.ForeignKey(ScreeningRound, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="entries")
@@ -393,8 +395,8 @@ class Meeting(models.Model):
     """联席会议 or the monthly analysis meeting (研判)."""
 
     class Kind(models.TextChoices):
-        JOINT = "joint", "信访工作联席会议"
-        ANALYSIS = "analysis", "月度信访形势分析研判会"
+        JOINT = "joint", _("信访工作联席会议")
+        ANALYSIS = "analysis", _("月度信访形势分析研判会")
 
     kind = models.CharField("会议", max_length=10, choices=Kind.choices)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from xinfang.audit import services as audit
 from xinfang.core.crypto import blind_index
+from xinfang.core.i18n import source_language, source_text
 from xinfang.domain import idcard
 from xinfang.domain import practice as pr
 from xinfang.domain import states as st
@@ -280,7 +281,7 @@ def _manageable(slot: ReceptionSlot, user: User) -> None:
     if not _can_manage(user, slot):
         raise Forbidden("只有接访领导本人及其办公室、本级信访部门可以调整接访安排")
     if slot.status in (ReceptionSlot.Status.HELD, ReceptionSlot.Status.CANCELLED):
-        raise GuardFailed(f"该接访安排{slot.get_status_display()}，不能再调整")
+        raise GuardFailed(f"该接访安排{source_text(ReceptionSlot.Status(slot.status).label)}，不能再调整")
 
 
 @transaction.atomic
@@ -531,7 +532,8 @@ def triage(prereg: PreRegistration, *, user: User, decision: str, note: str = ""
     prereg.status, prereg.triage_note = TRIAGE[decision], note.strip()
     prereg.triaged_by, prereg.triaged_at = user, timezone.now()
     if decision == "accept":
-        prereg.brief = build_brief(prereg)
+        with source_language():  # the stored brief is a record: Chinese
+            prereg.brief = build_brief(prereg)
     prereg.save()
     _audit("triage_prereg", user, prereg, decision=decision)
     return prereg

@@ -24,6 +24,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinfang.domain import practice as pr
@@ -59,9 +61,9 @@ TRIAGERS = {R.OFFICER.value, R.LEADER.value, R.REGISTRAR.value, R.ADMIN.value}
 MEETING_KEEPERS = {R.OFFICER.value, R.LEADER.value, R.ADMIN.value}
 ASSESSORS = {R.OFFICER.value, R.LEADER.value, R.UNIT_HEAD.value, R.ADMIN.value}
 PORTAL_PREREG_KEY = "portal_prereg_id"
-LOG_LABELS = {"open": "确定包案", "milestone": "四包进展", "progress": "报告进展",
-              "listed": "挂牌督办", "propose_closure": "提请销号", "sign_off": "审核销号",
-              "closure_returned": "退回销号申请", "handover": "包案交接"}
+LOG_LABELS = {"open": _("确定包案"), "milestone": _("四包进展"), "progress": _("报告进展"),
+              "listed": _("挂牌督办"), "propose_closure": _("提请销号"), "sign_off": _("审核销号"),
+              "closure_returned": _("退回销号申请"), "handover": _("包案交接")}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -69,7 +71,7 @@ LOG_LABELS = {"open": "确定包案", "milestone": "四包进展", "progress": "
 
 def _division(user: User) -> Division:
     if user.body is None:
-        raise PermissionDenied("您的账号未设置所在单位")
+        raise PermissionDenied(gettext("您的账号未设置所在单位"))
     return user.body.division
 
 
@@ -85,7 +87,7 @@ def has_scope(user: User) -> bool:
 
 def _scope(user: User) -> Division:
     if not has_scope(user):
-        raise PermissionDenied("本页面仅限信访部门、党委政府、乡镇（街道）、领导和督查人员查看")
+        raise PermissionDenied(gettext("本页面仅限信访部门、党委政府、乡镇（街道）、领导和督查人员查看"))
     return _division(user)
 
 
@@ -216,8 +218,8 @@ def schedule_propose(request: HttpRequest) -> HttpResponse:
             _attach(form, e)
             return _render(request, "practice/schedule.html",
                            _schedule_ctx(request, propose_form=form), e.status)
-        msg = (f"已按规则拟安排 {len(created)} 个接访日，请调整后公布" if created
-               else "现有安排已满足各项规则，未新增接访日")
+        msg = (gettext("已按规则拟安排 %(n)s 个接访日，请调整后公布") % {"n": len(created)} if created
+               else gettext("现有安排已满足各项规则，未新增接访日"))
         return _done(request, msg, reverse("practice:schedule") + f"?month={start:%Y-%m}")
     return _render(request, "practice/schedule.html",
                    _schedule_ctx(request, propose_form=form), 400)
@@ -238,7 +240,8 @@ def slot_add(request: HttpRequest) -> HttpResponse:
             _attach(form, e)
             return _render(request, "practice/schedule.html",
                            _schedule_ctx(request, slot_form=form), e.status)
-        return _done(request, f"已增加 {d['leader']} {d['day']:%Y-%m-%d} 的安排（拟安排，待公布）",
+        return _done(request, gettext("已增加 %(leader)s %(day)s 的安排（拟安排，待公布）")
+                         % {"leader": d["leader"], "day": f"{d['day']:%Y-%m-%d}"},
                      reverse("practice:schedule") + f"?month={d['day']:%Y-%m}")
     return _render(request, "practice/schedule.html", _schedule_ctx(request, slot_form=form), 400)
 
@@ -255,7 +258,8 @@ def slot_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as e:
         return _render(request, "practice/schedule.html",
                        _schedule_ctx(request, error=e.message), e.status)
-    return _done(request, f"已取消 {slot.leader} {slot.day:%Y-%m-%d} 的接访安排",
+    return _done(request, gettext("已取消 %(leader)s %(day)s 的接访安排")
+                 % {"leader": slot.leader, "day": f"{slot.day:%Y-%m-%d}"},
                  _schedule_url(request))
 
 
@@ -268,13 +272,13 @@ def schedule_publish(request: HttpRequest) -> HttpResponse:
         pk__in=ids, status=ReceptionSlot.Status.PROPOSED)))
     if not slots:
         return _render(request, "practice/schedule.html",
-                       _schedule_ctx(request, error="请勾选要公布的拟安排"), 400)
+                       _schedule_ctx(request, error=gettext("请勾选要公布的拟安排")), 400)
     try:
         n = svc.publish_slots(slots, user=request.user)
     except DomainError as e:
         return _render(request, "practice/schedule.html",
                        _schedule_ctx(request, error=e.message), e.status)
-    return _done(request, f"已公布 {n} 个接访日，群众可在网上预登记", _schedule_url(request))
+    return _done(request, gettext("已公布 %(n)s 个接访日，群众可在网上预登记") % {"n": n}, _schedule_url(request))
 
 
 @login_required
@@ -286,7 +290,7 @@ def slot_held(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as e:
         return _render(request, "practice/schedule.html",
                        _schedule_ctx(request, error=e.message), e.status)
-    return _done(request, "已登记为已接访", _schedule_url(request))
+    return _done(request, gettext("已登记为已接访"), _schedule_url(request))
 
 
 @login_required
@@ -302,7 +306,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "start": start, "end": end, "view": view,
         "gaps_past": [d for d in view.rota_gaps if d < today],
         "gaps_ahead": [d for d in view.rota_gaps if d >= today],
-        "tier_labels": {k.value: v for k, v in pr.TIER_LABELS.items()},
+        "tier_labels": {k.value: gettext(v) for k, v in pr.TIER_LABELS.items()},
     })
 
 
@@ -313,7 +317,7 @@ def _portal_slot(pk: int) -> ReceptionSlot:
     slot = (ReceptionSlot.objects.select_related("leader", "body", "division")
             .filter(pk=pk, status=ReceptionSlot.Status.PUBLISHED, day__gte=_today()).first())
     if slot is None:
-        raise Http404("该接访场次不存在或已结束")
+        raise Http404(gettext("该接访场次不存在或已结束"))
     return slot
 
 
@@ -371,7 +375,7 @@ def portal_lookup(request: HttpRequest) -> HttpResponse:
         p = svc.preregistration_for_citizen(request.POST.get("code", ""),
                                             request.POST.get("phone", ""))
         if p is None:
-            error = "查询码或手机号不正确，请核对后重试"
+            error = gettext("查询码或手机号不正确，请核对后重试")
     return render(request, "portal/reception_lookup.html",
                   {"p": p, "error": error, "nav": "reception"}, status=400 if error else 200)
 
@@ -387,7 +391,7 @@ def _prereg_row(p: PreRegistration, form: Any = None, error: str = "") -> dict[s
 def preregs(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not _role_in(user, TRIAGERS):
-        raise PermissionDenied("只有信访干部、登记员和领导可以分办预登记")
+        raise PermissionDenied(gettext("只有信访干部、登记员和领导可以分办预登记"))
     show_all = request.GET.get("all") == "1"
     qs = access.visible(user, PreRegistration.objects.select_related("slot__leader", "division"))
     if not show_all:
@@ -415,10 +419,11 @@ def prereg_triage(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form = None
             if not request.htmx:
-                return _done(request, f"已分办：{p.name} · {p.get_status_display()}",
+                return _done(request, gettext("已分办：%(name)s · %(status)s")
+                             % {"name": p.name, "status": p.get_status_display()},
                              reverse("practice:preregs"))
     else:
-        status, error = 400, "请选择分办意见"
+        status, error = 400, gettext("请选择分办意见")
     if request.htmx:
         return render(request, "practice/_prereg.html", {"row": _prereg_row(p, form, error)},
                       status=status)
@@ -503,7 +508,8 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            return _done(request, f"接谈记录已保存，信访件编号 {v.matter.number}；请现场交办责任单位",
+            return _done(request, gettext("接谈记录已保存，信访件编号 %(number)s；请现场交办责任单位")
+                         % {"number": v.matter.number},
                          reverse("practice:slot", args=[slot.pk]) + f"#visit-{v.pk}")
     return _render(request, "practice/slot.html", _slot_ctx(request, slot, visit_form=form),
                    status)
@@ -527,8 +533,8 @@ def visit_assign(request: HttpRequest, pk: int) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            names = "、".join([d["to_body"].name] + [f"{b.name}（协办）" for b in d["assist_bodies"]])
-            return _done(request, f"已现场交办：{names}",
+            names = "、".join([d["to_body"].name] + [gettext("%(name)s（协办）") % {"name": b.name} for b in d["assist_bodies"]])
+            return _done(request, gettext("已现场交办：%(names)s") % {"names": names},
                          reverse("practice:slot", args=[slot.pk]) + f"#visit-{visit.pk}")
     return _render(request, "practice/slot.html",
                    _slot_ctx(request, slot, **{f"assign_{visit.pk}": form}), status)
@@ -543,7 +549,7 @@ def visit_ack(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as e:
         messages.error(request, e.message)
         return redirect("practice:visits")
-    return _done(request, f"已确认办结反馈：{visit.matter.number}", reverse("practice:visits"))
+    return _done(request, gettext("已确认办结反馈：%(number)s") % {"number": visit.matter.number}, reverse("practice:visits"))
 
 
 # --------------------------------------------------------------------------- 4. cases
@@ -572,14 +578,14 @@ def cases(request: HttpRequest, form: Any = None, status: int = 200) -> HttpResp
 def case_open(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not _role_in(user, CASE_OPENERS):
-        raise PermissionDenied("您无权确定包案")
+        raise PermissionDenied(gettext("您无权确定包案"))
     form = f.OpenCaseForm(request.POST, division=_division(user))
     status = 400
     if form.is_valid():
         d = form.cleaned_data
         matter = _matter_by_number(user, d["matter"])
         if matter is None:
-            form.add_error("matter", "未找到该信访件，或不在您的辖区")
+            form.add_error("matter", gettext("未找到该信访件，或不在您的辖区"))
         else:
             try:
                 case = svc.open_case(matter, user=user, task=d["task"], leader=d["leader"],
@@ -588,7 +594,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 _attach(form, e)
                 status = e.status
             else:
-                return _done(request, f"已确定包案：{matter.number}",
+                return _done(request, gettext("已确定包案：%(number)s") % {"number": matter.number},
                              reverse("practice:case", args=[case.pk]))
     return cases(request, form=form, status=status)
 
@@ -637,7 +643,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "signoff": (f.SignOffForm, "signoff_form", {}),
     }
     if action not in forms_by_action:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     cls, key, kw = forms_by_action[action]
     form = cls(request.POST, **kw)
     status = 400
@@ -647,20 +653,20 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if action == "milestone":
                 svc.record_milestone(case, d["duty"], user=user, evidence=d["evidence"],
                                      on=d["on"])
-                msg = f"已记录：{pr.DUTY_LABELS[d['duty']]}"
+                msg = gettext("已记录：%(duty)s") % {"duty": gettext(pr.DUTY_LABELS[d["duty"]])}
             elif action == "progress":
                 svc.add_progress(case, user=user, note=d["note"])
-                msg = "已报告进展"
+                msg = gettext("已报告进展")
             elif action == "list":
                 svc.list_for_supervision(case, user=user, note=d["note"])
-                msg = "已挂牌督办"
+                msg = gettext("已挂牌督办")
             elif action == "closure":
                 svc.propose_closure(case, user=user, criterion=d["criterion"],
                                     statement=d["statement"], resolved=d["resolved"])
-                msg = "已提请销号，待督查审核"
+                msg = gettext("已提请销号，待督查审核")
             else:
                 svc.sign_off(case, user=user, approve=d["decision"] == "approve", note=d["note"])
-                msg = "已审核销号" if d["decision"] == "approve" else "已退回销号申请"
+                msg = gettext("已审核销号") if d["decision"] == "approve" else gettext("已退回销号申请")
         except DomainError as e:
             _attach(form, e)
             status = e.status
@@ -692,7 +698,7 @@ def backlog_promote(request: HttpRequest, matter_pk: int) -> HttpResponse:
     user = request.user
     div = _scope(user)
     if not _role_in(user, CASE_OPENERS):
-        raise PermissionDenied("您无权认定积案")
+        raise PermissionDenied(gettext("您无权认定积案"))
     matter = matter_access.get_matter_for_user(user, matter_pk)
     form = f.PromoteForm(request.POST, division=div, prefix=f"m{matter.pk}")
     status = 400
@@ -705,7 +711,7 @@ def backlog_promote(request: HttpRequest, matter_pk: int) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            return _done(request, f"已列为信访积案：{matter.number}",
+            return _done(request, gettext("已列为信访积案：%(number)s") % {"number": matter.number},
                          reverse("practice:case", args=[case.pk]))
     return backlog(request, forms={matter.pk: form}, status=status)
 
@@ -715,7 +721,7 @@ def listed(request: HttpRequest) -> HttpResponse:
     """挂牌督办 cases and closures waiting for a supervisor's sign-off."""
     user = request.user
     if not _role_in(user, SUPERVISORS | {R.OFFICER.value}):
-        raise PermissionDenied("只有督查、信访干部和领导可以查看挂牌督办")
+        raise PermissionDenied(gettext("只有督查、信访干部和领导可以查看挂牌督办"))
     qs = access.visible(user, Case.objects.select_related("matter", "leader", "handler",
                                                           "listed_by"))
     today = _today()
@@ -754,7 +760,8 @@ def handover_submit(request: HttpRequest) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            return _done(request, f"已交接 {h.cases.count()} 件在办包案：{d['from_user']} → {d['to_user']}",
+            return _done(request, gettext("已交接 %(n)s 件在办包案：%(from)s → %(to)s")
+                         % {"n": h.cases.count(), "from": d["from_user"], "to": d["to_user"]},
                          reverse("practice:handover"))
     return handover_page(request, form=form, status=status)
 
@@ -912,7 +919,8 @@ def screening_add(request: HttpRequest) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            return _done(request, f"已登记 {d['division'].name} {d['on']:%Y-%m-%d} 的排查",
+            return _done(request, gettext("已登记 %(division)s %(day)s 的排查")
+                         % {"division": d["division"].name, "day": f"{d['on']:%Y-%m-%d}"},
                          reverse("practice:prevention"))
     return _render(request, "practice/prevention.html",
                    _prevention_ctx(request, screening_form=form), status)
@@ -936,7 +944,7 @@ def dispute_add(request: HttpRequest) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            return _done(request, f"已登记矛盾纠纷：{e_.title}",
+            return _done(request, gettext("已登记矛盾纠纷：%(title)s") % {"title": e_.title},
                          reverse("practice:dispute", args=[e_.pk]))
     return _render(request, "practice/prevention.html",
                    _prevention_ctx(request, dispute_form=form), status)
@@ -975,21 +983,21 @@ def dispute_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     elif action == "convert":
         form, key = f.ConvertForm(request.POST), "convert_form"
     else:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     status = 400
     if form.is_valid():
         d = form.cleaned_data
         try:
             if action == "follow":
                 svc.follow_up_dispute(entry, user=user, note=d["note"])
-                msg = "已记录跟进情况"
+                msg = gettext("已记录跟进情况")
             elif action == "resolve":
                 svc.resolve_dispute(entry, user=user, resolution=d["resolution"],
                                     mediation_kind=d["mediation_kind"], agreement=d["agreement"])
-                msg = "已登记化解"
+                msg = gettext("已登记化解")
             else:
                 if user.body is None:
-                    raise Forbidden("您的账号未设置所在单位")
+                    raise Forbidden(gettext("您的账号未设置所在单位"))
                 reg = Registration(
                     channel="visit", title=d["title"], request=d["request"],
                     content=entry.description or d["request"], division=entry.division,
@@ -997,7 +1005,7 @@ def dispute_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     petitioners=[PetitionerIn(name=d["name"], phone=d["phone"])])
                 matter = svc.convert_dispute(entry, user=user, holder=user.body,
                                              registration=reg)
-                msg = f"已转为信访事项 {matter.number}"
+                msg = gettext("已转为信访事项 %(number)s") % {"number": matter.number}
         except DomainError as e:
             _attach(form, e)
             status = e.status
@@ -1044,7 +1052,7 @@ def assessment_add(request: HttpRequest) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            return _done(request, f"已登记稳评：{d['project']}", reverse("practice:assessments"))
+            return _done(request, gettext("已登记稳评：%(project)s") % {"project": d["project"]}, reverse("practice:assessments"))
     return _render(request, "practice/assessments.html", _assessments_ctx(request, form=form),
                    status)
 
@@ -1062,7 +1070,7 @@ def assessment_link(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as e:
         return _render(request, "practice/assessments.html",
                        _assessments_ctx(request, link_error=(a.pk, e.message)), e.status)
-    return _done(request, f"已关联 {matter.number}", reverse("practice:assessments"))
+    return _done(request, gettext("已关联 %(number)s") % {"number": matter.number}, reverse("practice:assessments"))
 
 
 def _meetings_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
@@ -1108,7 +1116,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
                      for i in range(f.DECISION_ROWS) if d.get(f"d{i}_text")]
         try:
             if user.body is None:
-                raise Forbidden("您的账号未设置所在单位")
+                raise Forbidden(gettext("您的账号未设置所在单位"))
             body = Body.objects.filter(division=div, kind=Body.Kind.PARTY_GOV).first() or user.body
             m = svc.record_meeting(user=user, kind=d["kind"], division=div, body=body,
                                    held_on=d["held_on"], title=d["title"],
@@ -1117,7 +1125,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
             _attach(form, e)
             status = e.status
         else:
-            return _done(request, f"已登记会议：{m.title}（议定事项 {len(decisions)} 项）",
+            return _done(request, gettext("已登记会议：%(title)s（议定事项 %(n)s 项）") % {"title": m.title, "n": len(decisions)},
                          reverse("practice:meeting", args=[m.pk]))
     return _render(request, "practice/meetings.html", _meetings_ctx(request, form=form), status)
 
@@ -1141,4 +1149,4 @@ def decision_complete(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as e:
         return _render(request, "practice/meetings.html",
                        _meetings_ctx(request, complete_error=(d.pk, e.message)), e.status)
-    return _done(request, "已报告落实情况", reverse("practice:meetings"))
+    return _done(request, gettext("已报告落实情况"), reverse("practice:meetings"))

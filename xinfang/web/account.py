@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from xinfang.audit import services as audit
@@ -29,17 +30,17 @@ def security(request: HttpRequest) -> HttpResponse:
                 user.save(update_fields=["totp_secret", "totp_enabled"])
                 request.session.pop(SESSION_KEY, None)
                 audit.record("totp_enable", actor=user, object_type="user", object_id=user.pk)
-                messages.success(request, "已启用动态口令，下次登录需输入验证码。")
+                messages.success(request, gettext("已启用动态口令，下次登录需输入验证码。"))
                 return redirect("account_security")
-            error = "验证码不正确，请用验证器应用扫描二维码后输入当前的6位数字。"
+            error = gettext("验证码不正确，请用验证器应用扫描二维码后输入当前的6位数字。")
         elif request.POST.get("action") == "disable" and user.totp_enabled:
             if totp.verify(user.totp_secret, code):
                 user.totp_secret, user.totp_enabled = "", False
                 user.save(update_fields=["totp_secret", "totp_enabled"])
                 audit.record("totp_disable", actor=user, object_type="user", object_id=user.pk)
-                messages.success(request, "已停用动态口令。")
+                messages.success(request, gettext("已停用动态口令。"))
                 return redirect("account_security")
-            error = "验证码不正确，未停用动态口令。"
+            error = gettext("验证码不正确，未停用动态口令。")
     ctx: dict[str, object] = {"error": error, "enabled": user.totp_enabled}
     if not user.totp_enabled:
         secret = request.session.get(SESSION_KEY) or totp.new_secret()

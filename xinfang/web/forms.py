@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.domain import idcard
@@ -21,12 +22,12 @@ from xinfang.domain.routing import Rule, Suggestion, suggest
 from xinfang.org.models import Body, Category, Division, RoutingRule, User
 from xinfang.petitions.models import Channel, Dispatch, Evaluation, Matter
 
-SERVICE_METHODS = [("当面", "当面送达"), ("邮寄", "邮寄送达"), ("短信", "短信送达"), ("网上", "网上送达")]
+SERVICE_METHODS = [("当面", _("当面送达")), ("邮寄", _("邮寄送达")), ("短信", _("短信送达")), ("网上", _("网上送达"))]
 ROUTE31_CHOICES = [
-    ("1", "（一）诉讼、复议、检察、公安等法定程序（§31（一））"),
-    ("2", "（二）仲裁（§31（二））"),
-    ("3", "（三）党员申诉、申请复审（§31（三））"),
-    ("4", "（四）行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序（§31（四））"),
+    ("1", _("（一）诉讼、复议、检察、公安等法定程序（§31（一））")),
+    ("2", _("（二）仲裁（§31（二））")),
+    ("3", _("（三）党员申诉、申请复审（§31（三））")),
+    ("4", _("（四）行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序（§31（四））")),
 ]
 SUGGESTION_OUTCOMES = {st.ReplyOutcome.ADOPTED, st.ReplyOutcome.PARTLY_ADOPTED,
                        st.ReplyOutcome.NOT_ADOPTED}
@@ -43,16 +44,23 @@ OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "request_recheck": ("late_reason",),
 }
 EXTRA_LABELS = {
-    "assist_bodies": "协办单位",
-    "instructions": "交办要求",
-    "grade": "三色反馈等级",
-    "comment": "意见",
-    "late_reason": "逾期的正当理由（如有）",
+    "assist_bodies": _("协办单位"),
+    "instructions": _("交办要求"),
+    "grade": _("三色反馈等级"),
+    "comment": _("意见"),
+    "late_reason": _("逾期的正当理由（如有）"),
 }
 
 
 def _label(name: str) -> str:
-    return FIELD_LABELS.get(name) or EXTRA_LABELS.get(name, name)
+    if name in FIELD_LABELS:
+        return gettext(FIELD_LABELS[name])  # a domain label (Chinese msgid)
+    return str(EXTRA_LABELS.get(name, name))
+
+
+def _domain_choices(labels: dict[Any, str]) -> list[tuple[str, Any]]:
+    """A domain label dict as choices, each label shown in the reader's language."""
+    return [(k.value, _(v)) for k, v in labels.items()]
 
 
 def _date_input() -> forms.DateInput:
@@ -119,13 +127,13 @@ class ActionForm(forms.Form):
                 initial = self.suggestion.body_id
             return forms.TypedChoiceField(
                 label=label, required=required, coerce=int, initial=initial,
-                choices=[("", "请选择")] + [(b.pk, b.name) for b in choices])
+                choices=[("", _("请选择"))] + [(b.pk, b.name) for b in choices])
         if name == "assist_bodies":
             return forms.TypedMultipleChoiceField(
                 label=label, required=required, coerce=int,
                 choices=[(b.pk, b.name) for b in self._body_choices()],
                 widget=forms.SelectMultiple(attrs={"size": 5}),
-                help_text="可多选（按住 Ctrl 或 ⌘）")
+                help_text=_("可多选（按住 Ctrl 或 ⌘）"))
         if name in ("report_due", "hearing_on"):
             return forms.DateField(label=label, required=required, widget=_date_input())
         if name == "served_on":
@@ -133,33 +141,33 @@ class ActionForm(forms.Form):
                                    initial=timezone.localdate)
         if name == "grade":
             return forms.ChoiceField(label=label, required=required, choices=[
-                ("", "不设"), ("green", "绿色"), ("yellow", "黄色"), ("red", "红色")])
+                ("", _("不设")), ("green", _("绿色")), ("yellow", _("黄色")), ("red", _("红色"))])
         if name == "reason_code":
-            return forms.ChoiceField(label=label, required=required, choices=[("", "请选择")] + [
-                (k, f"{k} {v}") for k, v in st.NOT_ACCEPTED_REASONS.items()])
+            return forms.ChoiceField(label=label, required=required, choices=[("", _("请选择"))] + [
+                (k, f"{k} {gettext(v)}") for k, v in st.NOT_ACCEPTED_REASONS.items()])
         if name == "outcome":
             suggestion = m.klass == st.Klass.SUGGESTION.value
-            return forms.ChoiceField(label=label, required=required, choices=[("", "请选择")] + [
-                (k.value, v) for k, v in st.OUTCOME_LABELS.items()
+            return forms.ChoiceField(label=label, required=required, choices=[("", _("请选择"))] + [
+                (k.value, gettext(v)) for k, v in st.OUTCOME_LABELS.items()
                 if (k in SUGGESTION_OUTCOMES) == suggestion])
         if name == "review_outcome":
-            return forms.ChoiceField(label=label, required=required, choices=[("", "请选择")] + [
-                (k.value, v) for k, v in st.REVIEW_OUTCOME_LABELS.items()])
+            return forms.ChoiceField(label=label, required=required, choices=[
+                ("", _("请选择")), *_domain_choices(st.REVIEW_OUTCOME_LABELS)])
         if name == "service_method":
             return forms.ChoiceField(label=label, required=required,
-                                     choices=[("", "请选择"), *SERVICE_METHODS])
+                                     choices=[("", _("请选择")), *SERVICE_METHODS])
         if name == "days":
             return forms.IntegerField(label=label, required=required, min_value=1, max_value=30,
-                                      help_text="1至30日（§34）")
+                                      help_text=_("1至30日（§34）"))
         if name == "route31":
             return forms.TypedChoiceField(label=label, required=required, coerce=int,
-                                          choices=[("", "请选择"), *ROUTE31_CHOICES])
+                                          choices=[("", _("请选择")), *ROUTE31_CHOICES])
         if name == "rating":
             if self.transition.name == "rate_unsatisfied":
-                choices = [(Evaluation.Rating.UNSATISFIED.value, "不满意")]
+                choices = [(Evaluation.Rating.UNSATISFIED.value, _("不满意"))]
             else:
-                choices = [(Evaluation.Rating.SATISFIED.value, "满意"),
-                           (Evaluation.Rating.BASIC.value, "基本满意")]
+                choices = [(Evaluation.Rating.SATISFIED.value, _("满意")),
+                           (Evaluation.Rating.BASIC.value, _("基本满意"))]
             return forms.ChoiceField(label=label, required=required, choices=choices,
                                      initial=choices[0][0], widget=forms.RadioSelect)
         if name in ("competent_body_name",):
@@ -180,12 +188,12 @@ class ActionForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class SuperviseForm(forms.Form):
-    note = forms.CharField(label="督办意见", widget=forms.Textarea(attrs={"rows": 3}))
-    feedback_days = forms.IntegerField(label="反馈期限（天）", min_value=1, max_value=90,
+    note = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    feedback_days = forms.IntegerField(label=_("反馈期限（天）"), min_value=1, max_value=90,
                                        initial=30)
 
 
@@ -213,7 +221,7 @@ class AttachmentsField(forms.FileField):
         items = data if isinstance(data, list | tuple) else [data]
         files = [super(AttachmentsField, self).clean(d, initial) for d in items if d]
         if self.required and not files:
-            raise forms.ValidationError("请选择要上传的文件", code="required")
+            raise forms.ValidationError(_("请选择要上传的文件"), code="required")
         errors = attachments.check_files(files)
         if errors:
             raise forms.ValidationError(errors)
@@ -221,7 +229,7 @@ class AttachmentsField(forms.FileField):
 
 
 class AttachForm(forms.Form):
-    files = AttachmentsField(label="上传附件", required=True)
+    files = AttachmentsField(label=_("上传附件"), required=True)
 
 
 # --------------------------------------------------------------------------- registration
@@ -240,64 +248,63 @@ def division_choices(user: User) -> list[tuple[str, str]]:
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return [("", "请选择")] + [
+    return [("", _("请选择"))] + [
         (str(c.pk), ("　" if c.parent_id else "") + c.name)
         for c in Category.objects.order_by("path")]
 
 
 class RegistrationForm(forms.Form):
-    channel = forms.ChoiceField(label="信访形式", initial="visit", choices=[
+    channel = forms.ChoiceField(label=_("信访形式"), initial="visit", choices=[
         (v, label) for v, label in Channel.choices if v not in ("online", "qr")])
     received_at = forms.DateTimeField(
-        label="收到时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+        label=_("收到时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                    format="%Y-%m-%dT%H:%M"))
     # 来电
-    caller_number = forms.CharField(label="来电号码", required=False, max_length=20)
-    reception_room = forms.CharField(label="接待场所", required=False, max_length=60,
-                                     help_text="如：县联合接访中心一号接待室")
-    postmark_on = forms.DateField(label="邮戳日期", required=False,
+    caller_number = forms.CharField(label=_("来电号码"), required=False, max_length=20)
+    reception_room = forms.CharField(label=_("接待场所"), required=False, max_length=60,
+                                     help_text=_("如：县联合接访中心一号接待室"))
+    postmark_on = forms.DateField(label=_("邮戳日期"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     # 上级转送
-    source_doc_no = forms.CharField(label="来文文号", required=False, max_length=64)
-    source_body_name = forms.CharField(label="来文机关", required=False, max_length=100)
-    is_collective = forms.BooleanField(label="集体访（多人走访，推选代表不超过5人，§20 ¶3）",
+    source_doc_no = forms.CharField(label=_("来文文号"), required=False, max_length=64)
+    source_body_name = forms.CharField(label=_("来文机关"), required=False, max_length=100)
+    is_collective = forms.BooleanField(label=_("集体访（多人走访，推选代表不超过5人，§20 ¶3）"),
                                        required=False)
-    headcount = forms.IntegerField(label="信访人数", min_value=1, initial=1)
-    title = forms.CharField(label="标题", max_length=200)
-    request = forms.CharField(label="诉求", widget=forms.Textarea(attrs={"rows": 2}))
-    content = forms.CharField(label="事实与理由", widget=forms.Textarea(attrs={"rows": 5}))
-    division = forms.ChoiceField(label="问题属地")
-    category = forms.TypedChoiceField(label="内容分类", required=False, coerce=int,
+    headcount = forms.IntegerField(label=_("信访人数"), min_value=1, initial=1)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    request = forms.CharField(label=_("诉求"), widget=forms.Textarea(attrs={"rows": 2}))
+    content = forms.CharField(label=_("事实与理由"), widget=forms.Textarea(attrs={"rows": 5}))
+    division = forms.ChoiceField(label=_("问题属地"))
+    category = forms.TypedChoiceField(label=_("内容分类"), required=False, coerce=int,
                                       empty_value=None)
-    klass = forms.ChoiceField(label="事项类别", choices=[
-        (k.value, v) for k, v in st.KLASS_LABELS.items()], initial=st.Klass.APPEAL.value)
-    accused_name = forms.CharField(label="被反映人", required=False, max_length=100)
-    accused_body = forms.TypedChoiceField(label="被反映单位", required=False, coerce=int,
+    klass = forms.ChoiceField(label=_("事项类别"), choices=_domain_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
+    accused_name = forms.CharField(label=_("被反映人"), required=False, max_length=100)
+    accused_body = forms.TypedChoiceField(label=_("被反映单位"), required=False, coerce=int,
                                           empty_value=None)
-    is_anonymous = forms.BooleanField(label="匿名", required=False)
-    is_urgent = forms.BooleanField(label="重大紧急", required=False)
-    confidential = forms.BooleanField(label="信访人要求保密", required=False)
-    legal_litigation = forms.BooleanField(label="涉法涉诉", required=False)
-    files = AttachmentsField(label="附件（来信扫描件、材料）")
+    is_anonymous = forms.BooleanField(label=_("匿名"), required=False)
+    is_urgent = forms.BooleanField(label=_("重大紧急"), required=False)
+    confidential = forms.BooleanField(label=_("信访人要求保密"), required=False)
+    legal_litigation = forms.BooleanField(label=_("涉法涉诉"), required=False)
+    files = AttachmentsField(label=_("附件（来信扫描件、材料）"))
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["division"].choices = [("", "请选择"), *division_choices(user)]
+        self.fields["division"].choices = [("", _("请选择")), *division_choices(user)]
         self.fields["category"].choices = category_choices()
-        self.fields["accused_body"].choices = [("", "无")] + [
+        self.fields["accused_body"].choices = [("", _("无"))] + [
             (b.pk, b.name) for b in active_bodies()]
         for i in range(MAX_PETITIONER_ROWS):
             n = i + 1
             self.fields[f"p{i}_name"] = forms.CharField(
-                label=f"信访人{n}姓名（名称）", required=False, max_length=100)
+                label=gettext("信访人%(n)s姓名（名称）") % {"n": n}, required=False, max_length=100)
             self.fields[f"p{i}_id_number"] = forms.CharField(
-                label=f"信访人{n}身份证号码", required=False, max_length=20)
+                label=gettext("信访人%(n)s身份证号码") % {"n": n}, required=False, max_length=20)
             self.fields[f"p{i}_phone"] = forms.CharField(
-                label=f"信访人{n}手机", required=False, max_length=20)
+                label=gettext("信访人%(n)s手机") % {"n": n}, required=False, max_length=20)
             self.fields[f"p{i}_address"] = forms.CharField(
-                label=f"信访人{n}住址", required=False, max_length=200)
+                label=gettext("信访人%(n)s住址") % {"n": n}, required=False, max_length=200)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -342,8 +349,7 @@ class PublicSubmitForm(forms.Form):
     id_number = forms.CharField(label=_("身份证号码（可不填）"), required=False, max_length=20)
     address = forms.CharField(label=_("住址"), required=False, max_length=200)
     division = forms.ChoiceField(label=_("问题发生地"))
-    klass = forms.ChoiceField(label=_("反映类型"), choices=[
-        (k.value, v) for k, v in st.KLASS_LABELS.items()], initial=st.Klass.APPEAL.value)
+    klass = forms.ChoiceField(label=_("反映类型"), choices=_domain_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
     category = forms.TypedChoiceField(label=_("内容分类（可不选）"), required=False, coerce=int,
                                       empty_value=None)
     title = forms.CharField(label=_("标题"), max_length=200)
@@ -361,7 +367,7 @@ class PublicSubmitForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         divs = Division.objects.filter(level__gte=Division.Level.COUNTY).order_by("path")
-        self.fields["division"].choices = [("", "请选择")] + [
+        self.fields["division"].choices = [("", _("请选择"))] + [
             (d.code, "　" * (d.level - Division.Level.COUNTY) + d.name) for d in divs]
         self.fields["category"].choices = category_choices()
 
@@ -370,7 +376,7 @@ class PublicSubmitForm(forms.Form):
 
         value = normalise(str(self.cleaned_data.get("phone") or ""))
         if not MOBILE.match(value):
-            raise forms.ValidationError("电话号码格式不正确，请填写11位手机号码（用于接收验证码）")
+            raise forms.ValidationError(_("电话号码格式不正确，请填写11位手机号码（用于接收验证码）"))
         return value
 
     def clean_id_number(self) -> str:

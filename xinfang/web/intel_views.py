@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from xinfang.org.models import Body, Category, Division
@@ -23,7 +24,7 @@ from .views import _require_registrar
 
 def _require_intel(request: HttpRequest) -> None:
     if not intel.may_use(request.user):
-        raise PermissionDenied("只有信访干部、领导和督查可以查看")
+        raise PermissionDenied(gettext("只有信访干部、领导和督查可以查看"))
 
 
 def _form_place(request: HttpRequest) -> tuple[Division | None, Body | None]:
@@ -108,7 +109,7 @@ def topic_detail(request: HttpRequest, n: int) -> HttpResponse:
     found = intel.topics(request.user, f["days"], f["division"], f["category"])
     topic = next((t for t in found if t.n == n), None)
     if topic is None:
-        raise Http404("该热点已不在当前统计中")
+        raise Http404(gettext("该热点已不在当前统计中"))
     rows = access.visible_matters(request.user).filter(pk__in=topic.ids).select_related(
         "division", "lead_body", "category").order_by("-received_at")
     return render(request, "intel/topic.html", {"nav": "topics", "topic": topic, "rows": rows,

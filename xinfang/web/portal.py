@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from xinfang.core import otp
@@ -51,7 +52,7 @@ def track(request: HttpRequest) -> HttpResponse:
             matter = access.get_matter_for_citizen(form.cleaned_data["code"],
                                                    form.cleaned_data["phone"])
         except Http404:
-            error = "查询码或手机号不正确，请核对后重试"
+            error = gettext("查询码或手机号不正确，请核对后重试")
         else:
             request.session.cycle_key()
             request.session[SESSION_KEY] = matter.pk
@@ -76,12 +77,13 @@ def _context(matter: Matter, *, error: DomainError | None = None,
     for e in events:
         # Unit names only: staff names never reach the citizen.
         if e.actor_label == "信访人":
-            who = "信访人"
+            who = gettext("信访人")
         elif e.actor_body is not None:
             who = e.actor_body.name
         else:
-            who = "系统" if e.actor_label == "系统" else ""
-        steps.append({"at": e.at, "label": e.label, "who": who, "note": e.note})
+            who = gettext("系统") if e.actor_label == "系统" else ""
+        # The stored label is the domain's Chinese action name: shown in the reader's language.
+        steps.append({"at": e.at, "label": gettext(e.label), "who": who, "note": e.note})
     documents = Document.objects.filter(matter=matter, to_petitioner=True).select_related("issued_by")
     state = st.State(matter.state)
     rated = Evaluation.objects.filter(matter=matter, round=matter.redo_count).exists()
@@ -95,7 +97,7 @@ def _context(matter: Matter, *, error: DomainError | None = None,
         "can": can,
         "error": error,
         "failed": failed,
-        "state_label": st.STATE_LABELS[state],
+        "state_label": gettext(st.STATE_LABELS[state]),
     }
 
 
@@ -112,7 +114,7 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
     if m is None:
         return redirect("portal:track")
     if name not in CITIZEN_ACTIONS:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     data: dict[str, Any] = {}
     for key in ("rating", "comment", "reason", "late_reason"):
         value = request.POST.get(key, "").strip()
@@ -127,7 +129,8 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
                       status=e.status)
     from django.contrib import messages
 
-    messages.success(request, "已提交，感谢您的评价" if name.startswith("rate") else "申请已提交")
+    messages.success(request, gettext("已提交，感谢您的评价") if name.startswith("rate")
+                     else gettext("申请已提交"))
     return redirect("portal:matter")
 
 
@@ -188,7 +191,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         holder = xinfang_office_for(division) if division else None
         replay = IdempotencyKey.objects.filter(key=f"portal:{v['token']}").exists()
         if holder is None:
-            form.add_error("division", "该地暂未开通网上信访，请向当地信访部门提出")
+            form.add_error("division", gettext("该地暂未开通网上信访，请向当地信访部门提出"))
         elif replay or _code_ok(form, v["phone"], v["code"]):
             reg = services.Registration(
                 channel=channel, title=v["title"], request=v["request"], content=v["content"],
@@ -242,7 +245,7 @@ def _send_code(request: HttpRequest) -> tuple[str, int]:
     except otp.OtpError as e:
         return e.message, 400
     masked = idcard.mask_phone(otp.normalise(phone))
-    return f"验证码已发送至 {masked}，10分钟内有效", 200
+    return gettext("验证码已发送至 %(phone)s，10分钟内有效") % {"phone": masked}, 200
 
 
 @require_POST

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from xinfang.domain import states as st
 from xinfang.org.models import Body, Division, User
@@ -62,7 +63,7 @@ def _scope(user: User) -> Division | None:
 def qr_codes(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (user.is_superuser or user.role in QR_ROLES):
-        raise PermissionDenied("只有信访干部或系统管理员可以打印码上办二维码")
+        raise PermissionDenied(gettext("只有信访干部或系统管理员可以打印码上办二维码"))
     kind = request.GET.get("kind", "place")
     if kind not in ("place", "unit"):
         kind = "place"

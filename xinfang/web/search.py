@@ -19,7 +19,9 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.i18n import source_language
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Category, Division, User
@@ -35,46 +37,46 @@ ROW_RELATED = ("holder", "lead_body", "division", "category")
 
 def _division_choices(user: User) -> list[tuple[str, str]]:
     if user.body is None:
-        return [("", "全部")]
+        return [("", _("全部"))]
     base = user.body.division
     qs = Division.objects.filter(level__gte=base.level).order_by("path")
     if not (user.is_superuser or user.role == st.Role.ADMIN.value):
         qs = qs.filter(Q(path=base.path) | Q(path__startswith=base.path + "/"))
-    return [("", "全部")] + [(d.code, "　" * (d.level - base.level) + d.name) for d in qs]
+    return [("", _("全部"))] + [(d.code, "　" * (d.level - base.level) + d.name) for d in qs]
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="关键词", required=False, max_length=100,
-                        help_text="在标题和诉求中查找，多个词用空格分开")
-    channel = forms.ChoiceField(label="信访形式", required=False,
-                                choices=[("", "全部"), *Channel.choices])
-    klass = forms.ChoiceField(label="事项类别", required=False, choices=[("", "全部")] + [
-        (k.value, v) for k, v in st.KLASS_LABELS.items()])
-    category = forms.TypedChoiceField(label="内容分类", required=False, coerce=int,
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100,
+                        help_text=_("在标题和诉求中查找，多个词用空格分开"))
+    channel = forms.ChoiceField(label=_("信访形式"), required=False,
+                                choices=[("", _("全部")), *Channel.choices])
+    klass = forms.ChoiceField(label=_("事项类别"), required=False, choices=[("", _("全部"))] + [
+        (k.value, _(v)) for k, v in st.KLASS_LABELS.items()])
+    category = forms.TypedChoiceField(label=_("内容分类"), required=False, coerce=int,
                                       empty_value=None)
-    division = forms.ChoiceField(label="问题属地", required=False)
-    unit = forms.TypedChoiceField(label="办理单位", required=False, coerce=int, empty_value=None)
-    state = forms.ChoiceField(label="状态", required=False, choices=[
-        ("", "全部"), ("open", "未办结（全部）")] + [(s.value, label) for s, label in
-                                              st.STATE_LABELS.items()])
-    overdue = forms.BooleanField(label="仅超期", required=False)
-    date_from = forms.DateField(label="收到日期自", required=False,
+    division = forms.ChoiceField(label=_("问题属地"), required=False)
+    unit = forms.TypedChoiceField(label=_("办理单位"), required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=[
+        ("", _("全部")), ("open", _("未办结（全部）"))] + [(s.value, _(label)) for s, label in
+                                                 st.STATE_LABELS.items()])
+    overdue = forms.BooleanField(label=_("仅超期"), required=False)
+    date_from = forms.DateField(label=_("收到日期自"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="收到日期至", required=False,
+    date_to = forms.DateField(label=_("收到日期至"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["category"].choices = [("", "全部"), *category_choices()[1:]]
+        self.fields["category"].choices = [("", _("全部")), *category_choices()[1:]]
         self.fields["division"].choices = _division_choices(user)
-        self.fields["unit"].choices = [("", "全部")] + [(b.pk, b.name) for b in active_bodies()]
+        self.fields["unit"].choices = [("", _("全部"))] + [(b.pk, b.name) for b in active_bodies()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "结束日期不能早于开始日期")
+            self.add_error("date_to", _("结束日期不能早于开始日期"))
         return data
 
 
@@ -217,8 +219,10 @@ def export(request: HttpRequest) -> HttpResponse:
     qs = (filtered(request.user, form.cleaned_data).select_related(*ROW_RELATED, "accused_body")
           .prefetch_related("petitioners", "dispatches"))
     matters = list(qs[:EXPORT_LIMIT])
+    with source_language():  # the workbook is a record passed between offices: Chinese
+        data = workbook_bytes(request.user, matters)
     response = HttpResponse(
-        workbook_bytes(request.user, matters),
+        data,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"信访事项查询-{clocks.today():%Y%m%d}.xlsx"
     response["Content-Disposition"] = (f"attachment; filename=\"export.xlsx\"; "

@@ -17,6 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
@@ -77,16 +79,16 @@ def groups_for(user: User) -> list[Group]:
 
 
 class BulkSuperviseForm(forms.Form):
-    note = forms.CharField(label="督办意见", max_length=500,
+    note = forms.CharField(label=_("督办意见"), max_length=500,
                            widget=forms.Textarea(attrs={"rows": 2}),
                            initial="请抓紧办理，按期办结并反馈办理情况（§40）")
-    feedback_days = forms.IntegerField(label="反馈期限（天）", min_value=1, max_value=90,
+    feedback_days = forms.IntegerField(label=_("反馈期限（天）"), min_value=1, max_value=90,
                                        initial=7)
 
 
 def _require(user: User) -> None:
     if not (user.is_superuser or user.role in SUPERVISE_ROLES):
-        raise PermissionDenied("只有督查、信访干部或领导可以查看督查督办")
+        raise PermissionDenied(gettext("只有督查、信访干部或领导可以查看督查督办"))
 
 
 @login_required
@@ -96,13 +98,14 @@ def supervision(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ids = [int(x) for x in request.POST.getlist("matter") if x.isdigit()]
         if not ids:
-            form.add_error(None, "请勾选要督办的事项")
+            form.add_error(None, _("请勾选要督办的事项"))
         elif form.is_valid():
             done, failed = _bulk_supervise(request.user, ids, form.cleaned_data)
             if done:
-                messages.success(request, f"已对 {done} 件事项发出督办单")
+                messages.success(request, gettext("已对 %(n)s 件事项发出督办单") % {"n": done})
             if failed:
-                messages.warning(request, f"{len(failed)} 件未能督办：" + "；".join(failed[:5]))
+                messages.warning(request, gettext("%(n)s 件未能督办：") % {"n": len(failed)}
+                                 + "；".join(failed[:5]))
             return redirect("supervision")
     groups = groups_for(request.user)
     ctx: dict[str, Any] = {

@@ -115,7 +115,7 @@ def _matter_context(request: HttpRequest, matter_id: int | str, *,
             "p": p,
             "id_number": p.id_number if reveal else idcard.mask(p.id_number),
             "phone": p.phone if reveal else idcard.mask_phone(p.phone),
-            "address": p.address if reveal else ("（已隐藏）" if p.address else ""),
+            "address": p.address if reveal else (gettext("（已隐藏）") if p.address else ""),
             "name": p.name if (reveal or not matter.is_report) else idcard.mask_name(p.name),
         })
     ctx = {
@@ -167,7 +167,7 @@ def matter_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         services.transition(matter, name, user=request.user, data=form.to_data())
     except DomainError as e:
         return _matter_error(request, pk, form, e, e.status)
-    return _done(request, pk, f"已{t.label}")
+    return _done(request, pk, gettext("已%(action)s") % {"action": gettext(t.label)})
 
 
 def _matter_error(request: HttpRequest, pk: int, form: ActionForm | None,
@@ -196,11 +196,11 @@ def matter_report(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST, prefix="report")
     try:
         if not form.is_valid():
-            raise DomainError("请填写办结报告内容")
+            raise DomainError(gettext("请填写办结报告内容"))
         services.submit_report(matter, user=request.user, text=form.cleaned_data["text"])
     except DomainError as e:
         return _matter_error(request, pk, None, e, e.status)
-    return _done(request, pk, "办结报告已提交")
+    return _done(request, pk, gettext("办结报告已提交"))
 
 
 @login_required
@@ -210,12 +210,12 @@ def matter_supervise(request: HttpRequest, pk: int) -> HttpResponse:
     form = SuperviseForm(request.POST, prefix="supervise")
     try:
         if not form.is_valid():
-            raise DomainError("请填写督办意见和反馈期限")
+            raise DomainError(gettext("请填写督办意见和反馈期限"))
         services.supervise(matter, user=request.user, note=form.cleaned_data["note"],
                            feedback_days=form.cleaned_data["feedback_days"])
     except DomainError as e:
         return _matter_error(request, pk, None, e, e.status)
-    return _done(request, pk, "已督办")
+    return _done(request, pk, gettext("已督办"))
 
 
 @login_required
@@ -226,13 +226,13 @@ def matter_assist(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = dispatch_for_assist(list(matter.dispatches.all()), request.user)
     try:
         if dispatch is None:
-            raise Forbidden("只有协办单位可以提交协办意见")
+            raise Forbidden(gettext("只有协办单位可以提交协办意见"))
         if not form.is_valid():
-            raise DomainError("请填写协办意见")
+            raise DomainError(gettext("请填写协办意见"))
         services.assist_reply(dispatch, user=request.user, text=form.cleaned_data["text"])
     except DomainError as e:
         return _matter_error(request, pk, None, e, e.status)
-    return _done(request, pk, "协办意见已提交")
+    return _done(request, pk, gettext("协办意见已提交"))
 
 
 @login_required
@@ -242,7 +242,7 @@ def reveal_identity(request: HttpRequest, pk: int) -> HttpResponse:
     matter = access.get_matter_for_user(request.user, pk)
     dispatches = list(matter.dispatches.all())
     if not access.can_see_identity(request.user, matter, dispatches):
-        raise PermissionDenied("您无权查看信访人身份信息（§30 ¶3）")
+        raise PermissionDenied(gettext("您无权查看信访人身份信息（§30 ¶3）"))
     services.log_identity_view(matter, request.user, "web:matter")
     ctx = _matter_context(request, pk, reveal=True)
     if request.htmx:
@@ -288,7 +288,7 @@ def attachment_download(request: HttpRequest, pk: int, att_id: int) -> HttpRespo
     matter = access.get_matter_for_user(request.user, pk)
     att = get_object_or_404(Attachment, pk=att_id, matter_id=matter.pk)
     if not attachments.can_download(request.user, matter):
-        raise PermissionDenied("附件含信访人身份信息，仅办理单位可以查看（§30 ¶3）")
+        raise PermissionDenied(gettext("附件含信访人身份信息，仅办理单位可以查看（§30 ¶3）"))
     try:
         handle = att.file.open("rb")
     except OSError as e:
@@ -307,7 +307,7 @@ def matter_attach(request: HttpRequest, pk: int) -> HttpResponse:
     """Add files to a matter (the handling chain): e.g. a retry after a failed upload."""
     matter = access.get_matter_for_user(request.user, pk)
     if not (request.user.is_superuser or access.in_handling_chain(request.user, matter)):
-        raise PermissionDenied("只有办理单位可以上传附件")
+        raise PermissionDenied(gettext("只有办理单位可以上传附件"))
     form = AttachForm(request.POST, request.FILES, prefix="attach")
     try:
         if not form.is_valid():
@@ -315,7 +315,7 @@ def matter_attach(request: HttpRequest, pk: int) -> HttpResponse:
         attachments.add_attachments(matter, form.cleaned_data["files"], request.user)
     except DomainError as e:
         return _matter_error(request, pk, None, e, e.status)
-    return _done(request, pk, "附件已上传")
+    return _done(request, pk, gettext("附件已上传"))
 
 
 # --------------------------------------------------------------------------- registration
@@ -373,7 +373,7 @@ def _attach_errors(form: RegistrationForm, errors: dict[str, str], rows: list[in
 
 def _require_registrar(request: HttpRequest) -> None:
     if request.user.role not in REGISTER_ROLES or request.user.body_id is None:
-        raise PermissionDenied("只有登记员、信访干部可以登记信访事项")
+        raise PermissionDenied(gettext("只有登记员、信访干部可以登记信访事项"))
 
 
 @login_required
@@ -386,7 +386,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         reg, rows = _build_registration(form)
         if reg.division is None:
-            form.add_error("division", "请选择问题属地")
+            form.add_error("division", gettext("请选择问题属地"))
         else:
             from xinfang.petitions import intel  # issue 5: suggestions, same-matter, 提级核查
 
@@ -400,8 +400,10 @@ def register(request: HttpRequest) -> HttpResponse:
             else:
                 from django.contrib import messages
 
-                messages.success(request, f"已登记，信访件编号 {matter.number}，查询码 {matter.query_code}"
-                                          "（请告知信访人，凭查询码和手机号查询进度，§21 ¶2）")
+                messages.success(request, gettext(
+                    "已登记，信访件编号 %(number)s，查询码 %(code)s"
+                    "（请告知信访人，凭查询码和手机号查询进度，§21 ¶2）")
+                    % {"number": matter.number, "code": matter.query_code})
                 for note in intel.after_register(matter, request.user, reg.suggested_category):
                     messages.info(request, note)
                 # The matter is durable already; a failed upload is reported, not undone.
@@ -409,7 +411,8 @@ def register(request: HttpRequest) -> HttpResponse:
                     attachments.add_attachments(matter, form.cleaned_data.get("files") or [],
                                                 request.user)
                 except attachments.AttachmentError as e:
-                    messages.error(request, f"{e.message}：信访事项已登记，请在本页重新上传附件")
+                    messages.error(request, gettext("%(error)s：信访事项已登记，请在本页重新上传附件")
+                                   % {"error": e.message})
                 return redirect("matter", pk=matter.pk)
     return render(request, "web/register.html", {"form": form, "nav": "register"}, status=400)
 

@@ -1,4 +1,7 @@
-"""Small template helpers: the coloured countdown (text, not just colour) and labels."""
+"""Small template helpers: the coloured countdown (text, not just colour) and labels.
+
+Domain labels are Chinese msgids; these helpers show them in the reader's language.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext, ngettext
 
 from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
@@ -18,20 +22,22 @@ NEAR_DAYS = 3  # the queue colours by Matter.next_due; the default warn window (
 
 def countdown(due: date | None, state: str | None = None, days: int | None = None) -> dict[str, Any]:
     if due is None:
-        return {"state": "none", "text": "无期限"}
+        return {"state": "none", "text": gettext("无期限")}
     if days is None:
         days = dl.days_left(due, clocks.today())
     if state is None:
         state = dl.clock_state(due, clocks.today(), NEAR_DAYS).value
-    label = dl.STATE_LABELS[dl.ClockState(state)]
+    label = gettext(dl.STATE_LABELS[dl.ClockState(state)])
     if state == "met":
         text = label
     elif days < 0:
-        text = f"{label}·超{-days}天"
+        text = ngettext("%(label)s·超%(days)s天", "%(label)s·超%(days)s天", -days) % {
+            "label": label, "days": -days}
     elif days == 0:
-        text = f"{label}·今日到期"
+        text = gettext("%(label)s·今日到期") % {"label": label}
     else:
-        text = f"{label}·剩{days}天"
+        text = ngettext("%(label)s·剩%(days)s天", "%(label)s·剩%(days)s天", days) % {
+            "label": label, "days": days}
     return {"state": state, "text": text, "due": due}
 
 
@@ -49,7 +55,7 @@ def clock_badge(view: dict[str, Any]) -> dict[str, Any]:
 @register.filter
 def state_label(value: str) -> str:
     try:
-        return st.STATE_LABELS[st.State(value)]
+        return gettext(st.STATE_LABELS[st.State(value)])
     except ValueError:
         return value
 
@@ -57,7 +63,7 @@ def state_label(value: str) -> str:
 @register.filter
 def role_label(value: str) -> str:
     try:
-        return st.ROLE_LABELS[st.Role(value)]
+        return gettext(st.ROLE_LABELS[st.Role(value)])
     except ValueError:
         return value
 
@@ -65,6 +71,6 @@ def role_label(value: str) -> str:
 @register.filter
 def klass_label(value: str) -> str:
     try:
-        return st.KLASS_LABELS[st.Klass(value)]
+        return gettext(st.KLASS_LABELS[st.Klass(value)])
     except ValueError:
         return value

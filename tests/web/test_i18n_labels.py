@@ -1,0 +1,44 @@
+"""English for labels built in Python: choices (信访形式), states and classes from the domain.
+
+Stored records stay Chinese (the timeline note “来访登记”, the 文书); only labels follow the reader.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queue_and_matter_show_english_labels(login, county, matter):
+    client = login(county.users["officer"])
+    queue = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>To dispose</td>" in queue and "<td>Appeal or request</td>" in queue
+    assert "<td>待处置</td>" not in queue and "申诉求决类" not in queue
+
+    html = client.get(reverse("matter", args=[matter.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="state state-registered">To dispose</span>' in html
+    assert "<dd>Visit</dd>" in html and "<dd>Appeal or request</dd>" in html
+    assert "<dd>First petition</dd>" in html
+    assert "<dd>来访" not in html and "待处置" not in html and "申诉求决类" not in html
+    # The actions offered and the timeline come from the domain's Chinese labels.
+    assert "<summary>Forward " in html and "<strong>登记</strong>" not in html
+    assert "来访登记" in html  # the stored note is a record and stays as written
+
+
+def test_chinese_labels_are_unchanged(login, county, matter):
+    client = login(county.users["officer"])
+    queue = client.get("/").content.decode()
+    assert "<td>待处置</td>" in queue and "<td>申诉求决类</td>" in queue
+    html = client.get(reverse("matter", args=[matter.pk])).content.decode()
+    assert '<span class="state state-registered">待处置</span>' in html
+    assert "<dd>来访</dd>" in html and "<dd>申诉求决类</dd>" in html and "<summary>转送 " in html
+
+
+def test_documents_stay_chinese_for_an_english_reader(login, county, matter):
+    client = login(county.users["officer"])
+    doc = matter.documents.get(kind="receipt")
+    page = client.get(reverse("document", args=[matter.pk, doc.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "信访事项受理回执单" in page and "Petition receipt" not in page
