@@ -177,6 +177,8 @@ REST_FRAMEWORK = {
         "public_query_phone": os.environ.get("XINFANG_RATE_QUERY_PHONE", "30/min"),
         "public_act_ip": os.environ.get("XINFANG_RATE_ACT_IP", "20/hour"),
         "public_act_phone": os.environ.get("XINFANG_RATE_ACT_PHONE", "10/hour"),
+        "public_sms_ip": os.environ.get("XINFANG_RATE_SMS_IP", "20/hour"),
+        "public_sms_phone": os.environ.get("XINFANG_RATE_SMS_PHONE", "10/hour"),
     },
 }
 AUTHENTICATION_BACKENDS = ["xinfang.core.security.LockoutBackend"]
@@ -220,6 +222,10 @@ XINFANG_INPROCESS_SCHEDULER = envbool("XINFANG_INPROCESS_SCHEDULER", "False")
 XINFANG_SWEEP_INTERVAL = int(os.environ.get("XINFANG_SWEEP_INTERVAL", "300"))
 # SMS gateway for the portal's one-time codes (xinfang/core/sms.py); the demo logs them.
 XINFANG_SMS_ADAPTER = os.environ.get("XINFANG_SMS_ADAPTER", "xinfang.core.sms.LogSmsAdapter")
+# The public API's submission asks for the same one-time code as the portal, so nobody files a
+# matter under a phone they do not hold. Off only where a trusted front end has already
+# verified the phone (or in a test that is about something else).
+XINFANG_PUBLIC_SUBMIT_SMS_CODE = envbool("XINFANG_PUBLIC_SUBMIT_SMS_CODE", "True")
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
-"""Public citizen endpoints: submit, idempotency, progress, evaluation, 复查, errors, throttling."""
+"""Public citizen endpoints: SMS code, submit, idempotency, progress, evaluation, 复查, errors,
+throttling."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from xinfang.domain import idcard
 from xinfang.petitions import services
 from xinfang.petitions.models import IdempotencyKey, Matter
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms")]
 
 URL = "/api/v1/public/petitions"
+SMS_URL = "/api/v1/public/sms-codes"
 
 
 def payload(county, **kw):
@@ -24,8 +26,21 @@ def payload(county, **kw):
     return base
 
 
+def with_code(client, body):
+    """``body`` with a fresh one-time code for its phone (from the capturing SMS box)."""
+    from tests import smsbox
+
+    r = client.post(SMS_URL, {"phone": body["phone"]}, format="json")
+    assert r.status_code == 202, r.content
+    return {**body, "sms_code": smsbox.last_code(body["phone"])}
+
+
+def submit(client, county, **kw):
+    return client.post(URL, with_code(client, payload(county, **kw)), format="json")
+
+
 def test_submit_answers_201_with_code_and_holder_is_the_county_xinfang_office(county):
-    r = APIClient().post(URL, payload(county), format="json")
+    r = submit(APIClient(), county)
     assert r.status_code == 201, r.content
     code = r.json()["code"]
     assert len(code) == 8 and code in r.json()["receipt_url"]
@@ -36,17 +51,19 @@ def test_submit_answers_201_with_code_and_holder_is_the_county_xinfang_office(co
 
 def test_same_idempotency_key_returns_the_same_matter(county):
     c = APIClient()
-    first = c.post(URL, payload(county), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    again = c.post(URL, payload(county), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    body = with_code(c, payload(county))
+    first = c.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    # The retry needs no new code: the first one was spent when the matter was saved.
+    again = c.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == again.status_code == 201
     assert first.json()["code"] == again.json()["code"]
     assert Matter.objects.count() == 1 and IdempotencyKey.objects.count() == 1
     # Another citizen who happens to pick the same key gets their own matter, not the first one.
-    other = c.post(URL, payload(county, phone="13900139000", name="李四"), format="json",
-                   HTTP_IDEMPOTENCY_KEY="k-1")
+    other = c.post(URL, with_code(c, payload(county, phone="13900139000", name="李四")),
+                   format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert other.status_code == 201 and other.json()["code"] != first.json()["code"]
-    # Without a key, every submission is a new matter.
-    c.post(URL, payload(county), format="json")
+    # Without a key, every submission is a new matter (and needs its own code).
+    assert submit(c, county, phone="13700137000").status_code == 201
     assert Matter.objects.count() == 3
 
 
@@ -63,7 +80,7 @@ def test_bad_input_gets_400_with_chinese_field_errors(county):
     assert errors["division"] == ["行政区划代码不存在"]
     missing = c.post(URL, {}, format="json")
     assert missing.status_code == 400 and missing.json()["name"] == ["该字段是必填项。"]
-    report = c.post(URL, payload(county, **{"class": "report"}), format="json")
+    report = submit(c, county, **{"class": "report"})
     assert report.status_code == 400
     assert report.json()["accused_name"] == ["检举控告类事项请填写被反映人或单位"]
     garbage = c.post(URL, "{not json", content_type="application/json")
@@ -86,7 +103,7 @@ def _replied(county, code):
 
 def test_progress_shows_public_steps_without_staff_names(county):
     c = APIClient()
-    code = c.post(URL, payload(county), format="json").json()["code"]
+    code = submit(c, county).json()["code"]
     _replied(county, code)
     services.supervise(Matter.objects.get(query_code=code), user=county.users["supervisor"],
                        note="内部督办：请赵督查跟进")
@@ -108,7 +125,7 @@ def test_progress_shows_public_steps_without_staff_names(county):
 
 def test_citizen_rates_once_then_asks_for_review(county):
     c = APIClient()
-    code = c.post(URL, payload(county), format="json").json()["code"]
+    code = submit(c, county).json()["code"]
     _replied(county, code)
     wrong = c.post(f"{URL}/{code}/evaluation", {"phone": "13800000000", "rating": "basic"},
                    format="json")
@@ -134,7 +151,7 @@ def test_throttling_answers_429_per_address_and_per_phone(county, settings):
         **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
         "public_query_ip": "5/min", "public_query_phone": "3/min",
         "public_submit_ip": "2/min"}}
-    code = APIClient().post(URL, payload(county), format="json").json()["code"]
+    code = submit(APIClient(), county).json()["code"]
     c = APIClient()
     answers = [c.get(f"{URL}/{code}", {"phone": "13800138000"}).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]  # per phone, from one address
@@ -147,6 +164,45 @@ def test_throttling_answers_429_per_address_and_per_phone(county, settings):
     forged = c.get(f"{URL}/{code}", {"phone": "13700000000"}, HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert forged.status_code == 429
     s = APIClient(REMOTE_ADDR="10.0.0.7")
-    subs = [s.post(URL, payload(county, phone=f"1370000000{i}"), format="json").status_code
-            for i in range(3)]
+    subs = [s.post(URL, with_code(s, payload(county, phone=f"1370000000{i}")),
+                   format="json").status_code for i in range(3)]
     assert subs == [201, 201, 429]
+
+
+def test_submission_needs_the_code_texted_to_that_phone(county, sms):
+    c = APIClient()
+    none = c.post(URL, payload(county), format="json")
+    assert none.status_code == 400 and "请填写短信验证码" in none.json()["sms_code"][0]
+    unsent = c.post(URL, payload(county, sms_code="123456"), format="json")
+    assert unsent.json()["sms_code"] == ["验证码已过期或未获取，请重新获取"]
+    # A code texted to another phone proves nothing about this one.
+    sent = c.post(SMS_URL, {"phone": "13900009999"}, format="json")
+    assert sent.status_code == 202 and sent.json() == {"detail": "验证码已发送至 139****9999，10分钟内有效"}
+    foreign = c.post(URL, payload(county, sms_code=sms.last_code("13900009999")), format="json")
+    assert foreign.status_code == 400 and "sms_code" in foreign.json()
+    assert Matter.objects.count() == 0
+    # The right code works once; a second submission cannot reuse it.
+    body = with_code(c, payload(county))
+    assert c.post(URL, payload(county, sms_code="000000" if body["sms_code"] != "000000" else "111111"),
+                  format="json").json()["sms_code"] == ["验证码不正确，还可以再试4次"]
+    assert c.post(URL, body, format="json").status_code == 201
+    reused = c.post(URL, body, format="json")
+    assert reused.json()["sms_code"] == ["验证码已过期或未获取，请重新获取"]
+    assert Matter.objects.count() == 1
+
+
+def test_sms_code_endpoint_refuses_bad_numbers_and_resends_once_a_minute(county, sms):
+    c = APIClient()
+    bad = c.post(SMS_URL, {"phone": "0311-1234567"}, format="json")
+    assert bad.status_code == 400 and bad.json()["phone"] == ["请先填写正确的11位手机号码"]
+    missing = c.post(SMS_URL, {}, format="json")
+    assert missing.status_code == 400 and missing.json()["phone"] == ["该字段是必填项。"]
+    assert c.post(SMS_URL, {"phone": "13800138000"}, format="json").status_code == 202
+    again = c.post(SMS_URL, {"phone": "13800138000"}, format="json")
+    assert again.status_code == 400 and again.json()["phone"] == ["验证码已发送，请1分钟后再重新获取"]
+    assert len(sms.OUTBOX["13800138000"]) == 1
+
+
+def test_code_check_can_be_switched_off_for_a_trusted_front_end(county, settings):
+    settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE = False
+    assert APIClient().post(URL, payload(county), format="json").status_code == 201

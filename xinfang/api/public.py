@@ -1,7 +1,8 @@
 """Public (citizen) endpoints: submit, follow progress, rate, ask for 复查/复核 (§21 ¶2, §35–36).
 
 No login: the citizen proves a matter is theirs with the query code and the phone on file
-(access.get_matter_for_citizen). Rate limited per client address and per phone. The
+(access.get_matter_for_citizen), and proves they hold that phone with a one-time SMS code when
+submitting (the portal's code, xinfang.core.otp; settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE). Rate limited per client address and per phone. The
 progress answer carries public steps and unit names only, never staff names.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,10 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.core import otp
+from xinfang.core.security import client_address
+from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Body, Division
 from xinfang.petitions import access, services
-from xinfang.petitions.models import Channel, Document, Event, Matter
+from xinfang.petitions.models import Channel, Document, Event, IdempotencyKey, Matter
 
 from . import serializers as s
 from .throttles import throttles_for
@@ -66,6 +71,28 @@ def receipt_url(code: str) -> str:
     return f"{base}?code={code}"
 
 
+class SmsCodeView(PublicView):
+    throttle_group = "public_sms"
+
+    @extend_schema(
+        summary="获取短信验证码（网上提交前证明手机号为本人所有）",
+        request=s.PublicSmsCodeSerializer,
+        responses={202: s.PublicSmsSentSerializer},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        ser = s.PublicSmsCodeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        phone = ser.validated_data["phone"]
+        try:
+            otp.send_code(phone, address=client_address(request._request))
+        except otp.OtpError as e:
+            raise serializers.ValidationError({"phone": [e.message]}) from e
+        masked = idcard.mask_phone(otp.normalise(phone))
+        return Response({"detail": f"验证码已发送至 {masked}，10分钟内有效"},
+                        status=status.HTTP_202_ACCEPTED)
+
+
 class PetitionSubmitView(PublicView):
     throttle_group = "public_submit"
 
@@ -94,7 +121,20 @@ class PetitionSubmitView(PublicView):
                 address=v.get("address", ""))],
         )
         key = idempotency_key(request, f"public:{v['phone']}")
+        # A retry of a submission that was saved needs no new code (the first one is spent).
+        check_code = (settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE
+                      and not (key and IdempotencyKey.objects.filter(key=key).exists()))
+        if check_code:
+            if not v.get("sms_code"):
+                raise serializers.ValidationError(
+                    {"sms_code": ["请填写短信验证码（先调用 POST /api/v1/public/sms-codes 获取）"]})
+            try:
+                otp.verify(v["phone"], v["sms_code"], consume=False)
+            except otp.OtpError as e:
+                raise serializers.ValidationError({"sms_code": [e.message]}) from e
         m = register_once(reg, holder=holder, user=None, key=key, actor_label="信访人")
+        if check_code:
+            otp.discard(v["phone"])  # one time: spent once the matter is saved
         return Response({"code": m.query_code, "receipt_url": receipt_url(m.query_code)},
                         status=status.HTTP_201_CREATED)
 

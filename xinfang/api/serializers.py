@@ -384,6 +384,9 @@ class PublicPetitionSerializer(serializers.Serializer):
     id_number = _text(20)
     address = _text(200)
     accused_name = _text(100)
+    sms_code = serializers.CharField(
+        max_length=6, required=False, allow_blank=True,
+        help_text="短信验证码：先以同一手机号调用 POST /api/v1/public/sms-codes 获取（10分钟内有效）")
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "get") and "klass" not in data and "class" in data:
@@ -410,6 +413,14 @@ class PublicPetitionSerializer(serializers.Serializer):
             if problem:
                 raise serializers.ValidationError(problem)
         return value
+
+
+class PublicSmsCodeSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20, help_text="接收验证码的11位手机号码")
+
+
+class PublicSmsSentSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="已发送提示（手机号已打码）")
 
 
 class PublicReceiptSerializer(serializers.Serializer):

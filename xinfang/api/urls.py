@@ -47,6 +47,7 @@ urlpatterns = [
     path("v1/divisions", views.DivisionListView.as_view(), name="divisions"),
     path("v1/categories", views.CategoryListView.as_view(), name="categories"),
     path("v1/warnings", intel.WarningsView.as_view(), name="warnings"),
+    path("v1/public/sms-codes", public.SmsCodeView.as_view(), name="public-sms-code"),
     path("v1/public/petitions", public.PetitionSubmitView.as_view(), name="public-submit"),
     path("v1/public/petitions/<str:code>", public.PetitionProgressView.as_view(),
          name="public-progress"),
