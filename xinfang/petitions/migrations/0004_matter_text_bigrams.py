@@ -15,7 +15,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$
 """
 INDEX = """
-CREATE INDEX IF NOT EXISTS matter_text_bigrams ON petitions_matter
+CREATE INDEX CONCURRENTLY IF NOT EXISTS matter_text_bigrams ON petitions_matter
 USING gin (xinfang_bigrams(title || ' ' || request || ' ' || content))
 """
 
@@ -33,5 +33,8 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # CONCURRENTLY: building the index on a live database (minutes at 100k matters) must not
+    # block new registrations; it cannot run inside a transaction.
+    atomic = False
     dependencies = [("petitions", "0003_matter_queue_keys")]
     operations = [migrations.RunPython(forward, backward, elidable=False)]
