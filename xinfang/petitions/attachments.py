@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from xinfang.audit import services as audit
 from xinfang.domain.errors import DomainError
@@ -35,7 +36,7 @@ KINDS: dict[str, tuple[str, bytes]] = {
 }
 EXTENSIONS = {".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg", ".png": "png"}
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-HELP = "PDF、JPG、PNG格式，每个不超过10MB，最多5个"
+HELP = _("PDF、JPG、PNG格式，每个不超过10MB，最多5个")
 
 logger = logging.getLogger("xinfang.attachments")
 
@@ -50,7 +51,7 @@ def sniff(f: Any) -> str | None:
     f.seek(0)
     head = f.read(16)
     f.seek(pos)
-    for kind, (_, magic) in KINDS.items():
+    for kind, (_mime, magic) in KINDS.items():
         if head.startswith(magic):
             return kind
     return None

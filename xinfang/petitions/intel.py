@@ -517,9 +517,10 @@ class Warnings:
     rising: list[RisingWarning]
     collective: list[CollectiveWarning]
     sensitive: list[SensitiveWarning]
-    test: str = ("按属地（乡镇）× 内容分类统计近 12 周每周新收件数。泊松检验：本周件数 x 与前 8 周"
-                 "均值 μ 相比，P(X ≥ x | 泊松 μ) < 0.01 且 x ≥ 3 时预警；EWMA 控制图："
-                 "标准化残差 (x−μ)/√μ 的指数加权均值（λ = 0.3）超过 3·√(λ/(2−λ)) 时预警。")
+    # Marked for translation; pages translate it where shown, the API keeps the Chinese.
+    test: str = gettext_noop("按属地（乡镇）× 内容分类统计近 12 周每周新收件数。泊松检验：本周件数 x 与前 8 周"
+                             "均值 μ 相比，P(X ≥ x | 泊松 μ) < 0.01 且 x ≥ 3 时预警；EWMA 控制图："
+                             "标准化残差 (x−μ)/√μ 的指数加权均值（λ = 0.3）超过 3·√(λ/(2−λ)) 时预警。")
 
     @property
     def total(self) -> int:
