@@ -78,7 +78,8 @@ def test_queue_tabs_sort_by_nearest_deadline_and_keep_to_the_users_body(county):
         services.transition(replied, "accept", user=handler, data={"route": "§31（六）"})
         replied = services.transition(replied, "reply", user=handler, data={
             "outcome": "explained", "facts": "f", "opinion": "o", "legal_basis": "b",
-            "served_on": (now - timedelta(days=1)).date().isoformat(), "service_method": "当面"})
+            "served_on": timezone.localdate(now - timedelta(days=1)).isoformat(),
+            "service_method": "当面"})
 
     def ids(user, tab, **kw):
         return [m.pk for m in queue_page(user, tab, **kw).rows]

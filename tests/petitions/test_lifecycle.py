@@ -84,7 +84,7 @@ def test_full_lifecycle_assign_extend_reply_review_recheck_final(county):
         gov_officer = county.users["gov_officer"]
         m = services.transition(m, "issue_review", user=gov_officer, data={
             "review_outcome": "upheld", "facts": "属实", "opinion": "维持",
-            "legal_basis": "§35", "served_on": "2026-06-10", "service_method": "邮寄"})
+            "legal_basis": "§35", "served_on": "2026-06-01", "service_method": "邮寄"})
         assert m.state == "reviewed"
         m = services.transition(m, "request_recheck", citizen=True, data={"reason": "仍不服"})
         assert m.recheck_body == county.city_gov
@@ -172,3 +172,37 @@ def test_illegal_transitions_are_errors_not_no_ops(county):
             services.transition(m, "forward", user=county.users["officer"], data={})
     m.refresh_from_db()
     assert m.state == "registered"
+
+
+def test_service_dates_cannot_precede_the_step_they_answer(county):
+    """A back-dated service date would start the §35 window in the past and lapse it at once."""
+    officer, handler = county.users["officer"], county.users["handler"]
+    with time_machine.travel(sh(2026, 3, 10), tick=False):
+        m = register(county, sh(2026, 3, 2))
+        m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
+        m = services.transition(m, "sign", user=handler)
+        m = services.transition(m, "accept", user=handler, data={"route": "按§31（六）办理"})
+        reply = {"outcome": "supported", "facts": "经查属实", "opinion": "责令退还",
+                 "legal_basis": "有关规定", "service_method": "当面"}
+        with pytest.raises(GuardFailed, match="送达日期不能早于受理日期（2026-03-10）"):
+            services.transition(m, "reply", user=handler, data={**reply, "served_on": "1900-01-01"})
+        with pytest.raises(GuardFailed, match="不能晚于今天"):
+            services.transition(m, "reply", user=handler, data={**reply, "served_on": "2026-03-11"})
+        m = services.transition(m, "reply", user=handler, data={**reply, "served_on": "2026-03-10"})
+        m = services.transition(m, "request_review", citizen=True, data={"reason": "不服"})
+        review = {"review_outcome": "upheld", "facts": "属实", "opinion": "维持",
+                  "legal_basis": "§35", "service_method": "邮寄"}
+        with pytest.raises(GuardFailed, match="不能早于处理意见书送达日期"):
+            services.transition(m, "issue_review", user=county.users["gov_officer"],
+                                data={**review, "served_on": "2026-03-09"})
+    assert m.state == "review_requested"
+
+
+def test_received_time_must_be_now_or_earlier_and_not_absurdly_old(county):
+    with time_machine.travel(sh(2026, 3, 10), tick=False):
+        for when, message in ((sh(2030, 1, 1), "收到时间不能晚于现在"),
+                              (sh(1900, 1, 1), "收到时间超出合理范围")):
+            with pytest.raises(services.ValidationFailed) as e:
+                register(county, when)
+            assert message in e.value.errors["received_at"]
+        assert register(county, sh(2026, 3, 10)).number.startswith("990121" + "2026")

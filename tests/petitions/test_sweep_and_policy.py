@@ -92,6 +92,7 @@ def test_repeat_by_the_same_id_number_is_marked_and_linked(county):
     """§8.6: the same petitioner again → 重复信访, linked to the original."""
     with time_machine.travel(sh(2026, 3, 2), tick=False):
         first = register(county, sh(2026, 3, 2))
+    with time_machine.travel(sh(2026, 3, 3), tick=False):
         again = register(county, sh(2026, 3, 3), phone="13700000000")
     assert first.repeat_kind == "first"
     assert again.repeat_kind == "repeat" and again.repeat_of_id == first.pk
@@ -101,6 +102,7 @@ def test_level_skip_is_marked_when_a_lower_body_still_handles_it(county):
     """§19 ¶3: raised at the city while the county's matter is open → 越级."""
     with time_machine.travel(sh(2026, 3, 2), tick=False):
         first = register(county, sh(2026, 3, 2))
+    with time_machine.travel(sh(2026, 3, 5), tick=False):
         upper = services.register(
             __import__("tests.petitions.helpers", fromlist=["registration"]).registration(
                 county, when=sh(2026, 3, 5)),

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -352,13 +351,6 @@ class RegistrationSerializer(serializers.Serializer):
     legal_litigation = serializers.BooleanField(default=False)
     petitioners = PetitionerInSerializer(many=True, required=False, max_length=50)
 
-    def validate_received_at(self, value: Any) -> Any:
-        now = timezone.now()
-        if value > now + timedelta(minutes=5):
-            raise serializers.ValidationError("收到时间不能晚于现在")
-        if value < now - timedelta(days=365 * 5):
-            raise serializers.ValidationError("收到时间超出合理范围")
-        return value
 
 
 class RegistrationResultSerializer(serializers.Serializer):

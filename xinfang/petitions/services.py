@@ -127,6 +127,11 @@ class Registration:
     suggested_category: list[Any] = field(default_factory=list)
 
 
+# A clerk's clock may run a little ahead; a letter may be registered long after it came.
+RECEIVED_SKEW = timedelta(minutes=5)
+RECEIVED_BACKDATE = timedelta(days=365 * 5)
+
+
 def validate_registration(reg: Registration) -> dict[str, str]:
     """Field errors in Chinese; empty when the registration may be saved."""
     errors: dict[str, str] = {}
@@ -142,6 +147,12 @@ def validate_registration(reg: Registration) -> dict[str, str]:
         errors["klass"] = "请选择事项类别"
     if reg.channel == Channel.SUPERIOR and not reg.source_doc_no.strip():
         errors["source_doc_no"] = "上级转送的事项请填写来文文号"
+    now = timezone.now()
+    if reg.received_at > now + RECEIVED_SKEW:
+        errors["received_at"] = "收到时间不能晚于现在"
+    elif reg.received_at < now - RECEIVED_BACKDATE:
+        # The number's year and every clock start from it (§22 ¶1 counts from receipt).
+        errors["received_at"] = "收到时间超出合理范围（不能早于5年前）"
     postmark = reg.channel_details.get("postmark_on", "")
     if postmark:
         try:
@@ -680,11 +691,23 @@ def _fx_approve_extension(m: Matter, u: User | None, data: Mapping[str, Any], to
     return f"批准延期{days}日，期限至 {clock.due_on:%Y-%m-%d}"
 
 
-def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
-    d = _lead(m)
+def _served_on(data: Mapping[str, Any], today: date, not_before: date, since: str) -> date:
+    """The service date of a document: not after today, and not before the step it answers
+    (a back-dated date would start the §35/§36 windows in the past and lapse them at once)."""
     served_on = _as_date(data["served_on"])
     if served_on > today:
         raise GuardFailed("送达日期不能晚于今天")
+    if served_on < not_before:
+        raise GuardFailed(f"送达日期不能早于{since}（{not_before:%Y-%m-%d}）")
+    return served_on
+
+
+def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    d = _lead(m)
+    if m.accepted_on is not None:
+        served_on = _served_on(data, today, m.accepted_on, "受理日期")
+    else:
+        served_on = _served_on(data, today, timezone.localdate(m.received_at), "收到日期")
     m.outcome, m.replied_on, m.served_on = str(data["outcome"]), today, served_on
     d.state = Dispatch.DState.REPLIED
     d.save(update_fields=["state"])
@@ -765,8 +788,15 @@ def _fx_reject_review(m: Matter, u: User | None, data: Mapping[str, Any], today:
     return f"{code}：{data['reason']}"
 
 
-def _issue_review_doc(m: Matter, kind: str, body: Body, data: Mapping[str, Any]) -> date:
-    served_on = _as_date(data["served_on"])
+def _issue_review_doc(m: Matter, kind: str, body: Body, data: Mapping[str, Any],
+                     today: date) -> date:
+    # A 复查 answers the 处理意见书, a 复核 the 复查意见书: neither is served before it.
+    if kind == Document.Kind.RECHECK and m.review_served_on is not None:
+        served_on = _served_on(data, today, m.review_served_on, "复查意见书送达日期")
+    elif m.served_on is not None:
+        served_on = _served_on(data, today, m.served_on, "处理意见书送达日期")
+    else:
+        served_on = _served_on(data, today, timezone.localdate(m.received_at), "收到日期")
     outcome = str(data["review_outcome"])
     if outcome not in st.ReviewOutcome.__members__.values():
         raise GuardFailed("请选择复查（复核）结论：维持、撤销、变更或责令重新办理")
@@ -782,7 +812,7 @@ def _issue_review_doc(m: Matter, kind: str, body: Body, data: Mapping[str, Any])
 
 def _fx_issue_review(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     assert m.review_body is not None
-    served_on = _issue_review_doc(m, Document.Kind.REVIEW, m.review_body, data)
+    served_on = _issue_review_doc(m, Document.Kind.REVIEW, m.review_body, data, today)
     m.review_served_on = served_on
     clocks.meet(m, "D9", on=today)
     clocks.start(m, "D10", served_on, body=None, owed_by_petitioner=True)
@@ -813,7 +843,7 @@ def _fx_end_hearing(m: Matter, u: User | None, data: Mapping[str, Any], today: d
 
 def _fx_issue_recheck(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     assert m.recheck_body is not None
-    _issue_review_doc(m, Document.Kind.RECHECK, m.recheck_body, data)
+    _issue_review_doc(m, Document.Kind.RECHECK, m.recheck_body, data, today)
     clocks.meet(m, "D11", on=today)
     return "复核意见已送达；同一事实和理由不再受理（§36 ¶3）"
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from xinfang.domain import states as st
 from xinfang.org.county import DEMO_PASSWORD, County
@@ -23,7 +24,10 @@ from .models import ReceptionSlot
 
 
 def _at(d: date, hour: int = 10) -> datetime:
-    return datetime(d.year, d.month, d.day, hour, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    """``hour`` o'clock on ``d``, but never later than now (a matter received today before 10
+    o'clock must not be received in the future)."""
+    at = datetime(d.year, d.month, d.day, hour, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return min(at, timezone.now())
 
 
 def _leader(username: str, name: str, body: object, title: str) -> User:
