@@ -125,11 +125,11 @@ def test_review_names_recheck_route_and_recheck_closes_the_door(county):
         m = services.transition(m, "request_review", citizen=True, data={"reason": "退还不足"})
         m = services.transition(m, "issue_review", user=county.users["gov_officer"], data={
             "review_outcome": "upheld", "facts": "复查属实", "opinion": "维持原处理意见",
-            "legal_basis": "§35", "served_on": "2026-06-10", "service_method": "邮寄"})
+            "legal_basis": "§35", "served_on": "2026-06-01", "service_method": "邮寄"})
         m = services.transition(m, "request_recheck", citizen=True, data={"reason": "仍不服"})
         m = services.transition(m, "issue_recheck", user=county.users["city_officer"], data={
             "review_outcome": "upheld", "facts": "复核属实", "opinion": "维持",
-            "legal_basis": "§36", "served_on": "2026-06-12", "service_method": "当面"})
+            "legal_basis": "§36", "served_on": "2026-06-01", "service_method": "当面"})
     review = _doc(m, "review")
     assert "维持原处理意见" in review and "安平县住房和城乡建设局" in review  # the respondent
     assert "30日内，向临江市人民政府请求复核" in review
@@ -209,3 +209,24 @@ def test_forward_slip_objection_and_supervision_notice(county):
     assert "收回相关材料" in objection
     supervision = _doc(m, "supervision")
     assert "请加快核查进度" in supervision and "2026年4月1日前" in supervision
+
+
+def test_the_seal_never_stands_alone_on_a_page(county):
+    """GB/T 9704 §7.3.5: the issuing organ and seal share their page with the last text.
+    An opinion of this length used to push them, alone, onto page 3."""
+    m = _drive(county)
+    doc = Document.objects.get(matter=m, kind="opinion")
+    doc.context = {**doc.context, "opinion": "责令物业公司退还多收的停车费。" * (1580 // 16)}
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=render_pdf(doc),
+                         capture_output=True, check=True, timeout=60).stdout.decode()
+    for page in out.split("\f"):
+        lines = [ln.strip() for ln in page.splitlines()
+                 if ln.strip() and not ln.strip().startswith("第")]
+        if any("（印章）" in ln for ln in lines):
+            seal = next(i for i, ln in enumerate(lines) if "（印章）" in ln)
+            assert seal >= 2, lines[:4]  # text above the organ's name on the same page
+            break
+    else:
+        raise AssertionError("no seal line in the PDF")
