@@ -42,3 +42,16 @@ def test_documents_stay_chinese_for_an_english_reader(login, county, matter):
     page = client.get(reverse("document", args=[matter.pk, doc.pk]),
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "信访事项受理回执单" in page and "Petition receipt" not in page
+
+
+def test_error_pages_follow_the_readers_language(login, county, settings):
+    settings.DEBUG = False
+    client = login(county.users["handler"])
+    missing = client.get("/matters/999999/", HTTP_ACCEPT_LANGUAGE="en")
+    assert missing.status_code == 404
+    assert "Page not found" in missing.content.decode() and "页面不存在" not in missing.content.decode()
+    assert "页面不存在" in client.get("/matters/999999/").content.decode()
+    denied = client.get(reverse("practice:schedule"), HTTP_ACCEPT_LANGUAGE="en")
+    assert denied.status_code == 403 and "Access denied" in denied.content.decode()
+    # The language switch reads the same in both languages.
+    assert "语言 / Language" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

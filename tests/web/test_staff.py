@@ -248,6 +248,9 @@ def test_supervisor_supervises_and_assist_unit_replies(login, county, matter):
     services.transition(matter, "assign", user=county.users["officer"], data={
         "to_body": zj.pk, "report_due": "2026-04-30", "assist_bodies": [rs.pk]})
     c = login(county.users["supervisor"])
+    bad = c.post(reverse("matter_supervise", args=[matter.pk]),
+                 {"supervise-note": "请加快办理", "supervise-feedback_days": "-3"})
+    assert bad.status_code == 409 and "反馈期限应为1至90天" in bad.content.decode()
     r = c.post(reverse("matter_supervise", args=[matter.pk]),
                {"supervise-note": "请加快办理", "supervise-feedback_days": "10"})
     assert r.status_code == 302

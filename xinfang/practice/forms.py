@@ -101,7 +101,7 @@ class ProposeForm(forms.Form):
 class SlotForm(forms.Form):
     leader = UserChoice(label=_("接访领导"), queryset=User.objects.none())
     day = forms.DateField(label=_("日期"), widget=DATE)
-    session = forms.ChoiceField(label=_("时段"), choices=[(k.value, v) for k, v in pr.SESSION_LABELS.items()],
+    session = forms.ChoiceField(label=_("时段"), choices=[(k.value, _(v)) for k, v in pr.SESSION_LABELS.items()],
                                 initial="day")
     kind = forms.ChoiceField(label=_("方式"), choices=ReceptionSlot.Kind.choices)
     place = forms.CharField(label=_("地点（下访必填）"), max_length=200, required=False)

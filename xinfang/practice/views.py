@@ -56,6 +56,7 @@ R = st.Role
 SCHEDULERS = {R.LEADER.value, R.OFFICER.value, R.ADMIN.value}
 CASE_OPENERS = {R.LEADER.value, R.OFFICER.value, R.SUPERVISOR.value, R.ADMIN.value}
 SUPERVISORS = {R.SUPERVISOR.value, R.LEADER.value, R.ADMIN.value}
+LISTED_VIEWERS = SUPERVISORS | {R.OFFICER.value}
 SIGNERS = {R.SUPERVISOR.value, R.ADMIN.value}
 TRIAGERS = {R.OFFICER.value, R.LEADER.value, R.REGISTRAR.value, R.ADMIN.value}
 MEETING_KEEPERS = {R.OFFICER.value, R.LEADER.value, R.ADMIN.value}
@@ -103,6 +104,11 @@ def _render(request: HttpRequest, template: str, ctx: dict[str, Any], status: in
             ) -> HttpResponse:
     ctx.setdefault("nav", "practice")
     ctx.setdefault("today", _today())
+    # The tab bar shows only the pages this user may open (the views' own checks).
+    user = request.user
+    ctx.setdefault("tab_scope", has_scope(user))
+    ctx.setdefault("tab_triage", _role_in(user, TRIAGERS))
+    ctx.setdefault("tab_listed", _role_in(user, LISTED_VIEWERS))
     return render(request, template, ctx, status=status)
 
 
@@ -720,7 +726,7 @@ def backlog_promote(request: HttpRequest, matter_pk: int) -> HttpResponse:
 def listed(request: HttpRequest) -> HttpResponse:
     """挂牌督办 cases and closures waiting for a supervisor's sign-off."""
     user = request.user
-    if not _role_in(user, SUPERVISORS | {R.OFFICER.value}):
+    if not _role_in(user, LISTED_VIEWERS):
         raise PermissionDenied(gettext("只有督查、信访干部和领导可以查看挂牌督办"))
     qs = access.visible(user, Case.objects.select_related("matter", "leader", "handler",
                                                           "listed_by"))

@@ -210,7 +210,9 @@ def matter_supervise(request: HttpRequest, pk: int) -> HttpResponse:
     form = SuperviseForm(request.POST, prefix="supervise")
     try:
         if not form.is_valid():
-            raise DomainError(gettext("请填写督办意见和反馈期限"))
+            if "note" in form.errors:
+                raise DomainError(gettext("请填写督办意见"))
+            raise DomainError(gettext("反馈期限应为1至90天"))
         services.supervise(matter, user=request.user, note=form.cleaned_data["note"],
                            feedback_days=form.cleaned_data["feedback_days"])
     except DomainError as e:
