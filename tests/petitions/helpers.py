@@ -31,3 +31,13 @@ def registration(county, *, when: datetime, klass: str = "appeal", phone: str = 
 def register(county, when: datetime, **kw):
     return services.register(registration(county, when=when, **kw), holder=county.xinfang,
                              user=county.users["registrar"])
+
+
+def accepted(county, when: datetime, route: str = "§31（六）"):
+    """A matter registered at ``when``, forwarded to 住建, signed for and accepted (call it
+    under a frozen clock at or after ``when``)."""
+    officer, handler = county.users["officer"], county.users["handler"]
+    m = register(county, when)
+    m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
+    m = services.transition(m, "sign", user=handler)
+    return services.transition(m, "accept", user=handler, data={"route": route})

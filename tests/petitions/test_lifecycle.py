@@ -12,7 +12,7 @@ from xinfang.domain.errors import DomainError, Forbidden, GuardFailed, IllegalTr
 from xinfang.petitions import services
 from xinfang.petitions.models import Clock, Document, Event, Supervision
 
-from .helpers import register
+from .helpers import accepted, register
 
 pytestmark = pytest.mark.django_db
 
@@ -144,12 +144,9 @@ def test_report_is_never_dispatched_to_the_accused_unit(county):
 
 
 def test_unsatisfied_rating_sends_the_matter_back_for_redo_under_supervision(county):
-    officer, handler = county.users["officer"], county.users["handler"]
+    handler = county.users["handler"]
     with time_machine.travel(sh(2026, 3, 2), tick=False):
-        m = register(county, sh(2026, 3, 2))
-        m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
-        m = services.transition(m, "sign", user=handler)
-        m = services.transition(m, "accept", user=handler, data={"route": "§31（六）"})
+        m = accepted(county, sh(2026, 3, 2))
         m = services.transition(m, "reply", user=handler, data={
             "outcome": "not_supported", "facts": "f", "opinion": "o", "legal_basis": "b",
             "served_on": "2026-03-02", "service_method": "短信"})
@@ -176,12 +173,9 @@ def test_illegal_transitions_are_errors_not_no_ops(county):
 
 def test_service_dates_cannot_precede_the_step_they_answer(county):
     """A back-dated service date would start the §35 window in the past and lapse it at once."""
-    officer, handler = county.users["officer"], county.users["handler"]
+    handler = county.users["handler"]
     with time_machine.travel(sh(2026, 3, 10), tick=False):
-        m = register(county, sh(2026, 3, 2))
-        m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
-        m = services.transition(m, "sign", user=handler)
-        m = services.transition(m, "accept", user=handler, data={"route": "按§31（六）办理"})
+        m = accepted(county, sh(2026, 3, 2), route="按§31（六）办理")
         reply = {"outcome": "supported", "facts": "经查属实", "opinion": "责令退还",
                  "legal_basis": "有关规定", "service_method": "当面"}
         with pytest.raises(GuardFailed, match="送达日期不能早于受理日期（2026-03-10）"):

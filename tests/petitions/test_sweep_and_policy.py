@@ -13,7 +13,7 @@ from xinfang.org.models import ClockPolicy, Holiday
 from xinfang.petitions import jobs, services
 from xinfang.petitions.models import Clock, Matter, Supervision
 
-from .helpers import register
+from .helpers import accepted, register
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +40,9 @@ def test_sweep_marks_near_and_overdue_and_is_idempotent(county):
 
 def test_sweep_closes_a_matter_whose_review_window_lapsed(county):
     """Local rule (京 §37 (三)), on by default: no 复查 request within 30 日 → closed."""
-    officer, handler = county.users["officer"], county.users["handler"]
+    handler = county.users["handler"]
     with time_machine.travel(sh(2026, 3, 2), tick=False):
-        m = register(county, sh(2026, 3, 2))
-        m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
-        m = services.transition(m, "sign", user=handler)
-        m = services.transition(m, "accept", user=handler, data={"route": "§31（六）"})
+        m = accepted(county, sh(2026, 3, 2))
         m = services.transition(m, "reply", user=handler, data={
             "outcome": "explained", "facts": "f", "opinion": "o", "legal_basis": "b",
             "served_on": "2026-03-02", "service_method": "当面"})
