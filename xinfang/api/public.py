@@ -2,8 +2,9 @@
 
 No login: the citizen proves a matter is theirs with the query code and the phone on file
 (access.get_matter_for_citizen), and proves they hold that phone with a one-time SMS code when
-submitting (the portal's code, xinfang.core.otp; settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE). Rate limited per client address and per phone. The
-progress answer carries public steps and unit names only, never staff names.
+submitting (the portal's code, xinfang.core.otp; settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE).
+Rate limited per client address and per phone. The progress answer carries public steps and
+unit names only, never staff names.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from rest_framework.views import APIView
 
 from xinfang.core import otp
 from xinfang.core.security import client_address
-from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Body, Division
 from xinfang.petitions import access, services
@@ -83,14 +83,12 @@ class SmsCodeView(PublicView):
     def post(self, request: Request) -> Response:
         ser = s.PublicSmsCodeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        phone = ser.validated_data["phone"]
         try:
-            otp.send_code(phone, address=client_address(request._request))
+            notice = otp.send_code_notice(ser.validated_data["phone"],
+                                          address=client_address(request._request))
         except otp.OtpError as e:
             raise serializers.ValidationError({"phone": [e.message]}) from e
-        masked = idcard.mask_phone(otp.normalise(phone))
-        return Response({"detail": f"验证码已发送至 {masked}，10分钟内有效"},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response({"detail": notice}, status=status.HTTP_202_ACCEPTED)
 
 
 class PetitionSubmitView(PublicView):

@@ -352,7 +352,6 @@ class RegistrationSerializer(serializers.Serializer):
     petitioners = PetitionerInSerializer(many=True, required=False, max_length=50)
 
 
-
 class RegistrationResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()

@@ -7,7 +7,11 @@ and stay in Simplified Chinese whatever language the clerk's browser asks for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 SOURCE_LANGUAGE = "zh-hans"
 
@@ -21,3 +25,9 @@ def source_text(text: object) -> str:
     """A lazy label as its Chinese source text (for records and Chinese error sentences)."""
     with source_language():
         return str(text)
+
+
+def label_choices(labels: Mapping[Any, str]) -> list[tuple[str, Any]]:
+    """A domain label dict (enum → Chinese msgid) as choices, each label shown in the
+    reader's language (lazily, so module-level choices follow the request)."""
+    return [(k.value, gettext_lazy(v)) for k, v in labels.items()]

@@ -14,6 +14,9 @@ import secrets
 
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
+
+from xinfang.domain.idcard import mask_phone
 
 from . import sms
 
@@ -71,6 +74,13 @@ def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None
     except sms.SmsError as e:
         cache.delete_many([_key("code", purpose, phone), _key("sent", purpose, phone)])
         raise OtpError("短信发送失败，请稍后再试") from e
+
+
+def send_code_notice(phone: str, *, address: str = "") -> str:
+    """``send_code``, then the notice to show: where the code went (number masked) and for how
+    long it holds. Raises OtpError like ``send_code``."""
+    send_code(phone, address=address)
+    return gettext("验证码已发送至 %(phone)s，10分钟内有效") % {"phone": mask_phone(normalise(phone))}
 
 
 def verify(phone: str, code: str, purpose: str = "portal", *, consume: bool = True) -> None:

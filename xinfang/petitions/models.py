@@ -16,6 +16,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.crypto import EncryptedTextField
+from xinfang.core.i18n import label_choices
 from xinfang.domain.states import (
     CLOSURE_LABELS,
     KLASS_LABELS,
@@ -28,11 +29,6 @@ from xinfang.domain.states import (
     State,
 )
 from xinfang.org.models import Body, Category, Division
-
-
-def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-    # Domain labels are Chinese msgids (marked in xinfang.domain); shown in the reader's language.
-    return [(k.value, _(v)) for k, v in labels.items()]
 
 
 class Channel(models.TextChoices):
@@ -100,7 +96,7 @@ class Matter(models.Model):
     category = models.ForeignKey(
         Category, verbose_name="内容分类", null=True, blank=True, on_delete=models.PROTECT
     )
-    klass = models.CharField("事项类别", max_length=12, choices=_choices(KLASS_LABELS),
+    klass = models.CharField("事项类别", max_length=12, choices=label_choices(KLASS_LABELS),
                              default=Klass.APPEAL.value)
     route31 = models.PositiveSmallIntegerField("§31 处理途径", null=True, blank=True)
     accused_name = EncryptedTextField("被反映人", blank=True)
@@ -120,10 +116,10 @@ class Matter(models.Model):
         "self", verbose_name="原信访件", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="repeats",
     )
-    state = models.CharField("状态", max_length=24, choices=_choices(STATE_LABELS),
+    state = models.CharField("状态", max_length=24, choices=label_choices(STATE_LABELS),
                              default=State.REGISTERED.value)
     closure_kind = models.CharField("结案方式", max_length=32, blank=True,
-                                    choices=_choices(CLOSURE_LABELS))
+                                    choices=label_choices(CLOSURE_LABELS))
     lead_body = models.ForeignKey(
         Body, verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT,
         related_name="led_matters",
@@ -132,7 +128,7 @@ class Matter(models.Model):
     replied_on = models.DateField("答复日期", null=True, blank=True)
     served_on = models.DateField("意见书送达日期", null=True, blank=True)
     outcome = models.CharField("处理结论", max_length=20, blank=True,
-                               choices=_choices(OUTCOME_LABELS))
+                               choices=label_choices(OUTCOME_LABELS))
     review_body = models.ForeignKey(
         Body, verbose_name="复查机关", null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",

@@ -691,12 +691,16 @@ def _fx_approve_extension(m: Matter, u: User | None, data: Mapping[str, Any], to
     return f"批准延期{days}日，期限至 {clock.due_on:%Y-%m-%d}"
 
 
-def _served_on(data: Mapping[str, Any], today: date, not_before: date, since: str) -> date:
-    """The service date of a document: not after today, and not before the step it answers
-    (a back-dated date would start the §35/§36 windows in the past and lapse them at once)."""
+def _served_on(m: Matter, data: Mapping[str, Any], today: date,
+               *answers: tuple[date | None, str]) -> date:
+    """The service date of a document: not after today, and not before the step it answers,
+    the first of ``answers`` that has happened (else receipt). A back-dated date would start
+    the §35/§36 windows in the past and lapse them at once."""
     served_on = _as_date(data["served_on"])
     if served_on > today:
         raise GuardFailed("送达日期不能晚于今天")
+    not_before, since = next(((d, what) for d, what in answers if d is not None),
+                             (timezone.localdate(m.received_at), "收到日期"))
     if served_on < not_before:
         raise GuardFailed(f"送达日期不能早于{since}（{not_before:%Y-%m-%d}）")
     return served_on
@@ -704,10 +708,7 @@ def _served_on(data: Mapping[str, Any], today: date, not_before: date, since: st
 
 def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     d = _lead(m)
-    if m.accepted_on is not None:
-        served_on = _served_on(data, today, m.accepted_on, "受理日期")
-    else:
-        served_on = _served_on(data, today, timezone.localdate(m.received_at), "收到日期")
+    served_on = _served_on(m, data, today, (m.accepted_on, "受理日期"))
     m.outcome, m.replied_on, m.served_on = str(data["outcome"]), today, served_on
     d.state = Dispatch.DState.REPLIED
     d.save(update_fields=["state"])
@@ -790,13 +791,11 @@ def _fx_reject_review(m: Matter, u: User | None, data: Mapping[str, Any], today:
 
 def _issue_review_doc(m: Matter, kind: str, body: Body, data: Mapping[str, Any],
                      today: date) -> date:
-    # A 复查 answers the 处理意见书, a 复核 the 复查意见书: neither is served before it.
-    if kind == Document.Kind.RECHECK and m.review_served_on is not None:
-        served_on = _served_on(data, today, m.review_served_on, "复查意见书送达日期")
-    elif m.served_on is not None:
-        served_on = _served_on(data, today, m.served_on, "处理意见书送达日期")
-    else:
-        served_on = _served_on(data, today, timezone.localdate(m.received_at), "收到日期")
+    # A 复查 answers the 处理意见书 (§35), a 复核 the 复查意见书 (§36).
+    answers = [(m.served_on, "处理意见书送达日期")]
+    if kind == Document.Kind.RECHECK:
+        answers.insert(0, (m.review_served_on, "复查意见书送达日期"))
+    served_on = _served_on(m, data, today, *answers)
     outcome = str(data["review_outcome"])
     if outcome not in st.ReviewOutcome.__members__.values():
         raise GuardFailed("请选择复查（复核）结论：维持、撤销、变更或责令重新办理")
@@ -950,12 +949,17 @@ def _assist_dispatch(dispatch: Dispatch, user: User) -> Dispatch:
     return d
 
 
+def _dstate_zh(d: Dispatch) -> str:
+    """The 协办件's state in Chinese, for the (Chinese) guard messages."""
+    return source_text(Dispatch.DState(d.state).label)
+
+
 def assist_sign(dispatch: Dispatch, *, user: User) -> Dispatch:
     """签收 by a 协办 unit: its own record and clocks (§24)."""
     with transaction.atomic():
         d = _assist_dispatch(dispatch, user)
         if d.state != Dispatch.DState.PENDING:
-            raise GuardFailed(f"协办件当前状态为“{source_text(Dispatch.DState(d.state).label)}”，不能签收")
+            raise GuardFailed(f"协办件当前状态为“{_dstate_zh(d)}”，不能签收")
         d.state, d.signed_at = Dispatch.DState.SIGNED, timezone.now()
         d.save(update_fields=["state", "signed_at"])
         _event(d.matter, "assist_sign", gettext_noop("协办签收"), d.matter.state, d.matter.state, user, "",
@@ -972,7 +976,7 @@ def assist_object(dispatch: Dispatch, *, user: User, reason: str) -> Dispatch:
     with transaction.atomic():
         d = _assist_dispatch(dispatch, user)
         if d.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
-            raise GuardFailed(f"协办件当前状态为“{source_text(Dispatch.DState(d.state).label)}”，不能退回")
+            raise GuardFailed(f"协办件当前状态为“{_dstate_zh(d)}”，不能退回")
         d4 = d.clocks.filter(code="D4").order_by("-id").first()
         if d4 is not None and clocks.today() > d4.due_on:
             raise GuardFailed("已超过收到之日起5个工作日的异议期限，不能退回（§23 ¶3）")
@@ -994,7 +998,7 @@ def assist_reply(dispatch: Dispatch, *, user: User, text: str) -> Dispatch:
     with transaction.atomic():
         dispatch = _assist_dispatch(dispatch, user)
         if dispatch.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
-            raise GuardFailed(f"协办件当前状态为“{source_text(Dispatch.DState(dispatch.state).label)}”，不能提交意见")
+            raise GuardFailed(f"协办件当前状态为“{_dstate_zh(dispatch)}”，不能提交意见")
         today = clocks.today()
         dispatch.assist_reply = text.strip()
         dispatch.state = Dispatch.DState.REPLIED

@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.i18n import label_choices
 from xinfang.domain import practice as pr
 from xinfang.domain.states import Role
 from xinfang.org.models import Body, Division, User
@@ -101,7 +102,7 @@ class ProposeForm(forms.Form):
 class SlotForm(forms.Form):
     leader = UserChoice(label=_("接访领导"), queryset=User.objects.none())
     day = forms.DateField(label=_("日期"), widget=DATE)
-    session = forms.ChoiceField(label=_("时段"), choices=[(k.value, _(v)) for k, v in pr.SESSION_LABELS.items()],
+    session = forms.ChoiceField(label=_("时段"), choices=label_choices(pr.SESSION_LABELS),
                                 initial="day")
     kind = forms.ChoiceField(label=_("方式"), choices=ReceptionSlot.Kind.choices)
     place = forms.CharField(label=_("地点（下访必填）"), max_length=200, required=False)
@@ -232,7 +233,7 @@ class NoteForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    criterion = forms.ChoiceField(label=_("销号标准"), choices=[(k.value, v) for k, v in pr.CRITERION_LABELS.items()])
+    criterion = forms.ChoiceField(label=_("销号标准"), choices=label_choices(pr.CRITERION_LABELS))
     statement = forms.CharField(label=_("销号依据"), widget=forms.Textarea(attrs={"rows": 2}))
     resolved = forms.BooleanField(label=_("问题已实际化解"), required=False, initial=True)
 
@@ -259,7 +260,7 @@ class HandoverForm(forms.Form):
 # --------------------------------------------------------------------------- prevention
 
 
-RISK_CHOICES = [(k.value, v) for k, v in pr.RISK_LABELS.items()]
+RISK_CHOICES = label_choices(pr.RISK_LABELS)
 
 
 class ScreeningForm(forms.Form):
@@ -292,7 +293,7 @@ class DisputeForm(forms.Form):
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("化解情况"), widget=forms.Textarea(attrs={"rows": 2}))
     mediation_kind = forms.ChoiceField(label=_("三调联动：调解方式"), required=False, choices=[
-        ("", _("未经调解"))] + [(k.value, v) for k, v in pr.MEDIATION_LABELS.items()])
+        ("", _("未经调解")), *label_choices(pr.MEDIATION_LABELS)])
     agreement = forms.CharField(label=_("调解协议（经调解的必填）"), required=False,
                                 widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -312,7 +313,7 @@ class AssessmentForm(forms.Form):
     risks = forms.CharField(label=_("风险点"), widget=forms.Textarea(attrs={"rows": 2}))
     grade = forms.ChoiceField(label=_("风险等级"), choices=RISK_CHOICES)
     measures = forms.CharField(label=_("防范化解措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    decision = forms.ChoiceField(label=_("评估结论"), choices=[(k.value, v) for k, v in pr.DECISION_LABELS.items()])
+    decision = forms.ChoiceField(label=_("评估结论"), choices=label_choices(pr.DECISION_LABELS))
 
     def __init__(self, *args: Any, division: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

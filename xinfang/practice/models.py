@@ -13,15 +13,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.crypto import EncryptedTextField
+from xinfang.core.i18n import label_choices
 from xinfang.domain import practice as pr
 from xinfang.org.models import Body, Division
 from xinfang.petitions.models import Dispatch, Matter
-
-
-def _choices(labels: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
-    # Domain labels are Chinese msgids (marked in xinfang.domain); shown in the reader's language.
-    return [(k.value, _(v)) for k, v in labels.items()]
-
 
 USER = settings.AUTH_USER_MODEL
 
@@ -29,11 +24,11 @@ USER = settings.AUTH_USER_MODEL
 class ReceptionRule(models.Model):
     """A place's override of a tier's minimum reception frequency (defaults in the domain)."""
 
-    tier = models.CharField("领导层级", max_length=12, choices=_choices(pr.TIER_LABELS), unique=True)
-    period = models.CharField("周期", max_length=12, choices=_choices(pr.PERIOD_LABELS))
+    tier = models.CharField("领导层级", max_length=12, choices=label_choices(pr.TIER_LABELS), unique=True)
+    period = models.CharField("周期", max_length=12, choices=label_choices(pr.PERIOD_LABELS))
     min_days = models.PositiveSmallIntegerField("至少天数", default=1)
     source = models.CharField("依据", max_length=120, blank=True)
-    certainty = models.CharField("确定性", max_length=12, choices=_choices(pr.CERTAINTY_LABELS),
+    certainty = models.CharField("确定性", max_length=12, choices=label_choices(pr.CERTAINTY_LABELS),
                                  default=pr.Certainty.LOCAL.value)
     note = models.CharField("说明", max_length=200, blank=True)
 
@@ -53,7 +48,7 @@ class PracticeSettings(models.Model):
     principal_weekday = models.PositiveSmallIntegerField(
         "主要领导固定接访（星期，0=周一）", null=True, blank=True, default=0)
     principal_session = models.CharField("时段", max_length=4,
-                                         choices=_choices(pr.SESSION_LABELS), default="am")
+                                         choices=label_choices(pr.SESSION_LABELS), default="am")
     fixed_monthly_day = models.PositiveSmallIntegerField("每月固定接访日", null=True, blank=True)
     backlog_open_days = models.PositiveSmallIntegerField("积案：未办结超过（天）", default=90)
     screening_since = models.DateField("排查台账启用日期", null=True, blank=True)
@@ -69,7 +64,7 @@ class LeaderProfile(models.Model):
     """A leader taking part in reception (the schedule and the compliance view list these)."""
 
     user = models.OneToOneField(USER, on_delete=models.CASCADE, related_name="leader_profile")
-    tier = models.CharField("领导层级", max_length=12, choices=_choices(pr.TIER_LABELS))
+    tier = models.CharField("领导层级", max_length=12, choices=label_choices(pr.TIER_LABELS))
     is_principal = models.BooleanField("主要负责同志", default=False)
     on_rota = models.BooleanField("参加每日轮值", default=True)
     active = models.BooleanField("在岗", default=True)
@@ -103,12 +98,12 @@ class ReceptionSlot(models.Model):
     division_path = models.CharField(max_length=160, db_index=True)
     kind = models.CharField("方式", max_length=10, choices=Kind.choices, default=Kind.RECEPTION)
     day = models.DateField("日期")
-    session = models.CharField("时段", max_length=4, choices=_choices(pr.SESSION_LABELS),
+    session = models.CharField("时段", max_length=4, choices=label_choices(pr.SESSION_LABELS),
                                default=pr.Session.DAY.value)
     place = models.CharField("地点", max_length=200, blank=True)
     topics = models.CharField("接访主题", max_length=200, blank=True)
     capacity = models.PositiveSmallIntegerField("预约名额", default=10)
-    source = models.CharField("排定依据", max_length=12, choices=_choices(pr.SLOT_SOURCE_LABELS),
+    source = models.CharField("排定依据", max_length=12, choices=label_choices(pr.SLOT_SOURCE_LABELS),
                               default=pr.SlotSource.MANUAL.value)
     status = models.CharField("状态", max_length=10, choices=Status.choices,
                               default=Status.PROPOSED)
@@ -222,7 +217,7 @@ class Case(models.Model):
     due_on = models.DateField("办结时限")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     backlog_reason = models.CharField("积案原因", max_length=24, blank=True,
-                                      choices=_choices(pr.BACKLOG_REASON_LABELS))
+                                      choices=label_choices(pr.BACKLOG_REASON_LABELS))
     trigger_matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="+", help_text="终结后重复信访的新件")
     listed = models.BooleanField("挂牌督办", default=False)
@@ -231,7 +226,7 @@ class Case(models.Model):
     listed_at = models.DateTimeField(null=True, blank=True)
     listing_note = models.TextField("督办要求", blank=True)
     criterion = models.CharField("销号标准", max_length=12, blank=True,
-                                 choices=_choices(pr.CRITERION_LABELS))
+                                 choices=label_choices(pr.CRITERION_LABELS))
     closure_statement = models.TextField("销号依据", blank=True)
     resolved = models.BooleanField("已化解", null=True, blank=True)
     proposed_at = models.DateTimeField(null=True, blank=True)
@@ -331,7 +326,7 @@ class DisputeEntry(models.Model):
     title = models.CharField("矛盾纠纷", max_length=200)
     description = models.TextField("基本情况", blank=True)
     parties = EncryptedTextField("当事人")
-    risk_grade = models.CharField("风险等级", max_length=8, choices=_choices(pr.RISK_LABELS))
+    risk_grade = models.CharField("风险等级", max_length=8, choices=label_choices(pr.RISK_LABELS))
     responsible = models.ForeignKey(USER, verbose_name="责任人", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     responsible_body = models.ForeignKey(Body, verbose_name="责任单位", null=True, blank=True,
@@ -341,7 +336,7 @@ class DisputeEntry(models.Model):
     matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="dispute_entries")
     mediation_kind = models.CharField("调解方式", max_length=16, blank=True,
-                                      choices=_choices(pr.MEDIATION_LABELS))
+                                      choices=label_choices(pr.MEDIATION_LABELS))
     agreement = models.TextField("调解协议", blank=True)
     resolution = models.TextField("化解情况", blank=True)
     resolved_on = models.DateField(null=True, blank=True)
@@ -376,9 +371,9 @@ class RiskAssessment(models.Model):
                              related_name="+")
     assessed_on = models.DateField("评估日期")
     risks = models.TextField("风险点")
-    grade = models.CharField("风险等级", max_length=8, choices=_choices(pr.RISK_LABELS))
+    grade = models.CharField("风险等级", max_length=8, choices=label_choices(pr.RISK_LABELS))
     measures = models.TextField("防范化解措施", blank=True)
-    decision = models.CharField("评估结论", max_length=10, choices=_choices(pr.DECISION_LABELS))
+    decision = models.CharField("评估结论", max_length=10, choices=label_choices(pr.DECISION_LABELS))
     matters = models.ManyToManyField(Matter, blank=True, related_name="risk_assessments")
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.i18n import label_choices
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import FIELD_LABELS, DomainError
@@ -56,11 +57,6 @@ def _label(name: str) -> str:
     if name in FIELD_LABELS:
         return gettext(FIELD_LABELS[name])  # a domain label (Chinese msgid)
     return str(EXTRA_LABELS.get(name, name))
-
-
-def _domain_choices(labels: dict[Any, str]) -> list[tuple[str, Any]]:
-    """A domain label dict as choices, each label shown in the reader's language."""
-    return [(k.value, _(v)) for k, v in labels.items()]
 
 
 def _date_input() -> forms.DateInput:
@@ -152,7 +148,7 @@ class ActionForm(forms.Form):
                 if (k in SUGGESTION_OUTCOMES) == suggestion])
         if name == "review_outcome":
             return forms.ChoiceField(label=label, required=required, choices=[
-                ("", _("请选择")), *_domain_choices(st.REVIEW_OUTCOME_LABELS)])
+                ("", _("请选择")), *label_choices(st.REVIEW_OUTCOME_LABELS)])
         if name == "service_method":
             return forms.ChoiceField(label=label, required=required,
                                      choices=[("", _("请选择")), *SERVICE_METHODS])
@@ -277,7 +273,7 @@ class RegistrationForm(forms.Form):
     division = forms.ChoiceField(label=_("问题属地"))
     category = forms.TypedChoiceField(label=_("内容分类"), required=False, coerce=int,
                                       empty_value=None)
-    klass = forms.ChoiceField(label=_("事项类别"), choices=_domain_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
+    klass = forms.ChoiceField(label=_("事项类别"), choices=label_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
     accused_name = forms.CharField(label=_("被反映人"), required=False, max_length=100)
     accused_body = forms.TypedChoiceField(label=_("被反映单位"), required=False, coerce=int,
                                           empty_value=None)
@@ -349,7 +345,7 @@ class PublicSubmitForm(forms.Form):
     id_number = forms.CharField(label=_("身份证号码（可不填）"), required=False, max_length=20)
     address = forms.CharField(label=_("住址"), required=False, max_length=200)
     division = forms.ChoiceField(label=_("问题发生地"))
-    klass = forms.ChoiceField(label=_("反映类型"), choices=_domain_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
+    klass = forms.ChoiceField(label=_("反映类型"), choices=label_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
     category = forms.TypedChoiceField(label=_("内容分类（可不选）"), required=False, coerce=int,
                                       empty_value=None)
     title = forms.CharField(label=_("标题"), max_length=200)

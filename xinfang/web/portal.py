@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from xinfang.core import otp
 from xinfang.core.security import client_address
-from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body
@@ -239,13 +238,11 @@ def _code_ok(form: Any, phone: str, code: str) -> bool:
 
 def _send_code(request: HttpRequest) -> tuple[str, int]:
     """Text a one-time code to the phone in the form; the message to show and a status."""
-    phone = request.POST.get("phone", "")
     try:
-        otp.send_code(phone, address=client_address(request))
+        return otp.send_code_notice(request.POST.get("phone", ""),
+                                    address=client_address(request)), 200
     except otp.OtpError as e:
         return e.message, 400
-    masked = idcard.mask_phone(otp.normalise(phone))
-    return gettext("验证码已发送至 %(phone)s，10分钟内有效") % {"phone": masked}, 200
 
 
 @require_POST

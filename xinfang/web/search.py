@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinfang.core.i18n import source_language
+from xinfang.core.i18n import label_choices, source_language
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Category, Division, User
@@ -50,8 +50,8 @@ class SearchForm(forms.Form):
                         help_text=_("在标题和诉求中查找，多个词用空格分开"))
     channel = forms.ChoiceField(label=_("信访形式"), required=False,
                                 choices=[("", _("全部")), *Channel.choices])
-    klass = forms.ChoiceField(label=_("事项类别"), required=False, choices=[("", _("全部"))] + [
-        (k.value, _(v)) for k, v in st.KLASS_LABELS.items()])
+    klass = forms.ChoiceField(label=_("事项类别"), required=False,
+                              choices=[("", _("全部")), *label_choices(st.KLASS_LABELS)])
     category = forms.TypedChoiceField(label=_("内容分类"), required=False, coerce=int,
                                       empty_value=None)
     division = forms.ChoiceField(label=_("问题属地"), required=False)
