@@ -76,7 +76,11 @@ def seed_practice(county: County, today: date) -> dict[str, int]:
     for s in slots:
         if s.day < today and s.leader_id != deputy.pk:
             svc.mark_held(s, user=officer)
-    svc.add_slot(leader, today + timedelta(days=9), user=officer,
+    # A 下访 about nine days ahead, on the first day the rota left free for this leader.
+    field_day = today + timedelta(days=9)
+    while ReceptionSlot.objects.filter(leader=leader, day=field_day).exists():
+        field_day += timedelta(days=1)
+    svc.add_slot(leader, field_day, user=officer,
                  kind=ReceptionSlot.Kind.FIELD, place="青石乡青石村村委会",
                  topics="农村饮水安全工程", publish=True)
     counts["slots"] = ReceptionSlot.objects.filter(division_path__startswith=county.county.path).count()
