@@ -71,23 +71,29 @@ def in_handling_chain(user: User, matter: Matter,
     return any(d.to_body_id == body_id for d in dispatches)
 
 
-def can_see_identity(user: User, matter: Matter,
-                     dispatches: Iterable[Dispatch] | None = None) -> bool:
-    """Whether the petitioner's identity may be shown to ``user``.
+def can_open(user: User, matter: Matter) -> bool:
+    """Whether the read gate lets ``user`` open ``matter`` (one indexed query)."""
+    return visible_matters(user).filter(pk=matter.pk).exists()
 
-    §30 ¶3: never to the accused unit; for a 检举控告 or a matter whose petitioner asked for
-    confidentiality, only to the handling chain (redacted copies to everyone else,
-    procedure.md §5.1). Anonymous matters have no identity to show.
-    """
-    if matter.is_anonymous:
-        return False
+
+def confidential_ok(user: User, matter: Matter,
+                    dispatches: Iterable[Dispatch] | None = None) -> bool:
+    """What carries the petitioner's identity (the identity itself, scanned letters) may
+    reach ``user``: never the accused unit (§30 ¶3); for a 检举控告 or a matter whose
+    petitioner asked for confidentiality (沪 §14 (5), 京 §22 (4)) only the handling chain
+    (redacted copies to everyone else, procedure.md §5.1)."""
     if user.body_id is not None and matter.accused_body_id == user.body_id:
         return False
-    # A report (§30 ¶3) or a petitioner's request for confidentiality (沪 §14 (5), 京 §22 (4)).
-    private = matter.is_report or matter.confidential
-    if private and not (user.is_superuser or in_handling_chain(user, matter, dispatches)):
-        return False
+    if matter.is_report or matter.confidential:
+        return bool(user.is_superuser or in_handling_chain(user, matter, dispatches))
     return True
+
+
+def can_see_identity(user: User, matter: Matter,
+                     dispatches: Iterable[Dispatch] | None = None) -> bool:
+    """Whether the petitioner's identity may be shown to ``user`` (anonymous matters have
+    none to show)."""
+    return not matter.is_anonymous and confidential_ok(user, matter, dispatches)
 
 
 def get_matter_for_citizen(code: str, phone: str) -> Matter:

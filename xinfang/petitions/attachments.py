@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy as _
 from xinfang.audit import services as audit
 from xinfang.domain.errors import DomainError
 
-from .access import in_handling_chain
 from .models import Attachment, Dispatch, Matter
 
 MAX_FILES = 5
@@ -118,13 +117,7 @@ def add_attachments(matter: Matter, files: Iterable[Any], user: Any = None, *,
 
 def can_download(user: Any, matter: Matter, dispatches: Iterable[Dispatch] | None = None
                  ) -> bool:
-    """Scanned letters carry the petitioner's identity: the same rule as showing it.
+    """Scanned letters carry the petitioner's identity: the act's rule (§30 ¶3)."""
+    from .permissions import may
 
-    §30 ¶3: never the accused unit; a report or a confidential matter only within the
-    handling chain. (An anonymous matter has no identity to hide.)
-    """
-    if user.body_id is not None and matter.accused_body_id == user.body_id:
-        return False
-    if matter.is_report or matter.confidential:
-        return bool(user.is_superuser or in_handling_chain(user, matter, dispatches))
-    return True
+    return may(user, "download_attachment", matter=matter, dispatches=dispatches)

@@ -22,13 +22,13 @@ from django.utils.translation import gettext_noop
 from xinfang.audit import services as audit
 from xinfang.core.crypto import blind_index
 from xinfang.core.i18n import source_language, source_text
-from xinfang.domain import idcard
+from xinfang.domain import acts, idcard
 from xinfang.domain import states as st
 from xinfang.domain.deadlines import GRADE_CODES
 from xinfang.domain.errors import DomainError, Forbidden, GuardFailed
 from xinfang.org.models import Body, Category, Division, User
 
-from . import clocks
+from . import clocks, permissions
 from .models import (
     Channel,
     Counter,
@@ -206,7 +206,14 @@ def register(
     idempotency_key: str = "",
     actor_label: str = "",
 ) -> Matter:
-    """Register a matter (§21–23). Durable when this returns: the receipt may be shown."""
+    """Register a matter (§21–23). Durable when this returns: the receipt may be shown.
+
+    Staff register at their own body (§23 ¶1); ``user=None`` is the citizen online or the
+    system (the doors that call it so check ``submit_online`` themselves)."""
+    if user is not None:
+        permissions.require(user, "register")
+        if holder.pk != user.body_id and not user.is_superuser:
+            raise Forbidden("只能以本机关、单位的名义登记信访事项（§23 ¶1）")
     errors = validate_registration(reg)
     if errors:
         raise ValidationFailed(errors)
@@ -891,9 +898,9 @@ def submit_report(matter: Matter, *, user: User, text: str) -> Dispatch:
     if not text.strip():
         raise GuardFailed("请填写办结报告内容")
     with transaction.atomic():
+        permissions.require(user, "submit_report", matter=matter)
         d = current_lead_dispatch(matter)
-        if d is None or d.kind != Dispatch.Kind.ASSIGN or d.to_body_id != user.body_id:
-            raise Forbidden("只有交办事项的主办单位可以提交办结报告")
+        assert d is not None  # the act's scope: the 主办 unit of a 交办
         if matter.state not in (st.State.HANDLING, st.State.REPLIED, st.State.CLOSED):
             raise GuardFailed("事项受理后方可提交办结报告（§22 ¶1（三））")
         d.report_text, d.reported_at = text.strip(), timezone.now()
@@ -911,10 +918,9 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
               system: bool = False) -> Supervision:
     """督办 by a supervisor or the 信访部门 (§40), or by the system's own rules (``system``);
     issues a 督办单 with a feedback date."""
-    roles = (st.Role.SUPERVISOR, st.Role.OFFICER, st.Role.LEADER, st.Role.ADMIN)
-    if not system and (user is None or st.Role(user.role) not in roles):
-        raise Forbidden("只有督查、信访干部或领导可以督办")
-    if matter.state not in st.OPEN_STATES:
+    if not system:
+        permissions.require(user, "supervise", matter=matter)
+    elif matter.state not in st.OPEN_STATES:
         raise GuardFailed("事项已办结，无需督办")
     if not note.strip():
         raise GuardFailed("请填写督办意见")
@@ -940,12 +946,11 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
     return s
 
 
-def _assist_dispatch(dispatch: Dispatch, user: User) -> Dispatch:
+def _assist_dispatch(dispatch: Dispatch, user: User, act: str) -> Dispatch:
     d = Dispatch.objects.select_for_update().select_related("matter", "to_body").get(pk=dispatch.pk)
+    permissions.require(user, act, matter=d.matter)
     if d.role != Dispatch.Role.ASSIST or d.to_body_id != user.body_id:
-        raise Forbidden("只有协办单位可以办理该协办件")
-    if st.Role(user.role) not in st.UNIT_STAFF:
-        raise Forbidden("只有承办人或单位负责人可以办理协办件")
+        raise Forbidden(acts.ACTS[act].refusal)
     return d
 
 
@@ -957,7 +962,7 @@ def _dstate_zh(d: Dispatch) -> str:
 def assist_sign(dispatch: Dispatch, *, user: User) -> Dispatch:
     """签收 by a 协办 unit: its own record and clocks (§24)."""
     with transaction.atomic():
-        d = _assist_dispatch(dispatch, user)
+        d = _assist_dispatch(dispatch, user, "assist_sign")
         if d.state != Dispatch.DState.PENDING:
             raise GuardFailed(f"协办件当前状态为“{_dstate_zh(d)}”，不能签收")
         d.state, d.signed_at = Dispatch.DState.SIGNED, timezone.now()
@@ -974,7 +979,7 @@ def assist_object(dispatch: Dispatch, *, user: User, reason: str) -> Dispatch:
     if not reason.strip():
         raise GuardFailed("请填写退回理由")
     with transaction.atomic():
-        d = _assist_dispatch(dispatch, user)
+        d = _assist_dispatch(dispatch, user, "assist_object")
         if d.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
             raise GuardFailed(f"协办件当前状态为“{_dstate_zh(d)}”，不能退回")
         d4 = d.clocks.filter(code="D4").order_by("-id").first()
@@ -996,7 +1001,7 @@ def assist_reply(dispatch: Dispatch, *, user: User, text: str) -> Dispatch:
     if not text.strip():
         raise GuardFailed("请填写协办意见")
     with transaction.atomic():
-        dispatch = _assist_dispatch(dispatch, user)
+        dispatch = _assist_dispatch(dispatch, user, "assist_reply")
         if dispatch.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
             raise GuardFailed(f"协办件当前状态为“{_dstate_zh(dispatch)}”，不能提交意见")
         today = clocks.today()
@@ -1014,7 +1019,9 @@ def assist_reply(dispatch: Dispatch, *, user: User, text: str) -> Dispatch:
 
 
 def log_identity_view(matter: Matter, user: User | None, where: str) -> None:
-    """Every view of a petitioner's identity leaves an audit row (issue 2 §8)."""
+    """Reveal a petitioner's identity: refused outside the act's scope (§30 ¶3), and every
+    view leaves an audit row (issue 2 §8)."""
+    permissions.require(user, "reveal_identity", matter=matter)
     audit.record("view_identity", actor=user, object_type="matter", object_id=matter.pk,
                  matter_id=matter.pk, data={"where": where})
 

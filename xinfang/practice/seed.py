@@ -129,7 +129,7 @@ def seed_practice(county: County, today: date) -> dict[str, int]:
     # county government, like the visitors' matters (one numbering sequence per holder).
     m1 = ps.register(_reg(county, today - timedelta(days=20), "征地补偿款分配争议",
                           "请求按标准发放征地补偿款", "周德顺", "13700137001", village=2,
-                          category="CX03"), holder=county.gov, user=officer)
+                          category="CX03"), holder=county.gov, user=u["gov_officer"])
     c1 = svc.open_case(m1, user=officer, task="查清补偿款分配情况并化解", leader=leader,
                        handler=handler, due_on=today + timedelta(days=40),
                        plan="一查账目、二开协调会、三依法答复", team=[head])
@@ -139,7 +139,7 @@ def seed_practice(county: County, today: date) -> dict[str, int]:
                          on=today - timedelta(days=3))
     m2 = ps.register(_reg(county, today - timedelta(days=130), "企业改制职工社保接续",
                           "请求补缴改制期间社保", "吴国华", "13700137002", village=3,
-                          category="LD02"), holder=county.gov, user=officer)
+                          category="LD02"), holder=county.gov, user=u["gov_officer"])
     c2 = svc.promote_backlog(m2, user=officer, leader=principal, handler=u["other_handler"],
                              due_on=today + timedelta(days=60),
                              plan="县人社局牵头，财政局配合，分类测算补缴方案")
@@ -172,7 +172,7 @@ def seed_practice(county: County, today: date) -> dict[str, int]:
     e3 = svc.add_dispute(villages[1 % len(villages)], user=officer, title="村道硬化占地补偿",
                          parties="村民刘某等3户", risk_grade="low",
                          responsible=u["town_handler"])
-    mc = svc.convert_dispute(e3, user=officer, holder=county.gov, registration=_reg(
+    mc = svc.convert_dispute(e3, user=u["gov_officer"], holder=county.gov, registration=_reg(
         county, today, "村道硬化占地未补偿", "请求给予占地补偿", "刘长根", "13600136001",
         village=1, category="JT01"))
     counts["disputes"] = 3

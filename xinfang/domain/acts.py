@@ -1,0 +1,143 @@
+"""Who may do what, beside the state machine: every act that is not a transition, as data.
+
+A transition (``states.TRANSITIONS``) already says roles × scopes × article. Everything else
+a person does — register, supervise, search, export, reveal an identity, the practice acts —
+is declared here once: act → roles → where (the scope predicate) → article. The web pages,
+the API and the services all read this table; the services refuse on their own
+(``xinfang.petitions.permissions.require``), so a new front door cannot forget a check.
+
+Plain Python: no Django. ``Where`` names a predicate that the petitions layer evaluates
+against the user and, where the act concerns one, the matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from xinfang.domain.i18n import gettext_noop
+
+from .states import Role
+
+R = Role
+
+
+class Where(StrEnum):
+    """The scope predicate of an act (evaluated in ``xinfang.petitions.permissions``)."""
+
+    ANYWHERE = "anywhere"  # nothing beyond the role (reference data, one's own account)
+    OWN_BODY = "own_body"  # at the user's own body: the user must belong to one
+    JURISDICTION = "jurisdiction"  # the user's division and below: 信访部门, 党委政府, 乡镇,
+    # leaders and 督查 (§15 ¶3 territorial responsibility); an object's place must lie inside
+    MATTER = "matter"  # a matter the read gate lets the user open (access.visible_matters)
+    CHAIN = "chain"  # a body that holds, handles, reviews or received the matter
+    CONFIDENTIAL = "confidential"  # never the accused unit; a report or a confidential
+    # matter only within the chain (§30 ¶3; 京 §22 (4), 沪 §14 (5))
+    IDENTITY = "identity"  # CONFIDENTIAL, and the matter is not anonymous
+    ASSIGNEE = "assignee"  # the 主办 unit of a 交办 (§22 ¶1 (3))
+    ASSISTANT = "assistant"  # a 协办 unit of the matter (§24)
+
+
+# Roles that work at a desk; citizens and the scheduler are not staff.
+STAFF = frozenset({R.REGISTRAR, R.OFFICER, R.HANDLER, R.UNIT_HEAD, R.LEADER, R.SUPERVISOR,
+                   R.ADMIN})
+UNIT = frozenset({R.HANDLER, R.UNIT_HEAD})
+# 信访干部, leaders, 督查 and administrators: oversight of a jurisdiction.
+OVERSIGHT = frozenset({R.OFFICER, R.LEADER, R.SUPERVISOR, R.ADMIN})
+
+
+@dataclass(frozen=True)
+class Act:
+    name: str
+    label: str  # what the act is, for "您无权{label}" (Chinese msgid; translated where shown)
+    roles: frozenset[Role]
+    where: Where
+    article: str
+    open_only: bool = False  # only on a matter that is still open
+    who: str = ""  # who may, for a refusal that tells the user whom to ask (Chinese)
+
+    @property
+    def refusal(self) -> str:
+        return f"只有{self.who}可以{self.label}" if self.who else f"您无权{self.label}"
+
+
+def _a(name: str, label: str, roles: frozenset[Role] | set[Role], where: Where, article: str,
+       **kw: object) -> Act:
+    return Act(name, label, frozenset(roles), where, article, **kw)  # type: ignore[arg-type]
+
+
+ACTS: dict[str, Act] = {a.name: a for a in [
+    # --- intake. §23 ¶1: any body a petition is brought to registers it — staff of a unit at
+    # their own unit (then D2, §23 ¶1–2), a 信访部门 at its window (D1, §22), a leader at a
+    # reception (§18 ¶2). Supervisors register nothing.
+    _a("register", gettext_noop("登记信访事项"),
+       {R.REGISTRAR, R.OFFICER, R.HANDLER, R.UNIT_HEAD, R.LEADER, R.ADMIN},
+       Where.OWN_BODY, "§21 ¶1、§23 ¶1", who="本机关、单位的登记、办理人员和领导"),
+    # 网上信访 by the citizen (§17, §19 ¶1, §21 ¶2): the portal and the public API.
+    _a("submit_online", gettext_noop("网上提交信访事项"), {R.CITIZEN}, Where.ANYWHERE,
+       "§17、§19 ¶1、§21 ¶2"),
+    # --- oversight of matters
+    _a("supervise", gettext_noop("督办"), {R.SUPERVISOR, R.OFFICER, R.LEADER, R.ADMIN},
+       Where.MATTER, "§40", open_only=True, who="督查、信访干部或领导"),
+    _a("view_supervision", gettext_noop("查看督查督办"), {R.SUPERVISOR, R.OFFICER, R.LEADER, R.ADMIN},
+       Where.JURISDICTION, "§40", who="督查、信访干部或领导"),
+    _a("search", gettext_noop("查询信访事项"), STAFF, Where.MATTER, "§21 ¶2"),
+    _a("export", gettext_noop("导出信访事项"), STAFF, Where.MATTER, "§21 ¶2"),
+    _a("view_intel", gettext_noop("查看热点、预警和分析"), OVERSIGHT, Where.JURISDICTION,
+       "§38、§39"),
+    _a("qr_codes", gettext_noop("管理扫码信访二维码"), {R.ADMIN, R.OFFICER}, Where.OWN_BODY,
+       "§18 ¶1"),
+    # --- one matter, outside the state machine
+    _a("reveal_identity", gettext_noop("查看信访人身份信息"), STAFF, Where.IDENTITY, "§30 ¶3",
+       who="办理单位"),
+    _a("attach", gettext_noop("上传附件"), STAFF, Where.CHAIN, "§19 ¶1"),
+    _a("download_attachment", gettext_noop("下载附件"), STAFF, Where.CONFIDENTIAL, "§30 ¶3"),
+    _a("submit_report", gettext_noop("提交办结报告"), UNIT, Where.ASSIGNEE, "§22 ¶1（三）",
+       who="交办事项的主办单位"),
+    _a("assist_sign", gettext_noop("签收协办件"), UNIT, Where.ASSISTANT, "§24", who="协办单位"),
+    _a("assist_object", gettext_noop("退回协办件"), UNIT, Where.ASSISTANT, "§23 ¶3、§24",
+       who="协办单位"),
+    _a("assist_reply", gettext_noop("提交协办意见"), UNIT, Where.ASSISTANT, "§24", who="协办单位"),
+    # --- practice (procedure.md §8): reception, 包案, prevention, meetings
+    _a("configure_practice", gettext_noop("修改工作机制配置"), {R.ADMIN, R.OFFICER},
+       Where.JURISDICTION, "§18 ¶2"),
+    _a("schedule_reception", gettext_noop("安排领导接访"), {R.LEADER, R.OFFICER, R.ADMIN},
+       Where.JURISDICTION, "§18 ¶2"),
+    _a("triage", gettext_noop("分办预登记"), {R.OFFICER, R.LEADER, R.REGISTRAR, R.ADMIN},
+       Where.JURISDICTION, "§18 ¶2"),
+    _a("record_visit", gettext_noop("填写接谈记录"), {R.LEADER}, Where.OWN_BODY, "§18 ¶2"),
+    _a("open_case", gettext_noop("确定包案"), {R.LEADER, R.OFFICER, R.SUPERVISOR, R.ADMIN},
+       Where.JURISDICTION, "§18 ¶2"),
+    _a("list_case", gettext_noop("挂牌督办"), {R.SUPERVISOR, R.LEADER, R.ADMIN},
+       Where.JURISDICTION, "§40"),
+    _a("view_listed", gettext_noop("查看挂牌督办"), {R.SUPERVISOR, R.LEADER, R.ADMIN, R.OFFICER},
+       Where.JURISDICTION, "§40"),
+    _a("sign_off_case", gettext_noop("审核销号"), {R.SUPERVISOR, R.ADMIN}, Where.JURISDICTION,
+       "§40"),
+    _a("handover_cases", gettext_noop("办理包案交接"), {R.ADMIN, R.OFFICER, R.SUPERVISOR, R.LEADER},
+       Where.JURISDICTION, "§18 ¶2"),
+    _a("screen_disputes", gettext_noop("登记矛盾纠纷排查"),
+       {R.OFFICER, R.HANDLER, R.UNIT_HEAD, R.LEADER, R.ADMIN}, Where.JURISDICTION, "§10、§15 ¶3"),
+    _a("assess_risk", gettext_noop("登记稳评"), {R.OFFICER, R.LEADER, R.UNIT_HEAD, R.ADMIN},
+       Where.OWN_BODY, "§10"),
+    _a("link_assessment", gettext_noop("关联稳评"),
+       {R.OFFICER, R.LEADER, R.UNIT_HEAD, R.SUPERVISOR, R.ADMIN}, Where.OWN_BODY, "§10"),
+    _a("keep_meetings", gettext_noop("登记会议"), {R.OFFICER, R.LEADER, R.ADMIN},
+       Where.JURISDICTION, "§8、§13"),
+]}
+
+
+def role_may(name: str, role: Role | str | None, *, superuser: bool = False) -> bool:
+    """Whether the role alone allows the act (the scope is checked by the petitions layer).
+    A Django superuser counts as an administrator."""
+    act = ACTS[name]
+    if superuser:
+        return R.ADMIN in act.roles
+    try:
+        return Role(role) in act.roles if role else False
+    except ValueError:
+        return False
+
+
+def roles_for(name: str) -> frozenset[Role]:
+    return ACTS[name].roles
