@@ -1,0 +1,61 @@
+"""Every write to a matter: one transaction, the domain's permission, an event and an audit row.
+
+Views and the API validate input, then call ``register`` or ``transition`` (or one of the
+non-state acts). Nothing else saves these models. The package is split by use case:
+
+- ``registration``: validation, the repeat link, ``register`` (§19–§23);
+- ``actors``: the actor's roles and scopes on a matter, the guards' facts;
+- ``transitions``: ``transition`` — check, effect, state, event, audit;
+- ``effects_intake`` / ``effects_handling`` / ``effects_review``: what each transition does;
+- ``unit_acts``: 办结报告, 督办, 协办, identity reveal (declared in ``xinfang.domain.acts``);
+- ``records``: numbers, documents, timeline events.
+
+This module re-exports the public names, so ``from xinfang.petitions import services`` and
+``services.transition(...)`` keep working.
+"""
+
+from __future__ import annotations
+
+from .actors import actor_for, allowed_actions, current_lead_dispatch, facts_for
+from .effects_intake import REPORT_CODES
+from .records import (
+    _event,
+    doc_number,
+    issue_document,
+    matter_number,
+    new_query_code,
+    next_number,
+    record_event,
+)
+from .registration import (
+    AFTER_REPLY_STATES,
+    ESCALATE_NOTE,
+    MAX_REPRESENTATIVES,
+    PetitionerIn,
+    Registration,
+    ValidationFailed,
+    find_repeats,
+    is_after_reply,
+    matter_registered,
+    register,
+    validate_registration,
+)
+from .transitions import transition
+from .unit_acts import (
+    assist_object,
+    assist_reply,
+    assist_sign,
+    log_identity_view,
+    submit_report,
+    supervise,
+)
+
+__all__ = [
+    "AFTER_REPLY_STATES", "ESCALATE_NOTE", "MAX_REPRESENTATIVES", "REPORT_CODES",
+    "PetitionerIn", "Registration", "ValidationFailed", "_event", "actor_for",
+    "allowed_actions", "assist_object", "assist_reply", "assist_sign", "current_lead_dispatch",
+    "doc_number", "facts_for", "find_repeats", "is_after_reply", "issue_document",
+    "log_identity_view", "matter_number", "matter_registered", "new_query_code", "next_number",
+    "record_event", "register", "submit_report", "supervise", "transition",
+    "validate_registration",
+]

@@ -1,0 +1,92 @@
+"""Who the actor is on one matter: roles and scopes for the state machine (§9)."""
+
+from __future__ import annotations
+
+from xinfang.domain import states as st
+from xinfang.org.models import User
+
+from .. import clocks
+from ..models import (
+    Dispatch,
+    Matter,
+)
+
+# --------------------------------------------------------------------------- actors & scopes
+
+
+def actor_for(user: User | None, matter: Matter, *, citizen: bool = False,
+              system: bool = False) -> st.Actor:
+    if system:
+        return st.Actor(frozenset({st.Role.SYSTEM}), frozenset({st.Scope.SYSTEM}))
+    if citizen:
+        return st.Actor(frozenset({st.Role.CITIZEN}), frozenset({st.Scope.PETITIONER}))
+    if user is None or user.body_id is None:
+        return st.Actor(frozenset(), frozenset())
+    body_id = user.body_id
+    if matter.is_report and matter.accused_body_id == body_id:
+        return st.Actor(frozenset(), frozenset())  # §30 ¶3: the accused has no hand in it
+    scopes: set[st.Scope] = set()
+    if matter.holder_id == body_id:
+        scopes.add(st.Scope.HOLDER)
+    if matter.lead_body_id == body_id:
+        scopes.add(st.Scope.LEAD_UNIT)
+    lead = current_lead_dispatch(matter)
+    if lead is not None and lead.from_body_id == body_id:
+        scopes.add(st.Scope.DISPATCHER)
+    if matter.review_body_id == body_id:
+        scopes.add(st.Scope.REVIEW_BODY)
+    if matter.recheck_body_id == body_id:
+        scopes.add(st.Scope.RECHECK_BODY)
+    return st.Actor(frozenset({st.Role(user.role)}), frozenset(scopes))
+
+
+def current_lead_dispatch(matter: Matter) -> Dispatch | None:
+    cache = getattr(matter, "_lead_dispatch", False)
+    if cache is not False:
+        return cache  # type: ignore[no-any-return]
+    d = (matter.dispatches.filter(role=Dispatch.Role.LEAD)
+         .exclude(state__in=[Dispatch.DState.RETURNED, Dispatch.DState.REFERRED])
+         .order_by("-dispatched_at", "-id").first())
+    matter._lead_dispatch = d  # type: ignore[attr-defined]
+    return d
+
+
+def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
+    """The facts the guards read. With ``name``, only what that transition's guards need
+    is queried (each window is one query; most transitions need none)."""
+    today = clocks.today()
+
+    def window(code: str, *, lead_only: bool = False) -> bool:
+        qs = matter.clocks.filter(code=code)
+        if lead_only:
+            lead = current_lead_dispatch(matter)
+            if lead is None:
+                return True
+            qs = qs.filter(dispatch=lead)
+        due = qs.order_by("-id").values_list("due_on", flat=True).first()
+        return due is None or today <= due
+
+    need = {
+        None: {"object", "review", "recheck", "rated"},
+        "object": {"object"},
+        "request_review": {"review"},
+        "request_recheck": {"recheck"},
+        "rate_satisfied": {"rated"},
+        "rate_unsatisfied": {"rated"},
+    }.get(name, set())
+    return st.Facts(
+        klass=st.Klass(matter.klass),
+        legal_litigation=matter.legal_litigation,
+        accused_body_id=matter.accused_body_id,
+        extension_used=matter.extension_used,
+        objection_window_open=window("D4", lead_only=True) if "object" in need else True,
+        review_window_open=window("D8") if "review" in need else True,
+        recheck_window_open=window("D10") if "recheck" in need else True,
+        rated_this_round=(matter.evaluations.filter(round=matter.redo_count).exists()
+                          if "rated" in need else False),
+    )
+
+
+def allowed_actions(user: User | None, matter: Matter) -> list[st.Transition]:
+    return st.allowed(st.State(matter.state), actor_for(user, matter))
+

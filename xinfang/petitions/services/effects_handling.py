@@ -1,0 +1,134 @@
+"""Effects of handling: 延期 (§34), 处理意见书 (§32), 调解 (§33), 评价 (§21 ¶2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from xinfang.domain import states as st
+from xinfang.domain.errors import GuardFailed
+from xinfang.org.models import User
+
+from .. import clocks
+from ..models import (
+    Dispatch,
+    Document,
+    Evaluation,
+    Matter,
+    Supervision,
+)
+from .effects_intake import _as_date, _lead
+from .records import issue_document
+
+
+def _fx_request_extension(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    return f"申请延期{data['days']}日：{data['reason']}"
+
+
+def _pending_extension(m: Matter) -> tuple[int, str]:
+    ev = m.events.filter(action="request_extension").order_by("-at", "-id").first()
+    if ev is None:
+        raise GuardFailed("没有待批准的延期申请")
+    return int(ev.data.get("days", 0)), str(ev.data.get("reason", ""))
+
+
+def _fx_approve_extension(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    days, reason = _pending_extension(m)
+    d = _lead(m)
+    clock = (m.clocks.filter(code__in=["D6", "D14", "R1"], met_on__isnull=True)
+             .order_by("-id").first())
+    if clock is None:
+        raise GuardFailed("没有正在计算的办理期限")
+    if clock.due_on < today:
+        raise GuardFailed("办理期限已届满，不能再延期（延期应在期限届满前告知，§34）")
+    old_due = clock.due_on
+    clocks.extend(clock, days)
+    m.extension_used = True
+    issue_document(m, Document.Kind.EXTENSION, d.to_body, {
+        "reason": reason, "days": days, "old_due": old_due.isoformat(),
+        "new_due": clock.due_on.isoformat(), "approver": str(u) if u else "",
+        "basis": "§34",
+    })
+    return f"批准延期{days}日，期限至 {clock.due_on:%Y-%m-%d}"
+
+
+def _served_on(m: Matter, data: Mapping[str, Any], today: date,
+               *answers: tuple[date | None, str]) -> date:
+    """The service date of a document: not after today, and not before the step it answers,
+    the first of ``answers`` that has happened (else receipt). A back-dated date would start
+    the §35/§36 windows in the past and lapse them at once."""
+    served_on = _as_date(data["served_on"])
+    if served_on > today:
+        raise GuardFailed("送达日期不能晚于今天")
+    not_before, since = next(((d, what) for d, what in answers if d is not None),
+                             (timezone.localdate(m.received_at), "收到日期"))
+    if served_on < not_before:
+        raise GuardFailed(f"送达日期不能早于{since}（{not_before:%Y-%m-%d}）")
+    return served_on
+
+
+def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    d = _lead(m)
+    served_on = _served_on(m, data, today, (m.accepted_on, "受理日期"))
+    m.outcome, m.replied_on, m.served_on = str(data["outcome"]), today, served_on
+    d.state = Dispatch.DState.REPLIED
+    d.save(update_fields=["state"])
+    clocks.meet(m, "D6", "D14", "R1", on=today)
+    suggestion = m.klass == st.Klass.SUGGESTION
+    issue_document(m, Document.Kind.OPINION, d.to_body, {
+        "request": m.request, "facts": data["facts"], "opinion": data["opinion"],
+        "legal_basis": data["legal_basis"], "outcome": data["outcome"],
+        "outcome_label": st.OUTCOME_LABELS[st.ReplyOutcome(str(data["outcome"]))],
+        "review_body": d.to_body.parent.name if d.to_body.parent else "上一级机关",
+        "suggestion": suggestion,
+        "basis": "§29" if suggestion else "§31（六）、§32",
+    }, served_on=served_on, service_method=str(data["service_method"]))
+    # D8: the petitioner may ask for 复查 within 30 日 of receiving the reply (§35).
+    clocks.start(m, "D8", served_on, body=None, owed_by_petitioner=True)
+    return f"{st.OUTCOME_LABELS[st.ReplyOutcome(str(data['outcome']))]}，{served_on:%Y-%m-%d}送达"
+
+
+def _fx_mediate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    return f"达成协议：{data['agreement']}"
+
+
+def _fx_rate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    rating = str(data["rating"])
+    unsatisfied = rating == Evaluation.Rating.UNSATISFIED
+    if (rating not in Evaluation.Rating.values) or (unsatisfied != (data.get("_unsatisfied") is True)):
+        raise GuardFailed("评价应为满意、基本满意或不满意")
+    try:
+        with transaction.atomic():
+            Evaluation.objects.create(matter=m, round=m.redo_count, rating=rating,
+                                      comment=str(data.get("comment", "")), at=timezone.now())
+    except IntegrityError as e:
+        raise GuardFailed("本次答复已评价，不能重复评价") from e
+    label = str(Evaluation.Rating(rating).label)
+    if unsatisfied:
+        # 不满意 → 重办 under supervision (practice; the 复查 route stays open, §35).
+        m.redo_count += 1
+        m.supervised = True
+        clocks.meet(m, "D8", on=today)
+        clock = clocks.start(m, "R1", today, body=m.lead_body)
+        d = _lead(m)
+        d.state = Dispatch.DState.ACCEPTED
+        d.save(update_fields=["state"])
+        Supervision.objects.create(
+            matter=m, clock=clock, kind=Supervision.Kind.REDO, body=m.lead_body,
+            created_at=timezone.now(), note=f"信访人评价不满意：{data.get('comment', '')}",
+            feedback_due=clock.due_on,
+        )
+    return f"评价：{label}" + (f"（{data['comment']}）" if data.get("comment") else "")
+
+
+def _fx_rate_satisfied(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    return _fx_rate(m, u, {**data, "_unsatisfied": False}, today)
+
+
+def _fx_rate_unsatisfied(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    return _fx_rate(m, u, {**data, "_unsatisfied": True}, today)
+

@@ -1,0 +1,277 @@
+"""Registration (§19–§23): validation, the same-person repeat link, the receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from xinfang.audit import services as audit
+from xinfang.core.crypto import blind_index
+from xinfang.core.i18n import source_language
+from xinfang.domain import idcard
+from xinfang.domain import states as st
+from xinfang.domain.errors import DomainError, Forbidden
+from xinfang.org.models import Body, Category, Division, User
+
+from .. import clocks, permissions
+from ..models import (
+    Channel,
+    Document,
+    IdempotencyKey,
+    Matter,
+    Petitioner,
+    RepeatKind,
+)
+from .records import issue_document, matter_number, new_query_code
+from .records import record_event as _event
+from .unit_acts import supervise
+
+# Sent after a registration commits (kwargs: matter_id). The text index listens (intel.py).
+matter_registered = Signal()
+
+ESCALATE_NOTE = "重复信访，提级核查"
+AFTER_REPLY_STATES = frozenset({
+    st.State.REPLIED, st.State.REVIEW_REQUESTED, st.State.REVIEWED, st.State.RECHECK_REQUESTED,
+    st.State.RECHECK_HEARING, st.State.FINAL, st.State.CLOSED, st.State.ARCHIVED,
+})
+
+MAX_REPRESENTATIVES = 5  # §20 ¶3 (configurable locally, e.g. 浙 §15 ¶2)
+
+# --------------------------------------------------------------------------- registration
+
+
+@dataclass
+class PetitionerIn:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    kind: str = Petitioner.Kind.PERSON
+    is_representative: bool = False
+
+
+@dataclass
+class Registration:
+    channel: str
+    title: str
+    request: str
+    content: str
+    division: Division
+    received_at: datetime
+    petitioners: list[PetitionerIn] = field(default_factory=list)
+    klass: str = st.Klass.APPEAL.value
+    category: Category | None = None
+    source_doc_no: str = ""
+    source_body_name: str = ""
+    channel_details: dict[str, str] = field(default_factory=dict)
+    accused_name: str = ""
+    accused_body: Body | None = None
+    headcount: int = 1
+    is_anonymous: bool = False
+    is_urgent: bool = False
+    confidential: bool = False
+    legal_litigation: bool = False
+    repeat_of: Matter | None = None
+    suggested_category: list[Any] = field(default_factory=list)
+
+
+# A clerk's clock may run a little ahead; a letter may be registered long after it came.
+RECEIVED_SKEW = timedelta(minutes=5)
+RECEIVED_BACKDATE = timedelta(days=365 * 5)
+
+
+def validate_registration(reg: Registration) -> dict[str, str]:
+    """Field errors in Chinese; empty when the registration may be saved."""
+    errors: dict[str, str] = {}
+    if reg.channel not in Channel.values:
+        errors["channel"] = "请选择信访形式"
+    if not reg.title.strip():
+        errors["title"] = "请填写标题"
+    if not reg.request.strip():
+        errors["request"] = "请填写诉求（§19 ¶1）"
+    if not reg.content.strip():
+        errors["content"] = "请填写事实与理由（§19 ¶1）"
+    if reg.klass not in st.Klass.__members__.values():
+        errors["klass"] = "请选择事项类别"
+    if reg.channel == Channel.SUPERIOR and not reg.source_doc_no.strip():
+        errors["source_doc_no"] = "上级转送的事项请填写来文文号"
+    now = timezone.now()
+    if reg.received_at > now + RECEIVED_SKEW:
+        errors["received_at"] = "收到时间不能晚于现在"
+    elif reg.received_at < now - RECEIVED_BACKDATE:
+        # The number's year and every clock start from it (§22 ¶1 counts from receipt).
+        errors["received_at"] = "收到时间超出合理范围（不能早于5年前）"
+    postmark = reg.channel_details.get("postmark_on", "")
+    if postmark:
+        try:
+            if date.fromisoformat(postmark) > timezone.localdate(reg.received_at):
+                errors["postmark_on"] = "邮戳日期不能晚于收信日期"
+        except ValueError:
+            errors["postmark_on"] = "邮戳日期格式应为 YYYY-MM-DD"
+    reps = [p for p in reg.petitioners if p.is_representative]
+    if len(reps) > MAX_REPRESENTATIVES:
+        errors["petitioners"] = f"多人走访应推选代表，代表人数不得超过{MAX_REPRESENTATIVES}人（§20 ¶3）"
+    if reg.headcount < max(1, len(reg.petitioners)):
+        errors["headcount"] = "信访人数不能少于登记的信访人数"
+    for i, p in enumerate(reg.petitioners):
+        if p.id_number:
+            problem = idcard.validate(p.id_number)
+            if problem:
+                errors[f"petitioners.{i}.id_number"] = problem
+        if p.phone and not (p.phone.isdigit() and 7 <= len(p.phone) <= 12):
+            errors[f"petitioners.{i}.phone"] = "电话号码格式不正确"
+    if not reg.petitioners and not reg.is_anonymous:
+        errors["petitioners"] = "请登记信访人姓名（名称）；匿名检举控告请勾选匿名"
+    if reg.klass == st.Klass.REPORT and reg.accused_body is None and not reg.accused_name:
+        errors["accused_name"] = "检举控告类事项请填写被反映人或单位"
+    return errors
+
+
+def find_repeats(reg: Registration, exclude_id: int | None = None) -> list[Matter]:
+    """Earlier matters of the same petitioner (ID number or phone, via the blind index)."""
+    id_keys = [blind_index(p.id_number, "id") for p in reg.petitioners if p.id_number]
+    phone_keys = [blind_index(p.phone, "phone") for p in reg.petitioners if p.phone]
+    if not id_keys and not phone_keys:
+        return []
+    from django.db.models import Q
+
+    q = Q()
+    if id_keys:
+        q |= Q(petitioners__id_index__in=id_keys)
+    if phone_keys:
+        q |= Q(petitioners__phone_index__in=phone_keys)
+    qs = Matter.objects.filter(q).distinct().select_related("division", "lead_body")
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return list(qs.order_by("-received_at")[:10])
+
+
+def register(
+    reg: Registration,
+    *,
+    holder: Body,
+    user: User | None = None,
+    idempotency_key: str = "",
+    actor_label: str = "",
+) -> Matter:
+    """Register a matter (§21–23). Durable when this returns: the receipt may be shown.
+
+    Staff register at their own body (§23 ¶1); ``user=None`` is the citizen online or the
+    system (the doors that call it so check ``submit_online`` themselves)."""
+    if user is not None:
+        permissions.require(user, "register")
+        if holder.pk != user.body_id and not user.is_superuser:
+            raise Forbidden("只能以本机关、单位的名义登记信访事项（§23 ¶1）")
+    errors = validate_registration(reg)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        if idempotency_key:
+            existing = IdempotencyKey.objects.filter(key=idempotency_key).select_related("matter").first()
+            if existing:
+                return existing.matter
+        received_on = timezone.localdate(reg.received_at)
+        repeats = [] if reg.repeat_of else find_repeats(reg)
+        repeat_of = reg.repeat_of or (repeats[0] if repeats else None)
+        repeat_kind = RepeatKind.FIRST
+        if repeat_of is not None:
+            repeat_kind = RepeatKind.REPEAT
+            # 越级 (§19 ¶3): an open matter at a lower body, still within its clock, raised here.
+            if (repeat_of.state in st.OPEN_STATES and repeat_of.holder_id != holder.pk
+                    and repeat_of.holder.division.path != holder.division.path
+                    and repeat_of.holder.division.path.startswith(holder.division.path)):
+                repeat_kind = RepeatKind.LEVEL_SKIP
+        for _ in range(5):
+            code = new_query_code()
+            if not Matter.objects.filter(query_code=code).exists():
+                break
+        matter = Matter.objects.create(
+            number=matter_number(holder, received_on.year),
+            query_code=code,
+            channel=reg.channel,
+            source_doc_no=reg.source_doc_no,
+            source_body_name=reg.source_body_name,
+            channel_details={k: v for k, v in reg.channel_details.items() if v},
+            received_at=reg.received_at,
+            registered_by=user,
+            holder=holder,
+            title=reg.title.strip(),
+            request=reg.request.strip(),
+            content=reg.content.strip(),
+            division=reg.division,
+            division_path=reg.division.path,
+            category=reg.category,
+            klass=reg.klass,
+            accused_name=reg.accused_name,
+            accused_body=reg.accused_body,
+            is_collective=reg.headcount >= 5 or len(reg.petitioners) > 1,
+            headcount=reg.headcount,
+            is_anonymous=reg.is_anonymous,
+            is_urgent=reg.is_urgent,
+            confidential=reg.confidential or reg.klass == st.Klass.REPORT,
+            legal_litigation=reg.legal_litigation,
+            repeat_kind=repeat_kind,
+            repeat_of=repeat_of,
+            first_contact=user,
+            suggested_category=reg.suggested_category,
+        )
+        Petitioner.objects.bulk_create([
+            Petitioner(
+                matter=matter, kind=p.kind, name=p.name.strip(),
+                id_number=idcard.normalize(p.id_number) if p.id_number else "",
+                phone=p.phone.strip(), address=p.address.strip(),
+                id_index=blind_index(p.id_number, "id") if p.id_number else "",
+                phone_index=blind_index(p.phone, "phone") if p.phone else "",
+                is_representative=p.is_representative, is_lead=(i == 0),
+            )
+            for i, p in enumerate(reg.petitioners)
+        ])
+        # D1 at a 信访部门 (§22), D2 at any other body (§23 ¶1–2); both from receipt.
+        code_ = "D1" if holder.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV) else "D2"
+        clocks.start(matter, code_, received_on, body=holder)
+        issue_document(matter, Document.Kind.RECEIPT, holder, {
+            "summary": matter.title,
+            "received_on": received_on.isoformat(),
+            "track_hint": "凭查询码和登记手机号可在网上查询办理进度并评价（§21 ¶2）",
+        })
+        with source_language():  # the timeline note is a record: Chinese
+            note = f"{matter.get_channel_display()}登记" + (
+                f"；{matter.get_repeat_kind_display()}，原件 {repeat_of.number}" if repeat_of else "")
+        _event(matter, "register", gettext_noop("登记"), "", st.State.REGISTERED, user, actor_label, note=note)
+        if idempotency_key:
+            IdempotencyKey.objects.create(key=idempotency_key, matter=matter)
+        if repeat_of is not None and _escalate_repeat(repeat_of):
+            # §8.6: the same matter again after it was answered → 提级核查 (configurable).
+            supervise(matter, user=None, note=ESCALATE_NOTE, system=True)
+        audit.record("register", actor=user, actor_label=actor_label, object_type="matter",
+                     object_id=matter.pk, matter_id=matter.pk,
+                     data={"number": matter.number, "channel": matter.channel})
+        matter.next_due = clocks.refresh_next_due(matter.pk)
+        pk = matter.pk
+        transaction.on_commit(lambda: matter_registered.send(sender=Matter, matter_id=pk))
+    return matter
+
+
+def is_after_reply(m: Matter) -> bool:
+    return m.replied_on is not None or st.State(m.state) in AFTER_REPLY_STATES
+
+
+def _escalate_repeat(original: Matter) -> bool:
+    policy = getattr(settings, "XINFANG_REPEAT_AFTER_REPLY", "escalate")
+    return policy == "escalate" and is_after_reply(original)
+
+
+class ValidationFailed(DomainError):
+    status = 400
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+

@@ -1,0 +1,164 @@
+"""Acts outside the state machine: 办结报告 (§22 ¶1 (3)), 督办 (§40), 协办 (§24), identity reveal (§30 ¶3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from xinfang.audit import services as audit
+from xinfang.core.i18n import source_text
+from xinfang.domain import acts
+from xinfang.domain import states as st
+from xinfang.domain.errors import Forbidden, GuardFailed
+from xinfang.org.models import User
+
+from .. import clocks, permissions
+from ..models import (
+    Dispatch,
+    Document,
+    Matter,
+    Supervision,
+)
+from .actors import current_lead_dispatch
+from .effects_intake import REPORT_CODES
+from .records import issue_document
+from .records import record_event as _event
+
+# --------------------------------------------------------------------------- other acts
+
+
+def submit_report(matter: Matter, *, user: User, text: str) -> Dispatch:
+    """交办 办结报告 (§22 ¶1 (3)); meets D5."""
+    if not text.strip():
+        raise GuardFailed("请填写办结报告内容")
+    with transaction.atomic():
+        permissions.require(user, "submit_report", matter=matter)
+        d = current_lead_dispatch(matter)
+        assert d is not None  # the act's scope: the 主办 unit of a 交办
+        if matter.state not in (st.State.HANDLING, st.State.REPLIED, st.State.CLOSED):
+            raise GuardFailed("事项受理后方可提交办结报告（§22 ¶1（三））")
+        d.report_text, d.reported_at = text.strip(), timezone.now()
+        d.save(update_fields=["report_text", "reported_at"])
+        clocks.meet(matter, *REPORT_CODES, on=clocks.today(), dispatch=d)
+        _event(matter, "submit_report", gettext_noop("提交办结报告"), matter.state, matter.state, user, "",
+               note=text.strip()[:200], public=False)
+        audit.record("submit_report", actor=user, object_type="dispatch", object_id=d.pk,
+                     matter_id=matter.pk)
+        clocks.refresh_next_due(matter.pk)
+    return d
+
+
+def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: int = 30,
+              system: bool = False) -> Supervision:
+    """督办 by a supervisor or the 信访部门 (§40), or by the system's own rules (``system``);
+    issues a 督办单 with a feedback date."""
+    if not system:
+        permissions.require(user, "supervise", matter=matter)
+    elif matter.state not in st.OPEN_STATES:
+        raise GuardFailed("事项已办结，无需督办")
+    if not note.strip():
+        raise GuardFailed("请填写督办意见")
+    with transaction.atomic():
+        today = clocks.today()
+        target = matter.lead_body or matter.holder
+        s = Supervision.objects.create(
+            matter=matter, kind=Supervision.Kind.MANUAL, body=target, created_at=timezone.now(),
+            created_by=user, note=note.strip(), feedback_due=today + timedelta(days=feedback_days),
+        )
+        Matter.objects.filter(pk=matter.pk).update(supervised=True)
+        issuer = user.body if user is not None and user.body_id else matter.holder
+        issue_document(matter, Document.Kind.SUPERVISION, issuer, {
+            "to_body": target.name, "problem": note.strip(),
+            "feedback_due": s.feedback_due.isoformat() if s.feedback_due else "",
+            "basis": "§40",
+        }, to_petitioner=False)
+        label = "系统" if system else ""
+        _event(matter, "supervise", gettext_noop("督办"), matter.state, matter.state, user, label,
+               note=note.strip(), public=False)
+        audit.record("supervise", actor=user, actor_label=label, object_type="matter",
+                     object_id=matter.pk, matter_id=matter.pk, data={"to": target.pk})
+    return s
+
+
+def _assist_dispatch(dispatch: Dispatch, user: User, act: str) -> Dispatch:
+    d = Dispatch.objects.select_for_update().select_related("matter", "to_body").get(pk=dispatch.pk)
+    permissions.require(user, act, matter=d.matter)
+    if d.role != Dispatch.Role.ASSIST or d.to_body_id != user.body_id:
+        raise Forbidden(acts.ACTS[act].refusal)
+    return d
+
+
+def _dstate_zh(d: Dispatch) -> str:
+    """The 协办件's state in Chinese, for the (Chinese) guard messages."""
+    return source_text(Dispatch.DState(d.state).label)
+
+
+def assist_sign(dispatch: Dispatch, *, user: User) -> Dispatch:
+    """签收 by a 协办 unit: its own record and clocks (§24)."""
+    with transaction.atomic():
+        d = _assist_dispatch(dispatch, user, "assist_sign")
+        if d.state != Dispatch.DState.PENDING:
+            raise GuardFailed(f"协办件当前状态为“{_dstate_zh(d)}”，不能签收")
+        d.state, d.signed_at = Dispatch.DState.SIGNED, timezone.now()
+        d.save(update_fields=["state", "signed_at"])
+        _event(d.matter, "assist_sign", gettext_noop("协办签收"), d.matter.state, d.matter.state, user, "",
+               note=f"{d.to_body.name}签收协办件", public=False)
+        audit.record("assist_sign", actor=user, object_type="dispatch", object_id=d.pk,
+                     matter_id=d.matter_id)
+    return d
+
+
+def assist_object(dispatch: Dispatch, *, user: User, reason: str) -> Dispatch:
+    """退回 by a 协办 unit within 5 工作日 of receipt (§23 ¶3)."""
+    if not reason.strip():
+        raise GuardFailed("请填写退回理由")
+    with transaction.atomic():
+        d = _assist_dispatch(dispatch, user, "assist_object")
+        if d.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
+            raise GuardFailed(f"协办件当前状态为“{_dstate_zh(d)}”，不能退回")
+        d4 = d.clocks.filter(code="D4").order_by("-id").first()
+        if d4 is not None and clocks.today() > d4.due_on:
+            raise GuardFailed("已超过收到之日起5个工作日的异议期限，不能退回（§23 ¶3）")
+        d.state, d.objection_reason = Dispatch.DState.OBJECTED, reason.strip()
+        d.save(update_fields=["state", "objection_reason"])
+        clocks.meet(d.matter, "D3", "D4", on=clocks.today(), dispatch=d)
+        _event(d.matter, "assist_object", gettext_noop("协办退回"), d.matter.state, d.matter.state, user, "",
+               note=reason.strip(), public=False)
+        audit.record("assist_object", actor=user, object_type="dispatch", object_id=d.pk,
+                     matter_id=d.matter_id, data={"reason": reason.strip()})
+        clocks.refresh_next_due(d.matter_id)
+    return d
+
+
+def assist_reply(dispatch: Dispatch, *, user: User, text: str) -> Dispatch:
+    """A 协办 unit sends its opinion to the lead unit (§24)."""
+    if not text.strip():
+        raise GuardFailed("请填写协办意见")
+    with transaction.atomic():
+        dispatch = _assist_dispatch(dispatch, user, "assist_reply")
+        if dispatch.state not in (Dispatch.DState.PENDING, Dispatch.DState.SIGNED):
+            raise GuardFailed(f"协办件当前状态为“{_dstate_zh(dispatch)}”，不能提交意见")
+        today = clocks.today()
+        dispatch.assist_reply = text.strip()
+        dispatch.state = Dispatch.DState.REPLIED
+        dispatch.signed_at = dispatch.signed_at or timezone.now()
+        dispatch.save(update_fields=["assist_reply", "state", "signed_at"])
+        clocks.meet(dispatch.matter, "D3", "D4", on=today, dispatch=dispatch)
+        _event(dispatch.matter, "assist_reply", gettext_noop("协办意见"), dispatch.matter.state,
+               dispatch.matter.state, user, "", note=text.strip()[:200], public=False)
+        audit.record("assist_reply", actor=user, object_type="dispatch", object_id=dispatch.pk,
+                     matter_id=dispatch.matter_id)
+        clocks.refresh_next_due(dispatch.matter_id)
+    return dispatch
+
+
+def log_identity_view(matter: Matter, user: User | None, where: str) -> None:
+    """Reveal a petitioner's identity: refused outside the act's scope (§30 ¶3), and every
+    view leaves an audit row (issue 2 §8)."""
+    permissions.require(user, "reveal_identity", matter=matter)
+    audit.record("view_identity", actor=user, object_type="matter", object_id=matter.pk,
+                 matter_id=matter.pk, data={"where": where})
+
