@@ -25,13 +25,12 @@ from rest_framework.views import APIView
 from xinfang.core import otp
 from xinfang.core.security import client_address
 from xinfang.domain import states as st
-from xinfang.org.models import Body, Division
 from xinfang.petitions import access, services
-from xinfang.petitions.models import Channel, Document, Event, IdempotencyKey, Matter
+from xinfang.petitions.models import Channel, Document, Event, Matter
 
 from . import serializers as s
 from .throttles import throttles_for
-from .views import ChineseMixin, idempotency_key, register_once
+from .views import ChineseMixin, idempotency_key
 
 # services.validate_registration keys → the public payload's field names.
 _PUBLIC_FIELDS = {"petitioners.0.phone": "phone", "petitioners.0.id_number": "id_number",
@@ -50,17 +49,6 @@ class PublicView(ChineseMixin, APIView):
 
     def get_throttles(self) -> list[Any]:
         return throttles_for(self.throttle_group)
-
-
-def xinfang_office_for(division: Division) -> Body | None:
-    """The 信访部门 at the lowest level covering ``division`` (the county's 信访局 first)."""
-    codes = list(reversed(division.path_codes()))
-    offices = {b.division_id: b for b in Body.objects.filter(
-        kind=Body.Kind.XINFANG, active=True, division_id__in=codes).order_by("id")}
-    for code in codes:
-        if code in offices:
-            return offices[code]
-    return None
 
 
 def receipt_url(code: str) -> str:
@@ -107,32 +95,15 @@ class PetitionSubmitView(PublicView):
         ser = s.PublicPetitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         v = ser.validated_data
-        holder = xinfang_office_for(v["division"])
-        if holder is None:
-            raise serializers.ValidationError({"division": ["该区划暂未开通网上信访，请向当地信访部门提出"]})
-        reg = services.Registration(
-            channel=Channel.ONLINE, title=v["title"], request=v["request"], content=v["content"],
-            division=v["division"], received_at=timezone.now(), klass=v["klass"],
-            category=v.get("category"), accused_name=v.get("accused_name", ""),
-            petitioners=[services.PetitionerIn(
-                name=v["name"], phone=v["phone"], id_number=v.get("id_number", ""),
-                address=v.get("address", ""))],
-        )
-        key = idempotency_key(request, f"public:{v['phone']}")
-        # A retry of a submission that was saved needs no new code (the first one is spent).
-        check_code = (settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE
-                      and not (key and IdempotencyKey.objects.filter(key=key).exists()))
-        if check_code:
-            if not v.get("sms_code"):
-                raise serializers.ValidationError(
-                    {"sms_code": ["请填写短信验证码（先调用 POST /api/v1/public/sms-codes 获取）"]})
-            try:
-                otp.verify(v["phone"], v["sms_code"], consume=False)
-            except otp.OtpError as e:
-                raise serializers.ValidationError({"sms_code": [e.message]}) from e
-        m = register_once(reg, holder=holder, user=None, key=key, actor_label="信访人")
-        if check_code:
-            otp.discard(v["phone"])  # one time: spent once the matter is saved
+        sub = services.OnlineSubmission(
+            channel=Channel.ONLINE, name=v["name"], phone=v["phone"],
+            id_number=v.get("id_number", ""), address=v.get("address", ""), title=v["title"],
+            request=v["request"], content=v["content"], division=v["division"],
+            klass=v["klass"], category=v.get("category"), accused_name=v.get("accused_name", ""))
+        done = services.submit_online(
+            sub, idempotency_key=idempotency_key(request, f"public:{v['phone']}"),
+            sms_code=v.get("sms_code", ""), check_code=settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE)
+        m = done.matter
         return Response({"code": m.query_code, "receipt_url": receipt_url(m.query_code)},
                         status=status.HTTP_201_CREATED)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
@@ -29,7 +28,7 @@ from xinfang.domain import states as st
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body, Category, Division, User
 from xinfang.petitions import access, clocks, services
-from xinfang.petitions.models import Dispatch, IdempotencyKey, Matter
+from xinfang.petitions.models import Dispatch, Matter
 from xinfang.petitions.queries import text_match
 
 from . import serializers as s
@@ -228,7 +227,7 @@ class MatterListView(MatterQueryView):
                 is_representative=p["is_representative"]) for p in v.get("petitioners", [])],
         )
         key = idempotency_key(request, f"staff:{user.pk}")
-        m = register_once(reg, holder=user.body, user=user, key=key)  # type: ignore[arg-type]
+        m = services.register_once(reg, holder=user.body, user=user, key=key)  # type: ignore[arg-type]
         return Response({"id": m.pk, "number": m.number, "code": m.query_code},
                         status=status.HTTP_201_CREATED)
 
@@ -245,22 +244,6 @@ def idempotency_key(request: Request, namespace: str) -> str:
     if len(raw) > 200:
         raise serializers.ValidationError({"Idempotency-Key": ["Idempotency-Key 不能超过200个字符"]})
     return "k1:" + hashlib.sha256(f"{namespace}\x00{raw}".encode()).hexdigest()
-
-
-def register_once(reg: services.Registration, *, holder: Body, user: User | None, key: str,
-                  actor_label: str = "") -> Matter:
-    """services.register, and on a concurrent duplicate key the matter the winner created."""
-    for _ in range(3):
-        try:
-            return services.register(reg, holder=holder, user=user, idempotency_key=key,
-                                     actor_label=actor_label)
-        except IntegrityError:
-            if not key:
-                raise
-            existing = IdempotencyKey.objects.filter(key=key).select_related("matter").first()
-            if existing is not None:
-                return existing.matter
-    raise IntegrityError("idempotency retry exhausted")
 
 
 class SearchView(MatterQueryView):

@@ -21,7 +21,7 @@ from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body
 from xinfang.petitions import access, attachments, services
-from xinfang.petitions.models import Document, Evaluation, Event, IdempotencyKey, Matter
+from xinfang.petitions.models import Document, Evaluation, Event, Matter
 
 SESSION_KEY = "portal_matter_id"
 CITIZEN_ACTIONS = {
@@ -155,16 +155,13 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 # Registration keys → the portal form's field names.
 _SUBMIT_FIELDS = {"petitioners.0.phone": "phone", "petitioners.0.id_number": "id_number",
-                  "petitioners": "name"}
+                  "petitioners": "name", "sms_code": "code"}
 
 
 def submit(request: HttpRequest) -> HttpResponse:
     """网上信访 (§17): the matter is registered at the 信访部门 covering the place (§21)."""
     import secrets
 
-    from django.utils import timezone
-
-    from xinfang.api.public import xinfang_office_for
     from xinfang.org.models import Category, Division
 
     from .forms import PublicSubmitForm
@@ -186,54 +183,36 @@ def submit(request: HttpRequest) -> HttpResponse:
     form = PublicSubmitForm(request.POST, request.FILES)
     if form.is_valid():
         v = form.cleaned_data
-        division = Division.objects.filter(code=v["division"]).first()
-        holder = xinfang_office_for(division) if division else None
-        replay = IdempotencyKey.objects.filter(key=f"portal:{v['token']}").exists()
-        if holder is None:
-            form.add_error("division", gettext("该地暂未开通网上信访，请向当地信访部门提出"))
-        elif replay or _code_ok(form, v["phone"], v["code"]):
-            reg = services.Registration(
-                channel=channel, title=v["title"], request=v["request"], content=v["content"],
-                division=division, received_at=timezone.now(), klass=v["klass"],
-                category=Category.objects.filter(pk=v["category"]).first() if v.get("category") else None,
-                accused_name=v.get("accused_name", ""),
-                petitioners=[services.PetitionerIn(
-                    name=v["name"], phone=v["phone"].strip(), id_number=v.get("id_number", ""),
-                    address=v.get("address", ""))],
-            )
-            try:
-                # The hidden token makes a double submit (back button, slow network) one matter.
-                m = services.register(reg, holder=holder, user=None, actor_label="信访人",
-                                      idempotency_key=f"portal:{v['token']}")
-            except services.ValidationFailed as e:
-                for key, message in e.errors.items():
-                    field = _SUBMIT_FIELDS.get(key, key)
-                    form.add_error(field if field in form.fields else None, message)
-            else:
-                otp.discard(v["phone"])  # one time: the code is spent once the matter is saved
-                request.session.cycle_key()
-                request.session[SESSION_KEY] = m.pk
-                # Registered and durable; the files come after and may fail on their own.
-                attach_error = ""
-                if not replay:
-                    try:
-                        attachments.add_attachments(m, v.get("files") or [], None,
-                                                    actor_label="信访人")
-                    except attachments.AttachmentError as e:
-                        attach_error = e.message
-                return render(request, "portal/receipt.html", {
-                    "matter": m, "nav": "submit", "attach_error": attach_error}, status=201)
+        sub = services.OnlineSubmission(
+            channel=channel, name=v["name"], phone=v["phone"], id_number=v.get("id_number", ""),
+            address=v.get("address", ""), title=v["title"], request=v["request"],
+            content=v["content"], division=Division.objects.filter(code=v["division"]).first(),
+            klass=v["klass"], accused_name=v.get("accused_name", ""),
+            category=Category.objects.filter(pk=v["category"]).first() if v.get("category") else None)
+        try:
+            # The hidden token makes a double submit (back button, slow network) one matter.
+            done = services.submit_online(sub, idempotency_key=f"portal:{v['token']}",
+                                          sms_code=v["code"])
+        except services.ValidationFailed as e:
+            for key, message in e.errors.items():
+                field = _SUBMIT_FIELDS.get(key, key)
+                form.add_error(field if field in form.fields else None, gettext(message))
+        else:
+            m = done.matter
+            request.session.cycle_key()
+            request.session[SESSION_KEY] = m.pk
+            # Registered and durable; the files come after and may fail on their own.
+            attach_error = ""
+            if not done.replay:
+                try:
+                    attachments.add_attachments(m, v.get("files") or [], None,
+                                                actor_label="信访人")
+                except attachments.AttachmentError as e:
+                    attach_error = e.message
+            return render(request, "portal/receipt.html", {
+                "matter": m, "nav": "submit", "attach_error": attach_error}, status=201)
     return render(request, "portal/submit.html", {
         "form": form, "nav": "submit", "via": "qr" if channel == "qr" else ""}, status=400)
-
-
-def _code_ok(form: Any, phone: str, code: str) -> bool:
-    try:
-        otp.verify(phone, code, consume=False)
-    except otp.OtpError as e:
-        form.add_error("code", e.message)
-        return False
-    return True
 
 
 def _send_code(request: HttpRequest) -> tuple[str, int]:

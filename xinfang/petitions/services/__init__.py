@@ -8,6 +8,7 @@ non-state acts). Nothing else saves these models. The package is split by use ca
 - ``transitions``: ``transition`` — check, effect, state, event, audit;
 - ``effects_intake`` / ``effects_handling`` / ``effects_review``: what each transition does;
 - ``unit_acts``: 办结报告, 督办, 协办, identity reveal (declared in ``xinfang.domain.acts``);
+- ``online``: 网上信访, the one submission use case of the portal and the public API;
 - ``records``: numbers, documents, timeline events.
 
 This module re-exports the public names, so ``from xinfang.petitions import services`` and
@@ -18,6 +19,13 @@ from __future__ import annotations
 
 from .actors import actor_for, allowed_actions, current_lead_dispatch, facts_for
 from .effects_intake import REPORT_CODES
+from .online import (
+    OnlineSubmission,
+    Submitted,
+    register_once,
+    submit_online,
+    xinfang_office_for,
+)
 from .records import (
     _event,
     doc_number,
@@ -51,11 +59,39 @@ from .unit_acts import (
 )
 
 __all__ = [
-    "AFTER_REPLY_STATES", "ESCALATE_NOTE", "MAX_REPRESENTATIVES", "REPORT_CODES",
-    "PetitionerIn", "Registration", "ValidationFailed", "_event", "actor_for",
-    "allowed_actions", "assist_object", "assist_reply", "assist_sign", "current_lead_dispatch",
-    "doc_number", "facts_for", "find_repeats", "is_after_reply", "issue_document",
-    "log_identity_view", "matter_number", "matter_registered", "new_query_code", "next_number",
-    "record_event", "register", "submit_report", "supervise", "transition",
+    "AFTER_REPLY_STATES",
+    "ESCALATE_NOTE",
+    "MAX_REPRESENTATIVES",
+    "REPORT_CODES",
+    "OnlineSubmission",
+    "PetitionerIn",
+    "Registration",
+    "Submitted",
+    "ValidationFailed",
+    "_event",
+    "actor_for",
+    "allowed_actions",
+    "assist_object",
+    "assist_reply",
+    "assist_sign",
+    "current_lead_dispatch",
+    "doc_number",
+    "facts_for",
+    "find_repeats",
+    "is_after_reply",
+    "issue_document",
+    "log_identity_view",
+    "matter_number",
+    "matter_registered",
+    "new_query_code",
+    "next_number",
+    "record_event",
+    "register",
+    "register_once",
+    "submit_online",
+    "submit_report",
+    "supervise",
+    "transition",
     "validate_registration",
+    "xinfang_office_for",
 ]
