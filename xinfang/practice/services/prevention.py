@@ -16,6 +16,7 @@ from xinfang.petitions import services as ps
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import Registration, ValidationFailed
 
+from .. import access
 from ..models import (
     DisputeEntry,
     DisputeFollowUp,
@@ -209,6 +210,10 @@ def link_matter_to_assessment(assessment: RiskAssessment, matter: Matter, *,
                               user: User) -> RiskAssessment:
     """A matter that later arises from the assessed project."""
     permissions.require(user, "link_assessment")
+    # Only an assessment the user can open: the assessing body's own, or one in the user's
+    # jurisdiction (practice.access), as on the 稳评 page.
+    if not access.visible(user, RiskAssessment.objects.filter(pk=assessment.pk)).exists():
+        raise Forbidden("只能关联本单位或本辖区的稳评")
     assessment.matters.add(matter)
     _audit("link_assessment", user, assessment, matter_id=matter.pk)
     return assessment

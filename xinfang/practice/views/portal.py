@@ -1,0 +1,84 @@
+"""The citizen portal's 领导接访日程 and 预登记 (§18 ¶2; no log-in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from xinfang.org.models import Division
+
+from .. import forms as f
+from .. import services as svc
+from ..models import PreRegistration, ReceptionSlot
+from ._common import _today, submit
+
+PORTAL_PREREG_KEY = "portal_prereg_id"
+
+
+def _portal_slot(pk: int) -> ReceptionSlot:
+    slot = (ReceptionSlot.objects.select_related("leader", "body", "division")
+            .filter(pk=pk, status=ReceptionSlot.Status.PUBLISHED, day__gte=_today()).first())
+    if slot is None:
+        raise Http404(gettext("该接访场次不存在或已结束"))
+    return slot
+
+
+def portal_schedule(request: HttpRequest) -> HttpResponse:
+    """领导接访日程 (§18 ¶2): published days from today on, with the seats left."""
+    rows = []
+    for root in Division.objects.filter(parent__isnull=True):
+        for s in svc.published_schedule(root).select_related("leader", "body"):
+            rows.append({"slot": s, "seats": svc.seats_left(s)})
+    rows.sort(key=lambda r: (r["slot"].day, r["slot"].session, r["slot"].pk))
+    return render(request, "portal/reception.html", {"rows": rows, "nav": "reception"})
+
+
+def portal_preregister(request: HttpRequest, pk: int) -> HttpResponse:
+    slot = _portal_slot(pk)
+    seats = svc.seats_left(slot)
+    form = f.PreRegisterForm(request.POST or None, slot=slot,
+                             initial={"division": slot.division_id})
+
+    def page(form: Any, status: int = 200, _error: str = "") -> HttpResponse:
+        return render(request, "portal/reception_form.html", {
+            "slot": slot, "seats": seats, "form": form, "error": "", "nav": "reception"},
+            status=status)
+
+    if request.method != "POST":
+        return page(form)
+
+    def act(d: dict[str, Any]) -> tuple[str, str]:
+        p = svc.preregister(slot, name=d["name"], phone=d["phone"], title=d["title"],
+                            request=d["request"], division=d["division"],
+                            content=d["content"], id_number=d["id_number"])
+        request.session.cycle_key()
+        request.session[PORTAL_PREREG_KEY] = p.pk
+        return "", reverse("practice:portal_done")  # the done page says it all
+
+    return submit(request, form, act, page)
+
+
+def portal_done(request: HttpRequest) -> HttpResponse:
+    pk = request.session.get(PORTAL_PREREG_KEY)
+    p = (PreRegistration.objects.select_related("slot__leader", "slot__body").filter(pk=pk).first()
+         if pk else None)
+    if p is None:
+        return redirect("practice:portal_schedule")
+    return render(request, "portal/reception_done.html", {"p": p, "nav": "reception"})
+
+
+def portal_lookup(request: HttpRequest) -> HttpResponse:
+    """A citizen checks their 预登记 with the code and the phone."""
+    p = None
+    error = ""
+    if request.method == "POST":
+        p = svc.preregistration_for_citizen(request.POST.get("code", ""),
+                                            request.POST.get("phone", ""))
+        if p is None:
+            error = gettext("查询码或手机号不正确，请核对后重试")
+    return render(request, "portal/reception_lookup.html",
+                  {"p": p, "error": error, "nav": "reception"}, status=400 if error else 200)
