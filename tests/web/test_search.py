@@ -24,10 +24,12 @@ def matters(county, frozen):
     """Four matters that differ in one filterable property each."""
     a = register(county, sh(2026, 2, 2), title="小区物业乱收停车费")
     b = register(county, sh(2026, 2, 10), title="拖欠农民工工资", channel="letter",
-                 request="请求督促支付工资", category=county.categories["LD01"],
+                 request="请求督促支付工资", content="工程公司拖欠三个月工资。",
+                 category=county.categories["LD01"],
                  division=county.villages[2], id_number=ID_B, phone="13900139000")
     c = register(county, sh(2026, 2, 20), title="建议增设公交线路", klass="suggestion",
-                 request="建议开通城关至河口的公交", category=county.categories["JT02"],
+                 request="建议开通城关至河口的公交", content="城关至河口没有公交，群众出行不便。",
+                 category=county.categories["JT02"],
                  division=county.villages[3], id_number=ID_B, phone="13900139000")
     d = register(county, sh(2026, 3, 1), title="物业不作为电梯长期停运",
                  request="请求督促物业维修电梯", id_number=ID_B, phone="13700137000")
@@ -55,6 +57,8 @@ def test_search_filters_each_narrow_the_result(login, county, matters):
     assert _search(c, q="物业") == {a.number, d.number}  # keyword in the title
     assert _search(c, q="物业 电梯") == {d.number}  # every word must match
     assert _search(c, q="督促支付") == {b.number}  # keyword in the request
+    assert _search(c, q="出行不便") == {cc.number}  # keyword in the facts (content)
+    assert _search(c, q=b.number) == {b.number}  # the matter's number
     assert _search(c, channel="letter") == {b.number}
     assert _search(c, klass="suggestion") == {cc.number}
     # A top category includes its children (劳动和社会保障 → 拖欠工资).

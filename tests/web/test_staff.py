@@ -171,8 +171,11 @@ def test_repeat_panel_lists_earlier_matters_of_the_same_id(login, county, matter
     assert r.status_code == 200 and matter.number in r.content.decode()
 
 
-def test_handler_cannot_open_registration(login, county):
-    assert login(county.users["handler"]).get(reverse("register")).status_code == 403
+def test_registration_is_open_to_unit_staff_but_not_to_supervisors(login, county):
+    # §23 ¶1: a unit registers a petition brought to it directly (at its own body); a 督查
+    # registers nothing. The API answers the same (tests/api/test_door_parity.py).
+    assert login(county.users["handler"]).get(reverse("register")).status_code == 200
+    assert login(county.users["supervisor"]).get(reverse("register")).status_code == 403
 
 
 def test_queue_query_count_does_not_grow_with_rows(login, county, frozen,

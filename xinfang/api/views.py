@@ -7,10 +7,9 @@ through xinfang.petitions.services.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
@@ -23,20 +22,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinfang.core.crypto import blind_index
 from xinfang.domain import states as st
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body, Category, Division, User
-from xinfang.petitions import access, clocks, services
+from xinfang.petitions import access, filters, permissions, services
 from xinfang.petitions.models import Dispatch, Matter
-from xinfang.petitions.queries import text_match
 
 from . import serializers as s
 
 MAX_PK = 2**63 - 1
-REGISTERING_ROLES = {st.Role.REGISTRAR, st.Role.OFFICER, st.Role.HANDLER, st.Role.UNIT_HEAD,
-                     st.Role.ADMIN}
-
 
 class ChineseMixin:
     """API messages are in Chinese whatever the client's Accept-Language says."""
@@ -80,7 +74,8 @@ def identity_mode(user: User, matter: Matter, *, reveal: bool = False) -> str:
 
 
 class MatterFilterSerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, max_length=100, help_text="关键词：标题、诉求、内容、编号")
+    q = serializers.CharField(required=False, max_length=100,
+                              help_text="关键词（空格分隔，至多5个，均须出现）：标题、诉求、内容，或编号、查询码")
     state = serializers.MultipleChoiceField(choices=[x.value for x in st.State], required=False)
     klass = serializers.ChoiceField(choices=[x.value for x in st.Klass], required=False)
     channel = serializers.CharField(required=False, max_length=10)
@@ -106,46 +101,15 @@ def _parse_filters(request: Request) -> dict[str, Any]:
     return dict(f.validated_data)
 
 
-def filter_matters(qs: QuerySet[Matter], f: dict[str, Any]) -> QuerySet[Matter]:
-    if f.get("q"):
-        q = f["q"].strip()
-        qs = qs.filter(text_match(q, "title", "request", "content")
-                       | Q(number=q) | Q(query_code=q.upper()))
-    if f.get("state"):
-        qs = qs.filter(state__in=list(f["state"]))
-    if f.get("klass"):
-        qs = qs.filter(klass=f["klass"])
-    if f.get("channel"):
-        qs = qs.filter(channel=f["channel"])
-    if f.get("division"):
-        d = Division.objects.filter(code=f["division"]).first()
-        if d is None:
-            return qs.none()
-        qs = qs.filter(Q(division_path=d.path) | Q(division_path__startswith=d.path + "/"))
-    if f.get("category"):
-        c = Category.objects.filter(code=f["category"]).first()
-        if c is None:
-            return qs.none()
-        qs = qs.filter(Q(category__path=c.path) | Q(category__path__startswith=c.path + "/"))
-    if f.get("holder"):
-        qs = qs.filter(holder_id=f["holder"])
-    if f.get("lead_body"):
-        qs = qs.filter(lead_body_id=f["lead_body"])
-    if f.get("received_from"):
-        qs = qs.filter(received_at__date__gte=f["received_from"])
-    if f.get("received_to"):
-        qs = qs.filter(received_at__date__lte=f["received_to"])
-    if f.get("overdue") is not None:
-        today: date = clocks.today()
-        overdue = Q(next_due__lt=today)
-        qs = qs.filter(overdue) if f["overdue"] else qs.exclude(overdue)
-    if f.get("supervised") is not None:
-        qs = qs.filter(supervised=f["supervised"])
-    if f.get("phone"):
-        qs = qs.filter(petitioners__phone_index=blind_index(f["phone"], "phone"))
-    if f.get("id_number"):
-        qs = qs.filter(petitioners__id_index=blind_index(f["id_number"], "id"))
-    return qs.distinct()
+def matter_filter(f: dict[str, Any]) -> filters.MatterFilter:
+    """Validated query parameters as the one matter filter (petitions.filters)."""
+    return filters.MatterFilter(
+        q=f.get("q") or "", states=list(f.get("state") or []), klass=f.get("klass") or "",
+        channel=f.get("channel") or "", division=f.get("division") or "",
+        category=f.get("category") or "", holder=f.get("holder"), lead_body=f.get("lead_body"),
+        received_from=f.get("received_from"), received_to=f.get("received_to"),
+        overdue=f.get("overdue"), supervised=f.get("supervised"), phone=f.get("phone") or "",
+        id_number=f.get("id_number") or "")
 
 
 FILTER_PARAMS = [
@@ -175,11 +139,9 @@ class MatterListMixin(ChineseMixin):
         f = _parse_filters(request)
         if self.require_q and not any(f.get(k) for k in ("q", "phone", "id_number")):
             raise serializers.ValidationError({"q": ["请输入关键词、电话或身份证号码"]})
-        qs = access.visible_matters(request.user)  # type: ignore[arg-type]
-        return (filter_matters(qs, f)
+        return (filters.find(request.user, matter_filter(f))  # type: ignore[arg-type]
                 .select_related("holder", "lead_body", "division", "category")
-                .prefetch_related("petitioners")
-                .order_by("-received_at", "-id"))
+                .prefetch_related("petitioners"))
 
 
 # --------------------------------------------------------------------------- matters
@@ -208,8 +170,9 @@ class MatterListView(MatterQueryView):
                    responses={201: s.RegistrationResultSerializer})
     def post(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        if user.body_id is None or st.Role(user.role) not in REGISTERING_ROLES:
-            raise PermissionDenied("您无权登记信访事项")
+        permissions.require(user, "register")  # before the payload: a refusal is a 403
+        if user.body is None:  # the act is at one's own body (§23 ¶1)
+            raise PermissionDenied("您的账号未设置所在单位，不能登记信访事项")
         ser = s.RegistrationSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         v = ser.validated_data

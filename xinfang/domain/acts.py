@@ -85,7 +85,7 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     _a("export", gettext_noop("导出信访事项"), STAFF, Where.MATTER, "§21 ¶2"),
     _a("view_intel", gettext_noop("查看热点、预警和分析"), OVERSIGHT, Where.JURISDICTION,
        "§38、§39"),
-    _a("qr_codes", gettext_noop("管理扫码信访二维码"), {R.ADMIN, R.OFFICER}, Where.OWN_BODY,
+    _a("qr_codes", gettext_noop("管理扫码信访二维码"), {R.ADMIN, R.OFFICER}, Where.JURISDICTION,
        "§18 ¶1"),
     # --- one matter, outside the state machine
     _a("reveal_identity", gettext_noop("查看信访人身份信息"), STAFF, Where.IDENTITY, "§30 ¶3",

@@ -376,11 +376,11 @@ def text_match(term: str, *fields: str) -> Q:
 
 
 def search_page(user: User, q: str, page: int = 1, *, per_page: int = PER_PAGE) -> list[Matter]:
-    """Keyword search in title and content over what the user may see, newest first."""
-    q = q.strip()
-    if not q:
+    """One page of the keyword search (petitions.filters, as 综合查询 and the API), newest first."""
+    from .filters import MatterFilter, find
+
+    if not q.strip():
         return []
     page = max(1, int(page))
-    qs = (visible_matters(user).filter(text_match(q, "title", "content"))
-          .select_related(*ROW_RELATED).order_by("-received_at", "-id"))
+    qs = find(user, MatterFilter(q=q)).select_related(*ROW_RELATED)
     return list(qs[(page - 1) * per_page: page * per_page])

@@ -22,8 +22,7 @@ from django.utils.translation import gettext
 
 from xinfang.domain import states as st
 from xinfang.org.models import Body, Division, User
-
-QR_ROLES = {st.Role.ADMIN.value, st.Role.OFFICER.value}
+from xinfang.petitions import permissions
 
 
 @dataclass
@@ -62,7 +61,7 @@ def _scope(user: User) -> Division | None:
 @login_required
 def qr_codes(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.is_superuser or user.role in QR_ROLES):
+    if not permissions.may(user, "qr_codes"):
         raise PermissionDenied(gettext("只有信访干部或系统管理员可以打印码上办二维码"))
     kind = request.GET.get("kind", "place")
     if kind not in ("place", "unit"):

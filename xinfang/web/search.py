@@ -1,14 +1,11 @@
 """综合查询 (issue 3): filter the matters a user may see, page through them, export to Excel.
 
-The query stays index-friendly at 100k matters: visibility (access.visible_matters) and the
-cheap equality/range filters come first; ``icontains`` on title/request is added only when a
-keyword is given; rows come newest first (``received_at`` is indexed) with a LIMIT of one
-page + 1, so there is never a COUNT(*) over the whole table.
+The filtering itself is petitions.filters (the one matter filter, shared with the API);
+this page pages through it with a LIMIT of one page + 1, so there is never a COUNT(*).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +22,7 @@ from xinfang.core.i18n import label_choices, source_language
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Category, Division, User
-from xinfang.petitions import access, clocks, queries
+from xinfang.petitions import access, clocks, filters
 from xinfang.petitions.models import Channel, Matter
 
 from .forms import active_bodies, category_choices
@@ -47,7 +44,7 @@ def _division_choices(user: User) -> list[tuple[str, str]]:
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=100,
-                        help_text=_("在标题和诉求中查找，多个词用空格分开"))
+                        help_text=_("在标题、诉求和内容中查找，或输入信访件编号；多个词用空格分开"))
     channel = forms.ChoiceField(label=_("信访形式"), required=False,
                                 choices=[("", _("全部")), *Channel.choices])
     klass = forms.ChoiceField(label=_("事项类别"), required=False,
@@ -80,43 +77,21 @@ class SearchForm(forms.Form):
         return data
 
 
-def _day_start(d: date) -> datetime:
-    return timezone.make_aware(datetime.combine(d, time.min))
+def matter_filter(v: dict[str, Any]) -> filters.MatterFilter:
+    """The form's cleaned data as the one matter filter (petitions.filters)."""
+    category = ""
+    if v.get("category"):
+        category = Category.objects.filter(pk=v["category"]).values_list("code", flat=True).first() or "-"
+    return filters.MatterFilter(
+        q=v.get("q") or "", channel=v.get("channel") or "", klass=v.get("klass") or "",
+        category=category, division=v.get("division") or "", unit=v.get("unit"),
+        states=[v["state"]] if v.get("state") else [], overdue=True if v.get("overdue") else None,
+        received_from=v.get("date_from"), received_to=v.get("date_to"))
 
 
 def filtered(user: User, v: dict[str, Any]) -> QuerySet[Matter]:
     """The user's visible matters narrowed by the form's cleaned data, newest first."""
-    qs = access.visible_matters(user)
-    if v.get("channel"):
-        qs = qs.filter(channel=v["channel"])
-    if v.get("klass"):
-        qs = qs.filter(klass=v["klass"])
-    if v.get("category"):
-        cat = Category.objects.filter(pk=v["category"]).first()
-        if cat is not None:
-            ids = Category.objects.filter(Q(path=cat.path) | Q(path__startswith=cat.path + "/"))
-            qs = qs.filter(category_id__in=list(ids.values_list("pk", flat=True)))
-    if v.get("division"):
-        div = Division.objects.filter(code=v["division"]).first()
-        if div is not None:  # indexed prefix match on the copied path (matter_div_recv)
-            qs = qs.filter(Q(division_path=div.path) | Q(division_path__startswith=div.path + "/"))
-    if v.get("unit"):
-        qs = qs.filter(Q(lead_body_id=v["unit"]) | Q(holder_id=v["unit"]))
-    state = v.get("state")
-    if state == "open":
-        qs = qs.filter(state__in=[s.value for s in st.OPEN_STATES])
-    elif state:
-        qs = qs.filter(state=state)
-    if v.get("overdue"):
-        qs = qs.filter(next_due__lt=clocks.today(),
-                       state__in=[s.value for s in st.OPEN_STATES])
-    if v.get("date_from"):
-        qs = qs.filter(received_at__gte=_day_start(v["date_from"]))
-    if v.get("date_to"):
-        qs = qs.filter(received_at__lt=_day_start(v["date_to"] + timedelta(days=1)))
-    for term in (v.get("q") or "").split()[:5]:
-        qs = qs.filter(queries.text_match(term, "title", "request"))
-    return qs.order_by("-received_at", "-id")
+    return filters.find(user, matter_filter(v))
 
 
 def _form(request: HttpRequest) -> SearchForm:

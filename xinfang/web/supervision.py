@@ -23,13 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body, User
-from xinfang.petitions import access, clocks, services
+from xinfang.petitions import access, clocks, permissions, services
 from xinfang.petitions.models import Clock, Matter
 
 NEAR_DAYS = 3  # 临期: within three days (ClockPolicy.warn_days default)
 MAX_CLOCKS = 1000
-SUPERVISE_ROLES = {st.Role.SUPERVISOR.value, st.Role.OFFICER.value, st.Role.LEADER.value,
-                   st.Role.ADMIN.value}
 
 
 @dataclass
@@ -87,7 +85,7 @@ class BulkSuperviseForm(forms.Form):
 
 
 def _require(user: User) -> None:
-    if not (user.is_superuser or user.role in SUPERVISE_ROLES):
+    if not permissions.may(user, "view_supervision"):
         raise PermissionDenied(gettext("只有督查、信访干部或领导可以查看督查督办"))
 
 

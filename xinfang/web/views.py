@@ -17,11 +17,11 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from xinfang.domain import idcard
+from xinfang.domain import acts, idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError, Forbidden
 from xinfang.org.models import Body, Category, Division
-from xinfang.petitions import access, attachments, clocks, queries, services
+from xinfang.petitions import access, attachments, clocks, permissions, queries, services
 from xinfang.petitions.models import Attachment, Dispatch, Document, Matter
 
 from .forms import (
@@ -35,11 +35,6 @@ from .forms import (
     dispatch_for_assist,
     routing_suggestion,
 )
-
-REGISTER_ROLES = {st.Role.REGISTRAR.value, st.Role.OFFICER.value, st.Role.ADMIN.value}
-SUPERVISE_ROLES = {st.Role.SUPERVISOR.value, st.Role.OFFICER.value, st.Role.LEADER.value,
-                   st.Role.ADMIN.value}
-
 
 # --------------------------------------------------------------------------- queue
 
@@ -104,11 +99,12 @@ def _matter_context(request: HttpRequest, matter_id: int | str, *,
         else:
             actions.append(ActionForm(t, matter, suggestion=suggestion, bodies=bodies))
     lead = data.lead_dispatch
-    can_report = (lead is not None and lead.kind == Dispatch.Kind.ASSIGN
-                  and lead.to_body_id == user.body_id and not lead.reported_at
+    # What the page offers is what the services allow (domain.acts); state guards beside.
+    can_report = (permissions.may(user, "submit_report", matter=matter, dispatches=dispatches)
+                  and lead is not None and not lead.reported_at
                   and matter.state in (st.State.HANDLING, st.State.REPLIED, st.State.CLOSED))
     assist = dispatch_for_assist(dispatches, user)
-    can_supervise = user.role in SUPERVISE_ROLES and matter.state in st.OPEN_STATES
+    can_supervise = permissions.may(user, "supervise", matter=matter)
     petitioners = []
     for p in data.petitioners:
         petitioners.append({
@@ -141,7 +137,7 @@ def _matter_context(request: HttpRequest, matter_id: int | str, *,
         "attachments": data.attachments,
         "can_download": attachments.can_download(user, matter, dispatches),
         "attach_form": (AttachForm(prefix="attach")
-                        if user.is_superuser or access.in_handling_chain(user, matter, dispatches)
+                        if permissions.may(user, "attach", matter=matter, dispatches=dispatches)
                         else None),
     }
     ctx.update(extra or {})
@@ -242,10 +238,10 @@ def matter_assist(request: HttpRequest, pk: int) -> HttpResponse:
 def reveal_identity(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the petitioners' full identity; every view is audited (issue 2 §8, §30 ¶3)."""
     matter = access.get_matter_for_user(request.user, pk)
-    dispatches = list(matter.dispatches.all())
-    if not access.can_see_identity(request.user, matter, dispatches):
-        raise PermissionDenied(gettext("您无权查看信访人身份信息（§30 ¶3）"))
-    services.log_identity_view(matter, request.user, "web:matter")
+    try:
+        services.log_identity_view(matter, request.user, "web:matter")
+    except DomainError as e:
+        raise PermissionDenied(gettext("您无权查看信访人身份信息（§30 ¶3）")) from e
     ctx = _matter_context(request, pk, reveal=True)
     if request.htmx:
         return render(request, "web/_petitioners.html", ctx)
@@ -308,7 +304,7 @@ def attachment_download(request: HttpRequest, pk: int, att_id: int) -> HttpRespo
 def matter_attach(request: HttpRequest, pk: int) -> HttpResponse:
     """Add files to a matter (the handling chain): e.g. a retry after a failed upload."""
     matter = access.get_matter_for_user(request.user, pk)
-    if not (request.user.is_superuser or access.in_handling_chain(request.user, matter)):
+    if not permissions.may(request.user, "attach", matter=matter):
         raise PermissionDenied(gettext("只有办理单位可以上传附件"))
     form = AttachForm(request.POST, request.FILES, prefix="attach")
     try:
@@ -374,8 +370,9 @@ def _attach_errors(form: RegistrationForm, errors: dict[str, str], rows: list[in
 
 
 def _require_registrar(request: HttpRequest) -> None:
-    if request.user.role not in REGISTER_ROLES or request.user.body_id is None:
-        raise PermissionDenied(gettext("只有登记员、信访干部可以登记信访事项"))
+    """The register act (domain.acts: §23 ¶1, staff register at their own body)."""
+    if not permissions.may(request.user, "register") or request.user.body_id is None:
+        raise PermissionDenied(gettext(acts.ACTS["register"].refusal))
 
 
 @login_required
@@ -422,7 +419,10 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def register_repeats(request: HttpRequest) -> HttpResponse:
-    """htmx 查重 panel: earlier matters of the same ID number or phone."""
+    """htmx 查重 panel: earlier matters of the same petitioner or about the same matter
+    (§19 ¶3), through the read gate: one the user may not open is shown masked (§30 ¶3)."""
+    from xinfang.petitions import intel  # issue 5: one hint use case for panel and registration
+
     _require_registrar(request)
     petitioners = []
     for i in range(MAX_PETITIONER_ROWS):
@@ -435,16 +435,11 @@ def register_repeats(request: HttpRequest) -> HttpResponse:
     caller = request.POST.get("caller_number", "").strip()
     if caller:
         petitioners.append(services.PetitionerIn(name="", phone=caller))
-    repeats: list[Matter] = []
-    if petitioners:
-        probe = services.Registration(channel="", title="", request="", content="",
-                                      division=None, received_at=None,  # type: ignore[arg-type]
-                                      petitioners=petitioners)
-        repeats = services.find_repeats(probe)
-    visible = set(access.visible_matters(request.user).filter(
-        pk__in=[m.pk for m in repeats]).values_list("pk", flat=True))
-    from xinfang.web.intel_views import same_matter_context  # issue 5: same-matter check
-
+    code = request.POST.get("division", "").strip()
+    division = Division.objects.filter(code=code).first() if code else None
+    accused = request.POST.get("accused_body", "").strip()
+    accused_body = Body.objects.filter(pk=int(accused)).first() if accused.isdigit() else None
+    hints = intel.repeat_hints(request.user, petitioners, request.POST.get("title", ""),
+                               request.POST.get("content", ""), division, accused_body)
     return render(request, "web/_repeats.html", {
-        "repeats": repeats, "visible": visible, "checked": bool(petitioners),
-        **same_matter_context(request)})
+        "hints": hints, "same_selected": request.POST.get("same_matter", "")})

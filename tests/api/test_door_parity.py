@@ -1,0 +1,133 @@
+"""The two front doors give the same answer: every act both offer × every demo role.
+
+The web pages and the API sit on the same use cases (services, permissions, filters); this
+walks each act through both doors as each role of the demo county and asserts the same
+allowed/refused answer (and, for what a role is offered on a matter, the same list). Acts only
+one door offers are listed in docs/design.md ("Acts and doors").
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import sh
+from tests.petitions.helpers import ID_A, register
+from xinfang.petitions import services
+
+pytestmark = pytest.mark.django_db
+
+STAFF = ("registrar", "officer", "supervisor", "leader", "admin", "handler", "unit_head",
+         "gov_officer", "city_officer", "other_handler")
+
+
+def _web(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _web_register(c: Client, county) -> bool:
+    r = c.post(reverse("register"), {
+        "channel": "visit", "received_at": "2026-03-02T10:00", "headcount": "1",
+        "title": "小区物业乱收停车费", "request": "请求退还多收的停车费",
+        "content": "物业公司每月多收停车费200元。", "division": county.villages[0].code,
+        "category": county.categories["CX01"].pk, "klass": "appeal",
+        "p0_name": "王大明", "p0_id_number": ID_A, "p0_phone": "13800138000"})
+    assert r.status_code in (302, 403), (r.status_code, r.content.decode()[:300])
+    return r.status_code == 302
+
+
+def _api_register(api, county) -> bool:
+    r = api.post("/api/v1/matters", {
+        "channel": "visit", "title": "小区物业乱收停车费", "request": "请求退还多收的停车费",
+        "content": "物业公司每月多收停车费200元。", "division": county.villages[0].code,
+        "category": "CX01", "klass": "appeal", "received_at": "2026-03-02T10:00:00+08:00",
+        "petitioners": [{"name": "王大明", "id_number": ID_A, "phone": "13800138000"}]},
+        format="json")
+    assert r.status_code in (201, 403), (r.status_code, r.content.decode()[:300])
+    return r.status_code == 201
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(sh(2026, 3, 2), tick=False) as t:
+        yield t
+
+
+@pytest.fixture
+def matters(county, frozen):
+    """A matter in each of the first states of its life, and one 检举控告 against 住建."""
+    officer, handler = county.users["officer"], county.users["handler"]
+    zj = county.dept("住建")
+    registered = register(county, sh(2026, 3, 2))
+    dispatched = services.transition(register(county, sh(2026, 3, 2)), "assign", user=officer,
+                                     data={"to_body": zj.pk, "report_due": "2026-04-30",
+                                           "assist_bodies": [county.dept("人社").pk]})
+    signed = services.transition(
+        services.transition(register(county, sh(2026, 3, 2)), "forward", user=officer,
+                            data={"to_body": zj.pk}), "sign", user=handler)
+    handling = services.transition(signed, "accept", user=handler, data={"route": "§31（六）"})
+    signed = services.transition(
+        services.transition(register(county, sh(2026, 3, 2)), "forward", user=officer,
+                            data={"to_body": zj.pk}), "sign", user=handler)
+    report = register(county, sh(2026, 3, 2), klass="report", accused_body=zj,
+                      accused_name="某科长")
+    return {"registered": registered, "dispatched": dispatched, "signed": signed,
+            "handling": handling, "report": report}
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_register_same_answer_at_both_doors(role, county, frozen, token_client):
+    user = county.users[role]
+    web, api = _web_register(_web(user), county), _api_register(token_client(user), county)
+    assert web == api, f"{role}: web {'allows' if web else 'refuses'}, API the opposite"
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_offered_actions_and_supervise_same_at_both_doors(role, county, matters, token_client):
+    user = county.users[role]
+    web, api = _web(user), token_client(user)
+    for state, m in matters.items():
+        page = web.get(reverse("matter", args=[m.pk]))
+        listed = api.get(f"/api/v1/matters/{m.pk}/actions")
+        assert (page.status_code == 200) == (listed.status_code == 200), (role, state)
+        web_names = set(re.findall(rf"/matters/{m.pk}/act/(\w+)/", page.content.decode()))
+        api_names = {a["name"] for a in listed.json()} if listed.status_code == 200 else set()
+        assert web_names == api_names, (role, state)
+        # 督办 (§40): offered on the page exactly when the API (and the service) allow it.
+        offered = f"/matters/{m.pk}/supervise/" in page.content.decode()
+        r = api.post(f"/api/v1/matters/{m.pk}/actions/supervise",
+                     {"note": "请加快办理", "feedback_days": 10}, format="json")
+        assert offered == (r.status_code == 200), (role, state, r.status_code)
+        w = web.post(reverse("matter_supervise", args=[m.pk]),
+                     {"supervise-note": "请加快办理", "supervise-feedback_days": "10"})
+        assert (w.status_code == 302) == offered, (role, state, w.status_code)
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_identity_reveal_same_at_both_doors(role, county, matters, token_client):
+    user = county.users[role]
+    web, api = _web(user), token_client(user)
+    for state, m in matters.items():
+        w = web.post(reverse("reveal_identity", args=[m.pk]))
+        a = api.get(f"/api/v1/matters/{m.pk}", {"reveal": "1"})
+        api_full = a.status_code == 200 and a.json()["identity"] == "full"
+        assert (w.status_code == 200) == api_full, (role, state, w.status_code)
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_search_same_matters_at_both_doors(role, county, matters, token_client):
+    user = county.users[role]
+    for q in ("物业", "停车费 物业", matters["report"].number, "没有这个词"):
+        page = _web(user).get(reverse("search"), {"q": q})
+        web = {int(pk) for pk in re.findall(r'href="/matters/(\d+)/"', page.content.decode())}
+        r = token_client(user).get("/api/v1/search", {"q": q, "page_size": 100})
+        api = {row["id"] for row in r.json()["results"]} if r.status_code == 200 else set()
+        assert web == api, (role, q)
+        if role == "officer" and q == "物业":
+            assert len(web) == 5  # the 信访局 sees all five: the comparison is not of nothing
