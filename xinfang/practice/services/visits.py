@@ -14,7 +14,7 @@ from django.utils import timezone
 from xinfang.domain.deadlines import GRADE_CODES
 from xinfang.domain.errors import Forbidden, GuardFailed
 from xinfang.org.models import Body, User
-from xinfang.petitions import clocks
+from xinfang.petitions import clocks, permissions
 from xinfang.petitions import services as ps
 from xinfang.petitions.models import Clock, Dispatch, Matter
 from xinfang.petitions.services import PetitionerIn, Registration
@@ -49,6 +49,7 @@ def record_visit(slot: ReceptionSlot, *, leader: User, talk: str,
     the leader as first contact (首问负责, §8.4); the slot counts as held."""
     if leader.pk != slot.leader_id:
         raise Forbidden("接谈记录应由接访领导本人填写")
+    permissions.require(leader, "record_visit")  # a leader at his own body (§18 ¶2)
     if slot.status == ReceptionSlot.Status.CANCELLED:
         raise GuardFailed("该接访安排已取消")
     if slot.day > _today():
