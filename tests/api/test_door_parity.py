@@ -131,3 +131,26 @@ def test_search_same_matters_at_both_doors(role, county, matters, token_client):
         assert web == api, (role, q)
         if role == "officer" and q == "物业":
             assert len(web) == 5  # the 信访局 sees all five: the comparison is not of nothing
+
+
+def test_action_inputs_come_from_one_spec_at_both_doors(county, matters):
+    """Every transition's web form and the API's action serializer take the same fields with
+    the same limits (xinfang.domain.fields)."""
+    from xinfang.api.serializers import ActionSerializer
+    from xinfang.domain import fields as df
+    from xinfang.domain import states as st
+    from xinfang.web.forms import ActionForm
+
+    api_fields = ActionSerializer().fields
+    for t in st.TRANSITIONS.values():
+        form = ActionForm(t, matters["handling"], bodies=[])
+        expected = [spec.name for spec, _ in df.for_transition(t.name, t.required)]
+        assert list(form.fields) == expected, t.name
+        for name in expected:
+            spec = df.FIELDS[name]
+            assert name in api_fields, (t.name, name)
+            if spec.kind in (df.Kind.LINE, df.Kind.TEXT):
+                assert form.fields[name].max_length == api_fields[name].max_length == spec.max_length
+            if spec.kind == df.Kind.INT:
+                assert (form.fields[name].min_value, form.fields[name].max_value) == (
+                    api_fields[name].min_value, api_fields[name].max_value)

@@ -14,6 +14,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from xinfang.domain import fields as df
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Body, Category, Division
@@ -275,40 +276,34 @@ def _text(max_length: int, **kw: Any) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kw)
 
 
-class ActionSerializer(serializers.Serializer):
-    """Data of one action; which fields are required depends on the action (see ``GET …/actions``)."""
+def _spec_field(spec: df.FieldSpec) -> serializers.Field:
+    """One input field of an act, from the spec the web's forms are built from too."""
+    if spec.kind == df.Kind.BODY:
+        return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    if spec.kind == df.Kind.BODIES:
+        return serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                     required=False, max_length=spec.max_length)
+    if spec.kind == df.Kind.DATE:
+        return SaneDateField(required=False)
+    if spec.kind == df.Kind.INT:
+        return serializers.IntegerField(required=False, min_value=spec.min_value,
+                                        max_value=spec.max_value)
+    if spec.kind == df.Kind.CHOICE:
+        keys = df.choice_keys(spec)
+        if spec.name == "route31":  # §31 (1)–(4), given as a number
+            return serializers.IntegerField(required=False, min_value=1, max_value=len(keys))
+        return serializers.ChoiceField(choices=keys, required=False, allow_blank=True,
+                                       error_messages={"invalid_choice": f"请选择有效的{spec.label}"})
+    return _text(spec.max_length or 2000)
 
-    to_body = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    assist_bodies = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
-        max_length=20)
-    report_due = SaneDateField(required=False)
-    grade = _text(8)
-    instructions = _text(2000)
-    competent_body_name = _text(100)
-    reason = _text(2000)
-    reason_code = _text(4)
-    route = _text(500)
-    route31 = serializers.IntegerField(required=False, min_value=1, max_value=4)
-    procedure = _text(100)
-    days = serializers.IntegerField(required=False, min_value=1, max_value=30)
-    outcome = _text(20)
-    facts = _text(5000)
-    opinion = _text(5000)
-    legal_basis = _text(2000)
-    served_on = SaneDateField(required=False)
-    service_method = _text(16)
-    agreement = _text(5000)
-    rating = serializers.ChoiceField(choices=Evaluation.Rating.choices, required=False)
-    comment = _text(1000)
-    late_reason = _text(1000)
-    review_outcome = _text(20)
-    hearing_on = SaneDateField(required=False)
-    conclusion = _text(2000)
-    # Non-state acts on the same endpoint: supervise (督办), submit_report, assist_reply.
-    note = _text(2000)
-    feedback_days = serializers.IntegerField(required=False, min_value=1, max_value=90)
-    text = _text(5000)
+
+# Data of one action; which fields are required depends on the action (see ``GET …/actions``).
+# Built from xinfang.domain.fields: the same kinds, limits and choices as the web's forms.
+ActionSerializer = type("ActionSerializer", (serializers.Serializer,), {
+    "__doc__": "Data of one action (a transition, or 督办/办结报告/协办); "
+               "which fields are required depends on the action (see ``GET …/actions``).",
+    **{name: _spec_field(spec) for name, spec in df.FIELDS.items()},
+})
 
 
 class PetitionerInSerializer(serializers.Serializer):

@@ -16,47 +16,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.i18n import label_choices
+from xinfang.domain import fields as df
 from xinfang.domain import idcard
 from xinfang.domain import states as st
-from xinfang.domain.errors import FIELD_LABELS, DomainError
+from xinfang.domain.errors import DomainError
 from xinfang.domain.routing import Rule, Suggestion, suggest
 from xinfang.org.models import Body, Category, Division, RoutingRule, User
 from xinfang.petitions.models import Channel, Dispatch, Evaluation, Matter
 
-SERVICE_METHODS = [("当面", _("当面送达")), ("邮寄", _("邮寄送达")), ("短信", _("短信送达")), ("网上", _("网上送达"))]
-ROUTE31_CHOICES = [
-    ("1", _("（一）诉讼、复议、检察、公安等法定程序（§31（一））")),
-    ("2", _("（二）仲裁（§31（二））")),
-    ("3", _("（三）党员申诉、申请复审（§31（三））")),
-    ("4", _("（四）行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序（§31（四））")),
-]
 SUGGESTION_OUTCOMES = {st.ReplyOutcome.ADOPTED, st.ReplyOutcome.PARTLY_ADOPTED,
                        st.ReplyOutcome.NOT_ADOPTED}
-
-# Optional extras a transition may carry beyond its required fields.
-OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
-    "forward": ("assist_bodies", "instructions"),
-    "assign": ("grade", "assist_bodies", "instructions"),
-    "not_accept": ("route",),
-    "object": ("competent_body_name",),
-    "rate_satisfied": ("comment",),
-    "rate_unsatisfied": ("comment",),
-    "request_review": ("late_reason",),
-    "request_recheck": ("late_reason",),
-}
-EXTRA_LABELS = {
-    "assist_bodies": _("协办单位"),
-    "instructions": _("交办要求"),
-    "grade": _("三色反馈等级"),
-    "comment": _("意见"),
-    "late_reason": _("逾期的正当理由（如有）"),
-}
-
-
-def _label(name: str) -> str:
-    if name in FIELD_LABELS:
-        return gettext(FIELD_LABELS[name])  # a domain label (Chinese msgid)
-    return str(EXTRA_LABELS.get(name, name))
 
 
 def _date_input() -> forms.DateInput:
@@ -86,7 +55,9 @@ def routing_suggestion(matter: Matter) -> Suggestion | None:
 
 
 class ActionForm(forms.Form):
-    """One state-machine transition as a form; ``to_data()`` gives services.transition's data."""
+    """One state-machine transition as a form, built from its field specs
+    (``xinfang.domain.fields``, shared with the API); ``to_data()`` gives
+    services.transition's data."""
 
     def __init__(self, transition: st.Transition, matter: Matter, *args: Any,
                  suggestion: Suggestion | None = None, bodies: list[Body] | None = None,
@@ -97,10 +68,8 @@ class ActionForm(forms.Form):
         self.matter = matter
         self.suggestion = suggestion
         self._bodies = bodies
-        for name in transition.required:
-            self.fields[name] = self._field(name, required=True)
-        for name in OPTIONAL_FIELDS.get(transition.name, ()):
-            self.fields[name] = self._field(name, required=False)
+        for spec, required in df.for_transition(transition.name, transition.required):
+            self.fields[spec.name] = self._field(spec, required=required)
 
     def _body_choices(self) -> list[Body]:
         bodies = self._bodies if self._bodies is not None else list(active_bodies())
@@ -113,10 +82,25 @@ class ActionForm(forms.Form):
             out = [b for b in out if b.pk != self.matter.accused_body_id]  # §30 ¶3
         return out
 
-    def _field(self, name: str, *, required: bool) -> forms.Field:
-        label = _label(name)
-        m = self.matter
-        if name == "to_body":
+    def _choices(self, spec: df.FieldSpec) -> list[tuple[str, str]]:
+        """The spec's choices, narrowed to what fits this matter and transition."""
+        items = list(df.CHOICES[spec.choices].items())
+        if spec.name == "outcome":  # §29 suggestions are adopted or not; §32 the rest
+            suggestion = self.matter.klass == st.Klass.SUGGESTION.value
+            items = [(k, v) for k, v in items if (k in SUGGESTION_OUTCOMES) == suggestion]
+        elif spec.name == "rating":
+            unsatisfied = self.transition.name == "rate_unsatisfied"
+            items = [(k, v) for k, v in items
+                     if (k == Evaluation.Rating.UNSATISFIED.value) == unsatisfied]
+        if spec.name == "reason_code":
+            return [(k, f"{k} {gettext(v)}") for k, v in items]
+        return [(k, gettext(v)) for k, v in items]
+
+    def _field(self, spec: df.FieldSpec, *, required: bool) -> forms.Field:
+        label = gettext(spec.label)
+        help_text = gettext(spec.help) if spec.help else ""
+        kind = spec.kind
+        if kind == df.Kind.BODY:
             choices = self._body_choices()
             initial = None
             if self.suggestion and any(b.pk == self.suggestion.body_id for b in choices):
@@ -124,51 +108,29 @@ class ActionForm(forms.Form):
             return forms.TypedChoiceField(
                 label=label, required=required, coerce=int, initial=initial,
                 choices=[("", _("请选择"))] + [(b.pk, b.name) for b in choices])
-        if name == "assist_bodies":
+        if kind == df.Kind.BODIES:
             return forms.TypedMultipleChoiceField(
-                label=label, required=required, coerce=int,
+                label=label, required=required, coerce=int, help_text=help_text,
                 choices=[(b.pk, b.name) for b in self._body_choices()],
-                widget=forms.SelectMultiple(attrs={"size": 5}),
-                help_text=_("可多选（按住 Ctrl 或 ⌘）"))
-        if name in ("report_due", "hearing_on"):
-            return forms.DateField(label=label, required=required, widget=_date_input())
-        if name == "served_on":
+                widget=forms.SelectMultiple(attrs={"size": 5}))
+        if kind == df.Kind.DATE:
             return forms.DateField(label=label, required=required, widget=_date_input(),
-                                   initial=timezone.localdate)
-        if name == "grade":
-            return forms.ChoiceField(label=label, required=required, choices=[
-                ("", _("不设")), ("green", _("绿色")), ("yellow", _("黄色")), ("red", _("红色"))])
-        if name == "reason_code":
-            return forms.ChoiceField(label=label, required=required, choices=[("", _("请选择"))] + [
-                (k, f"{k} {gettext(v)}") for k, v in st.NOT_ACCEPTED_REASONS.items()])
-        if name == "outcome":
-            suggestion = m.klass == st.Klass.SUGGESTION.value
-            return forms.ChoiceField(label=label, required=required, choices=[("", _("请选择"))] + [
-                (k.value, gettext(v)) for k, v in st.OUTCOME_LABELS.items()
-                if (k in SUGGESTION_OUTCOMES) == suggestion])
-        if name == "review_outcome":
-            return forms.ChoiceField(label=label, required=required, choices=[
-                ("", _("请选择")), *label_choices(st.REVIEW_OUTCOME_LABELS)])
-        if name == "service_method":
-            return forms.ChoiceField(label=label, required=required,
-                                     choices=[("", _("请选择")), *SERVICE_METHODS])
-        if name == "days":
-            return forms.IntegerField(label=label, required=required, min_value=1, max_value=30,
-                                      help_text=_("1至30日（§34）"))
-        if name == "route31":
-            return forms.TypedChoiceField(label=label, required=required, coerce=int,
-                                          choices=[("", _("请选择")), *ROUTE31_CHOICES])
-        if name == "rating":
-            if self.transition.name == "rate_unsatisfied":
-                choices = [(Evaluation.Rating.UNSATISFIED.value, _("不满意"))]
-            else:
-                choices = [(Evaluation.Rating.SATISFIED.value, _("满意")),
-                           (Evaluation.Rating.BASIC.value, _("基本满意"))]
-            return forms.ChoiceField(label=label, required=required, choices=choices,
-                                     initial=choices[0][0], widget=forms.RadioSelect)
-        if name in ("competent_body_name",):
-            return forms.CharField(label=label, required=required, max_length=100)
-        return forms.CharField(label=label, required=required,
+                                   initial=timezone.localdate if spec.name == "served_on" else None)
+        if kind == df.Kind.INT:
+            return forms.IntegerField(label=label, required=required, min_value=spec.min_value,
+                                      max_value=spec.max_value, help_text=help_text)
+        if kind == df.Kind.CHOICE:
+            choices = self._choices(spec)
+            if spec.name == "rating":
+                return forms.ChoiceField(label=label, required=required, choices=choices,
+                                         initial=choices[0][0], widget=forms.RadioSelect)
+            empty = _("不设") if spec.name == "grade" else _("请选择")
+            coerce = int if spec.name == "route31" else str
+            return forms.TypedChoiceField(label=label, required=required, coerce=coerce,
+                                          choices=[("", empty), *choices])
+        if kind == df.Kind.LINE:
+            return forms.CharField(label=label, required=required, max_length=spec.max_length)
+        return forms.CharField(label=label, required=required, max_length=spec.max_length,
                                widget=forms.Textarea(attrs={"rows": 3}))
 
     def to_data(self) -> dict[str, Any]:
@@ -183,14 +145,23 @@ class ActionForm(forms.Form):
 # --------------------------------------------------------------------------- other acts
 
 
+def _act_field(name: str, *, required: bool = True, initial: Any = None) -> forms.Field:
+    """A field of an act beside the state machine, from the same specs as the API."""
+    spec = df.FIELDS[name]
+    if spec.kind == df.Kind.INT:
+        return forms.IntegerField(label=_(spec.label), min_value=spec.min_value,
+                                  max_value=spec.max_value, initial=initial, required=required)
+    return forms.CharField(label=_(spec.label), max_length=spec.max_length, required=required,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = _act_field("text")
 
 
 class SuperviseForm(forms.Form):
-    note = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 3}))
-    feedback_days = forms.IntegerField(label=_("反馈期限（天）"), min_value=1, max_value=90,
-                                       initial=30)
+    note = _act_field("note")
+    feedback_days = _act_field("feedback_days", initial=30)
 
 
 # --------------------------------------------------------------------------- attachments

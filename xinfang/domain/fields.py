@@ -1,0 +1,138 @@
+"""The input fields of every act on a matter, declared once.
+
+A transition's ``required`` names (``states.TRANSITIONS``) and the optional extras below are
+looked up here for their kind, label, limits and choices. The web builds its action forms
+from this table (``xinfang.web.forms.ActionForm``) and the API its action serializer
+(``xinfang.api.serializers.ActionSerializer``), so the two doors accept the same input with
+the same limits, and a new transition gets its form and its API field without touching
+either door.
+
+Plain Python: no Django. Labels are Chinese msgids, translated where they are shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from xinfang.domain.i18n import gettext_noop
+
+from .states import NOT_ACCEPTED_REASONS, OUTCOME_LABELS, REVIEW_OUTCOME_LABELS
+
+
+class Kind(StrEnum):
+    LINE = "line"  # one line of text
+    TEXT = "text"  # several lines
+    INT = "int"
+    DATE = "date"
+    BODY = "body"  # one active body (its id)
+    BODIES = "bodies"  # several bodies (ids)
+    CHOICE = "choice"  # one of ``CHOICES[spec.choices]``
+
+
+SERVICE_METHODS = {"当面": gettext_noop("当面送达"), "邮寄": gettext_noop("邮寄送达"),
+                   "短信": gettext_noop("短信送达"), "网上": gettext_noop("网上送达")}
+GRADES = {"green": gettext_noop("绿色"), "yellow": gettext_noop("黄色"), "red": gettext_noop("红色")}
+ROUTE31 = {
+    "1": gettext_noop("（一）诉讼、复议、检察、公安等法定程序（§31（一））"),
+    "2": gettext_noop("（二）仲裁（§31（二））"),
+    "3": gettext_noop("（三）党员申诉、申请复审（§31（三））"),
+    "4": gettext_noop("（四）行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序（§31（四））"),
+}
+RATINGS = {"satisfied": gettext_noop("满意"), "basic": gettext_noop("基本满意"),
+           "unsatisfied": gettext_noop("不满意")}
+
+CHOICES: dict[str, dict[str, str]] = {
+    "service_methods": SERVICE_METHODS,
+    "grades": GRADES,
+    "route31": ROUTE31,
+    "ratings": RATINGS,
+    "reason_codes": dict(NOT_ACCEPTED_REASONS),
+    "outcomes": {k.value: v for k, v in OUTCOME_LABELS.items()},
+    "review_outcomes": {k.value: v for k, v in REVIEW_OUTCOME_LABELS.items()},
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: Kind
+    label: str
+    max_length: int | None = None  # LINE/TEXT; BODIES: how many
+    min_value: int | None = None
+    max_value: int | None = None
+    choices: str = ""  # a key of CHOICES
+    help: str = ""
+
+
+def _f(name: str, kind: Kind, label: str, **kw: object) -> FieldSpec:
+    return FieldSpec(name, kind, label, **kw)  # type: ignore[arg-type]
+
+
+K = Kind
+FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
+    _f("to_body", K.BODY, gettext_noop("接收单位")),
+    _f("assist_bodies", K.BODIES, gettext_noop("协办单位"), max_length=20,
+       help=gettext_noop("可多选（按住 Ctrl 或 ⌘）")),
+    _f("report_due", K.DATE, gettext_noop("办结报告期限")),
+    _f("grade", K.CHOICE, gettext_noop("三色反馈等级"), choices="grades"),
+    _f("instructions", K.TEXT, gettext_noop("交办要求"), max_length=2000),
+    _f("competent_body_name", K.LINE, gettext_noop("有权处理机关"), max_length=100),
+    _f("reason", K.TEXT, gettext_noop("理由"), max_length=2000),
+    _f("reason_code", K.CHOICE, gettext_noop("理由代码"), choices="reason_codes"),
+    _f("route", K.TEXT, gettext_noop("处理途径和程序"), max_length=500),
+    _f("route31", K.CHOICE, gettext_noop("法定途径"), choices="route31"),
+    _f("procedure", K.LINE, gettext_noop("导入的程序"), max_length=100),
+    _f("days", K.INT, gettext_noop("延长天数"), min_value=1, max_value=30,
+       help=gettext_noop("1至30日（§34）")),
+    _f("outcome", K.CHOICE, gettext_noop("处理结论"), choices="outcomes"),
+    _f("facts", K.TEXT, gettext_noop("查明事实"), max_length=5000),
+    _f("opinion", K.TEXT, gettext_noop("处理意见"), max_length=5000),
+    _f("legal_basis", K.TEXT, gettext_noop("法律法规依据"), max_length=2000),
+    _f("served_on", K.DATE, gettext_noop("送达日期")),
+    _f("service_method", K.CHOICE, gettext_noop("送达方式"), choices="service_methods"),
+    _f("agreement", K.TEXT, gettext_noop("协议内容"), max_length=5000),
+    _f("rating", K.CHOICE, gettext_noop("评价"), choices="ratings"),
+    _f("comment", K.TEXT, gettext_noop("意见"), max_length=1000),
+    _f("late_reason", K.TEXT, gettext_noop("逾期的正当理由（如有）"), max_length=1000),
+    _f("review_outcome", K.CHOICE, gettext_noop("复查（复核）结论"), choices="review_outcomes"),
+    _f("hearing_on", K.DATE, gettext_noop("听证日期")),
+    _f("conclusion", K.TEXT, gettext_noop("听证结论"), max_length=2000),
+    # The acts beside the state machine (domain.acts): 督办, 办结报告, 协办 opinion.
+    _f("note", K.TEXT, gettext_noop("督办意见"), max_length=2000),
+    _f("feedback_days", K.INT, gettext_noop("反馈期限（天）"), min_value=1, max_value=90),
+    _f("text", K.TEXT, gettext_noop("内容"), max_length=5000),
+]}
+
+# Optional extras a transition may carry beyond its required fields.
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "forward": ("assist_bodies", "instructions"),
+    "assign": ("grade", "assist_bodies", "instructions"),
+    "not_accept": ("route",),
+    "object": ("competent_body_name",),
+    "rate_satisfied": ("comment",),
+    "rate_unsatisfied": ("comment",),
+    "request_review": ("late_reason",),
+    "request_recheck": ("late_reason",),
+}
+
+# The fields of the acts that are not transitions, required first.
+ACT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "supervise": (("note",), ("feedback_days",)),
+    "submit_report": (("text",), ()),
+    "assist_sign": ((), ()),
+    "assist_object": (("reason",), ()),
+    "assist_reply": (("text",), ()),
+}
+
+LABELS = {name: spec.label for name, spec in FIELDS.items()}
+
+
+def for_transition(name: str, required: tuple[str, ...]) -> list[tuple[FieldSpec, bool]]:
+    """The fields of one transition in form order: (spec, required)."""
+    return ([(FIELDS[n], True) for n in required]
+            + [(FIELDS[n], False) for n in OPTIONAL.get(name, ()) if n not in required])
+
+
+def choice_keys(spec: FieldSpec) -> list[str]:
+    return list(CHOICES[spec.choices]) if spec.kind == Kind.CHOICE else []
