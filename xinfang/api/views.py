@@ -26,7 +26,7 @@ from xinfang.domain import states as st
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body, Category, Division, User
 from xinfang.petitions import access, filters, permissions, services
-from xinfang.petitions.models import Dispatch, Matter
+from xinfang.petitions.models import Matter
 
 from . import serializers as s
 
@@ -275,8 +275,7 @@ class ActionView(ApiView):
         elif name == "submit_report":
             services.submit_report(m, user=user, text=data.get("text", ""))
         elif name.startswith("assist_"):
-            d = (Dispatch.objects.filter(matter=m, role=Dispatch.Role.ASSIST,
-                                         to_body_id=user.body_id).order_by("-id").first())
+            d = permissions.assist_dispatch(user, m)
             if d is None:
                 raise Forbidden("只有协办单位可以办理该协办件")
             if name == "assist_sign":

@@ -108,12 +108,14 @@ def require(user: Any, name: str, *, matter: Matter | None = None, path: str | N
 
 def assist_dispatch(user: Any, matter: Matter,
                     dispatches: Iterable[Dispatch] | None = None) -> Dispatch | None:
-    """The newest 协办 dispatch of ``matter`` addressed to the user's unit (§24)."""
+    """The 协办 dispatch of ``matter`` addressed to the user's unit (§24): the newest that
+    still owes an opinion, else the newest."""
     if user.body_id is None:
         return None
-    mine = [d for d in _dispatches(matter, dispatches)
-            if d.role == Dispatch.Role.ASSIST and d.to_body_id == user.body_id]
-    return max(mine, key=lambda d: d.pk) if mine else None
+    mine = sorted((d for d in _dispatches(matter, dispatches)
+                   if d.role == Dispatch.Role.ASSIST and d.to_body_id == user.body_id),
+                  key=lambda d: (d.state != Dispatch.DState.REPLIED, d.pk))
+    return mine[-1] if mine else None
 
 
 def offered(user: Any, names: Iterable[str], **kw: Any) -> dict[str, bool]:

@@ -22,7 +22,7 @@ from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.domain.routing import Rule, Suggestion, suggest
 from xinfang.org.models import Body, Category, Division, RoutingRule, User
-from xinfang.petitions.models import Channel, Dispatch, Evaluation, Matter
+from xinfang.petitions.models import Channel, Evaluation, Matter
 
 SUGGESTION_OUTCOMES = {st.ReplyOutcome.ADOPTED, st.ReplyOutcome.PARTLY_ADOPTED,
                        st.ReplyOutcome.NOT_ADOPTED}
@@ -295,15 +295,6 @@ class TrackForm(forms.Form):
     phone = forms.CharField(label=_("登记的手机号"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                           "autocomplete": "tel"}))
-
-
-def dispatch_for_assist(dispatches: list[Dispatch], user: User) -> Dispatch | None:
-    """The 协办 dispatch addressed to the user's unit that still owes an opinion (§24)."""
-    for d in dispatches:
-        if (d.role == Dispatch.Role.ASSIST and d.to_body_id == user.body_id
-                and d.state != Dispatch.DState.REPLIED):
-            return d
-    return None
 
 
 class PublicSubmitForm(forms.Form):

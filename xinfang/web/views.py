@@ -32,7 +32,6 @@ from .forms import (
     RegistrationForm,
     SuperviseForm,
     active_bodies,
-    dispatch_for_assist,
     routing_suggestion,
 )
 
@@ -103,7 +102,9 @@ def _matter_context(request: HttpRequest, matter_id: int | str, *,
     can_report = (permissions.may(user, "submit_report", matter=matter, dispatches=dispatches)
                   and lead is not None and not lead.reported_at
                   and matter.state in (st.State.HANDLING, st.State.REPLIED, st.State.CLOSED))
-    assist = dispatch_for_assist(dispatches, user)
+    assist = permissions.assist_dispatch(user, matter, dispatches)
+    if assist is not None and assist.state == Dispatch.DState.REPLIED:
+        assist = None  # its opinion is in: nothing more to offer
     can_supervise = permissions.may(user, "supervise", matter=matter)
     petitioners = []
     for p in data.petitioners:
@@ -221,7 +222,7 @@ def matter_supervise(request: HttpRequest, pk: int) -> HttpResponse:
 def matter_assist(request: HttpRequest, pk: int) -> HttpResponse:
     matter = access.get_matter_for_user(request.user, pk)
     form = NoteForm(request.POST, prefix="assist")
-    dispatch = dispatch_for_assist(list(matter.dispatches.all()), request.user)
+    dispatch = permissions.assist_dispatch(request.user, matter)
     try:
         if dispatch is None:
             raise Forbidden(gettext("只有协办单位可以提交协办意见"))
