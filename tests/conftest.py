@@ -18,7 +18,7 @@ def sh(y: int, m: int, d: int, hh: int = 10) -> datetime:
 
 @pytest.fixture
 def county(db):
-    from xinfang.org.county import build_county
+    from xinfang.demo.county import build_county
     from xinfang.petitions import clocks
 
     clocks.invalidate()
@@ -43,16 +43,53 @@ def _text_models(settings, tmp_path):
         intel.reset()
 
 
-@pytest.fixture
-def sms(settings):
-    """Capture text messages (tests/smsbox.py); also empties the cache that holds the codes."""
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters, log-in lock-outs and one-time codes live in the process-wide cache:
+    every test starts and ends with it empty."""
     from django.core.cache import cache
 
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def frozen_at() -> datetime:
+    """The instant ``frozen`` stops the clock at; a folder's conftest may override it."""
+    return sh(2026, 3, 2)  # a Monday
+
+
+@pytest.fixture
+def frozen(frozen_at):
+    """The clock stopped at ``frozen_at`` (time-machine, no ticking) for the whole test."""
+    import time_machine
+
+    with time_machine.travel(frozen_at, tick=False) as t:
+        yield t
+
+
+@pytest.fixture
+def login(client, request):
+    """``login(user)`` or ``login("officer")`` (a key of the demo county's users): the test
+    client with that staff member's session, replacing any earlier one."""
+
+    def _login(user):
+        if isinstance(user, str):
+            user = request.getfixturevalue("county").users[user]
+        client.logout()
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def sms(settings):
+    """Capture text messages (tests/smsbox.py); the codes' cache is emptied by _clear_cache."""
     from tests import smsbox
 
     settings.XINFANG_SMS_ADAPTER = smsbox.PATH
     smsbox.OUTBOX.clear()
-    cache.clear()
     yield smsbox
     smsbox.OUTBOX.clear()
-    cache.clear()

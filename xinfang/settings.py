@@ -47,6 +47,15 @@ def _local_secret(filename: str) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+# XINFANG_ENV=production leaves out the development-only app (xinfang.demo: the demo county
+# with its published password, the seed, the bench and the screenshots). Anything else —
+# the default "development", or "demo" — installs it.
+XINFANG_ENV = os.environ.get("XINFANG_ENV", "development").strip().lower() or "development"
+if XINFANG_ENV not in ("production", "development", "demo", "test"):
+    raise ImproperlyConfigured(
+        f"XINFANG_ENV must be production, development, demo or test, got {XINFANG_ENV!r}")
+PRODUCTION = XINFANG_ENV == "production"
+
 DEBUG = envbool("XINFANG_DEBUG", "False")
 SECRET_KEY = envsecret("XINFANG_SECRET_KEY") or _local_secret("secret_key")
 # Key for encrypted personal data and the blind index (issue 4); see xinfang/core/crypto.py.
@@ -71,8 +80,9 @@ INSTALLED_APPS = [
     "xinfang.web",
     "xinfang.api",
     "xinfang.practice",
-    "xinfang.demo",
 ]
+if not PRODUCTION:
+    INSTALLED_APPS.append("xinfang.demo")  # `xinfang seed`, `demo`, `bench`, `screenshots`
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,21 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from xinfang.domain import idcard
 from xinfang.petitions import services
 from xinfang.petitions.services import PetitionerIn, Registration
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    # Throttle counters live in the (process-wide) LocMem cache.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

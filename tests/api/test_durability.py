@@ -72,7 +72,7 @@ def server_env(tmp_path):
     subprocess.run([str(XINFANG), "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c",
                     "import django; django.setup(); "
-                    "from xinfang.org.county import build_county; build_county(full=False)"],
+                    "from xinfang.demo.county import build_county; build_county(full=False)"],
                    env=env, check=True, cwd=ROOT)
     yield env
     with _admin_conn() as conn:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from tests.scenario import advance
 from xinfang.domain import idcard
 from xinfang.petitions import services
 from xinfang.petitions.models import IdempotencyKey, Matter
@@ -88,23 +89,10 @@ def test_bad_input_gets_400_with_chinese_field_errors(county):
     assert Matter.objects.count() == 0
 
 
-def _replied(county, code):
-    m = Matter.objects.get(query_code=code)
-    officer, handler = county.users["officer"], county.users["handler"]
-    m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
-    m = services.transition(m, "sign", user=handler)
-    m = services.transition(m, "accept", user=handler, data={"route": "§31（六）"})
-    from xinfang.petitions import clocks
-
-    return services.transition(m, "reply", user=handler, data={
-        "outcome": "supported", "facts": "经查属实", "opinion": "已修复", "legal_basis": "有关规定",
-        "served_on": clocks.today().isoformat(), "service_method": "短信"})
-
-
 def test_progress_shows_public_steps_without_staff_names(county):
     c = APIClient()
     code = submit(c, county).json()["code"]
-    _replied(county, code)
+    advance(county, Matter.objects.get(query_code=code), "replied")
     services.supervise(Matter.objects.get(query_code=code), user=county.users["supervisor"],
                        note="内部督办：请赵督查跟进")
     r = c.get(f"{URL}/{code}", {"phone": "13800138000"})
@@ -126,7 +114,7 @@ def test_progress_shows_public_steps_without_staff_names(county):
 def test_citizen_rates_once_then_asks_for_review(county):
     c = APIClient()
     code = submit(c, county).json()["code"]
-    _replied(county, code)
+    advance(county, Matter.objects.get(query_code=code), "replied")
     wrong = c.post(f"{URL}/{code}/evaluation", {"phone": "13800000000", "rating": "basic"},
                    format="json")
     assert wrong.status_code == 404

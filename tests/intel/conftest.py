@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 
 from tests.conftest import sh
 from tests.petitions.helpers import register
@@ -51,9 +50,8 @@ TRAINING: dict[str, list[tuple[str, str]]] = {
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(sh(2026, 6, 15), tick=False) as t:
-        yield t
+def frozen_at():
+    return sh(2026, 6, 15)  # ``frozen`` (tests/conftest.py) stops the clock here
 
 
 @pytest.fixture
@@ -67,21 +65,3 @@ def training(county, frozen):
                      category=county.categories[code], division=county.villages[1],
                      id_number=idcard.make(f"99012119700101{n:03d}"), phone=f"1390000{n:04d}")
     return n
-
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

@@ -74,7 +74,11 @@ def test_eval_prints_cross_validated_scores(tmp_path, capsys, labelled_rows) -> 
 
 
 def test_cross_validate_on_real_train_runs(real_data) -> None:
+    """The first 600 rows of train.csv, 3-fold: macro-F1 0.865 when measured (docs/nlp.md: 0.868
+    with 5 folds on all of train.csv). A floor just below it catches a classifier that got worse;
+    test.csv is never read."""
     with open(real_data / "messages" / "train.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))[:120]
-    res = cross_validate([(r["title"], r["body"]) for r in rows], [r["label"] for r in rows], folds=2)
-    assert res["n"] == 120
+        rows = list(csv.DictReader(fh))[:600]
+    res = cross_validate([(r["title"], r["body"]) for r in rows], [r["label"] for r in rows], folds=3)
+    assert res["n"] == 600
+    assert res["macro_f1"] >= 0.84, res["per_class_f1"]

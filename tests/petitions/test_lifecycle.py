@@ -8,11 +8,12 @@ import pytest
 import time_machine
 
 from tests.conftest import sh
+from tests.scenario import matter
 from xinfang.domain.errors import DomainError, Forbidden, GuardFailed, IllegalTransition
 from xinfang.petitions import services
 from xinfang.petitions.models import Clock, Document, Event, Supervision
 
-from .helpers import accepted, register
+from .helpers import register
 
 pytestmark = pytest.mark.django_db
 
@@ -144,10 +145,8 @@ def test_report_is_never_dispatched_to_the_accused_unit(county):
 
 
 def test_unsatisfied_rating_sends_the_matter_back_for_redo_under_supervision(county):
-    handler = county.users["handler"]
     with time_machine.travel(sh(2026, 3, 2), tick=False):
-        m = accepted(county, sh(2026, 3, 2))
-        m = services.transition(m, "reply", user=handler, data={
+        m = matter(county, "replied", when=sh(2026, 3, 2), reply={
             "outcome": "not_supported", "facts": "f", "opinion": "o", "legal_basis": "b",
             "served_on": "2026-03-02", "service_method": "短信"})
         m = services.transition(m, "rate_unsatisfied", citizen=True,
@@ -175,7 +174,7 @@ def test_service_dates_cannot_precede_the_step_they_answer(county):
     """A back-dated service date would start the §35 window in the past and lapse it at once."""
     handler = county.users["handler"]
     with time_machine.travel(sh(2026, 3, 10), tick=False):
-        m = accepted(county, sh(2026, 3, 2), route="按§31（六）办理")
+        m = matter(county, "handling", when=sh(2026, 3, 2))
         reply = {"outcome": "supported", "facts": "经查属实", "opinion": "责令退还",
                  "legal_basis": "有关规定", "service_method": "当面"}
         with pytest.raises(GuardFailed, match="送达日期不能早于受理日期（2026-03-10）"):

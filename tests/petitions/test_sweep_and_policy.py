@@ -9,11 +9,12 @@ import time_machine
 from django.core.management import call_command
 
 from tests.conftest import sh
+from tests.scenario import matter
 from xinfang.org.models import ClockPolicy, Holiday
 from xinfang.petitions import jobs, services
 from xinfang.petitions.models import Clock, Matter, Supervision
 
-from .helpers import accepted, register
+from .helpers import register
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +41,8 @@ def test_sweep_marks_near_and_overdue_and_is_idempotent(county):
 
 def test_sweep_closes_a_matter_whose_review_window_lapsed(county):
     """Local rule (京 §37 (三)), on by default: no 复查 request within 30 日 → closed."""
-    handler = county.users["handler"]
     with time_machine.travel(sh(2026, 3, 2), tick=False):
-        m = accepted(county, sh(2026, 3, 2))
-        m = services.transition(m, "reply", user=handler, data={
+        m = matter(county, "replied", when=sh(2026, 3, 2), reply={
             "outcome": "explained", "facts": "f", "opinion": "o", "legal_basis": "b",
             "served_on": "2026-03-02", "service_method": "当面"})
     with time_machine.travel(sh(2026, 4, 1), tick=False):

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import time_machine
 
 from tests.conftest import sh
 
@@ -11,19 +10,8 @@ TODAY = date(2026, 3, 10)  # a Tuesday
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(sh(2026, 3, 10), tick=False) as t:
-        yield t
-
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.logout()
-        client.force_login(user)
-        return client
-
-    return _login
+def frozen_at():
+    return sh(2026, 3, 10)  # TODAY: ``frozen`` (tests/conftest.py) stops the clock here
 
 
 @pytest.fixture

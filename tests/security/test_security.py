@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
 LOCKED = "登录失败次数过多，请15分钟后再试"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_pages_and_api_carry_csp_and_referrer_policy(client, county):

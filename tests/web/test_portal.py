@@ -7,21 +7,10 @@ import time_machine
 from django.urls import reverse
 
 from tests.conftest import sh
-from xinfang.petitions import services
+from tests.scenario import advance
 from xinfang.petitions.models import Evaluation
 
 pytestmark = pytest.mark.django_db
-
-
-def _replied(county, matter):
-    officer, handler = county.users["officer"], county.users["handler"]
-    m = services.transition(matter, "forward", user=officer,
-                            data={"to_body": county.dept("住建").pk})
-    m = services.transition(m, "sign", user=handler)
-    m = services.transition(m, "accept", user=handler, data={"route": "按§31（六）办理"})
-    return services.transition(m, "reply", user=handler, data={
-        "outcome": "supported", "facts": "经查属实", "opinion": "责令退还",
-        "legal_basis": "《物业管理条例》", "served_on": "2026-03-02", "service_method": "当面"})
 
 
 def _track(client, matter, phone="13800138000"):
@@ -42,7 +31,7 @@ def test_wrong_phone_is_refused(client, county, matter):
 
 
 def test_track_shows_public_steps_and_unit_names_but_no_staff_names(client, county, matter):
-    m = _replied(county, matter)
+    m = advance(county, matter, "replied")
     r = _track(client, m)
     assert r.status_code == 302
     page = client.get(reverse("portal:matter")).content.decode()
@@ -56,7 +45,7 @@ def test_track_shows_public_steps_and_unit_names_but_no_staff_names(client, coun
 
 
 def test_citizen_rates_a_reply_once(client, county, matter):
-    m = _replied(county, matter)
+    m = advance(county, matter, "replied")
     _track(client, m)
     r = client.post(reverse("portal:act", args=["rate_satisfied"]), {"rating": "satisfied"})
     assert r.status_code == 302
@@ -68,7 +57,7 @@ def test_citizen_rates_a_reply_once(client, county, matter):
 
 
 def test_review_request_outside_the_window_explains_why(client, county, matter):
-    m = _replied(county, matter)
+    m = advance(county, matter, "replied")
     with time_machine.travel(sh(2026, 5, 20), tick=False):
         _track(client, m)
         r = client.post(reverse("portal:act", args=["request_review"]), {"reason": "不服"})
@@ -79,7 +68,7 @@ def test_review_request_outside_the_window_explains_why(client, county, matter):
 
 
 def test_review_request_within_the_window_moves_the_matter(client, county, matter):
-    m = _replied(county, matter)
+    m = advance(county, matter, "replied")
     _track(client, m)
     r = client.post(reverse("portal:act", args=["request_review"]), {"reason": "退还不足"})
     assert r.status_code == 302
@@ -88,7 +77,7 @@ def test_review_request_within_the_window_moves_the_matter(client, county, matte
 
 
 def test_portal_document_needs_the_proof_and_must_be_served_on_the_petitioner(client, county, matter):
-    m = _replied(county, matter)
+    m = advance(county, matter, "replied")
     opinion = m.documents.get(kind="opinion")
     forward = m.documents.get(kind="forward")
     assert client.get(reverse("portal:document", args=[opinion.pk])).status_code == 302

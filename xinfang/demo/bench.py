@@ -20,9 +20,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from xinfang.core.crypto import blind_index
+from xinfang.demo.county import County
 from xinfang.domain import idcard
 from xinfang.domain.states import State
-from xinfang.org.county import County
 from xinfang.org.models import User
 from xinfang.petitions import clocks, services
 from xinfang.petitions.models import (

@@ -17,7 +17,7 @@ from django.conf import settings
 
 DATA_DIR = settings.PROJECT_DIR.parent / "shared" / "data"
 
-# Board label (一级标签) → top category code of xinfang.org.county.CATEGORIES.
+# Board label (一级标签) → top category code of xinfang.demo.county.CATEGORIES.
 LABEL_TOP = {"城乡建设": "CX", "劳动和社会保障": "LD", "教育文体": "JY", "商贸旅游": "SM",
              "卫生计生": "WS", "环境保护": "HB", "交通运输": "JT"}
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from xinfang.domain.states import Role
-
-from .models import Body, Category, Division, RoutingRule, User
+from xinfang.org.models import Body, Category, Division, RoutingRule, User
 
 DEMO_PASSWORD = "xinfang-demo-2026"
 
@@ -145,10 +144,10 @@ def build_county(*, full: bool = True, password: str = DEMO_PASSWORD) -> County:
     for short, name, codes in DEPARTMENTS if full else DEPARTMENTS[:8]:
         b = Body.objects.create(name=name, short_name=short, kind=K.DEPARTMENT, division=county,
                                 parent=gov, doc_prefix=f"安{short}")
-        b.categories.set([cats[c] for c in codes])
+        b.categories.set([cats[code] for code in codes])
         depts[short] = b
-        for c in codes:
-            RoutingRule.objects.create(category=cats[c], division=county, body=b)
+        for code in codes:
+            RoutingRule.objects.create(category=cats[code], division=county, body=b)
     tgovs = []
     for t in towns:
         tg = Body.objects.create(name=f"{t.name}人民政府", short_name=t.name, kind=K.TOWNSHIP,

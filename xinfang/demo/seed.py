@@ -27,9 +27,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.demo.county import DEMO_PASSWORD, County, build_county
 from xinfang.domain import idcard
 from xinfang.domain.errors import DomainError
-from xinfang.org.county import DEMO_PASSWORD, County, build_county
 from xinfang.org.models import Body, Division, RoutingRule, User
 from xinfang.petitions import clocks, jobs, services
 from xinfang.petitions.models import Channel, Dispatch, Matter
@@ -668,8 +668,12 @@ def county_exists() -> bool:
 
 def seed(matters: int = 3000, *, rng_seed: int = 2026, log: Callable[[str], None] = lambda s: None,
          now: datetime | None = None) -> SeedResult:
-    """Build the demo county and ``matters`` matters. The database must not hold a county."""
+    """Build the demo county and ``matters`` matters. The database must be empty (the commands
+    check it with :func:`xinfang.demo.guard.database_kind`); it is marked as the demo's first."""
+    from .guard import claim
+
     t0 = time.monotonic()
+    claim("seed")
     # ~45 demo accounts share one public password: hash it once (Argon2 costs ~0.4 s a go).
     hashed = make_password(DEMO_PASSWORD)
     with mock.patch("django.contrib.auth.base_user.make_password", lambda raw, *a, **k: hashed):

@@ -6,3 +6,6 @@ class OrgConfig(AppConfig):
     label = "org"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "组织机构"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers xinfang.W001)

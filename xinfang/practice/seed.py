@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from xinfang.demo.county import DEMO_PASSWORD, County
 from xinfang.domain import states as st
-from xinfang.org.county import DEMO_PASSWORD, County
 from xinfang.org.models import User
 from xinfang.petitions import services as ps
 from xinfang.petitions.services import PetitionerIn, Registration

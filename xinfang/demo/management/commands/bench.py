@@ -108,8 +108,9 @@ class Command(BaseCommand):
 
     def _run(self, opts: dict[str, Any]) -> None:
         from xinfang.demo.bench import bulk_load, now_iso, run_bench, time_reads
+        from xinfang.demo.county import DEMO_PASSWORD, build_county
+        from xinfang.demo.guard import NOT_DEMO, claim, database_kind
         from xinfang.demo.seed import county_exists
-        from xinfang.org.county import DEMO_PASSWORD, build_county
         from xinfang.org.models import User
         from xinfang.petitions.models import Matter
 
@@ -132,10 +133,14 @@ class Command(BaseCommand):
             print(json.dumps(out, ensure_ascii=False), flush=True)
             return
         call_command("migrate", interactive=False, verbosity=0)
-        if county_exists():
+        kind = database_kind()
+        if kind == "other":  # --reset flushes only a database the demo or the bench wrote
+            raise CommandError(NOT_DEMO)
+        if kind == "demo" or county_exists():
             if not opts["reset"]:
                 raise CommandError("基准库中已有数据；确认可清空请加 --reset")
             call_command("flush", interactive=False, verbosity=0)
+        claim("bench")
         hashed = make_password(DEMO_PASSWORD)
         with mock.patch("django.contrib.auth.base_user.make_password", lambda *a, **k: hashed):
             county = build_county(full=True)

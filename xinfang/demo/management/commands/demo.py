@@ -7,11 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from xinfang.org.county import DEMO_PASSWORD
+from xinfang.demo.county import DEMO_PASSWORD
 
-# (key in County.users, username from xinfang.org.county, 角色, what to try)
+# (key in County.users, username from xinfang.demo.county, 角色, what to try)
 DEMO_LOGINS = [
     ("registrar", "dengji", "登记员 Registrar", "登记来信来访 register a matter"),
     ("officer", "xinfang", "信访干部 Petition officer", "转送/交办 dispatch, 待处置 queue"),
@@ -35,22 +35,43 @@ class Command(BaseCommand):
         parser.add_argument("--matters", type=int, default=3000, help="首次生成的事项数")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from xinfang.demo.seed import county_exists, seed
-        from xinfang.petitions import jobs
+        self.prepare(opts["matters"])
+        self.serve(opts["addr"])
 
+    def prepare(self, matters: int) -> None:
+        """Migrate; on an empty database seed the demo (and say that it made the published
+        superuser); refuse a database with data the demo did not write."""
+        from xinfang.demo.guard import NOT_DEMO, database_kind, refuse_production
+        from xinfang.demo.seed import county_exists, seed
+
+        refuse_production()  # demo mode only: the accounts below share a published password
         call_command("migrate", interactive=False, verbosity=0)
-        if not county_exists():
-            self.stdout.write(f"首次运行：生成演示数据（{opts['matters']} 件事项，约需数分钟）…")
-            res = seed(opts["matters"], log=self.stdout.write)
+        kind = database_kind()
+        if kind == "other":
+            raise CommandError(NOT_DEMO)
+        if kind == "empty" or not county_exists():
+            if kind == "demo":  # a seed that stopped half-way
+                call_command("flush", interactive=False, verbosity=0)
+            self.stdout.write(f"首次运行：生成演示数据（{matters} 件事项，约需数分钟）…")
+            res = seed(matters, log=self.stdout.write)
             self.stdout.write(self.style.SUCCESS(f"演示数据已生成：{res.summary()}"))
+            self.stdout.write(self.style.WARNING(
+                f"已创建演示超级用户 admin（及全部演示账号），密码为公开的演示密码 {DEMO_PASSWORD}；"
+                "仅供演示，切勿用于生产。\n"
+                "Created the demo superuser 'admin' (and every demo account) with the published "
+                "demo password: for the demo only, never for production."))
         static_root = settings.STATIC_ROOT
         if not static_root.exists() or not any(static_root.iterdir()):
             call_command("collectstatic", interactive=False, verbosity=0)
+
+    def serve(self, addr: str) -> None:
+        from xinfang.petitions import jobs
+
         jobs.start_background(settings.XINFANG_SWEEP_INTERVAL)
-        self.stdout.write(self.login_table(opts["addr"]))
+        self.stdout.write(self.login_table(addr))
         # runserver without the autoreloader: one process, so the sweep thread runs once.
         # whitenoise serves /static/ (settings.MIDDLEWARE); --insecure covers DEBUG=False.
-        call_command("runserver", opts["addr"], use_reloader=False, insecure_serving=True,
+        call_command("runserver", addr, use_reloader=False, insecure_serving=True,
                      use_threading=True)
 
     @staticmethod

@@ -66,8 +66,8 @@ def _seed() -> dict[str, Any]:
     import time_machine
     from django.utils import timezone
 
+    from xinfang.demo.county import build_county
     from xinfang.domain import idcard
-    from xinfang.org.county import build_county
     from xinfang.petitions import clocks, services
     from xinfang.petitions.services import PetitionerIn, Registration
 

@@ -1,0 +1,53 @@
+"""Which database is this? The demo's own, an empty one, or somebody's real data.
+
+The demo seed and the bench flush the database they are pointed at; they may do so only when
+it is empty or carries the demo's marker (:class:`xinfang.demo.models.DemoMarker`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+Kind = Literal["empty", "demo", "other"]
+
+NOT_DEMO = (
+    "该数据库中已有数据，但不是演示种子生成的（没有演示标记），拒绝清空或写入演示数据；"
+    "请将 DATABASE_URL 指向一个空数据库。\n"
+    "This database holds data the demo seed did not write (no demo marker): refusing to "
+    "flush it or to seed into it. Point DATABASE_URL at an empty database."
+)
+PRODUCTION = (
+    "生产模式（XINFANG_ENV=production）下不提供演示数据和公开密码的演示账号。\n"
+    "The demo (its data and its accounts with a published password) is not available in "
+    "production mode (XINFANG_ENV=production)."
+)
+
+
+def database_kind() -> Kind:
+    from xinfang.audit.models import AuditLog
+    from xinfang.org.models import Body, Division, User
+    from xinfang.petitions.models import Matter
+
+    from .models import DemoMarker
+
+    if DemoMarker.objects.exists():
+        return "demo"
+    if any(m.objects.exists() for m in (User, Division, Body, Matter, AuditLog)):
+        return "other"
+    return "empty"
+
+
+def refuse_production() -> None:
+    if getattr(settings, "PRODUCTION", False):
+        raise CommandError(PRODUCTION)
+
+
+def claim(note: str = "seed") -> None:
+    """Mark the database as the demo's (before the first demo row is written)."""
+    from .models import DemoMarker
+
+    if not DemoMarker.objects.exists():
+        DemoMarker.objects.create(note=note)
