@@ -2,7 +2,8 @@
 
 `xinfang nlp …` runs the text tools (plain Python, no database); everything else is a Django
 management command (`xinfang migrate`, `xinfang demo`, `xinfang sweep`, `xinfang bench`,
-`xinfang audit verify`, `xinfang runserver` …).
+`xinfang audit verify`, `xinfang runserver` …). `demo`, `seed`, `bench` and `screenshots` belong
+to the development-only app xinfang.demo and do not exist when XINFANG_ENV=production.
 """
 
 from __future__ import annotations
