@@ -258,5 +258,10 @@ def test_unrelated_handler_is_refused_and_sees_nothing_outside_its_scope(login, 
     assert "件数异常上升" not in c.get("/").content.decode()
     assert intel.dashboard_data(other)["total"] == 0
     assert intel.rising_warnings(other) == [] and intel.topics(other) == []
-    r = c.post(reverse("register_repeats"), _reg_post(county))
-    assert r.status_code == 403
+    # The 查重 panel: refused, or (a handler registers at its own unit, §23 ¶1) masked.
+    r = c.post(reverse("register_repeats"), _reg_post(county, title="工厂废气", content="第7号工厂排放废气。",
+                                                     division=county.villages[2].code))
+    page = r.content.decode()
+    assert r.status_code in (200, 403)
+    assert not any(m.number in page or m.title in page for m in Matter.objects.all())
+    assert r.status_code == 403 or "有关联事项（无权查看）" in page

@@ -1,6 +1,10 @@
-"""Issue 5 pages: intake suggestions (htmx), the same-matter 查重 panel, hot topics, the
-leader dashboard. Thin views over xinfang.petitions.intel; every query goes through
-access.visible_matters, so a user sees topics, warnings and counts of their own scope only.
+"""Issue 5 pages: intake suggestions (htmx), hot topics, the leader dashboard. Thin views
+over xinfang.petitions.intel; every query goes through access.visible_matters, so a user
+sees topics, warnings and counts of their own scope only. The 查重 panel is
+``views.register_repeats`` over ``intel.repeat_hints`` (the same gate).
+
+This module imports nothing from ``views`` (nor ``views`` from it): what both need lives
+one layer down, in ``xinfang.petitions``.
 """
 
 from __future__ import annotations
@@ -14,12 +18,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from xinfang.domain import acts
 from xinfang.org.models import Body, Category, Division
-from xinfang.petitions import access, intel
+from xinfang.petitions import access, intel, permissions
 from xinfang.petitions.models import Matter
 
 from .forms import category_choices, division_choices, routing_suggestion
-from .views import _require_registrar
+
+
+def _require_registrar(request: HttpRequest) -> None:
+    """The register act (domain.acts: §23 ¶1, staff register at their own body)."""
+    if not permissions.may(request.user, "register") or request.user.body_id is None:
+        raise PermissionDenied(gettext(acts.ACTS["register"].refusal))
 
 
 def _require_intel(request: HttpRequest) -> None:
@@ -59,20 +69,6 @@ def register_suggest(request: HttpRequest) -> HttpResponse:
     return render(request, "intel/_suggest.html", {
         "suggestions": suggestions, "route": route, "route_category": category,
         "from_model": not chosen.isdigit()})
-
-
-def same_matter_context(request: HttpRequest) -> dict[str, Any]:
-    """Context of the 查重 panel's same-matter part (title + content + division)."""
-    title = request.POST.get("title", "")
-    content = request.POST.get("content", "")
-    if len(title.strip()) + len(content.strip()) < 8:
-        return {"same": [], "same_checked": False}
-    division, accused = _form_place(request)
-    cands = intel.same_matter_candidates(title, content, division, accused)
-    visible = set(access.visible_matters(request.user).filter(
-        pk__in=[c.matter.pk for c in cands]).values_list("pk", flat=True))
-    return {"same": cands, "same_visible": visible, "same_checked": True,
-            "same_selected": request.POST.get("same_matter", "")}
 
 
 # --------------------------------------------------------------------------- hot topics

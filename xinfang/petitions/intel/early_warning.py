@@ -1,0 +1,212 @@
+"""Early warnings within the user's scope (issue 5): a division × category count rising
+above its baseline, 集体访 risk, and repeat petitioners before a sensitive period."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from xinfang.domain import deadlines as dl
+from xinfang.domain import states as st
+from xinfang.org.models import Division, User
+
+from .. import access
+from ..models import Matter, RepeatKind
+from .base import matter_text, may_use, person_keys, scope_key
+from .hot_topics import TOPIC_CAP
+
+WARNING_CACHE_SECONDS = 300
+WARNING_WEEKS = 12
+# Sensitive periods (name, first day "MM-DD", last day "MM-DD"). This is configuration:
+# a deployment sets XINFANG_SENSITIVE_PERIODS in settings to its own list.
+DEFAULT_SENSITIVE_PERIODS: list[tuple[str, str, str]] = [
+    ("全国两会", "03-01", "03-15"),
+    ("国庆", "09-25", "10-08"),
+]
+SENSITIVE_LEAD_DAYS = 14  # warn this many days before a sensitive period starts
+
+@dataclass
+class RisingWarning:
+    division: str
+    category: str
+    weeks: list[int]  # weekly counts, oldest first; the last is the past 7 days
+    baseline: float
+    method: str
+    detail: str
+
+    @property
+    def count(self) -> int:
+        return self.weeks[-1]
+
+
+@dataclass
+class CollectiveWarning:
+    kind: str  # "headcount" | "topic"
+    label: str
+    matters: list[Matter]
+    persons: int
+
+
+@dataclass
+class SensitiveWarning:
+    period: str
+    starts: date
+    days_to_start: int
+    matter: Matter
+    repeats: int
+
+
+@dataclass
+class Warnings:
+    rising: list[RisingWarning]
+    collective: list[CollectiveWarning]
+    sensitive: list[SensitiveWarning]
+    # Marked for translation; pages translate it where shown, the API keeps the Chinese.
+    test: str = gettext_noop("按属地（乡镇）× 内容分类统计近 12 周每周新收件数。泊松检验：本周件数 x 与前 8 周"
+                             "均值 μ 相比，P(X ≥ x | 泊松 μ) < 0.01 且 x ≥ 3 时预警；EWMA 控制图："
+                             "标准化残差 (x−μ)/√μ 的指数加权均值（λ = 0.3）超过 3·√(λ/(2−λ)) 时预警。")
+
+    @property
+    def total(self) -> int:
+        return len(self.rising) + len(self.collective) + len(self.sensitive)
+
+
+def _week_index(received: datetime, today: date) -> int:
+    """0 = the last 7 days (today included), 1 = the 7 days before, …"""
+    return (today - timezone.localdate(received)).days // 7
+
+
+def rising_warnings(user: User, today: date | None = None) -> list[RisingWarning]:
+    """Division (township) × top category weekly counts rising above their baseline."""
+    from xinfang.nlp import ewma_alerts, poisson_alerts
+
+    today = today or timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today - timedelta(days=7 * WARNING_WEEKS - 1),
+                                                 datetime.min.time()))
+    rows = (access.visible_matters(user).filter(received_at__gte=start)
+            .values_list("division_path", "category__parent__name", "category__name",
+                         "received_at"))
+    series: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * WARNING_WEEKS)
+    for path, parent, name, received in rows:
+        w = _week_index(received, today)
+        if not 0 <= w < WARNING_WEEKS:
+            continue
+        codes = path.split("/")
+        town = codes[3] if len(codes) > 3 else codes[-1]
+        series[(town, parent or name or "未分类")][WARNING_WEEKS - 1 - w] += 1
+    names = dict(Division.objects.filter(code__in={d for d, _ in series}).values_list("code", "name"))
+    out = []
+    last = WARNING_WEEKS - 1
+    for (div, cat), counts in series.items():
+        if counts[last] < 3:
+            continue
+        alerts = [a for a in poisson_alerts(counts) + ewma_alerts(counts) if a.index == last]
+        if not alerts:
+            continue
+        a = min(alerts, key=lambda a: a.method != "poisson")
+        detail = (f"泊松检验 p = {a.p_value:.2g}" if a.method == "poisson"
+                  else f"EWMA z = {a.statistic} > {a.limit}")
+        out.append(RisingWarning(names.get(div, div), cat, counts, a.baseline,
+                                 "+".join(sorted({x.method for x in alerts})), detail))
+    out.sort(key=lambda r: -(r.count - r.baseline))
+    return out
+
+
+def collective_warnings(user: User, now: datetime | None = None) -> list[CollectiveWarning]:
+    """集体访 risk: a large group on one matter, or ≥ 3 petitioners on one topic in 7 days."""
+    from xinfang.nlp import TopicItem, cluster_topics
+
+    now = now or timezone.now()
+    since = now - timedelta(days=7)
+    min_persons = dl.Policy().collective_visit_min_persons
+    recent = access.visible_matters(user).filter(received_at__gt=since, received_at__lte=now)
+    out = [CollectiveWarning("headcount", f"{m.title}（{m.headcount} 人）", [m], m.headcount)
+           for m in recent.filter(headcount__gte=min_persons).select_related("division")
+           .order_by("-headcount")[:20]]
+    rows = list(recent.order_by("-received_at").values_list(
+        "pk", "title", "content", "accused_body__name")[:TOPIC_CAP])
+    groups = cluster_topics([TopicItem(str(pk), matter_text(t, c), 0, None, a or None)
+                             for pk, t, c, a in rows], min_size=3)
+    if groups:
+        ids = [int(i) for g in groups for i in g.ids]
+        people = person_keys(ids)
+        by_pk = Matter.objects.select_related("division").in_bulk(ids)
+        for g in groups:
+            persons = len({people[int(i)] for i in g.ids})
+            if persons >= 3:
+                out.append(CollectiveWarning("topic", g.label, [by_pk[int(i)] for i in g.ids],
+                                             persons))
+    return out
+
+
+def sensitive_periods() -> list[tuple[str, str, str]]:
+    return list(getattr(settings, "XINFANG_SENSITIVE_PERIODS", DEFAULT_SENSITIVE_PERIODS))
+
+
+def upcoming_period(today: date) -> tuple[str, date, date] | None:
+    """A sensitive period that is running or starts within SENSITIVE_LEAD_DAYS."""
+    for name, first, last in sensitive_periods():
+        for year in (today.year, today.year + 1):
+            a = date(year, int(first[:2]), int(first[3:]))
+            b = date(year, int(last[:2]), int(last[3:]))
+            if b < a:
+                b = date(year + 1, b.month, b.day)
+            if a - timedelta(days=SENSITIVE_LEAD_DAYS) <= today <= b:
+                return name, a, b
+    return None
+
+
+def sensitive_warnings(user: User, today: date | None = None) -> list[SensitiveWarning]:
+    """Repeat petitioners with an open matter as a sensitive period approaches."""
+    today = today or timezone.localdate()
+    period = upcoming_period(today)
+    if period is None:
+        return []
+    name, first, _last = period
+    qs = (access.visible_matters(user)
+          .filter(state__in=[s.value for s in st.OPEN_STATES])
+          .exclude(repeat_kind=RepeatKind.FIRST)
+          .select_related("division", "repeat_of").order_by("-received_at")[:50])
+    out = []
+    for m in qs:
+        repeats = Matter.objects.filter(
+            Q(repeat_of_id=m.repeat_of_id) | Q(pk=m.repeat_of_id)).count() if m.repeat_of_id else 1
+        out.append(SensitiveWarning(name, first, max(0, (first - today).days), m, repeats))
+    return out
+
+
+def warnings_for(user: User) -> Warnings:
+    """All early warnings within the user's scope; cached for a few minutes per scope."""
+    if not may_use(user):
+        return Warnings([], [], [])
+    key = f"intel:warnings:{scope_key(user)}:{timezone.localdate()}"
+    hit = cache.get(key)
+    if hit is None:
+        hit = Warnings(rising_warnings(user), collective_warnings(user), sensitive_warnings(user))
+        cache.set(key, hit, WARNING_CACHE_SECONDS)
+    return hit  # type: ignore[no-any-return]
+
+
+def warnings_json(w: Warnings) -> dict[str, Any]:
+    return {
+        "test": w.test,
+        "rising": [{"division": r.division, "category": r.category, "count": r.count,
+                    "baseline": r.baseline, "weeks": r.weeks, "method": r.method,
+                    "detail": r.detail} for r in w.rising],
+        "collective": [{"kind": c.kind, "label": c.label, "persons": c.persons,
+                        "matters": [{"id": m.pk, "number": m.number} for m in c.matters]}
+                       for c in w.collective],
+        "sensitive": [{"period": s.period, "starts": s.starts.isoformat(),
+                       "days_to_start": s.days_to_start,
+                       "matter": {"id": s.matter.pk, "number": s.matter.number},
+                       "repeats": s.repeats} for s in w.sensitive],
+    }
+

@@ -1,0 +1,89 @@
+"""Hot topics: clusters of the user's visible matters in a period, with the trend against
+the previous period of the same length (issue 5)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from xinfang.org.models import User
+
+from .base import matter_text, person_keys, scope_key, scoped
+
+TOPIC_CAP = 3000  # matters clustered per period
+TOPIC_CACHE_SECONDS = 300
+
+
+PERIODS = (7, 30, 90)
+
+
+@dataclass
+class TopicView:
+    n: int
+    label: str
+    keywords: list[str]
+    ids: list[int]  # this period's matters
+    previous: int  # matters of the previous period of the same length
+    petitioners: int
+    divisions: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def trend(self) -> str:
+        if self.previous == 0:
+            return "新出现"
+        change = (self.count - self.previous) * 100 // self.previous
+        return f"{change:+d}%"
+
+
+def topics(user: User, days: int = 30, division: str = "", category: str = "",
+           *, min_count: int = 2) -> list[TopicView]:
+    """Clusters of this period's visible matters, with the previous period for the trend.
+
+    Both periods are clustered together so a topic's earlier matters count for its trend;
+    only topics with ``min_count`` matters in this period are shown. Cached per filter and
+    user scope for ``TOPIC_CACHE_SECONDS``."""
+    from xinfang.nlp import TopicItem, cluster_topics
+
+    days = days if days in PERIODS else 30
+    key = "intel:topics:" + hashlib.sha1(
+        f"{scope_key(user)}|{days}|{division}|{category}|{timezone.localdate()}".encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    now = timezone.now()
+    cur_from = now - timedelta(days=days)
+    rows = list(scoped(user, 2 * days, division, category, now)
+                .order_by("-received_at").values_list(
+                    "pk", "title", "content", "division__name", "accused_body__name",
+                    "received_at")[:2 * TOPIC_CAP])
+    when = {r[0]: r[5] for r in rows}
+    div_of = {r[0]: r[3] for r in rows}
+    items = [TopicItem(str(pk), matter_text(t, c), 0, None, acc or None)
+             for pk, t, c, _dn, acc, _at in rows]
+    found = cluster_topics(items, min_size=2)
+    people = person_keys([r[0] for r in rows]) if found else {}
+    out: list[TopicView] = []
+    for t in found:
+        ids = [int(i) for i in t.ids]
+        cur = sorted((i for i in ids if when[i] > cur_from), key=lambda i: when[i], reverse=True)
+        if len(cur) < min_count:
+            continue
+        out.append(TopicView(
+            n=0, label=t.label, keywords=t.keywords, ids=cur, previous=len(ids) - len(cur),
+            petitioners=len({people[i] for i in cur}),
+            divisions=sorted({div_of[i] for i in cur}),
+        ))
+    out.sort(key=lambda v: (-v.count, -v.petitioners, v.ids[0]))
+    for n, v in enumerate(out, start=1):
+        v.n = n
+    cache.set(key, out, TOPIC_CACHE_SECONDS)
+    return out
+

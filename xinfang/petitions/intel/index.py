@@ -1,0 +1,147 @@
+"""The same-matter index: earlier matters about the same concrete problem (§19 ¶3).
+
+One ``SimilarityIndex`` per process over the matters received in the last
+``REPEAT_WINDOW_DAYS`` (2 years, at most ``INDEX_CAP`` matters, newest first), built lazily
+from the database, extended on each registration (``on_commit`` signal) and, before every
+lookup, with matters other processes registered since (``pk > last indexed``). Rebuilt from
+scratch every ``REBUILD_SECONDS``. A candidate is *the same matter* when its score is at or
+above the index threshold (0.30, docs/nlp.md) **and** it lies in the same division.
+
+This module reads the whole table: it answers "which matters", never "what they say".
+What a user is shown goes through ``hints.repeat_hints`` and the read gate."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from xinfang.org.models import Body, Division
+
+from .. import services
+from ..models import Matter
+from .base import lock, matter_text, state
+
+if TYPE_CHECKING:
+    from xinfang.nlp import SimilarityIndex
+
+REPEAT_WINDOW_DAYS = 730  # same-matter index: matters received in the last 2 years …
+INDEX_CAP = 200_000  # … at most this many, newest first
+REBUILD_SECONDS = 6 * 3600
+SHOW_SCORE = 0.2  # candidates shown on the 查重 panel ("可能相关"); same matter from threshold
+
+
+def _fingerprint(title: str, content: str) -> int:
+    return zlib.crc32(matter_text(title, content).encode("utf-8"))
+
+
+@dataclass
+class _Index:
+    index: SimilarityIndex
+    division: dict[str, str] = field(default_factory=dict)  # matter id -> division code
+    print_: dict[str, int] = field(default_factory=dict)  # matter id -> text fingerprint
+    max_pk: int = 0
+    built: float = 0.0
+
+
+_COLS = ("pk", "title", "content", "division_id", "division__name", "accused_body__name")
+
+
+def _add_rows(ix: _Index, rows: Iterable[tuple[Any, ...]]) -> None:
+    items = []
+    for pk, title, content, div, div_name, accused in rows:
+        key = str(pk)
+        if key in ix.division:
+            continue
+        ix.division[key] = div
+        ix.print_[key] = _fingerprint(title, content)
+        ix.max_pk = max(ix.max_pk, int(pk))
+        items.append((key, matter_text(title, content), div_name or None, accused or None))
+    if items:
+        ix.index.add_many(items)
+
+
+def _build() -> _Index:
+    from xinfang.nlp import SimilarityIndex
+
+    since = timezone.now() - timedelta(days=REPEAT_WINDOW_DAYS)
+    rows = list(Matter.objects.filter(received_at__gte=since).order_by("-received_at", "-pk")
+                .values_list(*_COLS)[:INDEX_CAP])
+    ix = _Index(SimilarityIndex(), built=time.monotonic())
+    _add_rows(ix, reversed(rows))
+    return ix
+
+
+def similarity_index() -> _Index:
+    """The process-wide index, built on first use and caught up with newer matters."""
+    with lock:
+        ix: _Index | None = state.get("index")
+        if ix is None or time.monotonic() - ix.built > REBUILD_SECONDS:
+            ix = state["index"] = _build()
+        else:
+            _add_rows(ix, Matter.objects.filter(pk__gt=ix.max_pk).order_by("pk")
+                      .values_list(*_COLS)[:10_000])
+        return ix
+
+
+def index_matter(matter_id: int) -> None:
+    """Add one registered matter to this process's index (if it has been built)."""
+    with lock:
+        ix = state.get("index")
+        if ix is not None:
+            _add_rows(ix, Matter.objects.filter(pk=matter_id).values_list(*_COLS))
+
+
+def _on_registered(sender: object, matter_id: int, **kwargs: object) -> None:
+    index_matter(matter_id)
+
+
+services.matter_registered.connect(_on_registered, dispatch_uid="intel-index")
+
+
+@dataclass
+class Candidate:
+    matter: Matter
+    score: float
+    same_division: bool
+    threshold: float
+
+    @property
+    def same_matter(self) -> bool:
+        return self.score >= self.threshold and self.same_division
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)
+
+
+def same_matter_candidates(title: str, content: str, division: Division | None,
+                           accused_body: Body | None = None, *, exclude_id: int | None = None,
+                           k: int = 5) -> list[Candidate]:
+    """Earlier matters about the same concrete problem, best first (score ≥ SHOW_SCORE).
+
+    Over the whole table: callers that show the result go through the read gate."""
+    if len((title or "") + (content or "")) < 4:
+        return []
+    ix = similarity_index()
+    hits = ix.index.query(matter_text(title, content),
+                          accused=accused_body.name if accused_body else None,
+                          k=k + 3, exclude=str(exclude_id) if exclude_id else None)
+    hits = [(i, s) for i, s in hits if s >= SHOW_SCORE]
+    by_pk = Matter.objects.select_related("division", "lead_body", "holder").in_bulk(
+        [int(i) for i, _ in hits])
+    out = []
+    for key, score in hits:
+        m = by_pk.get(int(key))
+        if m is None or ix.print_.get(key) != _fingerprint(m.title, m.content):
+            with lock:
+                state.pop("index", None)  # the database changed under the index: rebuild next time
+            continue
+        same_div = division is not None and m.division_id == division.pk
+        out.append(Candidate(m, score, same_div, ix.index.threshold))
+    return out[:k]
