@@ -306,6 +306,14 @@ ActionSerializer = type("ActionSerializer", (serializers.Serializer,), {
 })
 
 
+def checked_id_number(value: str) -> str:
+    """An ID number with a valid GB 11643 check digit, or blank; else the Chinese reason."""
+    problem = idcard.validate(value) if value else None
+    if problem:
+        raise serializers.ValidationError(problem)
+    return value
+
+
 class PetitionerInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Petitioner.Kind.choices, default=Petitioner.Kind.PERSON)
     name = serializers.CharField(max_length=100)
@@ -316,11 +324,7 @@ class PetitionerInSerializer(serializers.Serializer):
     is_representative = serializers.BooleanField(default=False)
 
     def validate_id_number(self, value: str) -> str:
-        if value:
-            problem = idcard.validate(value)
-            if problem:
-                raise serializers.ValidationError(problem)
-        return value
+        return checked_id_number(value)
 
 
 class RegistrationSerializer(serializers.Serializer):
@@ -394,11 +398,7 @@ class PublicPetitionSerializer(serializers.Serializer):
         return category
 
     def validate_id_number(self, value: str) -> str:
-        if value:
-            problem = idcard.validate(value)
-            if problem:
-                raise serializers.ValidationError(problem)
-        return value
+        return checked_id_number(value)
 
 
 class PublicSmsCodeSerializer(serializers.Serializer):

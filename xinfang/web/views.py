@@ -6,6 +6,7 @@ Every DomainError becomes its Chinese message with the error's own status (400/4
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -186,52 +187,52 @@ def _done(request: HttpRequest, pk: int, message: str) -> HttpResponse:
     return redirect(url)
 
 
+def _post_act(request: HttpRequest, pk: int, form: Any, invalid: Callable[[Any], str],
+              run: Callable[[Matter, dict[str, Any]], object], done: str) -> HttpResponse:
+    """An act beside the state machine: valid form → one service call → back to the matter;
+    a refusal re-renders the matter page with the error's status."""
+    matter = access.get_matter_for_user(request.user, pk)
+    try:
+        if not form.is_valid():
+            raise DomainError(invalid(form))
+        run(matter, form.cleaned_data)
+    except DomainError as e:
+        return _matter_error(request, pk, None, e, e.status)
+    return _done(request, pk, done)
+
+
 @login_required
 @require_POST
 def matter_report(request: HttpRequest, pk: int) -> HttpResponse:
-    matter = access.get_matter_for_user(request.user, pk)
-    form = NoteForm(request.POST, prefix="report")
-    try:
-        if not form.is_valid():
-            raise DomainError(gettext("请填写办结报告内容"))
-        services.submit_report(matter, user=request.user, text=form.cleaned_data["text"])
-    except DomainError as e:
-        return _matter_error(request, pk, None, e, e.status)
-    return _done(request, pk, gettext("办结报告已提交"))
+    return _post_act(
+        request, pk, NoteForm(request.POST, prefix="report"),
+        lambda f: gettext("请填写办结报告内容"),
+        lambda m, d: services.submit_report(m, user=request.user, text=d["text"]),
+        gettext("办结报告已提交"))
 
 
 @login_required
 @require_POST
 def matter_supervise(request: HttpRequest, pk: int) -> HttpResponse:
-    matter = access.get_matter_for_user(request.user, pk)
-    form = SuperviseForm(request.POST, prefix="supervise")
-    try:
-        if not form.is_valid():
-            if "note" in form.errors:
-                raise DomainError(gettext("请填写督办意见"))
-            raise DomainError(gettext("反馈期限应为1至90天"))
-        services.supervise(matter, user=request.user, note=form.cleaned_data["note"],
-                           feedback_days=form.cleaned_data["feedback_days"])
-    except DomainError as e:
-        return _matter_error(request, pk, None, e, e.status)
-    return _done(request, pk, gettext("已督办"))
+    return _post_act(
+        request, pk, SuperviseForm(request.POST, prefix="supervise"),
+        lambda f: gettext("请填写督办意见") if "note" in f.errors else gettext("反馈期限应为1至90天"),
+        lambda m, d: services.supervise(m, user=request.user, note=d["note"],
+                                        feedback_days=d["feedback_days"]),
+        gettext("已督办"))
 
 
 @login_required
 @require_POST
 def matter_assist(request: HttpRequest, pk: int) -> HttpResponse:
-    matter = access.get_matter_for_user(request.user, pk)
-    form = NoteForm(request.POST, prefix="assist")
-    dispatch = permissions.assist_dispatch(request.user, matter)
-    try:
+    def run(m: Matter, d: dict[str, Any]) -> object:
+        dispatch = permissions.assist_dispatch(request.user, m)
         if dispatch is None:
             raise Forbidden(gettext("只有协办单位可以提交协办意见"))
-        if not form.is_valid():
-            raise DomainError(gettext("请填写协办意见"))
-        services.assist_reply(dispatch, user=request.user, text=form.cleaned_data["text"])
-    except DomainError as e:
-        return _matter_error(request, pk, None, e, e.status)
-    return _done(request, pk, gettext("协办意见已提交"))
+        return services.assist_reply(dispatch, user=request.user, text=d["text"])
+
+    return _post_act(request, pk, NoteForm(request.POST, prefix="assist"),
+                     lambda f: gettext("请填写协办意见"), run, gettext("协办意见已提交"))
 
 
 @login_required
