@@ -1,7 +1,10 @@
 """The deadline sweep: mark clocks 临期/超期, create reminders and 督办, close lapsed matters.
 
-Idempotent: a second run on the same day changes nothing (one Supervision per clock and
-kind, enforced by a unique constraint; alerts are recomputed, not toggled).
+Every write of the sweep is a service call with its event and audit row, the system as the
+actor: reminders and 督办 go through ``services.supervise`` (§40), closures through
+``services.transition``. Idempotent: a second run on the same day changes nothing (one
+Supervision per clock and kind, enforced by a unique constraint; alerts are recomputed, not
+toggled).
 """
 
 from __future__ import annotations
@@ -11,9 +14,6 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
@@ -56,26 +56,18 @@ def sweep(today: date | None = None) -> SweepResult:
             res.reminders += _supervise_once(clock, Supervision.Kind.REMINDER, today)
         elif alert == Clock.Alert.OVERDUE:
             res.overdue += 1
-            created = _supervise_once(clock, Supervision.Kind.OVERDUE, today)
-            res.supervisions += created
-            if created:
-                Matter.objects.filter(pk=clock.matter_id).update(supervised=True)
+            res.supervisions += _supervise_once(clock, Supervision.Kind.OVERDUE, today)
     res.closed = _close_lapsed(today)
     return res
 
 
 def _supervise_once(clock: Clock, kind: str, today: date) -> int:
-    try:
-        with transaction.atomic():
-            Supervision.objects.create(
-                matter_id=clock.matter_id, clock=clock, kind=kind, body_id=clock.body_id,
-                created_at=timezone.now(),
-                note=f"{clock.name}（{clock.article}）于 {clock.due_on:%Y-%m-%d} 届满",
-                feedback_due=today + timedelta(days=3) if kind == Supervision.Kind.OVERDUE else None,
-            )
-        return 1
-    except IntegrityError:
-        return 0
+    """The system's 临期提醒 or 超期督办 (§40) on one clock, through the officers' service:
+    supervision, event and audit row together; 0 when this clock already has one of the kind."""
+    note = f"{clock.name}（{clock.article}）于 {clock.due_on:%Y-%m-%d} 届满"
+    s = services.supervise(clock.matter, user=None, system=True, kind=kind, clock=clock,
+                           note=note, on=today)
+    return 0 if s is None else 1
 
 
 def _close_lapsed(today: date) -> int:

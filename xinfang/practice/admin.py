@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from xinfang.audit.admin_base import AuditedModelAdmin
 from xinfang.domain import practice as pr
 
 from . import models as pm
 
 
 @admin.register(pm.ReceptionRule)
-class ReceptionRuleAdmin(admin.ModelAdmin):
+class ReceptionRuleAdmin(AuditedModelAdmin):
     """Overrides of the domain defaults; the list shows each rule's source and certainty."""
 
     list_display = ["tier", "period", "min_days", "source", "certainty", "note"]
@@ -23,20 +24,20 @@ class ReceptionRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(pm.PracticeSettings)
-class PracticeSettingsAdmin(admin.ModelAdmin):
+class PracticeSettingsAdmin(AuditedModelAdmin):
     list_display = ["division", "daily_rota", "principal_weekday", "fixed_monthly_day",
                     "backlog_open_days", "screening_since"]
     raw_id_fields = ["division"]
 
 
 @admin.register(pm.LeaderProfile)
-class LeaderProfileAdmin(admin.ModelAdmin):
+class LeaderProfileAdmin(AuditedModelAdmin):
     list_display = ["user", "tier", "is_principal", "on_rota", "active"]
     list_filter = ["tier", "is_principal", "active"]
     raw_id_fields = ["user"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedModelAdmin):
     """Records written by services only (one transaction with an audit row)."""
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import overload
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -17,6 +18,7 @@ from xinfang.org.models import User
 
 from .. import clocks, permissions
 from ..models import (
+    Clock,
     Dispatch,
     Document,
     Matter,
@@ -51,10 +53,38 @@ def submit_report(matter: Matter, *, user: User, text: str) -> Dispatch:
     return d
 
 
+# The sweep's kinds, tied to one clock: 临期提醒 (a 催办 before the limit) and 超期督办 (§40).
+CLOCK_KINDS: dict[str, tuple[str, str]] = {
+    Supervision.Kind.REMINDER: ("remind", gettext_noop("临期提醒")),
+    Supervision.Kind.OVERDUE: ("supervise", gettext_noop("超期督办")),
+}
+OVERDUE_FEEDBACK_DAYS = 3
+
+
+@overload
+def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: int = ...,
+              system: bool = ..., kind: str = ..., clock: None = ...,
+              on: date | None = ...) -> Supervision: ...
+@overload
+def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: int = ...,
+              system: bool = ..., kind: str = ..., clock: Clock,
+              on: date | None = ...) -> Supervision | None: ...
 def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: int = 30,
-              system: bool = False) -> Supervision:
+              system: bool = False, kind: str = Supervision.Kind.MANUAL,
+              clock: Clock | None = None, on: date | None = None) -> Supervision | None:
     """督办 by a supervisor or the 信访部门 (§40), or by the system's own rules (``system``);
-    issues a 督办单 with a feedback date."""
+    issues a 督办单 with a feedback date.
+
+    With a ``clock`` (system only) it is the sweep's act on that clock: ``kind`` REMINDER
+    (临期提醒, a 催办: no 督办 flag, no feedback date) or OVERDUE (超期督办, §40: flags the
+    matter as 督办 with a 3-day feedback date). One per clock and kind — the unique
+    constraint is the guard, so a second sweep creates nothing, writes no event and no
+    audit row, and returns None.
+    """
+    if clock is not None:
+        return _supervise_clock(matter, clock, kind, note, on or clocks.today())
+    if kind != Supervision.Kind.MANUAL:
+        raise ValueError(f"a {kind} supervision is tied to a clock")
     if not system:
         permissions.require(user, "supervise", matter=matter)
     elif matter.state not in st.OPEN_STATES:
@@ -62,7 +92,7 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
     if not note.strip():
         raise GuardFailed("请填写督办意见")
     with transaction.atomic():
-        today = clocks.today()
+        today = on or clocks.today()
         target = matter.lead_body or matter.holder
         s = Supervision.objects.create(
             matter=matter, kind=Supervision.Kind.MANUAL, body=target, created_at=timezone.now(),
@@ -80,6 +110,34 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
                note=note.strip(), public=False)
         audit.record("supervise", actor=user, actor_label=label, object_type="matter",
                      object_id=matter.pk, matter_id=matter.pk, data={"to": target.pk})
+    return s
+
+
+def _supervise_clock(matter: Matter, clock: Clock, kind: str, note: str,
+                     today: date) -> Supervision | None:
+    """The system's 临期提醒 / 超期督办 on one clock: supervision, flag, event, audit row."""
+    if kind not in CLOCK_KINDS:
+        raise ValueError(f"no {kind} supervision on a clock")
+    action, label = CLOCK_KINDS[kind]
+    overdue = kind == Supervision.Kind.OVERDUE
+    try:
+        with transaction.atomic():
+            s = Supervision.objects.create(
+                matter=matter, clock=clock, kind=kind, body_id=clock.body_id,
+                created_at=timezone.now(), note=note.strip(),
+                feedback_due=today + timedelta(days=OVERDUE_FEEDBACK_DAYS) if overdue else None,
+            )
+            if overdue:  # §40: an overdue matter is 督办; a reminder is not
+                Matter.objects.filter(pk=matter.pk).update(supervised=True)
+            _event(matter, action, label, matter.state, matter.state, None, "系统",
+                   note=note.strip(), public=False,
+                   data={"kind": kind, "clock": clock.code, "due_on": clock.due_on.isoformat()})
+            audit.record(action, actor_label="系统", object_type="supervision", object_id=s.pk,
+                         matter_id=matter.pk,
+                         data={"kind": kind, "clock": clock.code, "clock_id": clock.pk,
+                               "due_on": clock.due_on.isoformat(), "to": clock.body_id})
+    except IntegrityError:  # one per (clock, kind): this sweep already ran today
+        return None
     return s
 
 
