@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from xinfang.domain import acts, idcard
+from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError, Forbidden
 from xinfang.org.models import Body, Category, Division
@@ -374,7 +374,7 @@ def _attach_errors(form: RegistrationForm, errors: dict[str, str], rows: list[in
 def _require_registrar(request: HttpRequest) -> None:
     """The register act (domain.acts: §23 ¶1, staff register at their own body)."""
     if not permissions.may(request.user, "register") or request.user.body_id is None:
-        raise PermissionDenied(gettext(acts.ACTS["register"].refusal))
+        raise PermissionDenied(gettext("只有本机关、单位的登记、办理人员和领导可以登记信访事项（§23 ¶1）"))
 
 
 @login_required
