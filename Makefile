@@ -9,7 +9,7 @@ N ?= 100000
 NLP_N ?= 1000000
 DATA ?= ../shared/data
 
-.PHONY: install system-deps demo test test-pg bench lint screenshots clean
+.PHONY: install system-deps demo test test-pg bench lint lock screenshots clean
 
 # apt packages for PDFs (CJK fonts, HarfBuzz subsetting) and browser tests (Chromium).
 system-deps:
@@ -22,10 +22,13 @@ system-deps:
 	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
 	fi
 
-$(STAMP): pyproject.toml
+# The exact versions come from requirements.lock (pip-compile over pyproject's ranges, dev extra
+# included); the project itself is installed on top without re-resolving.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/pip install -q --upgrade pip $(PIPQ)
-	@$(BIN)/pip install -q -e '.[dev]' $(PIPQ)
+	@$(BIN)/pip install -q -r requirements.lock $(PIPQ)
+	@$(BIN)/pip install -q --no-deps -e . $(PIPQ)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -51,9 +54,18 @@ bench: install
 	  $(BIN)/xinfang nlp eval --csv $(DATA)/messages/train.csv --text-cols title,body --label-col label; \
 	else echo "skip classifier CV: $(DATA)/messages/train.csv is absent"; fi
 
+# ruff, mypy (strict over domain, core, audit, org, nlp; docs/design.md "Checks") and the
+# import-linter contracts in pyproject.toml (layers, no Django in domain/nlp, web ∥ api).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo --no-cache
+
+# Re-resolve requirements.lock after a change to pyproject.toml's ranges: pins already in the
+# lock are kept unless UPGRADE=1 (then every package moves to the newest version in range).
+lock: $(STAMP)
+	$(BIN)/pip-compile -q --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+	    $(if $(UPGRADE),--upgrade) -o requirements.lock pyproject.toml $(PIPQ)
 
 screenshots: system-deps install
 	$(BIN)/xinfang screenshots --out docs/screenshots

@@ -82,3 +82,28 @@ def test_cross_validate_on_real_train_runs(real_data) -> None:
     res = cross_validate([(r["title"], r["body"]) for r in rows], [r["label"] for r in rows], folds=3)
     assert res["n"] == 600
     assert res["macro_f1"] >= 0.84, res["per_class_f1"]
+
+
+def test_a_model_records_its_library_versions_and_refuses_others(model_dir, tmp_path) -> None:
+    import shutil
+
+    from xinfang.nlp.classify import IncompatibleModel, library_versions
+
+    meta = json.loads((model_dir / "meta.json").read_text("utf-8"))
+    assert meta["libraries"] == library_versions()  # recorded at training time
+    copy = tmp_path / "copy"
+    shutil.copytree(model_dir, copy)
+    major, minor = meta["libraries"]["scikit-learn"].split(".")[:2]
+    meta["libraries"]["scikit-learn"] = f"{major}.{int(minor) + 1}.0"
+    (copy / "meta.json").write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(IncompatibleModel) as e:
+        Classifier.load(copy)
+    assert "scikit-learn" in str(e.value) and "重新训练" in str(e.value) and "retrain" in str(e.value)
+    del meta["libraries"]  # a model from before versions were recorded
+    (copy / "meta.json").write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(IncompatibleModel, match="未记录"):
+        Classifier.load(copy)
+    # A patch release of scikit-learn, or another jieba, still loads.
+    meta["libraries"] = {**library_versions(), "jieba": "0.0.1"}
+    (copy / "meta.json").write_text(json.dumps(meta), "utf-8")
+    assert Classifier.load(copy).labels

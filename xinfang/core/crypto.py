@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -38,7 +38,13 @@ def blind_index(value: str, kind: str) -> str:
     return hmac.new(_derive(b"xinfang-blind-index"), f"{kind}:{norm}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-class EncryptedTextField(models.TextField):
+if TYPE_CHECKING:  # Field is generic in django-stubs only; subscripting it at run time fails
+    _TextField = models.TextField[str, str]
+else:
+    _TextField = models.TextField
+
+
+class EncryptedTextField(_TextField):
     """Stores Fernet tokens; Python sees plain text. Not searchable: pair it with a blind index."""
 
     def get_prep_value(self, value: Any) -> Any:

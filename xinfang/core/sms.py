@@ -36,7 +36,8 @@ class LogSmsAdapter:
 
 def get_adapter() -> SmsAdapter:
     path = getattr(settings, "XINFANG_SMS_ADAPTER", "") or DEFAULT_ADAPTER
-    return import_string(path)()
+    adapter: type[SmsAdapter] = import_string(path)
+    return adapter()
 
 
 def send(phone: str, text: str) -> None:

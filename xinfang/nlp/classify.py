@@ -24,8 +24,49 @@ from sklearn.svm import LinearSVC
 
 from .text import normalize, split_space, tokenize_joined
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 3: the library versions the model was made with (``libraries``)
+READABLE_VERSIONS = (3,)
+
+
+class IncompatibleModel(ValueError):
+    """A saved model made with other library versions than the running ones: retrain it."""
+
+
+def library_versions() -> dict[str, str]:
+    """The versions a pickled model depends on, recorded beside it."""
+    import platform
+    from importlib.metadata import version
+
+    out = {"python": platform.python_version()}
+    for dist in ("scikit-learn", "numpy", "scipy", "jieba"):
+        out[dist] = version(dist)
+    return out
+
+
+def _release(v: str, parts: int) -> tuple[str, ...]:
+    return tuple(v.split(".")[:parts])
+
+
+# What must match for a pickle to mean the same model: scikit-learn and Python to the minor
+# (estimators' internals change between minors), numpy and scipy to the major.
+_MUST_MATCH = {"scikit-learn": 2, "python": 2, "numpy": 1, "scipy": 1}
+
+
+def check_versions(recorded: dict[str, str] | None) -> None:
+    """Raise IncompatibleModel (Chinese and English) unless ``recorded`` fits the running
+    libraries."""
+    retrain = "请用 `xinfang nlp train` 或 `xinfang nlp-train-db` 重新训练 / retrain the model"
+    if not recorded:
+        raise IncompatibleModel(
+            f"模型文件未记录训练时的库版本，无法确认兼容，{retrain} "
+            "(the model does not record the library versions it was made with)")
+    now = library_versions()
+    bad = [f"{lib} {recorded.get(lib, '?')} → {now[lib]}" for lib, parts in _MUST_MATCH.items()
+           if _release(str(recorded.get(lib, "")), parts) != _release(now[lib], parts)]
+    if bad:
+        raise IncompatibleModel(
+            f"模型由不兼容的库版本训练（{'；'.join(bad)}），{retrain} "
+            f"(made with incompatible library versions: {', '.join(bad)})")
 LEXICON_FILE = Path(__file__).with_name("data") / "category_lexicon.txt"
 LEXICON_WEIGHT = 0.3
 EXTRA_WEIGHT = 0.3
@@ -173,7 +214,8 @@ def _fit_temperature(margins: np.ndarray, truth: np.ndarray) -> float:
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    p: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return p
 
 
 class Classifier:
@@ -238,6 +280,7 @@ class Classifier:
         self.labels = [str(c) for c in self.model.classes_]
         self.meta = {
             "format_version": FORMAT_VERSION,
+            "libraries": library_versions(),
             "labels": self.labels,
             "n_train": len(docs),
             "class_counts": dict(counts),
@@ -291,7 +334,9 @@ class Classifier:
         d = Path(directory)
         meta = json.loads((d / META_FILE).read_text("utf-8"))
         if meta.get("format_version") not in READABLE_VERSIONS:
+            check_versions(meta.get("libraries"))  # an older format records none: retrain
             raise ValueError(f"unsupported model format {meta.get('format_version')!r}")
+        check_versions(meta.get("libraries"))
         with open(d / MODEL_FILE, "rb") as fh:
             state = pickle.load(fh)  # trusted model directory only
         obj = cls(C=float(meta.get("C", 1.0)))

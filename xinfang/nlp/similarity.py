@@ -54,9 +54,9 @@ def _bigram_hashes(text: str) -> np.ndarray:
     with np.errstate(over="ignore"):
         h = (c[:-1] * _K1) ^ (c[1:] * _K2)
         h = ((h ^ (h >> np.uint64(29))) * _K2) >> np.uint64(64 - 22)
-    h = h.astype(np.uint32)
-    h[~(ok[:-1] & ok[1:])] = N_BUCKETS
-    return h
+    out: np.ndarray = h.astype(np.uint32)
+    out[~(ok[:-1] & ok[1:])] = N_BUCKETS
+    return out
 
 
 def _uniq(h: np.ndarray) -> np.ndarray:
@@ -151,7 +151,8 @@ class SimilarityIndex:
         if self._idf_n < 0 or abs(n - self._idf_n) > max(0.01 * self._idf_n, 0):
             self._idf_table = (np.log((n + 1.0) / (self._df + 1.0)) + 1.0).astype(np.float32)
             self._idf_n = n
-        return self._idf_table[buckets].astype(np.float64)
+        idf: np.ndarray = self._idf_table[buckets].astype(np.float64)
+        return idf
 
     # -- adding ------------------------------------------------------------------------
     def add(self, id: str, text: str, place: str | None = None, accused: str | None = None) -> None:

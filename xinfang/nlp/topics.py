@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .similarity import DEFAULT_THRESHOLD, SimilarityIndex, _prepare, _subject_entities
 from .text import (
@@ -79,13 +80,13 @@ class _Groups:
         return True
 
 
-def _as_item(x: TopicItem | tuple) -> TopicItem:
+def _as_item(x: TopicItem | tuple[Any, ...]) -> TopicItem:
     if isinstance(x, TopicItem):
         return x
     return TopicItem(*x)
 
 
-def cluster_topics(items: Iterable[TopicItem | tuple], threshold: float = TOPIC_THRESHOLD,
+def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: float = TOPIC_THRESHOLD,
                    min_size: float = 2, k: int = 30, n_keywords: int = 6,
                    votes_per_message: float = VOTES_PER_MESSAGE) -> list[Topic]:
     """Group matters into topics, largest first.

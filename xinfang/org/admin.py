@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
@@ -52,6 +54,6 @@ class StaffAdmin(UserAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["username", "display_name"]
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("信访工作", {"fields": ("display_name", "role", "body", "phone", "title")}),
     )
