@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import overload
+from typing import Any, overload
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -154,6 +154,15 @@ def _dstate_zh(d: Dispatch) -> str:
     return source_text(Dispatch.DState(d.state).label)
 
 
+def _assist_recorded(d: Dispatch, action: str, label: str, user: User, note: str,
+                     data: dict[str, Any] | None = None) -> None:
+    """The timeline entry (staff only) and the audit row of a 协办 act (§24)."""
+    _event(d.matter, action, label, d.matter.state, d.matter.state, user, "", note=note,
+           public=False)
+    audit.record(action, actor=user, object_type="dispatch", object_id=d.pk,
+                 matter_id=d.matter_id, data=data)
+
+
 def assist_sign(dispatch: Dispatch, *, user: User) -> Dispatch:
     """签收 by a 协办 unit: its own record and clocks (§24)."""
     with transaction.atomic():
@@ -162,10 +171,8 @@ def assist_sign(dispatch: Dispatch, *, user: User) -> Dispatch:
             raise GuardFailed(f"协办件当前状态为“{_dstate_zh(d)}”，不能签收")
         d.state, d.signed_at = Dispatch.DState.SIGNED, timezone.now()
         d.save(update_fields=["state", "signed_at"])
-        _event(d.matter, "assist_sign", gettext_noop("协办签收"), d.matter.state, d.matter.state, user, "",
-               note=f"{d.to_body.name}签收协办件", public=False)
-        audit.record("assist_sign", actor=user, object_type="dispatch", object_id=d.pk,
-                     matter_id=d.matter_id)
+        _assist_recorded(d, "assist_sign", gettext_noop("协办签收"), user,
+                         f"{d.to_body.name}签收协办件")
     return d
 
 
@@ -183,10 +190,8 @@ def assist_object(dispatch: Dispatch, *, user: User, reason: str) -> Dispatch:
         d.state, d.objection_reason = Dispatch.DState.OBJECTED, reason.strip()
         d.save(update_fields=["state", "objection_reason"])
         clocks.meet(d.matter, "D3", "D4", on=clocks.today(), dispatch=d)
-        _event(d.matter, "assist_object", gettext_noop("协办退回"), d.matter.state, d.matter.state, user, "",
-               note=reason.strip(), public=False)
-        audit.record("assist_object", actor=user, object_type="dispatch", object_id=d.pk,
-                     matter_id=d.matter_id, data={"reason": reason.strip()})
+        _assist_recorded(d, "assist_object", gettext_noop("协办退回"), user, reason.strip(),
+                         {"reason": reason.strip()})
         clocks.refresh_next_due(d.matter_id)
     return d
 
@@ -205,10 +210,7 @@ def assist_reply(dispatch: Dispatch, *, user: User, text: str) -> Dispatch:
         dispatch.signed_at = dispatch.signed_at or timezone.now()
         dispatch.save(update_fields=["assist_reply", "state", "signed_at"])
         clocks.meet(dispatch.matter, "D3", "D4", on=today, dispatch=dispatch)
-        _event(dispatch.matter, "assist_reply", gettext_noop("协办意见"), dispatch.matter.state,
-               dispatch.matter.state, user, "", note=text.strip()[:200], public=False)
-        audit.record("assist_reply", actor=user, object_type="dispatch", object_id=dispatch.pk,
-                     matter_id=dispatch.matter_id)
+        _assist_recorded(dispatch, "assist_reply", gettext_noop("协办意见"), user, text.strip()[:200])
         clocks.refresh_next_due(dispatch.matter_id)
     return dispatch
 
