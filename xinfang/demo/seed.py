@@ -15,9 +15,7 @@ from __future__ import annotations
 import heapq
 import random
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -36,8 +34,7 @@ from xinfang.petitions.models import Channel, Dispatch, Matter
 from xinfang.petitions.services import PetitionerIn, Registration
 
 from .content import LEGAL_BASIS, REPORTS, Message, load_messages
-
-Data = Callable[[date], dict[str, Any]]
+from .plans import CHANNEL_WEIGHTS, Data, Plan, SeedResult, Step
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "建国秀英桂兰志强海燕春梅明华丽娟玉兰国庆小红伟军红梅永强德明金凤淑珍文斌晓东春生雪梅家豪思远子涵浩然欣怡宇航俊杰美玲"
@@ -48,47 +45,7 @@ SERVICE = ["当面", "邮寄", "短信", "网上"]
 # The deadline sweep runs every third simulated day: with 临期 = three days' warning every
 # clock is still seen once while near, and a year of history costs ~120 sweeps, not 365.
 SWEEP_EVERY = 3
-CHANNEL_WEIGHTS = [(Channel.ONLINE, 34), (Channel.VISIT, 20), (Channel.LETTER, 15),
-                   (Channel.PHONE, 15), (Channel.QR, 8), (Channel.SUPERIOR, 6), (Channel.FAX, 2)]
 
-
-@dataclass
-class Step:
-    kind: str  # a transition name, or assist_reply / submit_report / supervise
-    days: float  # after the previous step (0 = later the same day)
-    user: User | None = None
-    citizen: bool = False
-    data: Data | None = None
-
-
-@dataclass
-class Plan:
-    reg: dict[str, Any]
-    holder: Body
-    reg_user: User | None
-    steps: list[Step]
-    received_at: datetime | None = None
-    matter_id: int | None = None
-    showcase: str = ""
-    exact: bool = False  # showcase: steps at exact offsets so the plan ends where intended
-
-    def span_days(self) -> float:
-        return sum(max(s.days, 0.1) for s in self.steps)
-
-
-@dataclass
-class SeedResult:
-    matters: int = 0
-    steps: int = 0
-    failed: int = 0
-    seconds: float = 0.0
-    states: Counter[str] = field(default_factory=Counter)
-    channels: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-
-    def summary(self) -> str:
-        return (f"{self.matters} matters, {self.steps} steps ({self.failed} refused) in "
-                f"{self.seconds:.1f}s; states {dict(self.states)}; channels {dict(self.channels)}")
 
 
 class Seeder:
@@ -430,87 +387,12 @@ class Seeder:
             "opinion": reply, "legal_basis": basis, "served_on": t.isoformat(),
             "service_method": service})
 
-    # ------------------------------------------------------------------ showcase
-
     def showcase(self) -> list[tuple[Plan, float]]:
-        """(plan, days between the last step and now): every state, channel and queue."""
-        c = self.c
-        town0 = c.township_govs[0]
-        v_town0 = next(v for v in c.villages if v.parent_id == town0.division_id)
-        v_other = next(v for v in c.villages if v.parent_id != town0.division_id)
-        cx = self.message("CX04")
-        P = self.plan
-        specs: list[tuple[Plan, float]] = [
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", stop="forward",
-               showcase="registered"), 0.2),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", stop="forward",
-               showcase="registered overdue"), 20),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               stop="sign", showcase="dispatched 住建"), 1),
-            (P(msg=cx, klass="appeal", village=v_other, route="assign", objection="none",
-               stop="accept", showcase="signed 住建"), 1),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="reject",
-               stop="reject_objection", showcase="objected"), 0.5),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", stop="reply",
-               showcase="handling 住建"), 2),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", extension="approve", stop="approve_extension",
-               showcase="extension_pending 住建"), 0.5),
-            (P(msg=self.message("LD01"), klass="appeal", village=v_other, route="forward",
-               objection="none", unit_end="accept", handling_end="reply", stop="reply",
-               showcase="handling 人社"), 3),
-            (P(msg=self.message("CX01"), klass="appeal", village=v_town0, route="forward",
-               objection="none", unit_end="accept", handling_end="reply", stop="reply",
-               showcase="handling 城关镇"), 3),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", extension="none", after_reply="none",
-               archive=False, showcase="replied"), 2),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", extension="none", after_reply="review",
-               review_end="issue", stop="issue_review", showcase="review_requested"), 1),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", extension="none", after_reply="review",
-               review_end="issue", recheck=True, hearing=False, stop="request_recheck",
-               showcase="reviewed"), 2),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", extension="none", after_reply="review",
-               review_end="issue", recheck=True, hearing=False, stop="issue_recheck",
-               showcase="recheck_requested"), 1),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", extension="none", after_reply="review",
-               review_end="issue", recheck=True, hearing=True, stop="end_hearing",
-               showcase="recheck_hearing"), 1),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", extension="none", after_reply="review",
-               review_end="issue", recheck=True, hearing=False, archive=False,
-               showcase="final"), 5),
-            (P(msg=self.message("JJ01"), klass="report", route="refer_discipline",
-               archive=True, showcase="referred 纪检 archived"), 3),
-            (P(msg=self.message("ZF01"), klass="appeal", route="refer_political_legal",
-               archive=False, showcase="referred 政法"), 10),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="mediate", archive=False,
-               showcase="mediated"), 10),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="channel", archive=False, showcase="channelled"), 10),
-            (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-               unit_end="accept", handling_end="reply", stop="reply",
-               showcase="handling overdue 住建"), 75),
-            (P(msg=self.message("CX02"), klass="suggestion", village=v_other, route="forward",
-               objection="none", unit_end="accept", handling_end="reply", after_reply="satisfied",
-               archive=False, showcase="suggestion"), 40),
-        ]
-        channels = [ch for ch, _ in CHANNEL_WEIGHTS]
-        for i, (p, _) in enumerate(specs):
-            ch = channels[i % len(channels)]
-            if not p.reg["is_anonymous"] and p.reg["channel"] != ch:
-                p.reg["channel"] = ch
-                if ch == Channel.SUPERIOR and not p.reg.get("source_doc_no"):
-                    p.reg["source_body_name"] = "临江市信访局"
-                    p.reg["source_doc_no"] = f"临信转〔{self.now.year}〕{100 + i}号"
-                p.reg_user = None if ch in (Channel.ONLINE, Channel.QR) else self.registrars[0]
-        return specs
+        """(plan, days between the last step and now): see demo/showcase.py."""
+        from .showcase import showcase
+
+        return showcase(self)
+
 
     # ------------------------------------------------------------------ run
 
