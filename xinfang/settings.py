@@ -7,6 +7,7 @@ environment or from a ``*_FILE`` path (Docker/K8s secrets); the demo generates i
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -31,14 +32,24 @@ def envsecret(name: str, default: str | None = None) -> str | None:
         return os.environ[name]
     path = os.environ.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text(encoding="utf-8").strip()
+        try:
+            return Path(path).read_text(encoding="utf-8").strip() or default
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path}: cannot read it ({exc})") from exc
     return default
 
 
 def _local_secret(filename: str) -> str:
-    """Development secret kept in var/ (created once). Production sets the variable."""
+    """Development secret kept in var/ (created once). Production never generates one: it
+    refuses to start until XINFANG_<FILENAME> or XINFANG_<FILENAME>_FILE is set."""
     import secrets
 
+    if PRODUCTION:
+        name = f"XINFANG_{filename.upper()}"
+        raise ImproperlyConfigured(
+            f"XINFANG_ENV=production：缺少 {name}（或 {name}_FILE），生产环境不自动生成密钥。 "
+            f"Production never generates secrets: set {name} or {name}_FILE "
+            "(docs/operations.md).")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / filename
     if not path.exists():
@@ -60,42 +71,75 @@ DEBUG = envbool("XINFANG_DEBUG", "False")
 SECRET_KEY = envsecret("XINFANG_SECRET_KEY") or _local_secret("secret_key")
 # Key for encrypted personal data and the blind index (issue 4); see xinfang/core/crypto.py.
 FIELD_KEY = envsecret("XINFANG_FIELD_KEY") or _local_secret("field_key")
+# Key of the audit log's HMAC chain (xinfang/audit/services.py, issue 14 item 10): outside the
+# database, so a database dump or a DBA cannot rewrite and re-seal the chain. Anchors (the
+# chain's head, appended periodically) go to XINFANG_AUDIT_ANCHOR_FILE, off the database too.
+AUDIT_KEY = envsecret("XINFANG_AUDIT_KEY") or _local_secret("audit_key")
+XINFANG_AUDIT_ANCHOR_FILE = os.environ.get("XINFANG_AUDIT_ANCHOR_FILE",
+                                           str(VAR_DIR / "audit-anchors.jsonl"))
+if PRODUCTION and (len(FIELD_KEY) < 32 or "change-me" in FIELD_KEY):
+    raise ImproperlyConfigured(
+        "XINFANG_FIELD_KEY 过短或仍是示例值（至少 32 个字符的随机串）。 XINFANG_FIELD_KEY is too "
+        "short or the example's placeholder: use at least 32 random characters.")
 ALLOWED_HOSTS = os.environ.get("XINFANG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin behind the second factor (xinfang.core.second_factor)
+    "xinfang.core.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, hashed and expiring (org.ApiToken)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "xinfang.core",  # the security store's table (core.StoreEntry)
     "xinfang.org",
     "xinfang.audit",
     "xinfang.petitions",
     "xinfang.web",
     "xinfang.api",
     "xinfang.practice",
+    "django_tasks",
+    "django_tasks_db",
+    "xinfang.ops",  # jobs, worker, /healthz, /metrics (docs/operations.md)
 ]
+# Jobs are django-tasks rows in the project's own database, run by `xinfang worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 if not PRODUCTION:
     INSTALLED_APPS.append("xinfang.demo")  # `xinfang seed`, `demo`, `bench`, `screenshots`
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "xinfang.core.uploads.RequestSizeLimitMiddleware",  # 413 before reading an oversized body
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "xinfang.core.logs.RequestIdMiddleware",
+    "xinfang.ops.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "xinfang.core.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "xinfang.core.security.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+]
+
+# Sizes (issue 14 item 15; xinfang.domain.limits): form fields and JSON bodies at most 1 MB,
+# each uploaded file counted while it streams in and cut off past 10 MB (core.uploads).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "xinfang.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
 ROOT_URLCONF = "xinfang.urls"
@@ -132,6 +176,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif envbool("XINFANG_DB_POOL", "True" if PRODUCTION else "False"):
+    # PostgreSQL through a psycopg pool per process (recipes §16): a process never holds more
+    # than XINFANG_DB_POOL_SIZE connections, so the server's max_connections bounds
+    # gunicorn workers × pool size + job workers, whatever the number of clients. The pool
+    # replaces persistent connections (CONN_MAX_AGE must be 0).
+    _pool_size = int(os.environ.get("XINFANG_DB_POOL_SIZE", "4"))
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": _pool_size,
+        "timeout": float(os.environ.get("XINFANG_DB_POOL_TIMEOUT", "10"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
@@ -139,9 +193,28 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Django's messages for these are in Chinese already (its zh_Hans catalogue).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "display_name", "email", "phone")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The second factor (xinfang.core.totp, core.second_factor; docs/security.md). The roles that
+# can reveal identities must enrol before they may do anything else.
+XINFANG_REQUIRE_SECOND_FACTOR = envbool("XINFANG_REQUIRE_SECOND_FACTOR", "True")
+XINFANG_SECOND_FACTOR_ROLES = ("leader", "officer", "admin")
+OTP_TOTP_ISSUER = "信访工作平台"
+# API tokens (django-rest-knox): stored as a SHA-512 digest, expire after
+# XINFANG_API_TOKEN_HOURS (default 10), at most 10 live ones per person, no silent renewal.
+KNOX_TOKEN_MODEL = "org.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=float(os.environ.get("XINFANG_API_TOKEN_HOURS", "10"))),
+    "TOKEN_LIMIT_PER_USER": 10,
+    "AUTO_REFRESH": False,
+}
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -157,8 +230,22 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 XINFANG_MODEL_DIR = VAR_DIR / "models"  # trained text models (xinfang.petitions.intel)
+# §25: a 重大紧急 report is due "及时" — the 条例 gives no hours, so this is the local limit
+# (hours from the declaration; default 2). The sweep flags an unsent report after it.
+XINFANG_URGENT_REPORT_HOURS = float(os.environ.get("XINFANG_URGENT_REPORT_HOURS", "2"))
 MEDIA_URL = "/media/"
-WHITENOISE_USE_FINDERS = True
+# Production serves what `collectstatic` (run by `make serve` and the deploy units) wrote:
+# hashed names, gzip and brotli siblings, cached for a year. Development, the demo and the
+# tests serve straight from the app folders through the finders.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+# Source maps (the API docs' bundles) are for a developer's browser: not worth compressing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ("map", "jpg", "jpeg", "png", "gif", "webp", "zip",
+                                       "gz", "tgz", "bz2", "xz", "br", "woff", "woff2")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
@@ -167,16 +254,40 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# HTTPS behind a TLS-terminating proxy (docs/operations.md). XINFANG_HTTPS defaults to on in
+# production: secure cookies, HSTS and a redirect to https (the probes /healthz and /metrics
+# excepted, so a local check over plain HTTP still answers). The proxy must set the header
+# named by XINFANG_PROXY_SSL_HEADER (default X-Forwarded-Proto) and strip it from clients.
+XINFANG_HTTPS = envbool("XINFANG_HTTPS", "True" if PRODUCTION else "False")
+if os.environ.get("XINFANG_PROXY_SSL_HEADER", "X-Forwarded-Proto" if XINFANG_HTTPS else ""):
+    _proxy_header = os.environ.get("XINFANG_PROXY_SSL_HEADER", "X-Forwarded-Proto")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get(
+    "XINFANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+if XINFANG_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("XINFANG_SSL_REDIRECT", "True")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("XINFANG_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("XINFANG_HSTS_INCLUDE_SUBDOMAINS", "True")
+    SECURE_HSTS_PRELOAD = envbool("XINFANG_HSTS_PRELOAD", "True")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "xinfang.api.errors.exception_handler",
+    # JSON nested past 32 levels is a 400, not a RecursionError (issue 14 item 11).
+    "DEFAULT_PARSER_CLASSES": [
+        "xinfang.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Client address = REMOTE_ADDR; behind N trusted proxies set XINFANG_NUM_PROXIES=N so a
     # client cannot dodge the limits with a forged X-Forwarded-For.
     "NUM_PROXIES": int(os.environ.get("XINFANG_NUM_PROXIES", "0")),
@@ -202,11 +313,30 @@ CACHES = {
         "LOCATION": os.environ["XINFANG_REDIS_URL"],
     }
     if os.environ.get("XINFANG_REDIS_URL")
+    # Production without Redis still shares one cache between its workers: a database table
+    # (`xinfang createcachetable`, run by `make serve` and the deploy units).
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "xinfang_cache",
+    }
+    if PRODUCTION
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "xinfang",
     }
 }
+# Lock-outs, throttle counters and pending one-time codes (xinfang.core.store, issue 14 item 9):
+# never in a cache that evicts. The database table by default; Redis when XINFANG_REDIS_URL is
+# set (or XINFANG_REDIS_SECURITY_URL, e.g. another logical DB or server; that server must run
+# with maxmemory-policy noeviction — system check xinfang.W010).
+if os.environ.get("XINFANG_REDIS_SECURITY_URL") or os.environ.get("XINFANG_REDIS_URL"):
+    CACHES["security"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("XINFANG_REDIS_SECURITY_URL") or os.environ["XINFANG_REDIS_URL"],
+        "KEY_PREFIX": "xinfang-security",
+    }
+else:
+    CACHES["security"] = {"BACKEND": "xinfang.core.store.DatabaseStore"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xinfang 信访工作平台 API",
     "DESCRIPTION": "信访事项登记、处置、办理、评价与查询接口（依据《信访工作条例》2022）",
@@ -223,13 +353,30 @@ SPECTACULAR_SETTINGS = {
         "BodyKindEnum": "xinfang.org.models.Body.Kind",
         "PetitionerKindEnum": "xinfang.petitions.models.Petitioner.Kind",
         "DocumentKindEnum": "xinfang.petitions.models.Document.Kind",
+        # The evaluation's rating and the act field's (domain/fields.py) are one choice set.
+        "RatingEnum": "xinfang.petitions.models.Evaluation.Rating",
     },
 }
 
-# Run the deadline sweep inside the server process (the demo); production runs
-# `xinfang sweep --loop` from cron or a worker instead.
+# Where practice varies by place (procedure.md §3.4), the 复查/复核 rules; defaults from 鲁 §45:
+# - redo_on_unsatisfied: a 不满意 rating lets the petitioner choose a 重办 (practice); the §35
+#   window stays open whatever they choose;
+# - redo_days: the limit a 责令重新办理 sets when the reviewer names none;
+#   (a 复核 that sets aside the 复查 opinion sends it back to the 复查 body, 鲁 §45, which may
+#   in turn order the handling body to redo its own);
+# - bar_same_opinion: the redone answer may not repeat the one set aside (鲁 §45 ¶2, 京 §50 ¶2).
+XINFANG_REVIEW_RULES = {
+    "redo_on_unsatisfied": envbool("XINFANG_REDO_ON_UNSATISFIED", "True"),
+    "redo_days": int(os.environ.get("XINFANG_REDO_DAYS", "30")),
+    "bar_same_opinion": envbool("XINFANG_BAR_SAME_OPINION", "True"),
+}
+
+# Run the deadline sweep inside the server process (the demo); production runs it as a
+# scheduled job in `xinfang worker` (xinfang.ops.jobs; docs/operations.md).
 XINFANG_INPROCESS_SCHEDULER = envbool("XINFANG_INPROCESS_SCHEDULER", "False")
 XINFANG_SWEEP_INTERVAL = int(os.environ.get("XINFANG_SWEEP_INTERVAL", "300"))
+# /metrics from another host needs `Authorization: Bearer <token>` (xinfang.ops.metrics).
+XINFANG_METRICS_TOKEN = envsecret("XINFANG_METRICS_TOKEN") or ""
 # SMS gateway for the portal's one-time codes (xinfang/core/sms.py); the demo logs them.
 XINFANG_SMS_ADAPTER = os.environ.get("XINFANG_SMS_ADAPTER", "xinfang.core.sms.LogSmsAdapter")
 # The public API's submission asks for the same one-time code as the portal, so nobody files a
@@ -240,8 +387,20 @@ XINFANG_PUBLIC_SUBMIT_SMS_CODE = envbool("XINFANG_PUBLIC_SUBMIT_SMS_CODE", "True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # XINFANG_LOG_FORMAT: json (production's default: one object a line with the request id)
+    # or text (the demo's); xinfang.core.logs.
+    "filters": {"request_id": {"()": "xinfang.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "xinfang.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {
+        "class": "logging.StreamHandler", "filters": ["request_id"],
+        "formatter": os.environ.get("XINFANG_LOG_FORMAT", "json" if PRODUCTION else "text")}},
     "loggers": {
         "xinfang": {"handlers": ["console"], "level": os.environ.get("XINFANG_LOG_LEVEL", "INFO")},
+        # A 500 leaves its traceback in the log whatever DEBUG is (Django's default sends
+        # django.request only to mail_admins outside DEBUG, i.e. nowhere) — issue 14 item 11.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -19,6 +19,7 @@ import time_machine
 
 from tests.conftest import sh
 from tests.petitions.helpers import register
+from tests.scenario import registration
 from xinfang.audit import accounts
 from xinfang.audit import services as audit
 from xinfang.audit.models import AuditLog
@@ -96,7 +97,8 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
         m = t(m, "request_review", citizen=True, reason="退还不足")
         m = t(m, "issue_review", gov, **REVIEW)
         m = t(m, "request_recheck", citizen=True, reason="仍不服")
-        m = t(m, "start_hearing", city, hearing_on="2026-03-02")
+        m = t(m, "start_hearing", city, hearing_requested_by="petitioner",
+              hearing_requested_on="2026-03-02", hearing_on="2026-03-02")
         m = t(m, "end_hearing", city, conclusion="维持")
         m = t(m, "issue_recheck", city, **REVIEW)
         assert m.state == st.State.FINAL
@@ -113,7 +115,7 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
         m = register(county, sh(2026, 3, 2), phone="13900000002", id_number="", title="工伤认定")
         m = t(m, "forward", officer, to_body=zj)
         m = t(m, "object", handler, reason="不属本单位职责")
-        m = t(m, "uphold_objection", officer)
+        m = t(m, "uphold_objection", officer, reason="经核实属人社局职责")
         m = t(m, "forward", officer, to_body=zj)
         m = t(m, "object", handler, reason="仍不属本单位职责")
         m = t(m, "reject_objection", officer, reason="属于本单位职责")
@@ -131,9 +133,25 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
                          title=f"事项{i}")
             t(m, name, officer, **data)
 
-        # 不满意 → 重办; 复查 and 复核 refused.
+        # 不满意, then the chosen 重办; 复查 and 复核 refused.
         m = t(accepted(county, sh(2026, 3, 2)), "reply", handler, **REPLY)
-        t(m, "rate_unsatisfied", citizen=True, rating="unsatisfied")
+        m = t(m, "rate_unsatisfied", citizen=True, rating="unsatisfied")
+        t(m, "request_redo", citizen=True)
+        # 复查 orders a redo (鲁 §45); after a new answer, 复核 orders the 复查 redone.
+        m = t(accepted(county, sh(2026, 3, 2)), "reply", handler, **REPLY)
+        m = t(m, "request_review", citizen=True, reason="不服")
+        m = t(m, "order_redo_review", gov, **{**REVIEW, "review_outcome": "redo"})
+        m = t(m, "reply", handler, **{**REPLY, "outcome": "partly_supported",
+                                      "opinion": "重新调查后部分支持"})
+        m = t(m, "request_review", citizen=True, reason="仍不服")
+        m = t(m, "issue_review", gov, **REVIEW)
+        m = t(m, "request_recheck", citizen=True, reason="仍不服")
+        t(m, "order_redo_recheck", city, **{**REVIEW, "review_outcome": "set_aside"})
+        # §23 ¶1–2: a unit handles what is brought to it directly.
+        direct = services.register(
+            registration(county, when=sh(2026, 3, 2), phone="13700000009", id_number="",
+                         title="直接来访"), holder=county.dept("住建"), user=handler)
+        t(direct, "accept_direct", handler, route="按§31（六）办理")
         m = t(accepted(county, sh(2026, 3, 2)), "reply", handler, **REPLY)
         m = t(m, "request_review", citizen=True, reason="不服")
         t(m, "reject_review", gov, reason_code="N8", reason="逾期")
@@ -322,17 +340,30 @@ def test_admin_edits_leave_one_row_naming_the_field(county, client):
 
 
 def test_the_second_factor_is_switched_through_the_service_with_an_audit_row(county):
-    user = county.users["officer"]
-    secret = totp.new_secret()
-    now = totp.code_at(secret, time.time())
-    accounts.enable_totp(user, secret, now)
+    user = county.users["registrar"]  # a role that may go without one, so may turn it off
+    device = totp.pending_device(user)
+    accounts.enable_totp(user, device, totp.current_code(device))
     row = AuditLog.objects.filter(action="totp_enable", object_id=str(user.pk)).get()
-    assert secret not in str(row.data)
-    user.refresh_from_db()
-    assert user.totp_enabled and user.totp_secret == secret
-    accounts.disable_totp(user, now)
+    assert device.key not in str(row.data) and totp.secret_b32(device) not in str(row.data)
+    assert totp.has_device(user)
+    with time_machine.travel(time.time() + 31):  # the next code: each one works once
+        accounts.disable_totp(user, totp.current_code(device))
     assert AuditLog.objects.filter(action="totp_disable", object_id=str(user.pk)).count() == 1
-    assert not User.objects.get(pk=user.pk).totp_enabled
+    assert not totp.has_device(user)
+
+
+def test_tokens_and_passwords_are_changed_through_the_service_with_an_audit_row(county):
+    user = county.users["registrar"]
+    instance, token = accounts.create_token(user, "对接系统")
+    row = AuditLog.objects.filter(action="token_create").get()
+    assert row.object_id == instance.token_key and token not in str(row.data)
+    assert row.data["name"] == "对接系统"
+    accounts.change_password(user, "Lang-und-sicher-2026")
+    row = AuditLog.objects.filter(action="password_change", object_id=str(user.pk)).get()
+    assert row.data["tokens_revoked"] == [instance.token_key]
+    assert "Lang-und-sicher-2026" not in str(row.data) and user.password not in str(row.data)
+    revoked = AuditLog.objects.filter(action="token_revoke").get()
+    assert revoked.data == {"user": user.pk, "reason": "password_change"}
 
 
 

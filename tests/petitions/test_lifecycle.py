@@ -93,7 +93,9 @@ def test_full_lifecycle_assign_extend_reply_review_recheck_final(county):
         assert d11.due_on == date(2026, 7, 1)
     city = county.users["city_officer"]
     with time_machine.travel(sh(2026, 6, 5), tick=False):
-        m = services.transition(m, "start_hearing", user=city, data={"hearing_on": "2026-06-05"})
+        m = services.transition(m, "start_hearing", user=city, data={
+            "hearing_requested_by": "petitioner", "hearing_requested_on": "2026-06-02",
+            "hearing_on": "2026-06-05"})
     with time_machine.travel(sh(2026, 6, 12), tick=False):
         m = services.transition(m, "end_hearing", user=city, data={"conclusion": "维持"})
         # §36 ¶2: the 7 hearing days are not counted.
@@ -124,7 +126,8 @@ def test_objection_only_within_five_working_days(county):
         m = services.transition(m, "object", user=county.users["handler"],
                                 data={"reason": "应由城关镇处理"})
         assert m.state == "objected"
-        m = services.transition(m, "uphold_objection", user=county.users["officer"])
+        m = services.transition(m, "uphold_objection", user=county.users["officer"],
+                                data={"reason": "经核实不属该单位职责"})
         assert m.state == "registered" and m.lead_body is None
         # Re-routing keeps the original receipt date for D1.
         assert _open(m, "D1").started_on == date(2026, 9, 28)
@@ -144,13 +147,15 @@ def test_report_is_never_dispatched_to_the_accused_unit(county):
     assert m.state == "closed" and m.closure_kind == "referred_discipline"
 
 
-def test_unsatisfied_rating_sends_the_matter_back_for_redo_under_supervision(county):
+def test_unsatisfied_rating_then_chosen_redo_goes_back_under_supervision(county):
     with time_machine.travel(sh(2026, 3, 2), tick=False):
         m = matter(county, "replied", when=sh(2026, 3, 2), reply={
             "outcome": "not_supported", "facts": "f", "opinion": "o", "legal_basis": "b",
             "served_on": "2026-03-02", "service_method": "短信"})
         m = services.transition(m, "rate_unsatisfied", citizen=True,
                                 data={"rating": "unsatisfied", "comment": "没解决"})
+        assert m.state == "replied" and not m.supervised  # a rating alone changes no route
+        m = services.transition(m, "request_redo", citizen=True)
     assert m.state == "handling" and m.supervised and m.redo_count == 1
     assert Supervision.objects.filter(matter=m, kind="redo").count() == 1
     assert _open(m, "R1").due_on == date(2026, 4, 1)

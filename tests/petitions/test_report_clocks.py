@@ -45,7 +45,8 @@ def test_an_upheld_objection_relieves_the_unit_of_its_report(county):
         m = _assign(county)
         m = services.transition(m, "object", user=county.users["handler"],
                                 data={"reason": "不属于本单位职责"})
-        m = services.transition(m, "uphold_objection", user=county.users["officer"])
+        m = services.transition(m, "uphold_objection", user=county.users["officer"],
+                                data={"reason": "经核实不属该单位职责"})
     open_codes = set(Clock.objects.filter(matter=m, met_on__isnull=True)
                      .values_list("code", flat=True))
     assert open_codes == {"D1"}  # neither D5 nor G_YELLOW stays owed by 住建

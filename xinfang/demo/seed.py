@@ -275,7 +275,8 @@ class Seeder:
             steps.append(Step("object", r.randint(1, 3), h, data=lambda t: {
                 "reason": "该事项不属于本单位职责范围", "competent_body_name": "属地乡镇人民政府"}))
             if objection == "uphold":
-                steps.append(Step("uphold_objection", r.randint(1, 2), officer))
+                steps.append(Step("uphold_objection", r.randint(1, 2), officer,
+                                  data=lambda t: {"reason": "经核实，该事项属属地乡镇职责，同意退回"}))
                 town = village.parent_id if village.level == Division.Level.VILLAGE else village.code
                 alt = next((b for b in c.township_govs if b.division_id == town), c.township_govs[0])
                 if alt.pk == to.pk or not self.handlers.get(alt.pk):
@@ -298,16 +299,14 @@ class Seeder:
         msg: Message = reg["_msg"]
         appeal = klass != "suggestion"
         steps.append(Step("sign", self.pick([(0, 30), (1, 40), (2, 20), (4, 10)]), h))
-        unit_end = unit_end or (self.pick([("accept", 92), ("channel", 5), ("not_accept", 3)])
+        # §23 ¶3: a unit that receives a 转送/交办 accepts it or objects (above); it never
+        # refuses it itself.
+        unit_end = unit_end or (self.pick([("accept", 95), ("channel", 5)])
                                 if appeal else "accept")
         if unit_end == "channel":
             proc = r.choice([(1, "行政诉讼"), (2, "劳动人事争议仲裁"), (3, "行政复议"), (4, "行政裁决")])
             steps.append(Step("channel", r.randint(2, 8), h,
                               data=lambda t: {"route31": proc[0], "procedure": proc[1]}))
-            return True
-        if unit_end == "not_accept":
-            steps.append(Step("not_accept", r.randint(2, 8), h, data=lambda t: {
-                "reason_code": "N1", "reason": "同一事项正在办理且在规定期限内（§19 ¶3）"}))
             return True
         route_txt = "按《信访工作条例》第三十一条第（六）项办理" if appeal else "按建议意见类事项办理（§29）"
         steps.append(Step("accept", self.pick([(0, 30), (1, 30), (3, 25), (6, 15)]), h,
@@ -349,6 +348,8 @@ class Seeder:
         elif after_reply == "unsatisfied":
             steps.append(Step("rate_unsatisfied", r.randint(2, 10), citizen=True, data=lambda t: {
                 "rating": "unsatisfied", "comment": "问题没有得到实际解决"}))
+            # The petitioner chooses the 重办 (practice); the §35 window stays open meanwhile.
+            steps.append(Step("request_redo", r.randint(0, 3), citizen=True))
             steps.append(self._reply(h, r.randint(10, 25),
                                      "partly_supported" if appeal else "partly_adopted", msg))
             if r.random() < 0.6:
@@ -357,11 +358,23 @@ class Seeder:
             reviewer = self.reviewer(to.parent or c.gov)
             steps.append(Step("request_review", r.randint(5, 25), citizen=True,
                               data=lambda t: {"reason": "对处理意见不服，请求复查"}))
-            review_end = review_end or self.pick([("issue", 90), ("reject", 10)])
+            review_end = review_end or self.pick([("issue", 80), ("redo", 10), ("reject", 10)])
             if review_end == "reject":
                 steps.append(Step("reject_review", r.randint(5, 15), reviewer, data=lambda t: {
                     "reason_code": "N9", "reason": "复查请求超出原处理意见范围"}))
                 return True
+            if review_end == "redo":
+                # 鲁 §45: set aside, the unit answers again with a different opinion, which
+                # the petitioner may take to 复查 once more (not seeded further).
+                steps.append(Step("order_redo_review", r.randint(10, 25), reviewer,
+                                  data=lambda t: {
+                    "review_outcome": "redo", "facts": "原处理意见认定的主要事实不清、证据不足",
+                    "opinion": "撤销原处理意见，责令原办理单位重新调查后作出处理意见",
+                    "legal_basis": "《信访工作条例》第三十五条；山东省信访条例第四十五条",
+                    "redo_days": 30, "served_on": t.isoformat(), "service_method": "邮寄"}))
+                redo = "supported" if outcome != "supported" else "partly_supported"
+                steps.append(self._reply(h, r.randint(10, 25), redo, msg))
+                return False
             steps.append(_review("issue_review", r.randint(10, 28), reviewer))
             if recheck if recheck is not None else r.random() < 0.4:
                 city = self.c.users["city_officer"]
@@ -369,7 +382,9 @@ class Seeder:
                                   data=lambda t: {"reason": "对复查意见仍不服，请求复核"}))
                 if hearing if hearing is not None else r.random() < 0.3:
                     steps.append(Step("start_hearing", r.randint(3, 8), city,
-                                      data=lambda t: {"hearing_on": t.isoformat()}))
+                                      data=lambda t: {"hearing_requested_by": "petitioner",
+                                                      "hearing_requested_on": t.isoformat(),
+                                                      "hearing_on": t.isoformat()}))
                     steps.append(Step("end_hearing", r.randint(3, 8), city,
                                       data=lambda t: {"conclusion": "听证认为原处理意见事实清楚"}))
                 steps.append(_review("issue_recheck", r.randint(5, 20), city))

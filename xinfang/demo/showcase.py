@@ -36,7 +36,7 @@ def showcase(self: Seeder) -> list[tuple[Plan, float]]:
            unit_end="accept", handling_end="reply", stop="reply",
            showcase="handling 住建"), 2),
         (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
-           unit_end="accept", extension="approve", stop="approve_extension",
+           unit_end="accept", handling_end="reply", extension="approve", stop="approve_extension",
            showcase="extension_pending 住建"), 0.5),
         (P(msg=self.message("LD01"), klass="appeal", village=v_other, route="forward",
            objection="none", unit_end="accept", handling_end="reply", stop="reply",

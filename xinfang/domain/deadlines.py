@@ -11,13 +11,26 @@ Counting rules (民法典, applied by analogy, procedure.md §3.2):
 - "日" in the 条例 means calendar days; only §23 ¶3 (D4) says 工作日.
 
 Holiday data comes from ``chinese-calendar``, which only knows the years it was released for
-(1.11.0: 2004–2026). Administrators can enter later State Council schedules as overrides; a
-date computed without any official table for a year it touches is flagged ``estimated``.
+(1.11.0: 2004–2026). A later year is *official* only once an administrator has entered the
+State Council schedule (``Holiday`` rows, which win over everything) and confirmed that the
+year's table is complete (``HolidayYear.confirmed``); one entered row does not make a year
+official. Until then the year is *estimated* (issue 13 item 4, "in doubt, for the petitioner"):
+
+- the statutory holidays are computed by rule with the ``holidays`` package (元旦, 春节 from
+  除夕, 清明, 劳动节, 端午, 中秋, 国庆, with 补假 on the next workday when one falls on a
+  weekend), plus any rows the administrator has already entered;
+- 调休: the package knows no make-up working days for a year without an official schedule, so
+  the estimate has none: every Saturday and Sunday is a rest day. Against the schedule that
+  will be published, the estimate misses the longer 春节/国庆 blocks (a day it counts as a
+  workday may turn out a holiday: a body's deadline comes out *shorter*, which is for the
+  petitioner) and may count a make-up Saturday as rest (one day longer);
+- every date that consulted such a year is flagged ``estimated``; a window the *petitioner* has
+  (D8, D10) is never closed on an estimated end (``window_open``), a person confirms it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -25,6 +38,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import chinese_calendar
+from holidays.countries.china import China as _China
 
 from xinfang.domain.i18n import gettext_noop
 
@@ -76,6 +90,10 @@ DEFAULT_RULES: dict[str, ClockRule] = {
         _rule("G_YELLOW", "黄色交办反馈", 3, _C, "三色分类交办（实践）"),
         _rule("G_RED", "红色交办反馈", 7, _C, "三色分类交办（实践）"),
         _rule("R1", "重新办理", 30, _C, "实践（可配置）"),
+        # 责令重新办理 by a 复查 (R2) or a 复核 (R3) body sets its own limit (鲁 §45); the
+        # default when it names none is XINFANG_REVIEW_RULES["redo_days"].
+        _rule("R2", "责令重新作出处理意见", 30, _C, "§35；鲁 §45、京 §50"),
+        _rule("R3", "责令重新作出复查意见", 30, _C, "§36；鲁 §45、京 §50"),
         _rule("S1", "督办反馈", 30, _C, "§40（2005 §36）"),
     )
 }
@@ -149,27 +167,50 @@ def _package_knows(year: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=16)
+def estimated_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """The rule-based estimate of ``year`` from the ``holidays`` package: (statutory rest days,
+    make-up working days). For a year without the State Council schedule the second set is
+    empty (the package has no 调休 for it); ``weekend_workdays`` also carries dates of other
+    years from its static table, hence the filter (recipes §13)."""
+    cn = _China(years=year, language="zh_CN")  # type: ignore[no-untyped-call]
+    rest = frozenset(d for d in cn if d.year == year)
+    workdays = frozenset(d for d in cn.weekend_workdays if d.year == year)
+    return rest, workdays
+
+
 class HolidayCalendar:
-    """Workdays of the PRC: chinese-calendar (with 调休 days), then administrator overrides.
+    """Workdays of the PRC: administrator overrides, then chinese-calendar (with 调休 days),
+    then, for a year neither knows as complete, the rule-based estimate.
 
     ``overrides`` maps a date to ``is_workday`` (e.g. the 2027 State Council schedule: the
-    holidays as False, the make-up Saturdays/Sundays as True). Overrides win. A year with no
-    package data and no override falls back to Monday–Friday.
+    holidays as False, the make-up Saturdays/Sundays as True). Overrides always win.
+    ``confirmed_years``: years whose table an administrator confirmed complete; in such a year
+    a day without an override is a workday Monday to Friday. Any other year the package does
+    not know is estimated (module docstring).
     """
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+    def __init__(self, overrides: Mapping[date, bool] | None = None,
+                 confirmed_years: Iterable[int] = ()) -> None:
         self._overrides: dict[date, bool] = dict(overrides or {})
-        self._override_years = frozenset(d.year for d in self._overrides)
+        self._confirmed = frozenset(confirmed_years)
 
     def has_official_data(self, year: int) -> bool:
-        return year in self._override_years or _package_knows(year)
+        """The package's table, or one an administrator confirmed complete."""
+        return year in self._confirmed or _package_knows(year)
 
     def is_workday(self, d: date) -> bool:
         if d in self._overrides:
             return self._overrides[d]
         if _package_knows(d.year):
             return bool(chinese_calendar.is_workday(d))
-        return d.weekday() < 5  # Mon–Fri fallback: no official table for this year
+        if d.year not in self._confirmed:
+            rest, workdays = estimated_year(d.year)
+            if d in rest:
+                return False
+            if d in workdays:
+                return True
+        return d.weekday() < 5
 
     def is_holiday(self, d: date) -> bool:
         return not self.is_workday(d)
@@ -240,11 +281,46 @@ def compute_due(
     return Due(due, unextended, cal.years_estimated(unextended, due))
 
 
+def hearing_refusal(*, requested_on: date, hearing_on: date, recheck_received_on: date,
+                    due_on: date, today: date) -> str | None:
+    """Why a §36 ¶2 hearing may not start (pause D11) with these dates, or None.
+
+    §36 ¶2: "复核机关、单位可以按照本条例第三十一条第六项的规定举行听证 … 听证所需时间不计算在
+    前款规定的期限内". The time not counted is the time the hearing takes, so:
+
+    1. the request (the petitioner's application, or the 复核 body's own proposal) belongs to
+       this 复核: not before the 复核 request was received, and not after today;
+    2. a hearing does not start before it was requested;
+    3. the pause starts when the hearing actually starts: ``hearing_on`` is not in the future
+       (it is recorded on or after the day it begins, so a hearing merely planned never stops
+       the clock in advance), and the clock runs again on the day ``end_hearing`` is recorded;
+       the days from the start to the end are not counted (``resume``);
+    4. the hearing starts within the 30 日 of §36 ¶1 (on or before the due date): a period
+       that has run out cannot be suspended, a late 复核 body stays late.
+    """
+    if requested_on < recheck_received_on:
+        return (f"听证申请（提议）日期不能早于收到复核请求之日（{recheck_received_on:%Y-%m-%d}），"
+                "听证属于本次复核（§36 ¶2）")
+    if requested_on > today:
+        return "听证申请（提议）日期不能晚于今天"
+    if hearing_on < requested_on:
+        return f"听证开始日期不能早于申请（提议）日期（{requested_on:%Y-%m-%d}）"
+    if hearing_on > today:
+        return ("听证尚未开始：复核期限自听证实际开始之日起中止计算，请在听证开始当日或之后登记"
+                "（§36 ¶2）")
+    if hearing_on > due_on:
+        return (f"复核期限已于{due_on:%Y-%m-%d}届满，听证不能使已届满的期限中止计算"
+                "（§36 ¶1–2）")
+    return None
+
+
 class ClockState(StrEnum):
     NORMAL = "normal"
     NEAR = "near"
     OVERDUE = "overdue"
     MET = "met"
+    PAUSED = "paused"  # §36 ¶2: hearing time is not counted; never 超期 while paused
+    PENDING = "pending"  # a petitioner's window past an estimated end: 待确认, still open
 
 
 STATE_LABELS: dict[ClockState, str] = {
@@ -252,6 +328,8 @@ STATE_LABELS: dict[ClockState, str] = {
     ClockState.NEAR: gettext_noop("临期"),
     ClockState.OVERDUE: gettext_noop("超期"),
     ClockState.MET: gettext_noop("已办结"),
+    ClockState.PAUSED: gettext_noop("中止计算"),
+    ClockState.PENDING: gettext_noop("待确认"),
 }
 
 
@@ -260,14 +338,29 @@ def days_left(due: date, today: date) -> int:
     return (due - today).days
 
 
-def clock_state(due: date, today: date, warn_days: int, met_on: date | None = None) -> ClockState:
+def window_open(due: date, today: date, estimated: bool) -> bool:
+    """Whether a window the petitioner has (D8 §35, D10 §36 ¶1) is still open on ``today``.
+
+    In doubt, for the petitioner (issue 13 item 4): when its end was computed from an
+    estimated holiday table, it does not lapse by itself. It stays open until an
+    administrator confirms the year's table (the clock is recomputed and lapses on the
+    official date) or a supervisor confirms the closure (``confirm_lapse``)."""
+    return today <= due or estimated
+
+
+def clock_state(due: date, today: date, warn_days: int, met_on: date | None = None, *,
+                paused: bool = False, provisional_end: bool = False) -> ClockState:
     """MET once the action is done (see ``met_in_time``); the due day itself is not overdue
-    (the period ends at 24:00, 民法典 §203 ¶2)."""
+    (the period ends at 24:00, 民法典 §203 ¶2). A paused clock (§36 ¶2) is PAUSED whatever its
+    date. ``provisional_end``: a petitioner's window whose end is estimated; past that end it
+    is PENDING (待确认), not lapsed (``window_open``)."""
     if met_on is not None:
         return ClockState.MET
+    if paused:
+        return ClockState.PAUSED
     left = days_left(due, today)
     if left < 0:
-        return ClockState.OVERDUE
+        return ClockState.PENDING if provisional_end else ClockState.OVERDUE
     if left <= warn_days:
         return ClockState.NEAR
     return ClockState.NORMAL

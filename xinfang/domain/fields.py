@@ -12,12 +12,12 @@ Plain Python: no Django. Labels are Chinese msgids, translated where they are sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from xinfang.domain.i18n import gettext_noop
 
-from .states import NOT_ACCEPTED_REASONS, OUTCOME_LABELS, REVIEW_OUTCOME_LABELS
+from .states import NOT_ACCEPTED_REASONS, OUTCOME_LABELS, REVIEW_OUTCOME_LABELS, ReviewOutcome
 
 
 class Kind(StrEnum):
@@ -39,6 +39,14 @@ ROUTE31 = {
     "3": gettext_noop("（三）党员申诉、申请复审（§31（三））"),
     "4": gettext_noop("（四）行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序（§31（四））"),
 }
+# How a §25 report was sent (the record of "sent, when and how").
+REPORT_CHANNELS = {"edoc": gettext_noop("电子公文系统"), "fax": gettext_noop("机要传真"),
+                   "phone": gettext_noop("电话报告（书面报告随后报送）"),
+                   "hand": gettext_noop("当面报送")}
+# §36 ¶2 (with §31 (6)): the 复核 body may hold a hearing, of its own motion or on the
+# petitioner's request (鲁 §39 ¶1).
+HEARING_REQUESTERS = {"petitioner": gettext_noop("信访人申请"),
+                      "body": gettext_noop("复核机关依职权决定")}
 RATINGS = {"satisfied": gettext_noop("满意"), "basic": gettext_noop("基本满意"),
            "unsatisfied": gettext_noop("不满意")}
 
@@ -47,9 +55,17 @@ CHOICES: dict[str, dict[str, str]] = {
     "grades": GRADES,
     "route31": ROUTE31,
     "ratings": RATINGS,
+    "report_channels": REPORT_CHANNELS,
+    "hearing_requesters": HEARING_REQUESTERS,
     "reason_codes": dict(NOT_ACCEPTED_REASONS),
     "outcomes": {k.value: v for k, v in OUTCOME_LABELS.items()},
     "review_outcomes": {k.value: v for k, v in REVIEW_OUTCOME_LABELS.items()},
+    # 出具复查（复核）意见 keeps or changes the opinion; 撤销/责令重新办理 sends it back
+    # (鲁 §45, 京 §50): each transition offers only its own outcomes.
+    "review_keep": {k.value: REVIEW_OUTCOME_LABELS[k]
+                    for k in (ReviewOutcome.UPHELD, ReviewOutcome.CHANGED)},
+    "review_redo": {ReviewOutcome.SET_ASIDE.value: gettext_noop("撤销原意见并责令重新办理"),
+                    ReviewOutcome.REDO.value: REVIEW_OUTCOME_LABELS[ReviewOutcome.REDO]},
 }
 
 
@@ -96,12 +112,29 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     _f("comment", K.TEXT, gettext_noop("意见"), max_length=1000),
     _f("late_reason", K.TEXT, gettext_noop("逾期的正当理由（如有）"), max_length=1000),
     _f("review_outcome", K.CHOICE, gettext_noop("复查（复核）结论"), choices="review_outcomes"),
-    _f("hearing_on", K.DATE, gettext_noop("听证日期")),
+    _f("new_outcome", K.CHOICE, gettext_noop("变更后的处理结论"), choices="outcomes",
+       help=gettext_noop("结论为“变更”时必填")),
+    _f("redo_days", K.INT, gettext_noop("重新办理期限（日）"), min_value=1, max_value=60,
+       help=gettext_noop("不填则按本地规定（默认30日）")),
+    _f("hearing_requested_by", K.CHOICE, gettext_noop("听证由谁提出"),
+       choices="hearing_requesters"),
+    _f("hearing_requested_on", K.DATE, gettext_noop("听证申请（提议）日期"),
+       help=gettext_noop("不早于收到复核请求之日")),
+    _f("hearing_on", K.DATE, gettext_noop("听证开始日期"),
+       help=gettext_noop("听证实际开始之日，不早于申请日期、不晚于今天；复核期限自该日起中止计算"
+                         "（§36 ¶2）")),
     _f("conclusion", K.TEXT, gettext_noop("听证结论"), max_length=2000),
     # The acts beside the state machine (domain.acts): 督办, 办结报告, 协办 opinion.
     _f("note", K.TEXT, gettext_noop("督办意见"), max_length=2000),
     _f("feedback_days", K.INT, gettext_noop("反馈期限（天）"), min_value=1, max_value=90),
     _f("text", K.TEXT, gettext_noop("内容"), max_length=5000),
+    # 重大紧急 (§25; procedure.md doc #19: the event, scale, risk, measures taken).
+    _f("event", K.TEXT, gettext_noop("事件情况"), max_length=3000),
+    _f("scale", K.LINE, gettext_noop("规模（涉及人数、范围）"), max_length=200),
+    _f("risk", K.TEXT, gettext_noop("风险研判"), max_length=2000),
+    _f("measures", K.TEXT, gettext_noop("已采取的措施"), max_length=3000),
+    _f("report", K.INT, gettext_noop("报告"), min_value=1, max_value=2**31 - 1),
+    _f("sent_via", K.CHOICE, gettext_noop("报送方式"), choices="report_channels"),
 ]}
 
 # Optional extras a transition may carry beyond its required fields.
@@ -114,15 +147,31 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "rate_unsatisfied": ("comment",),
     "request_review": ("late_reason",),
     "request_recheck": ("late_reason",),
+    "issue_review": ("new_outcome",),
+    "issue_recheck": ("new_outcome",),
+    "order_redo_review": ("redo_days",),
+    "order_redo_recheck": ("redo_days",),
+}
+
+# A field whose choices differ by transition: (transition, field) → a key of CHOICES.
+CHOICE_OVERRIDES: dict[tuple[str, str], str] = {
+    ("issue_review", "review_outcome"): "review_keep",
+    ("issue_recheck", "review_outcome"): "review_keep",
+    ("order_redo_review", "review_outcome"): "review_redo",
+    ("order_redo_recheck", "review_outcome"): "review_redo",
 }
 
 # The fields of the acts that are not transitions, required first.
 ACT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "supervise": (("note",), ("feedback_days",)),
     "submit_report": (("text",), ()),
+    "confirm_lapse": (("reason",), ()),
     "assist_sign": ((), ()),
     "assist_object": (("reason",), ()),
     "assist_reply": (("text",), ()),
+    "declare_urgent": (("event", "scale", "risk", "measures"), ()),
+    "urgent_measure": (("measures",), ()),
+    "urgent_report_sent": (("report", "sent_via"), ()),
 }
 
 LABELS = {name: spec.label for name, spec in FIELDS.items()}
@@ -130,8 +179,12 @@ LABELS = {name: spec.label for name, spec in FIELDS.items()}
 
 def for_transition(name: str, required: tuple[str, ...]) -> list[tuple[FieldSpec, bool]]:
     """The fields of one transition in form order: (spec, required)."""
-    return ([(FIELDS[n], True) for n in required]
-            + [(FIELDS[n], False) for n in OPTIONAL.get(name, ()) if n not in required])
+    def spec(n: str) -> FieldSpec:
+        key = CHOICE_OVERRIDES.get((name, n))
+        return replace(FIELDS[n], choices=key) if key else FIELDS[n]
+
+    return ([(spec(n), True) for n in required]
+            + [(spec(n), False) for n in OPTIONAL.get(name, ()) if n not in required])
 
 
 def choice_keys(spec: FieldSpec) -> list[str]:

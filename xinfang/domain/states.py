@@ -15,6 +15,8 @@ from enum import StrEnum
 from xinfang.domain.i18n import gettext_noop
 
 from .errors import Forbidden, GuardFailed, IllegalTransition, MissingFields
+from .routing import BodyFacts
+from .routing import refusal as routing_refusal
 
 
 class State(StrEnum):
@@ -89,6 +91,10 @@ class Scope(StrEnum):
     RECHECK_BODY = "recheck_body"  # the body one level above the 复查 body (§36)
     PETITIONER = "petitioner"  # the petitioner (or representative) proven by code + phone
     SYSTEM = "system"
+    # Staff of a body that is not a 信访部门 and holds a petition brought to it directly: it
+    # registers, notifies, and handles it, forwards it within its own system, or tells the
+    # petitioner where to go (§23 ¶1–2). Held together with HOLDER.
+    DIRECT_BODY = "direct_body"
 
 
 class Klass(StrEnum):
@@ -142,6 +148,8 @@ NOT_ACCEPTED_REASONS: dict[str, str] = {
     "N10": gettext_noop("信访人已表示不再信访，代理人继续提出（京 §27 ¶2）"),
     "N11": gettext_noop("以政府信息公开申请形式提出的信访、投诉、举报（政府信息公开条例 §39）"),
 }
+# The codes whose notice says 不再受理 (§36 ¶3; S11 "两个不再受理"; 京 §27 ¶2), not 不予受理.
+NO_LONGER_ACCEPTED = frozenset({"N2", "N5", "N10"})
 
 
 class ReplyOutcome(StrEnum):
@@ -202,6 +210,15 @@ class Facts:
     review_window_open: bool = True  # D8, §35
     recheck_window_open: bool = True  # D10, §36 ¶1
     rated_this_round: bool = False
+    rated_unsatisfied: bool = False  # this round's rating is 不满意 (a redo may be chosen)
+    replied: bool = False  # a 处理意见书 has been served (the §35 window counts from it)
+    redo_allowed: bool = True  # local practice: 不满意 may start a 重办 (setting)
+    # §22 ¶1–2, §30 ¶3: where a 转送/交办/移送 may go (domain.routing). Filled by the service
+    # layer for those acts: the sending body, the named bodies by id, the bodies a report
+    # may never reach. ``from_body`` None: abstract facts, no routing check.
+    from_body: BodyFacts | None = None
+    targets: Mapping[int, BodyFacts] = field(default_factory=dict)
+    shielded_body_ids: frozenset[int] = frozenset()
 
 
 Guard = Callable[[Facts, Mapping[str, object]], str | None]  # returns a Chinese refusal or None
@@ -213,6 +230,29 @@ def _not_to_accused(facts: Facts, data: Mapping[str, object]) -> str | None:
         if data.get("to_body") == facts.accused_body_id:
             return "检举控告类事项不得转送、交办给被检举控告的单位（§30 ¶3）"
     return None
+
+
+def _routed(act: str) -> Guard:
+    """§22 ¶1–2, §30 ¶3: the receiving body (and every 协办 body) must be one ``act`` may reach
+    from the sending body (``domain.routing.refusal``)."""
+
+    def guard(facts: Facts, data: Mapping[str, object]) -> str | None:
+        if facts.from_body is None:
+            return None
+        raw = data.get("assist_bodies")
+        assist = list(raw) if isinstance(raw, list | tuple) else []
+        for i, value in enumerate([data.get("to_body"), *assist]):
+            pk = value if isinstance(value, int) and not isinstance(value, bool) else (
+                int(value) if isinstance(value, str) and value.isdigit() else None)
+            dst = facts.targets.get(pk) if pk is not None else None
+            if dst is None:
+                return "接收单位不存在或已停用" if i == 0 else "协办单位不存在或已停用"
+            refusal = routing_refusal(act, facts.from_body, dst, shielded=facts.shielded_body_ids)
+            if refusal:
+                return refusal if i == 0 else f"协办单位：{refusal}"
+        return None
+
+    return guard
 
 
 def _not_litigation(facts: Facts, data: Mapping[str, object]) -> str | None:
@@ -255,6 +295,52 @@ def _not_rated(facts: Facts, data: Mapping[str, object]) -> str | None:
     return None
 
 
+def _chose_redo(facts: Facts, data: Mapping[str, object]) -> str | None:
+    # Local practice: a 不满意 rating may start a 重办, only when the petitioner chooses it.
+    if not facts.redo_allowed:
+        return "本地未实行不满意重办，可在收到处理意见书之日起30日内申请复查（§35）"
+    if not facts.rated_unsatisfied:
+        return "评价为不满意后，才可以选择要求重新办理"
+    return None
+
+
+def _has_reply(facts: Facts, data: Mapping[str, object]) -> str | None:
+    # §35: 复查 is of a written 处理意见书; during a 重办 the first one still stands.
+    if not facts.replied:
+        return "尚未送达处理意见书，不能申请复查（§35）"
+    return None
+
+
+def _changed_names_outcome(facts: Facts, data: Mapping[str, object]) -> str | None:
+    outcome = data.get("review_outcome")
+    if outcome not in (ReviewOutcome.UPHELD, ReviewOutcome.CHANGED):
+        return "出具复查（复核）意见应为维持或变更；撤销或责令重新办理请选择“责令重新办理”"
+    if outcome == ReviewOutcome.CHANGED:
+        new = data.get("new_outcome")
+        if new not in set(ReplyOutcome):
+            return "变更原处理意见的，应写明变更后的处理结论（鲁 §45（二））"
+        if (facts.klass == Klass.SUGGESTION) != (new in _SUGGESTION_OUTCOMES):
+            return "变更后的结论应与事项类别相符（§29、§32）"
+    return None
+
+
+def _orders_redo(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if data.get("review_outcome") not in (ReviewOutcome.SET_ASIDE, ReviewOutcome.REDO):
+        return "责令重新办理应选择“撤销并责令重新办理”或“责令重新办理”（鲁 §45、京 §50）"
+    days = data.get("redo_days")
+    if days not in (None, "") and (not isinstance(days, int) or not 1 <= days <= 60):
+        return "重新办理期限应为1至60日"
+    return None
+
+
+def _hearing_requester_known(facts: Facts, data: Mapping[str, object]) -> str | None:
+    # §36 ¶2 with §31 (6): held by the 复核 body of its own motion or on the petitioner's
+    # request (鲁 §39 ¶1).
+    if data.get("hearing_requested_by") not in ("petitioner", "body"):
+        return "请选择听证由信访人申请还是复核机关依职权决定（§36 ¶2）"
+    return None
+
+
 def _reason_known(facts: Facts, data: Mapping[str, object]) -> str | None:
     if data.get("reason_code") not in NOT_ACCEPTED_REASONS:
         return "请选择有效的不予受理理由代码（N1–N11）"
@@ -267,12 +353,15 @@ def _route_1_to_4(facts: Facts, data: Mapping[str, object]) -> str | None:
     return None
 
 
+_SUGGESTION_OUTCOMES = frozenset({ReplyOutcome.ADOPTED, ReplyOutcome.PARTLY_ADOPTED,
+                                  ReplyOutcome.NOT_ADOPTED})
+
+
 def _reply_outcome_fits(facts: Facts, data: Mapping[str, object]) -> str | None:
     outcome = data.get("outcome")
-    suggestion = {ReplyOutcome.ADOPTED, ReplyOutcome.PARTLY_ADOPTED, ReplyOutcome.NOT_ADOPTED}
     if outcome not in set(ReplyOutcome):
         return "请选择处理意见结论"
-    if (facts.klass == Klass.SUGGESTION) != (outcome in suggestion):
+    if (facts.klass == Klass.SUGGESTION) != (outcome in _SUGGESTION_OUTCOMES):
         return "建议意见类答复应为采纳/部分采纳/不采纳（§29），申诉求决类为支持/解释说明/不予支持（§32）"
     return None
 
@@ -282,6 +371,9 @@ STAFF_DISPOSERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_STAFF = frozenset({Role.HANDLER, Role.UNIT_HEAD})
 REVIEWERS = frozenset({Role.OFFICER, Role.UNIT_HEAD, Role.LEADER})
 ON_BEHALF = frozenset({Role.CITIZEN, Role.REGISTRAR, Role.OFFICER})
+# A body that is not a 信访部门 handles what is brought to it directly: its handlers, its head,
+# and its leaders (§23 ¶1–2).
+DIRECT = ((UNIT_STAFF | {Role.LEADER}, frozenset({Scope.DIRECT_BODY})),)
 
 
 @dataclass(frozen=True)
@@ -298,6 +390,14 @@ class Transition:
     closure: ClosureKind | None = None
     public: bool = True  # shown on the petitioner's tracking page
     danger: bool = field(default=False, compare=False)  # UI hint: ends the matter
+    # Further (roles, scopes) pairs that may also take it, each checked as a pair: e.g. the
+    # staff of a unit holding a petition brought to it directly (§23 ¶1), where ``roles`` ×
+    # ``scopes`` are the 信访部门's.
+    grants: tuple[tuple[frozenset[Role], frozenset[Scope]], ...] = ()
+
+    def permits(self, actor: Actor) -> bool:
+        pairs = ((self.roles, self.scopes), *self.grants)
+        return any(actor.roles & roles and actor.scopes & scopes for roles, scopes in pairs)
 
 
 def _t(
@@ -320,28 +420,38 @@ TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         _t("forward", gettext_noop("转送"), {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
-           "§22 ¶1（一）（二）", required=("to_body",), guards=(_not_to_accused, _not_litigation)),
+           "§22 ¶1（一）（二）、§23 ¶1", required=("to_body",),
+           guards=(_not_to_accused, _not_litigation, _routed("forward")), grants=DIRECT),
         _t("assign", gettext_noop("交办"), {S.REGISTERED}, S.DISPATCHED, STAFF_DISPOSERS, {Scope.HOLDER},
-           "§22 ¶1（三）", required=("to_body", "report_due"),
-           guards=(_not_to_accused, _not_litigation)),
+           "§22 ¶1（三）、§23 ¶1", required=("to_body", "report_due"),
+           guards=(_not_to_accused, _not_litigation, _routed("assign")), grants=DIRECT),
         _t("refer_political_legal", gettext_noop("转政法部门"), {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
            {Scope.HOLDER}, "§22 ¶2、§28 ¶2", required=("to_body",),
-           closure=ClosureKind.REFERRED_POLITICAL_LEGAL, guards=(_not_to_accused,)),
+           closure=ClosureKind.REFERRED_POLITICAL_LEGAL,
+           guards=(_not_to_accused, _routed("refer_political_legal"))),
         _t("refer_discipline", gettext_noop("转纪检监察机关"), {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
            {Scope.HOLDER}, "§22 ¶2、§30", required=("to_body",),
-           closure=ClosureKind.REFERRED_DISCIPLINE, guards=(_not_to_accused,)),
+           closure=ClosureKind.REFERRED_DISCIPLINE,
+           guards=(_not_to_accused, _routed("refer_discipline"))),
         _t("inform_elsewhere", gettext_noop("告知向有权机关提出"), {S.REGISTERED}, S.CLOSED, STAFF_DISPOSERS,
            {Scope.HOLDER}, "§23 ¶1", required=("competent_body_name", "reason"),
-           closure=ClosureKind.INFORMED, danger=True),
-        _t("not_accept", gettext_noop("不予受理"), {S.REGISTERED, S.SIGNED}, S.CLOSED,
-           STAFF_DISPOSERS | UNIT_STAFF, {Scope.HOLDER, Scope.LEAD_UNIT}, "§4.8 N1–N11",
+           closure=ClosureKind.INFORMED, danger=True, grants=DIRECT),
+        # Only the body that holds the petition as brought to it may refuse it. A unit that
+        # receives a 转送/交办 has two ways only (§23 ¶3, §44 (2)): accept and notify within
+        # 15 日, or object within 5 个工作日 and hand it back once the forwarder agrees.
+        _t("not_accept", gettext_noop("不予受理"), {S.REGISTERED}, S.CLOSED,
+           STAFF_DISPOSERS, {Scope.HOLDER}, "§4.8 N1–N11",
            required=("reason_code", "reason"), guards=(_reason_known,),
-           closure=ClosureKind.NOT_ACCEPTED, danger=True),
+           closure=ClosureKind.NOT_ACCEPTED, danger=True, grants=DIRECT),
+        # §23 ¶1–2: a body that is not a 信访部门 handles a petition of its own remit itself,
+        # notifying the petitioner in writing on the spot or within 15 日 (D2).
+        _t("accept_direct", gettext_noop("本机关受理并告知"), {S.REGISTERED}, S.HANDLING,
+           frozenset(), frozenset(), "§23 ¶1–2", required=("route",), grants=DIRECT),
         _t("sign", gettext_noop("签收"), {S.DISPATCHED}, S.SIGNED, UNIT_STAFF, {Scope.LEAD_UNIT}, "§23 ¶3"),
         _t("object", gettext_noop("退回（异议）"), {S.DISPATCHED, S.SIGNED}, S.OBJECTED, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§23 ¶3", required=("reason",), guards=(_objection_in_time,)),
         _t("uphold_objection", gettext_noop("同意退回"), {S.OBJECTED}, S.REGISTERED, STAFF_DISPOSERS,
-           {Scope.DISPATCHER}, "§23 ¶3", public=False),
+           {Scope.DISPATCHER}, "§23 ¶3", required=("reason",), public=False),
         _t("reject_objection", gettext_noop("不同意退回"), {S.OBJECTED}, S.DISPATCHED, STAFF_DISPOSERS,
            {Scope.DISPATCHER}, "§23 ¶3", required=("reason",), public=False),
         _t("accept", gettext_noop("受理并告知"), {S.SIGNED}, S.HANDLING, UNIT_STAFF, {Scope.LEAD_UNIT},
@@ -364,32 +474,59 @@ TRANSITIONS: dict[str, Transition] = {
         _t("rate_satisfied", gettext_noop("评价（满意/基本满意）"), {S.REPLIED}, S.REPLIED, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2", required=("rating",),
            guards=(_not_rated,)),
-        _t("rate_unsatisfied", gettext_noop("评价不满意，重办"), {S.REPLIED}, S.HANDLING, ON_BEHALF,
-           {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2、§40", required=("rating",),
+        # 不满意 is a rating, not a route: the §35 window keeps running, and the petitioner
+        # chooses what follows — 复查 (§35), or where local practice allows, a 重办.
+        _t("rate_unsatisfied", gettext_noop("评价不满意"), {S.REPLIED}, S.REPLIED, ON_BEHALF,
+           {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2", required=("rating",),
            guards=(_not_rated,)),
-        _t("request_review", gettext_noop("申请复查"), {S.REPLIED}, S.REVIEW_REQUESTED, ON_BEHALF,
-           {Scope.PETITIONER, Scope.HOLDER}, "§35", required=("reason",),
-           guards=(_review_in_time,)),
+        _t("request_redo", gettext_noop("要求重新办理"), {S.REPLIED}, S.HANDLING, ON_BEHALF,
+           {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2、§40（实践，可配置）",
+           guards=(_chose_redo,)),
+        # During a 重办 the first 处理意见书 still stands, and so does the right to 复查 within
+        # 30 日 of its receipt (§35): asking for it ends the redo.
+        _t("request_review", gettext_noop("申请复查"), {S.REPLIED, S.HANDLING}, S.REVIEW_REQUESTED,
+           ON_BEHALF, {Scope.PETITIONER, Scope.HOLDER}, "§35", required=("reason",),
+           guards=(_has_reply, _review_in_time)),
         _t("reject_review", gettext_noop("复查申请不予受理"), {S.REVIEW_REQUESTED}, S.CLOSED, REVIEWERS,
            {Scope.REVIEW_BODY}, "§35；N8/N9", required=("reason_code", "reason"),
            guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),
         _t("issue_review", gettext_noop("出具复查意见书"), {S.REVIEW_REQUESTED}, S.REVIEWED, REVIEWERS,
            {Scope.REVIEW_BODY}, "§35", required=("review_outcome", "facts", "opinion",
-                                                "legal_basis", "served_on", "service_method")),
+                                                "legal_basis", "served_on", "service_method"),
+           guards=(_changed_names_outcome,)),
+        # 撤销/责令重新办理 (鲁 §45, 京 §50): back to the handling body with a new limit; its new
+        # 处理意见书 can itself be reviewed (§35).
+        _t("order_redo_review", gettext_noop("复查：责令重新办理"), {S.REVIEW_REQUESTED}, S.HANDLING,
+           REVIEWERS, {Scope.REVIEW_BODY}, "§35；鲁 §45、京 §50",
+           required=("review_outcome", "facts", "opinion", "legal_basis", "served_on",
+                     "service_method"), guards=(_orders_redo,)),
         _t("request_recheck", gettext_noop("申请复核"), {S.REVIEWED}, S.RECHECK_REQUESTED, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§36 ¶1", required=("reason",),
            guards=(_recheck_in_time,)),
         _t("reject_recheck", gettext_noop("复核申请不予受理"), {S.RECHECK_REQUESTED}, S.CLOSED, REVIEWERS,
            {Scope.RECHECK_BODY}, "§36；N8/N9", required=("reason_code", "reason"),
            guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),
+        # §36 ¶2: the 复核 body may hold a hearing; its time is not counted in the 30 日 of ¶1.
+        # The request (who asked, when) is recorded with the start; the dates are checked
+        # against the 复核 request, today and the D11 clock (deadlines.hearing_refusal).
         _t("start_hearing", gettext_noop("举行听证（期限中止）"), {S.RECHECK_REQUESTED}, S.RECHECK_HEARING,
-           REVIEWERS, {Scope.RECHECK_BODY}, "§36 ¶2", required=("hearing_on",)),
+           REVIEWERS, {Scope.RECHECK_BODY}, "§36 ¶2",
+           required=("hearing_requested_by", "hearing_requested_on", "hearing_on"),
+           guards=(_hearing_requester_known,)),
         _t("end_hearing", gettext_noop("听证结束（期限恢复）"), {S.RECHECK_HEARING}, S.RECHECK_REQUESTED,
            REVIEWERS, {Scope.RECHECK_BODY}, "§36 ¶2", required=("conclusion",)),
         _t("issue_recheck", gettext_noop("出具复核意见书（终结）"), {S.RECHECK_REQUESTED}, S.FINAL, REVIEWERS,
            {Scope.RECHECK_BODY}, "§36 ¶3", required=("review_outcome", "facts", "opinion",
                                                    "legal_basis", "served_on",
-                                                   "service_method")),
+                                                   "service_method"),
+           guards=(_changed_names_outcome,)),
+        # A 复核 that sets aside the 复查 opinion sends it back to the 复查 body (鲁 §45), which
+        # may in turn order the handling body to redo; the redone 复查意见 can itself be taken
+        # to 复核 (§36 ¶1).
+        _t("order_redo_recheck", gettext_noop("复核：责令重新办理"), {S.RECHECK_REQUESTED},
+           S.REVIEW_REQUESTED, REVIEWERS, {Scope.RECHECK_BODY}, "§36；鲁 §45、京 §50",
+           required=("review_outcome", "facts", "opinion", "legal_basis", "served_on",
+                     "service_method"), guards=(_orders_redo,)),
         _t("close_lapsed", gettext_noop("期限届满结案"), {S.REPLIED, S.REVIEWED}, S.CLOSED,
            frozenset({Role.SYSTEM}), {Scope.SYSTEM}, "京 §37（三）、鲁 §33 ¶3（配置）",
            closure=ClosureKind.WINDOW_LAPSED),
@@ -414,7 +551,7 @@ def check(name: str, *, state: State, actor: Actor, facts: Facts,
         raise IllegalTransition(
             f"事项当前状态为“{STATE_LABELS[state]}”，不能执行“{t.label}”"
         )
-    if not (actor.roles & t.roles) or not (actor.scopes & t.scopes):
+    if not t.permits(actor):
         raise Forbidden(f"您无权对该事项执行“{t.label}”")
     missing = [f for f in t.required if data.get(f) in (None, "", [])]
     if missing:
@@ -428,7 +565,4 @@ def check(name: str, *, state: State, actor: Actor, facts: Facts,
 
 def allowed(state: State, actor: Actor) -> list[Transition]:
     """Transitions the actor could start from ``state`` (guards are checked on submit)."""
-    return [
-        t for t in TRANSITIONS.values()
-        if state in t.sources and actor.roles & t.roles and actor.scopes & t.scopes
-    ]
+    return [t for t in TRANSITIONS.values() if state in t.sources and t.permits(actor)]

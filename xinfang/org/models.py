@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
-from xinfang.core.crypto import EncryptedTextField
 from xinfang.domain.states import Role
 
 
@@ -113,6 +114,13 @@ class Body(models.Model):
     def is_xinfang(self) -> bool:
         return self.kind == self.Kind.XINFANG
 
+    @property
+    def handles_directly(self) -> bool:
+        """A body that is not a 信访部门 (nor the 党委政府 its 信访部门 works for): what is
+        brought to it directly it registers, notifies (D2) and handles, forwards within its own
+        system, or sends elsewhere itself (§23 ¶1–2)."""
+        return self.kind not in (self.Kind.XINFANG, self.Kind.PARTY_GOV)
+
 
 class User(AbstractUser):
     """Staff member. Citizens do not log in; they prove themselves with code + phone."""
@@ -133,9 +141,7 @@ class User(AbstractUser):
     )
     phone = models.CharField("手机", max_length=20, blank=True)
     title = models.CharField("职务", max_length=32, blank=True)
-    # Optional second factor (issue 4): RFC 6238 TOTP, secret encrypted at rest.
-    totp_secret = EncryptedTextField("动态口令密钥", blank=True, editable=False)
-    totp_enabled = models.BooleanField("已启用动态口令", default=False)
+    # The second factor is a django-otp TOTPDevice (xinfang.core.totp; issue 14 item 4).
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"
@@ -146,6 +152,23 @@ class User(AbstractUser):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox, ``KNOX_TOKEN_MODEL``): only its SHA-512 digest and its
+    first characters (``token_key``, to find the row) are stored; it expires
+    (``REST_KNOX["TOKEN_TTL"]``) and names its purpose. Issued by ``POST /api/v1/auth/token``
+    after the password and the second factor; revoked by its owner (the 账号安全 page,
+    ``DELETE /api/v1/auth/tokens/<key>``, log-out) or an administrator (issue 14 item 5)."""
+
+    name = models.CharField(_("用途"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("接口令牌")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… {self.name}".strip()
 
 
 class RoutingRule(models.Model):
@@ -180,6 +203,37 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '休息'} {self.name}"
+
+
+class HolidayYear(models.Model):
+    """An administrator's statement that a year's holiday table is complete (issue 13 item 4).
+
+    Until a year chinese-calendar does not know is confirmed here, its deadlines are computed
+    from a rule-based estimate and flagged (xinfang.domain.deadlines); entering Holiday rows
+    alone does not end the estimate. Confirming (or withdrawing) it recomputes every open
+    clock (petitions.clocks); the edit is audited like every admin edit (audit.admin).
+    """
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    confirmed = models.BooleanField(
+        "本年节假日安排已完整录入", default=False,
+        help_text="按国务院办公厅公布的当年节假日安排，已录入全部放假日和调休上班日后勾选；"
+                  "勾选后本年期限不再按估算计算。")
+    notice = models.CharField("依据（通知文号）", max_length=100, blank=True,
+                              help_text="如“国办发明电〔2026〕×号”")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度节假日表确认"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {'已确认' if self.confirmed else '未确认（估算）'}"
+
+    def clean(self) -> None:
+        if self.confirmed and not Holiday.objects.filter(date__year=self.year).exists():
+            raise ValidationError({"confirmed": _(
+                "尚未录入该年度的任何节假日或调休日，不能确认节假日表完整。"
+                "请先在“节假日与调休”中按国务院办公厅通知录入。")})
 
 
 class ClockPolicy(models.Model):

@@ -1,31 +1,39 @@
 """Clock rows on top of xinfang.domain.deadlines: start, meet, pause, recompute.
 
 The rule set is DEFAULT_RULES adjusted by ClockPolicy rows; the calendar is chinese-calendar
-plus Holiday rows. Both are cached per process and dropped when an administrator edits them.
+plus Holiday rows, and the years an administrator confirmed complete (HolidayYear); any other
+year is estimated (xinfang.domain.deadlines). Both are cached per process and dropped when an
+administrator edits them.
+
+Two rules of issue 13 live here: a petitioner's window whose end rests on an estimate never
+lapses by itself (``window_open``, ``pending_lapses``: 待确认), and a clock paused for a §36 ¶2
+hearing is never 超期 (``view``, ``pause``).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from xinfang.core.versioned import bump, versioned
 from xinfang.domain import deadlines as dl
-from xinfang.org.models import Body, ClockPolicy, Holiday
+from xinfang.org.models import Body, ClockPolicy, Holiday, HolidayYear
 
 from .models import Clock, Dispatch, Matter
 
 
-@lru_cache(maxsize=1)
+# Cached per process, recomputed in every process after an edit (core.versioned).
+@versioned("clocks.calendar")
 def calendar() -> dl.HolidayCalendar:
     overrides = dict(Holiday.objects.values_list("date", "is_workday"))
-    return dl.HolidayCalendar(overrides)
+    confirmed = HolidayYear.objects.filter(confirmed=True).values_list("year", flat=True)
+    return dl.HolidayCalendar(overrides, confirmed_years=confirmed)
 
 
-@lru_cache(maxsize=1)
+@versioned("clocks.rules")
 def rules() -> dict[str, dl.ClockRule]:
     overrides = {
         p.code: dl.ClockRule(
@@ -39,11 +47,14 @@ def rules() -> dict[str, dl.ClockRule]:
 
 
 def invalidate() -> None:
-    calendar.cache_clear()
-    rules.cache_clear()
+    """The calendar or the time limits changed: this process and every other recompute."""
+    for cached in (calendar, rules):
+        cached.cache_clear()
+        bump(cached.name)
 
 
 @receiver([post_save, post_delete], sender=Holiday)
+@receiver([post_save, post_delete], sender=HolidayYear)
 @receiver([post_save, post_delete], sender=ClockPolicy)
 def _policy_changed(sender: object, **kwargs: object) -> None:
     # An administrator changed the calendar or a time limit: open clocks follow (issue 2 §5).
@@ -98,10 +109,14 @@ def meet_all(matter: Matter, on: date | None = None) -> int:
     return Clock.objects.filter(matter=matter, met_on__isnull=True).update(met_on=on or today())
 
 
+# Clocks whose date a body sets (办结报告 §22 ¶1 (3); 责令重新办理, 鲁 §45), not a rule.
+SET_BY_BODY = frozenset({"D5", "R2", "R3"})
+
+
 def recompute(clock: Clock) -> None:
     rule = rules().get(clock.code)
-    if rule is None or clock.code == "D5":
-        return  # D5 is a date set by the assigning body, not a rule
+    if rule is None or clock.code in SET_BY_BODY:
+        return  # a date set by the assigning or reviewing body, not a rule
     paused = clock.paused_days
     due = dl.compute_due(clock.started_on, rule, calendar(), paused_days=paused,
                          extra_days=clock.extra_days)
@@ -128,18 +143,48 @@ def extend(clock: Clock, days: int) -> Clock:
     return clock
 
 
+# The windows the petitioner has (§35, §36 ¶1); the sweep may close a matter on their lapse.
+PETITIONER_WINDOWS = ("D8", "D10")
+
+
+def window_open(clock: Clock, on: date | None = None) -> bool:
+    """Whether a petitioner's window is still open: past an estimated end it stays open
+    (待确认) until a person confirms the lapse (issue 13 item 4; ``dl.window_open``)."""
+    return dl.window_open(clock.due_on, on or today(), clock.estimated)
+
+
+def pending_lapses(matter: Matter | int, on: date | None = None) -> list[Clock]:
+    """The matter's open petitioner windows past an *estimated* end: 待确认. The sweep leaves
+    them open; a supervisor or administrator may confirm the closure (``confirm_lapse``)."""
+    return list(Clock.objects.filter(matter=matter, met_on__isnull=True, owed_by_petitioner=True,
+                                     code__in=PETITIONER_WINDOWS, estimated=True,
+                                     due_on__lt=on or today()))
+
+
 def pause(clock: Clock, since: date) -> None:
+    """§36 ¶2: the hearing's time is not counted from ``since`` on. A paused clock is neither
+    临期 nor 超期 and not the matter's next deadline until it resumes."""
     clock.paused_since = since
-    clock.save(update_fields=["paused_since"])
+    clock.alert = Clock.Alert.NORMAL
+    clock.save(update_fields=["paused_since", "alert"])
 
 
 def resume(clock: Clock, on: date) -> None:
+    """The pause ends ``on``: the days from ``paused_since`` to ``on`` are added (the start day
+    of the hearing is not counted in the period, the day it ends is, 民法典 §201 ¶1)."""
     if clock.paused_since is None:
         return
-    clock.paused_days += max(0, (on - clock.paused_since).days)
+    clock.paused_days += paused_so_far(clock, on)
     clock.paused_since = None
     clock.save(update_fields=["paused_days", "paused_since"])
     recompute(clock)
+
+
+def paused_so_far(clock: Clock, on: date) -> int:
+    """Days of the running pause up to ``on`` (0 when the clock is not paused)."""
+    if clock.paused_since is None:
+        return 0
+    return max(0, (on - clock.paused_since).days)
 
 
 def refresh_next_due(matter_id: int) -> date | None:
@@ -154,16 +199,63 @@ def refresh_next_due(matter_id: int) -> date | None:
 
 
 def view(clock: Clock, on: date | None = None) -> dict[str, object]:
-    """What the matter page shows for one clock."""
+    """What the matter page (and the API) shows for one clock.
+
+    ``state``: 超期 never while paused (§36 ¶2: 中止计算, with the days paused so far) and never
+    for a petitioner's window past an estimated end (待确认, ``window_open``).
+    ``paused_days``: days not counted, the finished pauses and the running one.
+    """
     now = on or today()
     rule = rules().get(clock.code)
     warn = rule.warn_days if rule else 3
-    state = dl.clock_state(clock.due_on, now, warn, clock.met_on)
+    paused = clock.paused_since is not None
+    provisional_end = clock.owed_by_petitioner and clock.estimated
+    state = dl.clock_state(clock.due_on, now, warn, clock.met_on, paused=paused,
+                           provisional_end=provisional_end)
+    running = paused_so_far(clock, now) if clock.met_on is None else 0
     return {
         "clock": clock,
         "state": state.value,
         "state_label": dl.STATE_LABELS[state],
         "days_left": dl.days_left(clock.due_on, now),
         "met_in_time": dl.met_in_time(clock.due_on, clock.met_on) if clock.met_on else None,
-        "paused": clock.paused_since is not None,
+        "paused": paused,
+        "paused_days": clock.paused_days + running,
+        "pending": state == dl.ClockState.PENDING,
+        "estimated": clock.estimated,
     }
+
+
+# The deadlines a document states (keys of its context), and the petitioner's window a
+# document opens from its service: a 处理意见书 the 复查 window (§35), a 复查意见书 the 复核
+# window (§36 ¶1).
+DOCUMENT_DATE_KEYS = ("due_on", "new_due", "report_due", "feedback_due")
+DOCUMENT_WINDOWS = {"opinion": "D8", "review": "D10"}
+
+
+def provisional_years(kind: str, context: dict[str, object],
+                      served_on: date | None = None) -> list[int]:
+    """Years without a confirmed holiday table on which a document's dates depend (issue 13
+    item 4): the document then says they are provisional. A stated date depends on every
+    year from today to it; the window a document opens on the window's own computation."""
+    cal = calendar()
+    now = today()
+    years: set[int] = set()
+    for key in DOCUMENT_DATE_KEYS:
+        value = context.get(key)
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                continue
+        if isinstance(value, date):
+            years |= {y for y in range(min(now.year, value.year), value.year + 1)
+                      if not cal.has_official_data(y)}
+    code = DOCUMENT_WINDOWS.get(kind)
+    if code is not None and code in rules():
+        start_on = served_on or now
+        due = dl.compute_due(start_on, rules()[code], cal)
+        if due.estimated:
+            years |= {y for y in range(start_on.year, due.due.year + 1)
+                      if not cal.has_official_data(y)}
+    return sorted(years)

@@ -42,9 +42,11 @@ class Channel(models.TextChoices):
 
 
 class RepeatKind(models.TextChoices):
+    """初信初访 or 重复信访 (the same petitioner and the same matter, §19 ¶3; procedure.md
+    §8.6). A level-skipping visit (越级) is not a kind of repeat: ``Matter.level_skip``."""
+
     FIRST = "first", _("初信初访")
     REPEAT = "repeat", _("重复信访")
-    LEVEL_SKIP = "level_skip", _("越级")
 
 
 NO_DUE = date(9999, 12, 31)  # Matter.queue_due of a matter with no open deadline
@@ -116,6 +118,9 @@ class Matter(models.Model):
         "self", verbose_name="原信访件", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="repeats",
     )
+    # 越级走访 (§20 ¶1, N3): a visit to a body two levels or more above the competent one,
+    # set at registration from the levels of the body and the problem's place.
+    level_skip = models.BooleanField("越级走访", default=False)
     state = models.CharField("状态", max_length=24, choices=label_choices(STATE_LABELS),
                              default=State.REGISTERED.value)
     closure_kind = models.CharField("结案方式", max_length=32, blank=True,
@@ -246,6 +251,7 @@ class Dispatch(models.Model):
         ASSIGN = "assign", _("交办")
         REFER_POLITICAL_LEGAL = "refer_political_legal", _("转政法部门")
         REFER_DISCIPLINE = "refer_discipline", _("转纪检监察")
+        DIRECT = "direct", _("本机关直接办理")  # §23 ¶1–2: a petition brought to a unit
 
     class Role(models.TextChoices):
         LEAD = "lead", _("主办")
@@ -377,12 +383,15 @@ class Document(models.Model):
         FORWARD = "forward", _("信访事项转送单")
         ASSIGN = "assign", _("信访事项交办单")
         OBJECTION = "objection", _("信访事项退回（异议）函")
+        OBJECTION_DECISION = "objection_ruling", _("信访事项退回（异议）审核意见")
+        FORWARD_NOTICE = "forward_notice", _("信访事项转送（交办）告知书")
         EXTENSION = "extension", _("信访事项延期办理告知书")
         OPINION = "opinion", _("信访事项处理意见书")
         REVIEW = "review", _("信访事项复查意见书")
         RECHECK = "recheck", _("信访事项复核意见书")
         SUPERVISION = "supervision", _("信访事项督办单")
         CHANNEL = "channel", _("导入法定程序告知书")
+        URGENT = "urgent", _("重大紧急信访信息报告")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("文书", max_length=16, choices=Kind.choices)
@@ -484,3 +493,11 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=80, unique=True)
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+# 重大紧急 (§25) and the §36 ¶2 hearing record live in their own modules; importing them here
+# registers their models.
+from .models_hearing import Hearing as Hearing  # noqa: E402
+from .models_urgent import UrgentDeclaration as UrgentDeclaration  # noqa: E402
+from .models_urgent import UrgentMeasure as UrgentMeasure  # noqa: E402
+from .models_urgent import UrgentReport as UrgentReport  # noqa: E402

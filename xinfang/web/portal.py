@@ -24,12 +24,8 @@ from xinfang.petitions import access, attachments, services
 from xinfang.petitions.models import Document, Evaluation, Event, Matter
 
 SESSION_KEY = "portal_matter_id"
-CITIZEN_ACTIONS = {
-    "rate_satisfied": {st.State.REPLIED},
-    "rate_unsatisfied": {st.State.REPLIED},
-    "request_review": {st.State.REPLIED},
-    "request_recheck": {st.State.REVIEWED},
-}
+CITIZEN_ACTIONS = frozenset({"rate_satisfied", "rate_unsatisfied", "request_redo",
+                             "request_review", "request_recheck"})
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -85,10 +81,7 @@ def _context(matter: Matter, *, error: DomainError | None = None,
         steps.append({"at": e.at, "label": gettext(e.label), "who": who, "note": e.note})
     documents = Document.objects.filter(matter=matter, to_petitioner=True).select_related("issued_by")
     state = st.State(matter.state)
-    rated = Evaluation.objects.filter(matter=matter, round=matter.redo_count).exists()
-    can = {name for name, states in CITIZEN_ACTIONS.items() if state in states}
-    if rated:
-        can -= {"rate_satisfied", "rate_unsatisfied"}
+    can = services.citizen_choices(matter) & CITIZEN_ACTIONS
     return {
         "matter": matter,
         "steps": steps,
@@ -129,6 +122,7 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
     from django.contrib import messages
 
     messages.success(request, gettext("已提交，感谢您的评价") if name.startswith("rate")
+                     else gettext("已转原办理单位重新办理") if name == "request_redo"
                      else gettext("申请已提交"))
     return redirect("portal:matter")
 
@@ -188,6 +182,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             address=v.get("address", ""), title=v["title"], request=v["request"],
             content=v["content"], division=Division.objects.filter(code=v["division"]).first(),
             klass=v["klass"], accused_name=v.get("accused_name", ""),
+            accused_body=Body.objects.filter(pk=v["accused_body"], active=True).first()
+            if v.get("accused_body") else None,
             category=Category.objects.filter(pk=v["category"]).first() if v.get("category") else None)
         try:
             # The hidden token makes a double submit (back button, slow network) one matter.

@@ -8,7 +8,9 @@ non-state acts). Nothing else saves these models. The package is split by use ca
 - ``transitions``: ``transition`` — check, effect, state, event, audit;
 - ``effects_intake`` / ``effects_handling`` / ``effects_review``: what each transition does;
 - ``unit_acts``: 办结报告, 督办, 协办, identity reveal (declared in ``xinfang.domain.acts``);
+- ``urgent``: 重大紧急 (§25): declaration, measures, reports sent, the sweep's flag;
 - ``online``: 网上信访, the one submission use case of the portal and the public API;
+- ``lapse``: a supervisor confirms a petitioner's window lapsed on an estimated date;
 - ``records``: numbers, documents, timeline events.
 
 This module re-exports the public names, so ``from xinfang.petitions import services`` and
@@ -17,8 +19,15 @@ This module re-exports the public names, so ``from xinfang.petitions import serv
 
 from __future__ import annotations
 
-from .actors import actor_for, allowed_actions, current_lead_dispatch, facts_for
+from .actors import (
+    actor_for,
+    allowed_actions,
+    citizen_choices,
+    current_lead_dispatch,
+    facts_for,
+)
 from .effects_intake import REPORT_CODES
+from .lapse import confirm_lapse
 from .online import (
     OnlineSubmission,
     Submitted,
@@ -57,12 +66,21 @@ from .unit_acts import (
     submit_report,
     supervise,
 )
+from .urgent import (
+    URGENT_ACTS,
+    declare_urgent,
+    flag_overdue,
+    mark_report_sent,
+    record_measure,
+    urgent_act,
+)
 
 __all__ = [
     "AFTER_REPLY_STATES",
     "ESCALATE_NOTE",
     "MAX_REPRESENTATIVES",
     "REPORT_CODES",
+    "URGENT_ACTS",
     "OnlineSubmission",
     "PetitionerIn",
     "Registration",
@@ -74,24 +92,31 @@ __all__ = [
     "assist_object",
     "assist_reply",
     "assist_sign",
+    "citizen_choices",
+    "confirm_lapse",
     "current_lead_dispatch",
+    "declare_urgent",
     "doc_number",
     "facts_for",
     "find_repeats",
+    "flag_overdue",
     "is_after_reply",
     "issue_document",
     "log_identity_view",
+    "mark_report_sent",
     "matter_number",
     "matter_registered",
     "new_query_code",
     "next_number",
     "record_event",
+    "record_measure",
     "register",
     "register_once",
     "submit_online",
     "submit_report",
     "supervise",
     "transition",
+    "urgent_act",
     "validate_registration",
     "xinfang_office_for",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
+from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
 from xinfang.org.models import User
 
@@ -28,6 +31,8 @@ def actor_for(user: User | None, matter: Matter, *, citizen: bool = False,
     scopes: set[st.Scope] = set()
     if matter.holder_id == body_id:
         scopes.add(st.Scope.HOLDER)
+        if matter.holder.handles_directly and matter.state == st.State.REGISTERED:
+            scopes.add(st.Scope.DIRECT_BODY)  # §23 ¶1–2
     if matter.lead_body_id == body_id:
         scopes.add(st.Scope.LEAD_UNIT)
     lead = current_lead_dispatch(matter)
@@ -63,8 +68,12 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
             if lead is None:
                 return True
             qs = qs.filter(dispatch=lead)
-        due = qs.order_by("-id").values_list("due_on", flat=True).first()
-        return due is None or today <= due
+        row = qs.order_by("-id").values_list("due_on", "estimated", "owed_by_petitioner").first()
+        if row is None:
+            return True
+        due, estimated, petitioners = row
+        # A petitioner's window past an estimated end is still open (issue 13 item 4).
+        return dl.window_open(due, today, estimated) if petitioners else today <= due
 
     need = {
         None: {"object", "review", "recheck", "rated"},
@@ -73,7 +82,10 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
         "request_recheck": {"recheck"},
         "rate_satisfied": {"rated"},
         "rate_unsatisfied": {"rated"},
+        "request_redo": {"rated"},
     }.get(name, set())
+    rating = (matter.evaluations.filter(round=matter.redo_count).values_list("rating", flat=True)
+              .first() if "rated" in need else None)
     return st.Facts(
         klass=st.Klass(matter.klass),
         legal_litigation=matter.legal_litigation,
@@ -82,11 +94,23 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
         objection_window_open=window("D4", lead_only=True) if "object" in need else True,
         review_window_open=window("D8") if "review" in need else True,
         recheck_window_open=window("D10") if "recheck" in need else True,
-        rated_this_round=(matter.evaluations.filter(round=matter.redo_count).exists()
-                          if "rated" in need else False),
+        rated_this_round=rating is not None,
+        rated_unsatisfied=rating == "unsatisfied",
+        replied=matter.served_on is not None,
+        redo_allowed=bool(settings.XINFANG_REVIEW_RULES["redo_on_unsatisfied"]),
     )
 
 
 def allowed_actions(user: User | None, matter: Matter) -> list[st.Transition]:
     return st.allowed(st.State(matter.state), actor_for(user, matter))
 
+
+
+def citizen_choices(matter: Matter) -> set[str]:
+    """What the petitioner may do on the matter now, with the guards that need no input
+    already applied (a late 复查/复核 request stays offered: it needs a 正当理由)."""
+    actor = actor_for(None, matter, citizen=True)
+    facts = facts_for(matter)
+    probe = {"late_reason": "…"}
+    return {t.name for t in st.allowed(st.State(matter.state), actor)
+            if all(guard(facts, probe) is None for guard in t.guards)}

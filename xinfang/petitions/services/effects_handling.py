@@ -1,11 +1,13 @@
-"""Effects of handling: 延期 (§34), 处理意见书 (§32), 调解 (§33), 评价 (§21 ¶2)."""
+"""Effects of handling: 延期 (§34), 处理意见书 (§32), 调解 (§33), 评价 and 重办 (§21 ¶2)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -39,7 +41,7 @@ def _pending_extension(m: Matter) -> tuple[int, str]:
 def _fx_approve_extension(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     days, reason = _pending_extension(m)
     d = _lead(m)
-    clock = (m.clocks.filter(code__in=["D6", "D14", "R1"], met_on__isnull=True)
+    clock = (m.clocks.filter(code__in=["D6", "D14", "R1", "R2"], met_on__isnull=True)
              .order_by("-id").first())
     if clock is None:
         raise GuardFailed("没有正在计算的办理期限")
@@ -71,13 +73,42 @@ def _served_on(m: Matter, data: Mapping[str, Any], today: date,
     return served_on
 
 
+def bar_repeated_opinion(m: Matter, kind: str, outcome: str, opinion: str) -> None:
+    """鲁 §45 ¶2, 京 §50 ¶2: a body ordered to answer again may not give the same or
+    essentially the same answer as the one set aside (setting ``bar_same_opinion``)."""
+    if not settings.XINFANG_REVIEW_RULES["bar_same_opinion"]:
+        return
+    order_kind = {Document.Kind.OPINION: Document.Kind.REVIEW,
+                  Document.Kind.REVIEW: Document.Kind.RECHECK}[kind]
+    prev = m.documents.filter(kind=kind).order_by("-issued_at", "-id").first()
+    order = m.documents.filter(kind=order_kind).order_by("-issued_at", "-id").first()
+    if prev is None or order is None or (order.issued_at, order.pk) < (prev.issued_at, prev.pk):
+        return
+    if order.context.get("outcome") not in (st.ReviewOutcome.SET_ASIDE, st.ReviewOutcome.REDO):
+        return
+    key = "review_outcome" if kind == Document.Kind.REVIEW else "outcome"
+    same_outcome = str(prev.context.get(key) or prev.context.get("outcome")) == outcome
+    old = "".join(str(prev.context.get("opinion", "")).split())
+    new = "".join(opinion.split())
+    if same_outcome and SequenceMatcher(None, old, new).ratio() >= SAME_OPINION_RATIO:
+        raise GuardFailed("被责令重新办理的，不得作出与原意见相同或者基本相同的意见"
+                          "（鲁 §45 ¶2、京 §50 ¶2）")
+
+
+# How alike two opinions may be before the redone one counts as "基本相同".
+SAME_OPINION_RATIO = 0.9
+
+
 def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     d = _lead(m)
     served_on = _served_on(m, data, today, (m.accepted_on, "受理日期"))
+    bar_repeated_opinion(m, Document.Kind.OPINION, str(data["outcome"]), str(data["opinion"]))
     m.outcome, m.replied_on, m.served_on = str(data["outcome"]), today, served_on
     d.state = Dispatch.DState.REPLIED
     d.save(update_fields=["state"])
-    clocks.meet(m, "D6", "D14", "R1", on=today)
+    # The new opinion supersedes the old one, and with it the old §35 window: a new one
+    # starts from its receipt below.
+    clocks.meet(m, "D6", "D14", "R1", "R2", "D8", on=today)
     suggestion = m.klass == st.Klass.SUGGESTION
     issue_document(m, Document.Kind.OPINION, d.to_body, {
         "request": m.request, "facts": data["facts"], "opinion": data["opinion"],
@@ -107,22 +138,30 @@ def _fx_rate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) ->
                                       comment=str(data.get("comment", "")), at=timezone.now())
     except IntegrityError as e:
         raise GuardFailed("本次答复已评价，不能重复评价") from e
+    # A rating is only a rating: the §35 window (D8) keeps running whatever it says; after a
+    # 不满意 the petitioner may choose 复查 or, where practice allows, a 重办 (request_redo).
     label = str(Evaluation.Rating(rating).label)
-    if unsatisfied:
-        # 不满意 → 重办 under supervision (practice; the 复查 route stays open, §35).
-        m.redo_count += 1
-        m.supervised = True
-        clocks.meet(m, "D8", on=today)
-        clock = clocks.start(m, "R1", today, body=m.lead_body)
-        d = _lead(m)
-        d.state = Dispatch.DState.ACCEPTED
-        d.save(update_fields=["state"])
-        Supervision.objects.create(
-            matter=m, clock=clock, kind=Supervision.Kind.REDO, body=m.lead_body,
-            created_at=timezone.now(), note=f"信访人评价不满意：{data.get('comment', '')}",
-            feedback_due=clock.due_on,
-        )
     return f"评价：{label}" + (f"（{data['comment']}）" if data.get("comment") else "")
+
+
+def _fx_request_redo(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    """The petitioner chose a 重办 after 不满意 (practice): the unit answers again under
+    supervision; the first opinion and its §35 window stand until a new one is served."""
+    last = m.evaluations.filter(round=m.redo_count).values_list("comment", flat=True).first()
+    m.redo_count += 1
+    m.supervised = True
+    clock = clocks.start(m, "R1", today, body=m.lead_body)
+    d = _lead(m)
+    d.state = Dispatch.DState.ACCEPTED
+    d.save(update_fields=["state"])
+    Supervision.objects.create(
+        matter=m, clock=clock, kind=Supervision.Kind.REDO, body=m.lead_body,
+        created_at=timezone.now(), note=f"信访人评价不满意，要求重新办理：{last or ''}",
+        feedback_due=clock.due_on,
+    )
+    d8 = clocks.open_clocks(m, "D8")
+    window = f"；申请复查期限仍至 {d8[0].due_on:%Y-%m-%d}（§35）" if d8 else ""
+    return f"重新办理，期限至 {clock.due_on:%Y-%m-%d}{window}"
 
 
 def _fx_rate_satisfied(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:

@@ -45,17 +45,11 @@ def _body(data: Mapping[str, Any]) -> Body:
 
 def _dispatch(matter: Matter, user: User | None, data: Mapping[str, Any], today: date,
               kind: str) -> str:
+    # Where it may go (本级或下级, the act's kind of body, never the accused: §22 ¶1–2,
+    # §30 ¶3) was checked by the transition's guard (domain.routing).
     to = _body(data)
     holder = matter.holder
-    if to.pk == holder.pk:
-        raise GuardFailed("不能转送给本机关")
-    if kind == Dispatch.Kind.REFER_POLITICAL_LEGAL and to.kind != Body.Kind.POLITICAL_LEGAL:
-        raise GuardFailed("涉法涉诉事项应转同级政法部门（§22 ¶2）")
-    if kind == Dispatch.Kind.REFER_DISCIPLINE and to.kind != Body.Kind.DISCIPLINE:
-        raise GuardFailed("检举控告事项应按管理权限转纪检监察机关（§22 ¶2）")
     assist_ids = [int(b) for b in data.get("assist_bodies") or [] if str(b).isdigit()]
-    if matter.is_report and matter.accused_body_id in assist_ids:
-        raise GuardFailed("检举控告类事项不得转给被检举控告的单位（§30 ¶3）")
     now = timezone.now()
     refer = kind in (Dispatch.Kind.REFER_POLITICAL_LEGAL, Dispatch.Kind.REFER_DISCIPLINE)
     report_due = _as_date(data["report_due"]) if data.get("report_due") else None
@@ -114,12 +108,39 @@ def _lead(matter: Matter) -> Dispatch:
     return d
 
 
+def _within_own_system(m: Matter, data: Mapping[str, Any]) -> None:
+    """§23 ¶1: a body that is not a 信访部门 forwards a petition brought to it only to a
+    lower body of its own system; for anything else it tells the petitioner where to go."""
+    if not m.holder.handles_directly:
+        return
+    to = _body(data)
+    node: Body | None = to.parent
+    while node is not None and node.pk != m.holder_id:
+        node = node.parent
+    if node is None:
+        raise GuardFailed(f"{to.name}不是本系统的下级机关、单位：本机关只能转送、交办本系统下级"
+                          "机关、单位，其他事项请告知信访人向有权处理的机关提出（§23 ¶1）")
+
+
+def _notify_where(m: Matter, kind: str, data: Mapping[str, Any]) -> None:
+    # §23 ¶1: a body that forwards what was brought to it tells the petitioner where it went.
+    if m.holder.handles_directly:
+        issue_document(m, Document.Kind.FORWARD_NOTICE, m.holder, {
+            "to_body": _body(data).name, "kind": Dispatch.Kind(kind).label, "basis": "§23 ¶1"})
+
+
 def _fx_forward(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
-    return _dispatch(m, u, data, today, Dispatch.Kind.FORWARD)
+    _within_own_system(m, data)
+    note = _dispatch(m, u, data, today, Dispatch.Kind.FORWARD)
+    _notify_where(m, Dispatch.Kind.FORWARD, data)
+    return note
 
 
 def _fx_assign(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
-    return _dispatch(m, u, data, today, Dispatch.Kind.ASSIGN)
+    _within_own_system(m, data)
+    note = _dispatch(m, u, data, today, Dispatch.Kind.ASSIGN)
+    _notify_where(m, Dispatch.Kind.ASSIGN, data)
+    return note
 
 
 def _fx_refer_pl(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
@@ -141,14 +162,11 @@ def _fx_inform(m: Matter, u: User | None, data: Mapping[str, Any], today: date) 
 def _fx_not_accept(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     body = m.holder if m.state == st.State.REGISTERED else (m.lead_body or m.holder)
     code = str(data["reason_code"])
+    refusal = "不再受理" if code in st.NO_LONGER_ACCEPTED else "不予受理"  # §36 ¶3 (N2)
     issue_document(m, Document.Kind.NOT_ACCEPTED, body, {
         "reason_code": code, "rule": st.NOT_ACCEPTED_REASONS[code], "reason": data["reason"],
-        "route": data.get("route", ""),
+        "route": data.get("route", ""), "refusal": refusal, "title": f"信访事项{refusal}告知书",
     })
-    if m.state == st.State.SIGNED:
-        d = _lead(m)
-        d.state = Dispatch.DState.ACCEPTED
-        d.save(update_fields=["state"])
     return f"{code}：{data['reason']}"
 
 
@@ -171,8 +189,17 @@ def _fx_object(m: Matter, u: User | None, data: Mapping[str, Any], today: date) 
     return f"退回理由：{data['reason']}"
 
 
+def _objection_ruling(m: Matter, d: Dispatch, upheld: bool, data: Mapping[str, Any]) -> None:
+    """The forwarder's decision on an objection, beside the objection's own reasons (§23 ¶3)."""
+    issue_document(m, Document.Kind.OBJECTION_DECISION, d.from_body, {
+        "to_body": d.to_body.name, "objection": d.objection_reason, "upheld": upheld,
+        "reason": data["reason"], "basis": "§23 ¶3",
+    }, to_petitioner=False)
+
+
 def _fx_uphold_objection(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     d = _lead(m)
+    _objection_ruling(m, d, True, data)
     d.state = Dispatch.DState.RETURNED
     d.save(update_fields=["state"])
     # The returned unit owes no 办结报告 any more (§23 ¶3).
@@ -185,6 +212,7 @@ def _fx_uphold_objection(m: Matter, u: User | None, data: Mapping[str, Any], tod
 
 def _fx_reject_objection(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     d = _lead(m)
+    _objection_ruling(m, d, False, data)
     d.state = Dispatch.DState.PENDING
     d.save(update_fields=["state"])
     # A fresh D3 for the receiver, which now has to handle it after all.
@@ -196,16 +224,35 @@ def _fx_accept(m: Matter, u: User | None, data: Mapping[str, Any], today: date) 
     d = _lead(m)
     d.state = Dispatch.DState.ACCEPTED
     d.save(update_fields=["state"])
+    return _start_handling(m, d, data, today, "§23 ¶3", "D3", "D4")
+
+
+def _fx_accept_direct(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    """§23 ¶1–2: a unit handles a petition of its own remit that was brought to it: the
+    written notice (D2) on the spot or within 15 日, then the handling limit of §34/§29."""
+    holder = m.holder
+    d = Dispatch.objects.create(
+        matter=m, kind=Dispatch.Kind.DIRECT, role=Dispatch.Role.LEAD, from_body=holder,
+        to_body=holder, state=Dispatch.DState.ACCEPTED, number="", dispatched_at=timezone.now(),
+        dispatched_by=u, signed_at=timezone.now(),
+    )
+    m.lead_body = holder
+    m._lead_dispatch = d  # type: ignore[attr-defined]
+    return _start_handling(m, d, data, today, "§23 ¶1–2", "D2")
+
+
+def _start_handling(m: Matter, d: Dispatch, data: Mapping[str, Any], today: date,
+                    article: str, *notice_codes: str) -> str:
     m.accepted_on = today
     if m.klass == st.Klass.APPEAL:
         m.route31 = 6
-    clocks.meet(m, "D3", "D4", on=today, dispatch=d)
+    clocks.meet(m, *notice_codes, on=today, dispatch=d if "D3" in notice_codes else None)
     code = "D14" if m.klass == st.Klass.SUGGESTION else "D6"
     clock = clocks.start(m, code, today, body=d.to_body, dispatch=d)
     issue_document(m, Document.Kind.ACCEPTANCE, d.to_body, {
         "route": data["route"], "due_on": clock.due_on.isoformat(),
         "limit": "60日" if code == "D6" else "60日（参照）",
-        "basis": "§23 ¶3、§34" if code == "D6" else "§23 ¶3、§29",
+        "basis": f"{article}、§34" if code == "D6" else f"{article}、§29",
     })
     return f"受理，办理期限至 {clock.due_on:%Y-%m-%d}"
 

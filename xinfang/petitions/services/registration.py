@@ -1,4 +1,5 @@
-"""Registration (§19–§23): validation, the same-person repeat link, the receipt."""
+"""Registration (§19–§23): validation, the repeat link (same person and same matter), the
+越级 flag, the receipt."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from xinfang.core.i18n import source_language
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError, Forbidden
+from xinfang.domain.limits import normalize_phone, phone_problem
 from xinfang.org.models import Body, Category, Division, User
 
 from .. import clocks, permissions
@@ -56,6 +58,11 @@ class PetitionerIn:
     kind: str = Petitioner.Kind.PERSON
     is_representative: bool = False
 
+    def __post_init__(self) -> None:
+        # Fullwidth ``１３８…`` is the same phone as ``138…`` for storage, the blind index and
+        # the repeat check (issue 14 item 15); both doors build this record.
+        self.phone = normalize_phone(self.phone)
+
 
 @dataclass
 class Registration:
@@ -79,6 +86,9 @@ class Registration:
     confidential: bool = False
     legal_litigation: bool = False
     repeat_of: Matter | None = None
+    # The officer decided on the 查重 panel (``repeat_of`` confirmed, or None for "not the same
+    # matter"); otherwise the service links the same petitioner's same matter itself.
+    repeat_decided: bool = False
     suggested_category: list[Any] = field(default_factory=list)
 
 
@@ -125,7 +135,7 @@ def validate_registration(reg: Registration) -> dict[str, str]:
             problem = idcard.validate(p.id_number)
             if problem:
                 errors[f"petitioners.{i}.id_number"] = problem
-        if p.phone and not (p.phone.isdigit() and 7 <= len(p.phone) <= 12):
+        if p.phone and phone_problem(p.phone):
             errors[f"petitioners.{i}.phone"] = "电话号码格式不正确"
     if not reg.petitioners and not reg.is_anonymous:
         errors["petitioners"] = "请登记信访人姓名（名称）；匿名检举控告请勾选匿名"
@@ -147,7 +157,8 @@ def find_repeats(reg: Registration, exclude_id: int | None = None) -> list[Matte
         q |= Q(petitioners__id_index__in=id_keys)
     if phone_keys:
         q |= Q(petitioners__phone_index__in=phone_keys)
-    qs = Matter.objects.filter(q).distinct().select_related("division", "lead_body")
+    qs = Matter.objects.filter(q).distinct().select_related(
+        "division", "category", "holder__division", "lead_body__division")
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     return list(qs.order_by("-received_at")[:10])
@@ -178,16 +189,12 @@ def register(
             if existing:
                 return existing.matter
         received_on = timezone.localdate(reg.received_at)
-        repeats = [] if reg.repeat_of else find_repeats(reg)
-        repeat_of = reg.repeat_of or (repeats[0] if repeats else None)
-        repeat_kind = RepeatKind.FIRST
-        if repeat_of is not None:
-            repeat_kind = RepeatKind.REPEAT
-            # 越级 (§19 ¶3): an open matter at a lower body, still within its clock, raised here.
-            if (repeat_of.state in st.OPEN_STATES and repeat_of.holder_id != holder.pk
-                    and repeat_of.holder.division.path != holder.division.path
-                    and repeat_of.holder.division.path.startswith(holder.division.path)):
-                repeat_kind = RepeatKind.LEVEL_SKIP
+        # A repeat is the same petitioner *and* the same matter (§19 ¶3, §36 ¶3): another
+        # matter of the same person is a new matter (初信初访 for it), with no 督办.
+        from ..intel.hints import auto_repeat_of, level_skip  # the index sits above services
+
+        repeat_of = reg.repeat_of if reg.repeat_of or reg.repeat_decided else auto_repeat_of(reg)
+        repeat_kind = RepeatKind.REPEAT if repeat_of is not None else RepeatKind.FIRST
         for _ in range(5):
             code = new_query_code()
             if not Matter.objects.filter(query_code=code).exists():
@@ -219,6 +226,7 @@ def register(
             legal_litigation=reg.legal_litigation,
             repeat_kind=repeat_kind,
             repeat_of=repeat_of,
+            level_skip=level_skip(reg.channel, holder, reg.division),
             first_contact=user,
             suggested_category=reg.suggested_category,
         )
@@ -234,7 +242,7 @@ def register(
             for i, p in enumerate(reg.petitioners)
         ])
         # D1 at a 信访部门 (§22), D2 at any other body (§23 ¶1–2); both from receipt.
-        code_ = "D1" if holder.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV) else "D2"
+        code_ = "D2" if holder.handles_directly else "D1"
         clocks.start(matter, code_, received_on, body=holder)
         issue_document(matter, Document.Kind.RECEIPT, holder, {
             "summary": matter.title,
@@ -243,7 +251,8 @@ def register(
         })
         with source_language():  # the timeline note is a record: Chinese
             note = f"{matter.get_channel_display()}登记" + (
-                f"；{matter.get_repeat_kind_display()}，原件 {repeat_of.number}" if repeat_of else "")
+                f"；{matter.get_repeat_kind_display()}，原件 {repeat_of.number}" if repeat_of else ""
+            ) + ("；越级走访（§20 ¶1）" if matter.level_skip else "")
         _event(matter, "register", gettext_noop("登记"), "", st.State.REGISTERED, user, actor_label, note=note)
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, matter=matter)
@@ -264,8 +273,12 @@ def is_after_reply(m: Matter) -> bool:
 
 
 def _escalate_repeat(original: Matter) -> bool:
+    """§8.6: the same matter again after its answer → 提级核查. Not after a 复核 has ended it:
+    then the answer is 不再受理 (§36 ¶3, N2), which the officer decides on the new matter."""
+    from ..intel.hints import recheck_done
+
     policy = getattr(settings, "XINFANG_REPEAT_AFTER_REPLY", "escalate")
-    return policy == "escalate" and is_after_reply(original)
+    return policy == "escalate" and is_after_reply(original) and not recheck_done(original)
 
 
 class ValidationFailed(DomainError):

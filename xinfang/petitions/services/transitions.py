@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -12,9 +13,10 @@ from django.utils import timezone
 from xinfang.audit import services as audit
 from xinfang.core.i18n import source_language
 from xinfang.domain import states as st
+from xinfang.domain.routing import ROUTING_ACTS
 from xinfang.org.models import Body, User
 
-from .. import clocks
+from .. import clocks, routing
 from ..models import (
     Matter,
 )
@@ -26,10 +28,13 @@ from .effects_handling import (
     _fx_rate_unsatisfied,
     _fx_reply,
     _fx_request_extension,
+    _fx_request_redo,
 )
+from .effects_hearing import _fx_end_hearing, _fx_start_hearing
 from .effects_intake import (
     REPORT_CODES,
     _fx_accept,
+    _fx_accept_direct,
     _fx_assign,
     _fx_channel,
     _fx_forward,
@@ -44,13 +49,13 @@ from .effects_intake import (
 )
 from .effects_review import (
     _fx_close_lapsed,
-    _fx_end_hearing,
     _fx_issue_recheck,
     _fx_issue_review,
+    _fx_order_redo_recheck,
+    _fx_order_redo_review,
     _fx_reject_review,
     _fx_request_recheck,
     _fx_request_review,
-    _fx_start_hearing,
 )
 from .records import record_event as _event
 
@@ -77,6 +82,9 @@ def transition(
         if "to_body" in data and isinstance(data["to_body"], Body):
             data["to_body_obj"] = data["to_body"]
             data["to_body"] = data["to_body"].pk
+        if name in ROUTING_ACTS:  # §22 ¶1–2, §30 ¶3: where the matter may be sent
+            src, targets, shielded = routing.route_facts(matter, data)
+            facts = replace(facts, from_body=src, targets=targets, shielded_body_ids=shielded)
         t = st.check(name, state=st.State(matter.state), actor=actor, facts=facts, data=data)
         old = matter.state
         before = _snapshot(matter)
@@ -92,7 +100,8 @@ def transition(
             matter.closed_at = matter.closed_at or timezone.now()
         changed = [f for f, v in _snapshot(matter).items() if before[f] != v]
         matter.save(update_fields=[*changed, "updated_at"])
-        label = "信访人" if citizen else ("系统" if system else "")
+        # The system's act on a person's confirmation (confirm_lapse) is recorded under the name.
+        label = "信访人" if citizen else ("系统" if system and user is None else "")
         _event(matter, name, t.label, old, t.target, user, label, note=note or str(data.get("reason", "")),
                public=t.public, data=_public_data(data))
         audit.record(name, actor=user, actor_label=label, object_type="matter",
@@ -137,6 +146,7 @@ _EFFECTS = {
     "uphold_objection": _fx_uphold_objection,
     "reject_objection": _fx_reject_objection,
     "accept": _fx_accept,
+    "accept_direct": _fx_accept_direct,
     "channel": _fx_channel,
     "request_extension": _fx_request_extension,
     "approve_extension": _fx_approve_extension,
@@ -144,6 +154,7 @@ _EFFECTS = {
     "mediate": _fx_mediate,
     "rate_satisfied": _fx_rate_satisfied,
     "rate_unsatisfied": _fx_rate_unsatisfied,
+    "request_redo": _fx_request_redo,
     "request_review": _fx_request_review,
     "reject_review": _fx_reject_review,
     "reject_recheck": _fx_reject_review,
@@ -152,6 +163,8 @@ _EFFECTS = {
     "start_hearing": _fx_start_hearing,
     "end_hearing": _fx_end_hearing,
     "issue_recheck": _fx_issue_recheck,
+    "order_redo_review": _fx_order_redo_review,
+    "order_redo_recheck": _fx_order_redo_recheck,
     "close_lapsed": _fx_close_lapsed,
 }
 

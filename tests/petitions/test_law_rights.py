@@ -1,0 +1,271 @@
+"""Rights and duties of the 2022 条例 the workflow used to get wrong (issue 13, items 1–3, 10).
+
+Each test is written from the article's text: §35 (复查 right survives a 不满意 rating), §23 ¶3
+(a receiving unit accepts or objects; it does not refuse a forwarded matter itself), 鲁 §45 /
+京 §50 (复查/复核 outcomes that send the matter back), §23 ¶1–2 (a unit handles what is brought
+to it directly).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import sh
+from tests.scenario import REPLY, REVIEW, matter, registration
+from xinfang.domain.errors import DomainError, Forbidden, GuardFailed, IllegalTransition
+from xinfang.petitions import clocks, jobs, services
+from xinfang.petitions.models import Clock, Document, Matter
+from xinfang.petitions.services import actors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frozen_at():
+    return sh(2026, 3, 2)
+
+
+def names(user, m: Matter) -> set[str]:
+    return {t.name for t in actors.allowed_actions(user, Matter.objects.get(pk=m.pk))}
+
+
+def d8(m: Matter) -> Clock:
+    return Clock.objects.filter(matter=m, code="D8").order_by("-id").first()
+
+
+# --------------------------------------------------------------------------- §35 and 不满意
+
+
+def test_unsatisfied_rating_keeps_the_review_right(county, frozen):
+    """§35: 30 日 from receipt of the 处理意见书 to ask for 复查 — a rating does not end it."""
+    m = matter(county, "replied")
+    m = services.transition(m, "rate_unsatisfied", citizen=True,
+                            data={"rating": "unsatisfied", "comment": "没有退钱"})
+    assert m.state == "replied"
+    assert d8(m).met_on is None
+    frozen.shift(timedelta(days=20))
+    m = services.transition(m, "request_review", citizen=True, data={"reason": "不服"})
+    assert m.state == "review_requested"
+
+
+def test_redo_only_when_the_petitioner_chooses_it(county, frozen):
+    m = matter(county, "replied")
+    with pytest.raises(GuardFailed, match="不满意"):
+        services.transition(m, "request_redo", citizen=True)
+    m = services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
+    m = services.transition(m, "request_redo", citizen=True)
+    assert m.state == "handling" and m.supervised
+    # The first opinion's §35 window is still open during the redo …
+    assert d8(m).met_on is None
+    assert Clock.objects.get(matter=m, code="R1").met_on is None
+    # … and the petitioner may still take it to 复查, which ends the redo.
+    frozen.shift(timedelta(days=10))
+    m = services.transition(m, "request_review", citizen=True, data={"reason": "还是不服"})
+    assert m.state == "review_requested"
+    assert Clock.objects.get(matter=m, code="R1").met_on is not None
+
+
+def test_redo_reply_opens_a_new_review_window(county, frozen):
+    m = matter(county, "replied")
+    m = services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
+    m = services.transition(m, "request_redo", citizen=True)
+    first = d8(m)
+    frozen.shift(timedelta(days=25))
+    m = services.transition(m, "reply", user=county.users["handler"], data={
+        **REPLY, "opinion": "重新核算后退还全部多收费用",
+        "served_on": clocks.today().isoformat()})
+    first.refresh_from_db()
+    assert first.met_on is not None  # superseded by the new opinion
+    assert d8(m).started_on == clocks.today() and d8(m).met_on is None
+    # The new answer is rated afresh (§21 ¶2).
+    m = services.transition(m, "rate_satisfied", citizen=True, data={"rating": "satisfied"})
+
+
+def test_review_needs_a_served_opinion(county, frozen):
+    m = matter(county, "handling")
+    with pytest.raises(GuardFailed, match="尚未送达处理意见书"):
+        services.transition(m, "request_review", citizen=True, data={"reason": "x"})
+
+
+def test_redo_setting_off(county, frozen, settings):
+    settings.XINFANG_REVIEW_RULES = {**settings.XINFANG_REVIEW_RULES,
+                                     "redo_on_unsatisfied": False}
+    m = matter(county, "replied")
+    m = services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
+    with pytest.raises(GuardFailed, match="申请复查"):
+        services.transition(m, "request_redo", citizen=True)
+
+
+def test_sweep_does_not_close_a_matter_in_redo(county, frozen):
+    m = matter(county, "replied")
+    m = services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
+    m = services.transition(m, "request_redo", citizen=True)
+    frozen.shift(timedelta(days=31))
+    jobs.sweep()
+    m.refresh_from_db()
+    assert m.state == "handling"
+
+
+def test_portal_says_what_each_choice_does(county, frozen, client):
+    m = matter(county, "replied")
+    m = services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
+    session = client.session
+    session["portal_matter_id"] = m.pk
+    session.save()
+    page = client.get("/portal/matter/").content.decode()
+    assert "申请复查" in page and "要求重新办理" in page
+    assert "不影响" in page  # the redo does not take the 复查 right away
+
+
+# --------------------------------------------------------------------------- §23 ¶3
+
+
+def test_receiving_unit_cannot_refuse_a_forwarded_matter(county, frozen):
+    """§23 ¶3: a unit given a 转送/交办 accepts (and notifies) or objects within 5 工作日."""
+    m = matter(county, "signed")
+    handler = county.users["handler"]
+    assert "not_accept" not in names(handler, m)
+    assert {"accept", "object"} <= names(handler, m)
+    with pytest.raises((Forbidden, IllegalTransition)):
+        services.transition(m, "not_accept", user=handler,
+                            data={"reason_code": "N7", "reason": "不属本单位"})
+    frozen.shift(timedelta(days=10))  # past the objection window: still no refusal
+    assert "not_accept" not in names(handler, Matter.objects.get(pk=m.pk))
+
+
+@pytest.mark.parametrize("upheld", [True, False])
+def test_objection_decision_is_a_document(county, frozen, upheld):
+    m = matter(county, "objected")
+    officer = county.users["officer"]
+    with pytest.raises(DomainError):  # the forwarder says why
+        services.transition(m, "uphold_objection" if upheld else "reject_objection",
+                            user=officer, data={})
+    m = services.transition(m, "uphold_objection" if upheld else "reject_objection",
+                            user=officer, data={"reason": "经核实，属县人社局职责"})
+    doc = Document.objects.get(matter=m, kind=Document.Kind.OBJECTION_DECISION)
+    assert doc.context["objection"] == "不属于本单位职责"  # the unit's reasons, as given
+    assert doc.context["upheld"] is upheld and "人社局" in doc.context["reason"]
+    assert not doc.to_petitioner
+
+
+# --------------------------------------------------------------------------- 鲁 §45, 京 §50
+
+REDO = {**REVIEW, "review_outcome": "redo", "facts": "事实不清", "opinion": "原意见事实不清",
+        "legal_basis": "鲁 §45"}
+
+
+def test_review_orders_redo_back_to_the_handling_body(county, frozen):
+    m = matter(county, "review_requested")
+    gov = county.users["gov_officer"]
+    with pytest.raises(GuardFailed, match="责令重新办理"):  # issue_review keeps or changes
+        services.transition(m, "issue_review", user=gov, data={
+            **REDO, "served_on": clocks.today().isoformat()})
+    m = services.transition(m, "order_redo_review", user=gov, data={
+        **REDO, "redo_days": 20, "served_on": clocks.today().isoformat()})
+    assert m.state == "handling" and m.lead_body == county.dept("住建")
+    r2 = Clock.objects.get(matter=m, code="R2")
+    assert r2.due_on == clocks.today() + timedelta(days=20) and r2.body == county.dept("住建")
+    doc = Document.objects.filter(matter=m, kind=Document.Kind.REVIEW).latest("id")
+    assert doc.context["redo_body"] == county.dept("住建").name and doc.context["redo_days"] == 20
+    # The redone answer may not repeat the one set aside (鲁 §45 ¶2, 京 §50 ¶2) …
+    handler = county.users["handler"]
+    with pytest.raises(GuardFailed, match="相同或者基本相同"):
+        services.transition(m, "reply", user=handler, data={
+            **REPLY, "served_on": clocks.today().isoformat()})
+    # … a new answer is served, and it can itself be taken to 复查 (§35).
+    m = services.transition(m, "reply", user=handler, data={
+        **REPLY, "opinion": "重新测量后责令物业退还2400元", "served_on": clocks.today().isoformat()})
+    assert m.state == "replied" and Clock.objects.get(matter=m, code="R2").met_on is not None
+    m = services.transition(m, "request_review", citizen=True, data={"reason": "仍不服"})
+    assert m.state == "review_requested"
+
+
+def test_recheck_redo_goes_to_the_review_body_and_is_not_final(county, frozen):
+    m = matter(county, "recheck_requested")
+    city = county.users["city_officer"]
+    m = services.transition(m, "order_redo_recheck", user=city, data={
+        **REDO, "review_outcome": "set_aside", "served_on": clocks.today().isoformat()})
+    assert m.state == "review_requested"  # not final: the 复查 body answers again
+    r3 = Clock.objects.get(matter=m, code="R3")
+    assert r3.body == county.dept("住建").parent
+    assert r3.due_on == clocks.today() + timedelta(days=30)  # the setting's default
+    gov = county.users["gov_officer"]
+    with pytest.raises(GuardFailed, match="相同或者基本相同"):
+        services.transition(m, "issue_review", user=gov, data={
+            **REVIEW, "served_on": clocks.today().isoformat()})
+    m = services.transition(m, "issue_review", user=gov, data={
+        **REVIEW, "review_outcome": "changed", "new_outcome": "partly_supported",
+        "opinion": "变更为部分支持：退还一半", "served_on": clocks.today().isoformat()})
+    assert m.state == "reviewed" and m.outcome == "partly_supported"
+    assert Clock.objects.get(matter=m, code="R3").met_on is not None
+    # The redone 复查 opinion can be taken to 复核 again (§36 ¶1).
+    m = services.transition(m, "request_recheck", citizen=True, data={"reason": "仍不服"})
+    assert m.state == "recheck_requested"
+
+
+def test_changed_needs_the_new_conclusion(county, frozen):
+    m = matter(county, "review_requested")
+    with pytest.raises(GuardFailed, match="变更后的处理结论"):
+        services.transition(m, "issue_review", user=county.users["gov_officer"], data={
+            **REVIEW, "review_outcome": "changed", "served_on": clocks.today().isoformat()})
+
+
+def test_recheck_document_says_final_only_when_final(county, frozen):
+    from xinfang.documents.render import render_html
+
+    m = matter(county, "recheck_requested")
+    m = services.transition(m, "order_redo_recheck", user=county.users["city_officer"], data={
+        **REDO, "served_on": clocks.today().isoformat()})
+    doc = Document.objects.filter(matter=m, kind=Document.Kind.RECHECK).latest("id")
+    html = render_html(doc)
+    assert "责令" in html and "重新作出复查意见" in html and "最终意见" not in html
+
+
+# --------------------------------------------------------------------------- §23 ¶1–2
+
+
+def _direct(county):
+    reg = registration(county, when=sh(2026, 3, 2, 9))
+    return services.register(reg, holder=county.dept("住建"), user=county.users["handler"])
+
+
+def test_unit_handles_a_petition_brought_to_it(county, frozen):
+    """§23 ¶1–2: register, notify in writing within 15 日, and handle it."""
+    m = _direct(county)
+    handler = county.users["handler"]
+    assert Clock.objects.get(matter=m, code="D2").met_on is None
+    offered = names(handler, m)
+    assert {"accept_direct", "inform_elsewhere", "not_accept"} <= offered
+    m = services.transition(m, "accept_direct", user=handler, data={"route": "按§31（六）办理"})
+    assert m.state == "handling" and m.lead_body == county.dept("住建")
+    assert Clock.objects.get(matter=m, code="D2").met_on == clocks.today()
+    assert Clock.objects.get(matter=m, code="D6").met_on is None
+    acceptance = Document.objects.get(matter=m, kind=Document.Kind.ACCEPTANCE)
+    assert acceptance.to_petitioner and "§23 ¶1–2" in acceptance.context["basis"]
+    # The rest of the path is the ordinary one: reply, then 复查 one level up (§35).
+    m = services.transition(m, "reply", user=handler, data={
+        **REPLY, "served_on": clocks.today().isoformat()})
+    m = services.transition(m, "request_review", citizen=True, data={"reason": "不服"})
+    assert m.review_body == county.dept("住建").parent
+
+
+def test_unit_forwards_only_within_its_own_system(county, frozen):
+    m = _direct(county)
+    with pytest.raises(GuardFailed, match="本系统"):
+        services.transition(m, "forward", user=county.users["handler"],
+                            data={"to_body": county.dept("人社").pk})
+
+
+def test_other_staff_get_no_direct_acts(county, frozen):
+    m = _direct(county)
+    assert "accept_direct" not in names(county.users["other_handler"], m)
+    assert names(county.users["officer"], m) == set()
+
+
+def test_xinfang_department_does_not_accept_directly(county, frozen):
+    m = matter(county, "registered")
+    # The 信访部门 disposes by 转送/交办 (§22); it has no "accept it ourselves" act.
+    assert "accept_direct" not in names(county.users["officer"], m)
+    assert {"forward", "assign"} <= names(county.users["officer"], m)
