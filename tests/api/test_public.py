@@ -194,3 +194,22 @@ def test_sms_code_endpoint_refuses_bad_numbers_and_resends_once_a_minute(county,
 def test_code_check_can_be_switched_off_for_a_trusted_front_end(county, settings):
     settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE = False
     assert APIClient().post(URL, payload(county), format="json").status_code == 201
+
+
+def test_unsatisfied_then_redo_keeps_review_open_over_the_api(county):
+    """§35: 不满意 is a rating; the petitioner chooses a 重办 and may still ask for 复查."""
+    c = APIClient()
+    code = submit(c, county).json()["code"]
+    advance(county, Matter.objects.get(query_code=code), "replied")
+    phone = {"phone": "13800138000"}
+    early = c.post(f"{URL}/{code}/redo-requests", phone, format="json")
+    assert early.status_code == 409 and "不满意" in early.json()["detail"]
+    rated = c.post(f"{URL}/{code}/evaluation", {**phone, "rating": "unsatisfied"}, format="json")
+    assert rated.status_code == 200
+    assert rated.json()["state"] == "replied" and rated.json()["can_request_redo"] is True
+    assert rated.json()["can_request_review"] is True
+    redo = c.post(f"{URL}/{code}/redo-requests", phone, format="json")
+    assert redo.status_code == 201 and redo.json()["state"] == "handling"
+    assert redo.json()["can_request_review"] is True  # the served opinion can still be reviewed
+    review = c.post(f"{URL}/{code}/review-requests", {**phone, "reason": "不服"}, format="json")
+    assert review.status_code == 201 and review.json()["state"] == "review_requested"

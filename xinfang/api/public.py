@@ -99,7 +99,8 @@ class PetitionSubmitView(PublicView):
             channel=Channel.ONLINE, name=v["name"], phone=v["phone"],
             id_number=v.get("id_number", ""), address=v.get("address", ""), title=v["title"],
             request=v["request"], content=v["content"], division=v["division"],
-            klass=v["klass"], category=v.get("category"), accused_name=v.get("accused_name", ""))
+            klass=v["klass"], category=v.get("category"), accused_name=v.get("accused_name", ""),
+            accused_body=v.get("accused_body"))
         done = services.submit_online(
             sub, idempotency_key=idempotency_key(request, f"public:{v['phone']}"),
             sms_code=v.get("sms_code", ""), check_code=settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE)
@@ -129,8 +130,7 @@ def progress_data(m: Matter) -> dict[str, Any]:
         steps.append({"at": e.at, "label": e.label, "by": by, "note": e.note})
     docs = (Document.objects.filter(matter=m, to_petitioner=True).select_related("issued_by")
             .order_by("issued_at", "id"))
-    actor = services.actor_for(None, m, citizen=True)
-    can = {t.name for t in st.allowed(st.State(m.state), actor)}
+    can = services.citizen_choices(m)
     return {
         "code": m.query_code, "title": m.title, "state": m.state, "state_label": m.state_label,
         "received_on": timezone.localdate(m.received_at), "holder": m.holder.name,
@@ -138,8 +138,8 @@ def progress_data(m: Matter) -> dict[str, Any]:
         "documents": [{"kind_label": d.get_kind_display(), "number": d.number,
                        "issued_by": d.issued_by.name, "issued_at": d.issued_at,
                        "served_on": d.served_on} for d in docs],
-        "can_rate": bool(can & {"rate_satisfied", "rate_unsatisfied"})
-        and not m.evaluations.filter(round=m.redo_count).exists(),
+        "can_rate": bool(can & {"rate_satisfied", "rate_unsatisfied"}),
+        "can_request_redo": "request_redo" in can,
         "can_request_review": "request_review" in can,
         "can_request_recheck": "request_recheck" in can,
     }
@@ -172,6 +172,21 @@ class PetitionEvaluationView(PublicView):
         m = services.transition(m, name, citizen=True,
                                 data={"rating": v["rating"], "comment": v.get("comment", "")})
         return Response(s.PublicProgressSerializer(progress_data(m)).data)
+
+
+class PetitionRedoRequestView(PublicView):
+    throttle_group = "public_act"
+
+    @extend_schema(summary="评价不满意后要求重新办理（本地做法；不影响申请复查，§35）",
+                   request=s.PhoneProofSerializer,
+                   responses={201: s.PublicProgressSerializer}, auth=[])
+    def post(self, request: Request, code: str) -> Response:
+        ser = s.PhoneProofSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        m = _citizen_matter(code, ser.validated_data["phone"])
+        m = services.transition(m, "request_redo", citizen=True)
+        return Response(s.PublicProgressSerializer(progress_data(m)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class PetitionReviewRequestView(PublicView):

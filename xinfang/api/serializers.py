@@ -8,17 +8,19 @@ Identity of petitioners is rendered in one of three modes (``context["identity"]
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from xinfang.domain import fields as df
-from xinfang.domain import idcard
+from xinfang.domain import idcard, limits
 from xinfang.domain import states as st
+from xinfang.domain.deadlines import ClockState
 from xinfang.org.models import Body, Category, Division
-from xinfang.petitions import clocks
+from xinfang.petitions import clocks, routing
 from xinfang.petitions.models import (
     Channel,
     Clock,
@@ -125,7 +127,7 @@ class MatterListSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "title", "channel", "channel_label", "klass", "klass_label",
                   "state", "state_label", "holder", "lead_body", "division", "category",
                   "received_at", "next_due", "is_urgent", "is_anonymous", "supervised",
-                  "repeat_kind", "petitioner"]
+                  "repeat_kind", "level_skip", "petitioner"]
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_division(self, obj: Matter) -> dict[str, str]:
@@ -160,14 +162,48 @@ class DispatchSerializer(serializers.ModelSerializer):
 
 
 class ClockSerializer(serializers.ModelSerializer):
+    """One clock as the matter page shows it (``clocks.view``): ``state`` is never 超期 while
+    paused for a §36 ¶2 hearing (``paused``) nor for a petitioner's window past an estimated
+    end (``pending``, 待确认); ``paused_days`` counts the days not counted so far."""
+
+    state = serializers.SerializerMethodField()
+    state_label = serializers.SerializerMethodField()
+    paused_days = serializers.SerializerMethodField()
+
     class Meta:
         model = Clock
         fields = ["code", "name", "article", "started_on", "due_on", "met_on", "alert",
-                  "owed_by_petitioner", "paused_since", "estimated"]
+                  "owed_by_petitioner", "paused_since", "paused_days", "estimated", "state",
+                  "state_label"]
+
+    def _view(self, obj: Clock) -> dict[str, Any]:
+        cache: dict[int, dict[str, Any]] = self.context.setdefault("_clock_views", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = clocks.view(obj)
+        return cache[obj.pk]
+
+    @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in ClockState]))
+    def get_state(self, obj: Clock) -> str:
+        return str(self._view(obj)["state"])
+
+    def get_state_label(self, obj: Clock) -> str:
+        return gettext(str(self._view(obj)["state_label"]))
+
+    def get_paused_days(self, obj: Clock) -> int:
+        return int(self._view(obj)["paused_days"])
 
 
 class EventSerializer(serializers.ModelSerializer):
     actor_body = BodyRefSerializer(allow_null=True)
+    note = serializers.SerializerMethodField()
+
+    def get_note(self, obj: Event) -> str:
+        # The registration note names the original of a repeat: masked unless the viewer may
+        # open it (§30 ¶3, issue 14 item 2). ``repeat_link`` is set by MatterDetailSerializer.
+        from xinfang.petitions import intel
+
+        return intel.mask_note(obj.note, obj.matter,
+                               self.context.get(f"repeat_link:{obj.matter_id}"))
 
     class Meta:
         model = Event
@@ -181,11 +217,30 @@ class TransitionSerializer(serializers.Serializer):
     article = serializers.CharField()
     required = serializers.ListField(child=serializers.CharField())
     danger = serializers.BooleanField()
+    bodies = BodyRefSerializer(
+        many=True, help_text="to_body、assist_bodies 的允许值：本操作可以转给的机关、单位"
+                             "（本级或下级有权处理的机关、单位，§22 ¶1–2；不含被检举控告的单位，§30 ¶3）")
 
 
-def transition_view(t: st.Transition) -> dict[str, Any]:
+def transition_view(t: st.Transition, matter: Matter | None = None,
+                    bodies: list[Body] | None = None) -> dict[str, Any]:
+    """One action a user may take; for an act that sends the matter to a body, the bodies it
+    may go to (the same list the web's form offers)."""
+    allowed: list[Body] = []
+    if matter is not None and any(df.FIELDS[f].kind in (df.Kind.BODY, df.Kind.BODIES)
+                                  for f in (*t.required, *df.OPTIONAL.get(t.name, ()))):
+        allowed = routing.permitted_bodies(matter, t.name, bodies)
     return {"name": t.name, "label": t.label, "article": t.article,
-            "required": list(t.required), "danger": t.danger}
+            "required": list(t.required), "danger": t.danger,
+            "bodies": [{"id": b.pk, "name": b.name} for b in allowed]}
+
+
+def transitions_view(user: Any, matter: Matter) -> list[dict[str, Any]]:
+    """The actions ``user`` may take on ``matter`` (the bodies loaded once)."""
+    from xinfang.petitions import services
+
+    bodies = list(routing.active_bodies())
+    return [transition_view(t, matter, bodies) for t in services.allowed_actions(user, matter)]
 
 
 class MatterDetailSerializer(MatterListSerializer):
@@ -195,6 +250,7 @@ class MatterDetailSerializer(MatterListSerializer):
     closure_label = serializers.CharField()
     outcome_label = serializers.CharField()
     repeat_of = serializers.SerializerMethodField()
+    refusal_proposal = serializers.SerializerMethodField()
     identity = serializers.SerializerMethodField()
     petitioners = serializers.SerializerMethodField()
     dispatches = DispatchSerializer(many=True)
@@ -206,14 +262,39 @@ class MatterDetailSerializer(MatterListSerializer):
         fields = [*MatterListSerializer.Meta.fields, "query_code", "request", "content",
                   "source_doc_no", "source_body_name", "accused_name", "accused_body",
                   "is_collective", "headcount", "confidential", "legal_litigation",
-                  "repeat_of", "closure_kind", "closure_label", "accepted_on", "replied_on",
+                  "repeat_of", "level_skip", "refusal_proposal", "closure_kind", "closure_label", "accepted_on", "replied_on",
                   "served_on", "outcome", "outcome_label", "review_body", "recheck_body",
                   "closed_at", "extension_used", "redo_count", "identity", "petitioners",
                   "dispatches", "clocks", "events", "allowed_actions"]
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.CharField(
+        allow_null=True, help_text="原信访件编号；无权查看原件时为“有关联事项（无权查看）”"))
     def get_repeat_of(self, obj: Matter) -> str | None:
-        return obj.repeat_of.number if obj.repeat_of_id and obj.repeat_of else None
+        link = self._repeat_link(obj)
+        return link.label if link is not None else None
+
+    @extend_schema_field(serializers.DictField(allow_null=True, help_text=(
+        "原件对应的不予受理/不再受理建议（N1 §19 ¶3、N2 §36 ¶3、N3 §20 ¶1）：code、rule、"
+        "reason；仅对有权查看原件者给出 N1/N2")))
+    def get_refusal_proposal(self, obj: Matter) -> dict[str, str] | None:
+        from xinfang.petitions import intel
+
+        p = intel.matter_proposal(self.context["request"].user, obj)
+        return {"code": p.code, "refusal": p.refusal, "rule": p.rule, "reason": p.reason} \
+            if p is not None else None
+
+    def _repeat_link(self, obj: Matter) -> Any:
+        from xinfang.petitions import intel
+
+        key = f"repeat_link:{obj.pk}"
+        context = cast(dict[str, Any], self.context)  # the root's dict, shared with the events
+        if key not in context:
+            context[key] = intel.repeat_link(context["request"].user, obj)
+        return context[key]
+
+    def to_representation(self, instance: Matter) -> dict[str, Any]:
+        self._repeat_link(instance)  # before the events: their notes are masked with it
+        return super().to_representation(instance)  # type: ignore[no-any-return]
 
     @extend_schema_field(serializers.ChoiceField(choices=IDENTITY_MODES))
     def get_identity(self, obj: Matter) -> str:
@@ -226,10 +307,7 @@ class MatterDetailSerializer(MatterListSerializer):
 
     @extend_schema_field(TransitionSerializer(many=True))
     def get_allowed_actions(self, obj: Matter) -> list[dict[str, Any]]:
-        from xinfang.petitions import services
-
-        user = self.context["request"].user
-        return [transition_view(t) for t in services.allowed_actions(user, obj)]
+        return transitions_view(self.context["request"].user, obj)
 
 
 class DocumentListSerializer(serializers.ModelSerializer):
@@ -260,10 +338,10 @@ class EvaluationSerializer(serializers.ModelSerializer):
 PHONE_ERROR = "电话号码格式不正确，应为7至12位数字"
 
 
-def _sane_date(value: date, *, past_years: int = 5, future_days: int = 400) -> date:
-    today = clocks.today()
-    if value < today - timedelta(days=365 * past_years) or value > today + timedelta(days=future_days):
-        raise serializers.ValidationError("日期超出合理范围")
+def _sane_date(value: date) -> date:
+    problem = limits.date_problem(value, clocks.today())  # the same rule as the web's forms
+    if problem:
+        raise serializers.ValidationError(problem)
     return value
 
 
@@ -329,9 +407,9 @@ class PetitionerInSerializer(serializers.Serializer):
 
 class RegistrationSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
-    title = serializers.CharField(max_length=200)
-    request = serializers.CharField(max_length=5000)
-    content = serializers.CharField(max_length=20000)
+    title = serializers.CharField(max_length=limits.TITLE_MAX)
+    request = serializers.CharField(max_length=limits.REQUEST_MAX)
+    content = serializers.CharField(max_length=limits.CONTENT_MAX)
     division = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.all())
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(),
                                             required=False, allow_null=True)
@@ -362,9 +440,9 @@ class RegistrationResultSerializer(serializers.Serializer):
 
 class PublicPetitionSerializer(serializers.Serializer):
     division = serializers.CharField(max_length=12, help_text="问题属地的区划代码（12位）")
-    title = serializers.CharField(max_length=200)
-    request = serializers.CharField(max_length=5000)
-    content = serializers.CharField(max_length=20000)
+    title = serializers.CharField(max_length=limits.TITLE_MAX)
+    request = serializers.CharField(max_length=limits.REQUEST_MAX)
+    content = serializers.CharField(max_length=limits.CONTENT_MAX)
     klass = serializers.ChoiceField(choices=list(st.KLASS_LABELS.items()),
                                     default=st.Klass.APPEAL.value,
                                     help_text="事项类别（也可写作 class）")
@@ -374,6 +452,12 @@ class PublicPetitionSerializer(serializers.Serializer):
     id_number = _text(20)
     address = _text(200)
     accused_name = _text(100)
+    accused_body = serializers.PrimaryKeyRelatedField(
+        queryset=Body.objects.filter(active=True), required=False, allow_null=True,
+        help_text="被检举控告的单位（GET /api/v1/bodies 的 id）：检举控告不会转给该单位，"
+                  "信访人身份对其保密（§30 ¶3）",
+        error_messages={"does_not_exist": "被检举控告的单位不存在",
+                        "incorrect_type": "被检举控告的单位应为机关单位的 id"})
     sms_code = serializers.CharField(
         max_length=6, required=False, allow_blank=True,
         help_text="短信验证码：先以同一手机号调用 POST /api/v1/public/sms-codes 获取（10分钟内有效）")
@@ -439,6 +523,8 @@ class PublicProgressSerializer(serializers.Serializer):
     steps = PublicStepSerializer(many=True)
     documents = PublicDocumentSerializer(many=True)
     can_rate = serializers.BooleanField()
+    can_request_redo = serializers.BooleanField(
+        help_text="评价不满意后可要求原办理单位重新办理（本地做法）；不影响申请复查（§35）")
     can_request_review = serializers.BooleanField()
     can_request_recheck = serializers.BooleanField()
 

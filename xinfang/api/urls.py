@@ -9,9 +9,8 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import ObtainAuthToken
 
-from . import intel, public, views
+from . import auth, intel, public, views
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -24,16 +23,15 @@ class DocsView(SpectacularSwaggerSplitView):
         return response
 
 
-class TokenView(ObtainAuthToken):
-    """POST username + password → {"token": …}; the log-in lock-out applies (core.security)."""
-
-
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
-    path("v1/auth/token", TokenView.as_view(), name="token"),
+    path("v1/auth/token", auth.TokenView.as_view(), name="token"),
+    path("v1/auth/logout", auth.LogoutView.as_view(), name="logout"),
+    path("v1/auth/tokens", auth.TokenListView.as_view(), name="tokens"),
+    path("v1/auth/tokens/<str:key>", auth.TokenRevokeView.as_view(), name="token-revoke"),
     path("v1/matters", views.MatterListView.as_view(), name="matters"),
     path("v1/matters/<int:pk>", views.MatterDetailView.as_view(), name="matter"),
     path("v1/matters/<int:pk>/actions", views.ActionListView.as_view(), name="matter-actions"),
@@ -53,6 +51,8 @@ urlpatterns = [
          name="public-progress"),
     path("v1/public/petitions/<str:code>/evaluation", public.PetitionEvaluationView.as_view(),
          name="public-evaluation"),
+    path("v1/public/petitions/<str:code>/redo-requests", public.PetitionRedoRequestView.as_view(),
+         name="public-redo"),
     path("v1/public/petitions/<str:code>/review-requests", public.PetitionReviewRequestView.as_view(),
          name="public-review"),
 ]
