@@ -1,0 +1,46 @@
+"""Staff pages (issue 2 §9): my queue, the matter page with its actions, registration.
+One module per page or use case:
+
+- ``work_queue``: 我的待办, the desk's queue with its tabs;
+- ``matter``: the matter page and the helpers every act on it shares (re-render with the
+  error, redirect with a message, the POST-act helper);
+- ``matter_acts``: the acts posted from the matter page (transitions, 办结报告, 督办, 协办,
+  identity reveal);
+- ``documents``: the 文书 as HTML and PDF;
+- ``files``: attachments, upload and download;
+- ``registration``: 登记 and its 查重 panel.
+
+Views are thin: parse a form → access helper → one service call → redirect or re-render.
+Every DomainError becomes its Chinese message with the error's own status (400/403/409).
+"""
+
+from __future__ import annotations
+
+from .documents import document_html, document_pdf
+from .files import attachment_download, matter_attach
+from .matter import matter_detail
+from .matter_acts import (
+    matter_action,
+    matter_assist,
+    matter_report,
+    matter_supervise,
+    reveal_identity,
+)
+from .registration import register, register_repeats
+from .work_queue import queue
+
+__all__ = [
+    "attachment_download",
+    "document_html",
+    "document_pdf",
+    "matter_action",
+    "matter_assist",
+    "matter_attach",
+    "matter_detail",
+    "matter_report",
+    "matter_supervise",
+    "queue",
+    "register",
+    "register_repeats",
+    "reveal_identity",
+]

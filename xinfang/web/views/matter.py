@@ -1,0 +1,150 @@
+"""The matter page and what every act posted from it shares: the page's context (what it
+offers comes from permissions.may), re-rendering with a refusal, the redirect after success
+and the POST-act helper for acts beside the state machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django_htmx.http import HttpResponseClientRedirect
+
+from xinfang.core.http import AuthedRequest
+from xinfang.domain import idcard
+from xinfang.domain import states as st
+from xinfang.domain.errors import DomainError
+from xinfang.petitions import access, attachments, clocks, permissions, queries, services
+from xinfang.petitions.models import Dispatch, Matter
+
+from ..forms import (
+    ActionForm,
+    AttachForm,
+    NoteForm,
+    SuperviseForm,
+    active_bodies,
+    routing_suggestion,
+)
+
+
+def redact_for(user: Any, matter: Matter, dispatches: list[Dispatch]) -> bool:
+    return not access.can_see_identity(user, matter, dispatches)
+
+
+def matter_context(request: AuthedRequest, matter_id: int | str, *,
+                   failed: ActionForm | None = None, error: DomainError | None = None,
+                   reveal: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = queries.matter_page_data(request.user, matter_id)
+    matter = data.matter
+    user = request.user
+    dispatches = data.dispatches
+    show_identity = access.can_see_identity(user, matter, dispatches)
+    transitions = services.allowed_actions(user, matter)
+    needs_bodies = any("to_body" in t.required for t in transitions)
+    bodies = list(active_bodies()) if needs_bodies else []
+    suggestion = routing_suggestion(matter) if needs_bodies else None
+    from xinfang.petitions import intel  # the repeat link and its refusal (§19 ¶3, §36 ¶3)
+
+    link = intel.repeat_link(user, matter)  # masked unless the user may open it (§30 ¶3)
+    for e in data.events:
+        e.note = intel.mask_note(e.note, matter, link)
+    proposal = intel.matter_proposal(user, matter)
+    actions = []
+    for t in transitions:
+        if failed is not None and failed.transition.name == t.name:
+            actions.append(failed)
+        else:
+            initial = ({"reason_code": proposal.code, "reason": proposal.reason}
+                       if t.name == "not_accept" and proposal is not None else None)
+            actions.append(ActionForm(t, matter, suggestion=suggestion, bodies=bodies,
+                                      initial=initial))
+    lead = data.lead_dispatch
+    # What the page offers is what the services allow (domain.acts); state guards beside.
+    can_report = (permissions.may(user, "submit_report", matter=matter, dispatches=dispatches)
+                  and lead is not None and not lead.reported_at
+                  and matter.state in (st.State.HANDLING, st.State.REPLIED, st.State.CLOSED))
+    assist = permissions.assist_dispatch(user, matter, dispatches)
+    if assist is not None and assist.state == Dispatch.DState.REPLIED:
+        assist = None  # its opinion is in: nothing more to offer
+    can_supervise = permissions.may(user, "supervise", matter=matter)
+    petitioners = []
+    for p in data.petitioners:
+        petitioners.append({
+            "p": p,
+            "id_number": p.id_number if reveal else idcard.mask(p.id_number),
+            "phone": p.phone if reveal else idcard.mask_phone(p.phone),
+            "address": p.address if reveal else (gettext("（已隐藏）") if p.address else ""),
+            "name": p.name if (reveal or not matter.is_report) else idcard.mask_name(p.name),
+        })
+    ctx = {
+        "data": data,
+        "matter": matter,
+        "dispatches": dispatches,
+        "clock_views": [clocks.view(c) for c in data.clocks],
+        "events": data.events,
+        "repeat_link": link,
+        "refusal_proposal": proposal,
+        "documents": data.documents,
+        "evaluations": data.evaluations,
+        "supervisions": data.supervisions,
+        "petitioner_rows": petitioners,
+        "show_identity": show_identity,
+        "revealed": reveal,
+        "redact_documents": redact_for(user, matter, dispatches),
+        "actions": actions,
+        "suggestion": suggestion,
+        "error": error,
+        "report_form": NoteForm(prefix="report") if can_report else None,
+        "assist_dispatch": assist,
+        "assist_form": NoteForm(prefix="assist") if assist else None,
+        "supervise_form": SuperviseForm(prefix="supervise") if can_supervise else None,
+        "attachments": data.attachments,
+        "can_download": attachments.can_download(user, matter, dispatches),
+        "attach_form": (AttachForm(prefix="attach")
+                        if permissions.may(user, "attach", matter=matter, dispatches=dispatches)
+                        else None),
+    }
+    ctx.update(extra or {})
+    return ctx
+
+
+@login_required
+def matter_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    return render(request, "web/matter.html", matter_context(request, pk))
+
+
+def matter_error(request: AuthedRequest, pk: int, form: ActionForm | None,
+                 error: DomainError | None, status: int,
+                 extra: dict[str, Any] | None = None) -> HttpResponse:
+    ctx = matter_context(request, pk, failed=form, error=error, extra=extra)
+    if form is not None:
+        ctx["open_action"] = form.transition.name
+    return render(request, "web/matter.html", ctx, status=status)
+
+
+def done(request: AuthedRequest, pk: int, message: str) -> HttpResponse:
+    from django.contrib import messages
+
+    messages.success(request, message)
+    url = reverse("matter", args=[pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def post_act(request: AuthedRequest, pk: int, form: Any, invalid: Callable[[Any], str],
+             run: Callable[[Matter, dict[str, Any]], object], message: str) -> HttpResponse:
+    """An act beside the state machine: valid form → one service call → back to the matter;
+    a refusal re-renders the matter page with the error's status."""
+    matter = access.get_matter_for_user(request.user, pk)
+    try:
+        if not form.is_valid():
+            raise DomainError(invalid(form))
+        run(matter, form.cleaned_data)
+    except DomainError as e:
+        return matter_error(request, pk, None, e, e.status)
+    return done(request, pk, message)
