@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
@@ -24,8 +24,10 @@ from xinfang.domain.deadlines import (
     clock_state,
     compute_due,
     days_left,
+    hearing_refusal,
     met_in_time,
     rules_with_policy,
+    window_open,
 )
 
 CAL = HolidayCalendar()
@@ -105,27 +107,78 @@ def test_negative_pause_rejected() -> None:
         compute_due(date(2026, 6, 1), DEFAULT_RULES["D11"], CAL, paused_days=-1)
 
 
-def test_2027_without_official_table_is_estimated_with_monday_friday_fallback() -> None:
-    """chinese-calendar 1.11.0 has no 2027: Mon–Fri fallback, and the due date says so."""
+def test_2027_estimate_keeps_new_year_spring_festival_and_national_day_as_holidays() -> None:
+    """Issue 13 item 4: no State Council table for 2027 yet, so the statutory holidays are
+    estimated by rule (元旦, 春节, 国庆 …), not guessed Monday–Friday; and the date says so."""
     assert not CAL.has_official_data(2027)
-    assert CAL.is_workday(date(2027, 1, 1))  # a Friday under the fallback
-    assert CAL.is_holiday(date(2027, 1, 2))
+    for d in (date(2027, 1, 1), date(2027, 2, 5), date(2027, 2, 8), date(2027, 2, 9),
+              date(2027, 10, 1), date(2027, 10, 4), date(2027, 10, 5)):
+        assert CAL.is_holiday(d), d  # all Monday–Friday
+    assert CAL.is_holiday(date(2027, 1, 2)) and CAL.is_workday(date(2027, 1, 4))
+    # 调休 is not estimated: no Saturday or Sunday of 2027 is a working day.
+    assert not any(CAL.is_workday(date(2027, 1, 2) + timedelta(weeks=w)) for w in range(52))
+    # D1 (§22) of a matter received 2026-12-17 ends on 元旦 (Fri) → Mon 01-04 (民法典 §203).
     d1 = compute_due(date(2026, 12, 17), DEFAULT_RULES["D1"], CAL)
-    assert d1 == Due(date(2027, 1, 1), date(2027, 1, 1), estimated=True)
-    d4 = compute_due(date(2027, 1, 6), DEFAULT_RULES["D4"], CAL)
-    assert d4.due == date(2027, 1, 13)
-    assert d4.estimated
+    assert d1 == Due(date(2027, 1, 4), date(2027, 1, 1), estimated=True)
+    # D4 (§23 ¶3, 5 个工作日) over 国庆: 09-30, 10-06, 10-07, 10-08, 10-11.
+    d4 = compute_due(date(2027, 9, 29), DEFAULT_RULES["D4"], CAL)
+    assert d4.due == date(2027, 10, 11) and d4.estimated
 
 
-def test_2027_with_administrator_overrides_is_official() -> None:
-    """Overrides (State Council 2027 schedule entered by an admin) win and count as official."""
+def test_administrator_rows_alone_do_not_make_a_year_official() -> None:
+    """One entered row does not end the estimate; the administrator's confirmation does."""
     cal = HolidayCalendar(OVERRIDES_2027)
-    assert cal.has_official_data(2027)
+    assert not cal.has_official_data(2027)
     d1 = compute_due(date(2026, 12, 17), DEFAULT_RULES["D1"], cal)
+    assert d1 == Due(date(2027, 1, 4), date(2027, 1, 1), estimated=True)
+    assert cal.is_holiday(date(2027, 2, 8))  # rows not entered yet: still the estimate
+    confirmed = HolidayCalendar(OVERRIDES_2027, confirmed_years={2027})
+    assert confirmed.has_official_data(2027)
+    d1 = compute_due(date(2026, 12, 17), DEFAULT_RULES["D1"], confirmed)
     assert d1 == Due(date(2027, 1, 4), date(2027, 1, 1), estimated=False)
-    d4 = compute_due(date(2027, 1, 6), DEFAULT_RULES["D4"], cal)
+    d4 = compute_due(date(2027, 1, 6), DEFAULT_RULES["D4"], confirmed)
     # 01-07, 01-08, 01-09 (made-up 调休 Sat), 01-11, 01-12
     assert d4 == Due(date(2027, 1, 12), date(2027, 1, 12), estimated=False)
+    # A confirmed table is the whole truth: a day it does not list is an ordinary day.
+    assert confirmed.is_workday(date(2027, 2, 8))
+
+
+def test_petitioner_window_past_an_estimated_end_stays_open() -> None:
+    """In doubt, for the petitioner: an estimated end never closes the window by itself."""
+    assert window_open(date(2027, 1, 11), date(2027, 1, 12), estimated=True)
+    assert not window_open(date(2026, 4, 1), date(2026, 4, 2), estimated=False)
+    assert clock_state(date(2027, 1, 11), date(2027, 1, 12), 3,
+                       provisional_end=True) == ClockState.PENDING
+    assert STATE_LABELS[ClockState.PENDING] == "待确认"
+
+
+def test_a_paused_clock_is_never_overdue() -> None:
+    """§36 ¶2: hearing time is not counted, so a paused 复核 clock is 中止计算, not 超期."""
+    assert clock_state(date(2026, 7, 1), date(2026, 7, 20), 3, paused=True) == ClockState.PAUSED
+    assert STATE_LABELS[ClockState.PAUSED] == "中止计算"
+
+
+@pytest.mark.parametrize(("requested", "held", "message"), [
+    (date(2026, 5, 31), date(2026, 6, 5), "不能早于收到复核请求之日（2026-06-01）"),
+    (date(2026, 6, 3), date(2026, 6, 2), "不能早于申请（提议）日期"),
+    (date(2026, 6, 3), date(2026, 6, 11), "听证尚未开始"),
+    (date(2026, 6, 11), date(2026, 6, 11), "不能晚于今天"),
+    (date(2026, 6, 3), date(2026, 6, 5), None),
+])
+def test_hearing_dates_follow_art36(requested: date, held: date, message: str | None) -> None:
+    """§36 ¶2: a hearing of this 复核 (request not before the 复核 request), held after it was
+    asked for, pausing only from the day it actually starts (not in the future)."""
+    refusal = hearing_refusal(requested_on=requested, hearing_on=held,
+                              recheck_received_on=date(2026, 6, 1), due_on=date(2026, 7, 1),
+                              today=date(2026, 6, 10))
+    assert refusal is None if message is None else message in (refusal or "")
+
+
+def test_a_hearing_cannot_pause_a_lapsed_recheck_period() -> None:
+    refusal = hearing_refusal(requested_on=date(2026, 6, 20), hearing_on=date(2026, 7, 2),
+                              recheck_received_on=date(2026, 6, 1), due_on=date(2026, 7, 1),
+                              today=date(2026, 7, 3))
+    assert refusal is not None and "已于2026-07-01届满" in refusal
 
 
 def test_overrides_win_over_chinese_calendar() -> None:

@@ -16,7 +16,7 @@ ALL = list(st.TRANSITIONS.values())
 def _full_data(t: st.Transition) -> dict[str, object]:
     sample: dict[str, object] = {
         "days": 10, "reason_code": "N7", "route31": 2, "outcome": "supported",
-        "rating": "satisfied", "to_body": 99,
+        "rating": "satisfied", "to_body": 99, "hearing_requested_by": "petitioner",
     }
     return {f: sample.get(f, "x") for f in t.required}
 

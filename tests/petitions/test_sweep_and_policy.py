@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from tests.conftest import sh
 from tests.scenario import matter
-from xinfang.org.models import ClockPolicy, Holiday
+from xinfang.org.models import ClockPolicy, Holiday, HolidayYear
 from xinfang.petitions import jobs, services
 from xinfang.petitions.models import Clock, Matter, Supervision
 
@@ -60,14 +60,18 @@ def test_sweep_command_prints_json(county, capsys):
 
 
 def test_holiday_year_entered_by_an_administrator(county):
-    """chinese-calendar knows no 2027; an administrator enters the State Council schedule."""
+    """chinese-calendar knows no 2027; an administrator enters the State Council schedule and
+    confirms it complete (issue 13 item 4: the rows alone leave the estimate on)."""
     with time_machine.travel(sh(2026, 12, 20), tick=False):
         m = register(county, sh(2026, 12, 20))
         d1 = Clock.objects.get(matter=m, code="D1")
-        assert d1.due_on == date(2027, 1, 4) and d1.estimated  # Mon–Fri fallback
+        assert d1.due_on == date(2027, 1, 4) and d1.estimated  # rule-based estimate
         # 2027-01-04 declared a holiday (made-up schedule for the test): the clock follows.
         Holiday.objects.create(date=date(2027, 1, 1), is_workday=False, name="元旦")
         Holiday.objects.create(date=date(2027, 1, 4), is_workday=False, name="元旦调休")
+        d1.refresh_from_db()
+        assert d1.due_on == date(2027, 1, 5) and d1.estimated
+        HolidayYear.objects.create(year=2027, confirmed=True)
         d1.refresh_from_db()
     assert d1.due_on == date(2027, 1, 5) and not d1.estimated
     assert Matter.objects.get(pk=m.pk).next_due == date(2027, 1, 5)

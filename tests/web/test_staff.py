@@ -219,7 +219,7 @@ def test_clock_without_official_holiday_table_is_marked_estimated(login, county)
         m = register(county, sh(2031, 3, 3))
         page = login(county.users["officer"]).get(reverse("matter", args=[m.pk])).content.decode()
     assert m.clocks.get(code="D1").estimated
-    assert "无官方节假日数据" in page
+    assert "届满日按估算的节假日计算" in page
 
 
 def test_registered_matter_page_with_routing_is_bounded(login, county, matter,

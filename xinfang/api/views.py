@@ -241,7 +241,8 @@ def detail_data(request: Request, m: Matter, mode: str) -> dict[str, Any]:
     return s.MatterDetailSerializer(m, context={"request": request, "identity": mode}).data
 
 
-EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply"}
+EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",
+              "confirm_lapse"}
 
 
 class ActionListView(ApiView):
@@ -274,6 +275,8 @@ class ActionView(ApiView):
                                feedback_days=data.get("feedback_days", 30))
         elif name == "submit_report":
             services.submit_report(m, user=user, text=data.get("text", ""))
+        elif name == "confirm_lapse":
+            services.confirm_lapse(m, user=user, reason=data.get("reason", ""))
         elif name.startswith("assist_"):
             d = permissions.assist_dispatch(user, m)
             if d is None:

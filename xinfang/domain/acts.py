@@ -90,6 +90,10 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     # --- one matter, outside the state machine
     _a("reveal_identity", gettext_noop("查看信访人身份信息"), STAFF, Where.IDENTITY, "§30 ¶3",
        who="办理单位"),
+    # A petitioner's 复查/复核 window whose end rests on an estimated holiday table does not
+    # lapse by itself (issue 13 item 4): a 督查 or an administrator confirms the closure.
+    _a("confirm_lapse", gettext_noop("确认请求期限届满结案"), {R.SUPERVISOR, R.ADMIN}, Where.MATTER,
+       "京 §37（三）、鲁 §33 ¶3；§35、§36 ¶1", open_only=True, who="督查或管理员"),
     _a("attach", gettext_noop("上传附件"), STAFF, Where.CHAIN, "§19 ¶1"),
     _a("download_attachment", gettext_noop("下载附件"), STAFF, Where.CONFIDENTIAL, "§30 ¶3"),
     _a("submit_report", gettext_noop("提交办结报告"), UNIT, Where.ASSIGNEE, "§22 ¶1（三）",

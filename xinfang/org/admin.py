@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from .models import Body, Category, ClockPolicy, Division, Holiday, RoutingRule, User
+from .models import Body, Category, ClockPolicy, Division, Holiday, HolidayYear, RoutingRule, User
 
 
 @admin.register(Division)
@@ -41,6 +44,38 @@ class HolidayAdmin(admin.ModelAdmin):
     list_display = ["date", "is_workday", "name"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    """"This year's table is complete": the only way a year stops being estimated.
+
+    Registered audited (audit.admin re-registers org's admins on AuditedModelAdmin), and the
+    action below saves through ``save_model`` so each confirmation leaves its audit row too.
+    """
+
+    list_display = ["year", "confirmed", "notice"]
+    list_filter = ["confirmed"]
+    actions = ["confirm_complete"]
+
+    @admin.action(description="确认所选年度的节假日安排已完整录入")
+    def confirm_complete(self, request: HttpRequest, queryset: QuerySet[HolidayYear]) -> None:
+        done, refused = [], []
+        for year in queryset.filter(confirmed=False):
+            year.confirmed = True
+            try:
+                year.full_clean()
+            except ValidationError:
+                refused.append(str(year.year))
+                continue
+            self.save_model(request, year, None, True)  # audited: confirmed False → True
+            done.append(str(year.year))
+        if done:
+            self.message_user(request, f"已确认 {'、'.join(done)} 年节假日安排完整，"
+                                       "未办结的期限已按正式安排重新计算。", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"{'、'.join(refused)} 年尚未录入任何节假日或调休日，"
+                                       "不能确认。", messages.ERROR)
 
 
 @admin.register(ClockPolicy)

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
@@ -31,12 +31,14 @@ class SweepResult:
     reminders: int = 0
     supervisions: int = 0
     closed: int = 0
+    urgent_overdue: int = 0  # 重大紧急 reports flagged this run as not sent in time (§25)
+    awaiting_confirmation: int = 0  # petitioner windows past an estimated end, left open
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
-def sweep(today: date | None = None) -> SweepResult:
+def sweep(today: date | None = None, now: datetime | None = None) -> SweepResult:
     today = today or clocks.today()
     rules = clocks.rules()
     res = SweepResult()
@@ -57,7 +59,9 @@ def sweep(today: date | None = None) -> SweepResult:
         elif alert == Clock.Alert.OVERDUE:
             res.overdue += 1
             res.supervisions += _supervise_once(clock, Supervision.Kind.OVERDUE, today)
-    res.closed = _close_lapsed(today)
+    res.closed, res.awaiting_confirmation = _close_lapsed(today)
+    # §25: a 重大紧急 report is due hours after its declaration, not on a day: its own check.
+    res.urgent_overdue = services.flag_overdue(now)
     return res
 
 
@@ -70,20 +74,30 @@ def _supervise_once(clock: Clock, kind: str, today: date) -> int:
     return 0 if s is None else 1
 
 
-def _close_lapsed(today: date) -> int:
-    """Review windows (D8/D10) past due with no request: close (close_on_review_window_lapse)."""
+def _close_lapsed(today: date) -> tuple[int, int]:
+    """Review windows (D8/D10) past due with no request: close (close_on_review_window_lapse).
+
+    In doubt, for the petitioner (issue 13 item 4): a window whose end was computed from an
+    estimated holiday table is never closed here. It stays open and shows 待确认 until an
+    administrator confirms that year's table (the clock is recomputed; the next sweep closes
+    it on the official date) or a supervisor confirms the closure (``services.confirm_lapse``).
+    Returns (closed, left open awaiting confirmation)."""
     if not dl.Policy().close_on_review_window_lapse:
-        return 0
-    lapsed = (Clock.objects.filter(met_on__isnull=True, owed_by_petitioner=True,
-                                   code__in=["D8", "D10"], due_on__lt=today,
-                                   matter__state__in=[st.State.REPLIED, st.State.REVIEWED])
-              .values_list("matter_id", flat=True).distinct())
+        return 0, 0
+    lapsed = Clock.objects.filter(met_on__isnull=True, owed_by_petitioner=True,
+                                  code__in=clocks.PETITIONER_WINDOWS, due_on__lt=today,
+                                  matter__state__in=[st.State.REPLIED, st.State.REVIEWED])
+    waiting = set(lapsed.filter(estimated=True).values_list("matter_id", flat=True))
     n = 0
-    for matter_id in list(lapsed):
+    for matter_id in list(lapsed.values_list("matter_id", flat=True).distinct()):
+        if matter_id in waiting:
+            continue
         matter = Matter.objects.get(pk=matter_id)
         services.transition(matter, "close_lapsed", system=True, on=today)
         n += 1
-    return n
+    return n, len(waiting)
+
+
 
 
 def run_forever(interval: int) -> None:

@@ -67,6 +67,10 @@ def issue_document(
         "title": matter.title, "issuer": body.name, "issued_on": today.isoformat(),
         "received_on": timezone.localdate(matter.received_at).isoformat(),
     }
+    # A date that rests on an estimated holiday table is provisional (issue 13 item 4).
+    provisional = clocks.provisional_years(kind, context, served_on)
+    if provisional:
+        base["provisional_years"] = "、".join(str(y) for y in provisional)
     return Document.objects.create(
         matter=matter, kind=kind, number=number or doc_number(body, kind, today.year),
         issued_by=body, issued_at=timezone.now(), served_on=served_on,

@@ -28,7 +28,8 @@ def countdown(due: date | None, state: str | None = None, days: int | None = Non
     if state is None:
         state = dl.clock_state(due, clocks.today(), NEAR_DAYS).value
     label = gettext(dl.STATE_LABELS[dl.ClockState(state)])
-    if state == "met":
+    if state in ("met", "paused", "pending"):
+        # 中止计算 (§36 ¶2) and 待确认 (an estimated end) carry no countdown: never 超期.
         text = label
     elif days < 0:
         text = ngettext("%(label)s·超%(days)s天", "%(label)s·超%(days)s天", -days) % {
