@@ -10,7 +10,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import auth, intel, public, views
+from . import auth, intel, public, urgent, views
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -40,6 +40,7 @@ urlpatterns = [
     path("v1/matters/<int:pk>/documents/<int:doc_id>", views.DocumentDetailView.as_view(),
          name="document"),
     path("v1/matters/<int:pk>/evaluations", views.EvaluationView.as_view(), name="evaluations"),
+    path("v1/matters/<int:pk>/urgent", urgent.UrgentView.as_view(), name="urgent"),
     path("v1/search", views.SearchView.as_view(), name="search"),
     path("v1/bodies", views.BodyListView.as_view(), name="bodies"),
     path("v1/divisions", views.DivisionListView.as_view(), name="divisions"),

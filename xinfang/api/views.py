@@ -242,7 +242,7 @@ def detail_data(request: Request, m: Matter, mode: str) -> dict[str, Any]:
 
 
 EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",
-              "confirm_lapse"}
+              "confirm_lapse", *services.URGENT_ACTS}
 
 
 class ActionListView(ApiView):
@@ -275,6 +275,8 @@ class ActionView(ApiView):
                                feedback_days=data.get("feedback_days", 30))
         elif name == "submit_report":
             services.submit_report(m, user=user, text=data.get("text", ""))
+        elif name in services.URGENT_ACTS:  # 重大紧急 (§25)
+            services.urgent_act(m, name, user=user, data=data)
         elif name == "confirm_lapse":
             services.confirm_lapse(m, user=user, reason=data.get("reason", ""))
         elif name.startswith("assist_"):

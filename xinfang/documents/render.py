@@ -106,6 +106,9 @@ def build_context(document: Document, *, redact_identity: bool = False) -> dict[
     """Everything the templates see; no model instance reaches them except ``body``."""
     matter = document.matter
     body = document.issued_by
+    # A document that leaves the handling chain may carry no identity at all (§30 ¶3), e.g.
+    # a 重大紧急 report on a 检举控告 (petitions.services.urgent): its snapshot says so.
+    redact_identity = redact_identity or bool((document.context or {}).get("redact_identity"))
     raw = _petitioners(matter)
     if redact_identity:
         people = [PetitionerView(REDACTED, REDACTED if p.id_number else "",

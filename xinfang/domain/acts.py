@@ -44,6 +44,8 @@ STAFF = frozenset({R.REGISTRAR, R.OFFICER, R.HANDLER, R.UNIT_HEAD, R.LEADER, R.S
 UNIT = frozenset({R.HANDLER, R.UNIT_HEAD})
 # 信访干部, leaders, 督查 and administrators: oversight of a jurisdiction.
 OVERSIGHT = frozenset({R.OFFICER, R.LEADER, R.SUPERVISOR, R.ADMIN})
+# Who decides that a matter is 重大、紧急 for a body (§25): its 信访干部, leaders and 单位负责人.
+URGENT = frozenset({R.OFFICER, R.LEADER, R.UNIT_HEAD})
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,15 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     _a("assist_object", gettext_noop("退回协办件"), UNIT, Where.ASSISTANT, "§23 ¶3、§24",
        who="协办单位"),
     _a("assist_reply", gettext_noop("提交协办意见"), UNIT, Where.ASSISTANT, "§24", who="协办单位"),
+    # §25 ¶1–2: 重大、紧急 matters. The holding body or a body handling the matter decides —
+    # its 信访干部, leaders or 单位负责人 — and reports to its own 党委和政府 (a 信访部门 also
+    # upward and to 国家信访局); concealing or delaying it is a §46 (4) liability ground.
+    _a("declare_urgent", gettext_noop("认定重大紧急信访事项"), URGENT, Where.CHAIN, "§25",
+       open_only=True, who="登记或办理该事项的机关、单位的信访干部、领导或单位负责人"),
+    _a("urgent_measure", gettext_noop("登记重大紧急事项处置措施"), URGENT, Where.CHAIN, "§25 ¶1",
+       who="认定该事项为重大紧急的机关、单位"),
+    _a("urgent_report_sent", gettext_noop("登记重大紧急信息报送"), URGENT, Where.CHAIN, "§25",
+       who="认定该事项为重大紧急的机关、单位"),
     # --- practice (procedure.md §8): reception, 包案, prevention, meetings
     _a("configure_practice", gettext_noop("修改工作机制配置"), {R.ADMIN, R.OFFICER},
        Where.JURISDICTION, "§18 ¶2"),
