@@ -54,6 +54,30 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_is_a_full_log_in(monkeypatch):
+    """``force_login`` in a test stands for a complete log-in: password AND, for an account
+    with a TOTP device, its code. So the session is marked verified the way django-otp's own
+    log-in marks it (its session key names the device). The second factor itself is tested
+    through the real log-in form in tests/security (and an unverified session is refused)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from xinfang.core import totp
+
+    plain = Client.force_login
+
+    def force_login(self, user, backend=None):
+        plain(self, user, backend)
+        device = totp.confirmed_device(user)
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def frozen_at() -> datetime:
     """The instant ``frozen`` stops the clock at; a folder's conftest may override it."""

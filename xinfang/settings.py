@@ -193,11 +193,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# Django's messages for these are in Chinese already (its zh_Hans catalogue).
+# Django's validators; length and similarity with Chinese messages (core.passwords).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+    {"NAME": "xinfang.core.passwords.UserAttributeSimilarityValidator",
      "OPTIONS": {"user_attributes": ("username", "display_name", "email", "phone")}},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "xinfang.core.passwords.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from xinfang.domain import idcard
@@ -12,9 +11,12 @@ from xinfang.petitions.services import PetitionerIn, Registration
 @pytest.fixture
 def token_client():
     def make(user) -> APIClient:
+        """A client with a fresh API token of ``user`` (issued as after password + code)."""
+        from xinfang.org.models import ApiToken
+
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = ApiToken.objects.create(user=user, name="test")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

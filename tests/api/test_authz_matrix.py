@@ -223,5 +223,10 @@ def test_reference_data_and_session_auth(county, client):
     assert len(towns) == len(county.townships)
     cats = client.get("/api/v1/categories").json()
     assert {"code": "CX01", "name": "物业管理", "parent": "CX"} in cats
-    assert client.login(username="xinfang", password="pw-test-123")
+    # The browser's session (API docs) works once the log-in showed the second factor…
+    client.force_login(county.users["officer"])
     assert client.get("/api/v1/matters").status_code == 200
+    # …and a session holding only the password is refused.
+    client.logout()
+    assert client.login(username="xinfang", password="pw-test-123")
+    assert client.get("/api/v1/matters").status_code == 403

@@ -12,7 +12,6 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from .conftest import make_matter
 
@@ -37,8 +36,10 @@ def officer_headers(county):
                 forward_to=county.dept("人社"))
     make_matter(county, name="丙", id17="99012119700707789", phone="13800000003", title="举报",
                 klass="report", accused_body=county.dept("住建"))
-    token, _ = Token.objects.get_or_create(user=county.users["officer"])
-    return {"Authorization": f"Token {token.key}"}
+    from xinfang.org.models import ApiToken
+
+    _, token = ApiToken.objects.create(user=county.users["officer"], name="schemathesis")
+    return {"Authorization": f"Token {token}"}
 
 
 @pytest.mark.django_db

@@ -36,7 +36,7 @@ def test_api_docs_are_served_locally(client):
 
 
 def _login(client, password: str, addr: str = "127.0.0.1"):
-    return client.post("/login/", {"username": "xinfang", "password": password},
+    return client.post("/login/", {"username": "dengji", "password": password},
                        REMOTE_ADDR=addr)
 
 
@@ -54,7 +54,7 @@ def test_five_failures_lock_the_username_from_that_address_for_15_minutes(client
         client.logout()
         # The DRF token endpoint honours the same lock, with the same message.
         t = APIClient().post("/api/v1/auth/token",
-                             {"username": "xinfang", "password": "pw-test-123"},
+                             {"username": "dengji", "password": "pw-test-123"},
                              REMOTE_ADDR="127.0.0.1")
         assert t.status_code == 400 and LOCKED in t.content.decode()
         clock.shift(15 * 60 + 1)
@@ -73,7 +73,7 @@ def test_a_successful_login_resets_the_count(client, county):
 
 def test_token_endpoint_issues_tokens_that_authenticate(county):
     c = APIClient()
-    r = c.post("/api/v1/auth/token", {"username": "xinfang", "password": "pw-test-123"})
+    r = c.post("/api/v1/auth/token", {"username": "dengji", "password": "pw-test-123"})
     assert r.status_code == 200
     c.credentials(HTTP_AUTHORIZATION=f"Token {r.json()['token']}")
     assert c.get("/api/v1/matters").status_code == 200

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 import xinfang.org.admin  # noqa: F401  (registers org's admins, audited below)
 
+from . import admin_accounts  # noqa: F401  (API tokens and TOTP devices, audited)
 from .admin_base import AuditedModelAdmin, AuditedUserAdmin
 from .models import AuditLog
 

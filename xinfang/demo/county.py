@@ -7,10 +7,13 @@ unassigned GB/T 2260 province prefix 99 so they never clash with a real place.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from xinfang.core.second_factor import DEFAULT_ROLES
 from xinfang.domain.states import Role
 from xinfang.org.models import Body, Category, Division, RoutingRule, User
 
@@ -90,12 +93,23 @@ class County:
         return self.departments[short]
 
 
+def demo_otp_key(username: str) -> str:
+    """The demo's published TOTP secret of an account (hex, 20 bytes): derived from the
+    username, so `xinfang demo-otp <username>` can print the current code. Demo only."""
+    return hashlib.sha1(f"xinfang-demo-otp:{username}".encode()).hexdigest()
+
+
 def _user(username: str, name: str, role: Role, body: Body, title: str = "",
           password: str = DEMO_PASSWORD) -> User:
     u = User(username=username, display_name=name, role=role.value, body=body, title=title,
              is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     u.set_password(password)
     u.save()
+    if role.value in DEFAULT_ROLES or u.is_superuser:
+        # These roles must log in with a second factor (core.second_factor): enrolled with
+        # the published demo secret.
+        TOTPDevice.objects.create(user=u, name="演示验证器", confirmed=True,
+                                  key=demo_otp_key(username))
     return u
 
 

@@ -122,7 +122,7 @@ class Body(models.Model):
         return self.kind not in (self.Kind.XINFANG, self.Kind.PARTY_GOV)
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # ApiToken: knox, untyped
     """Staff member. Citizens do not log in; they prove themselves with code + phone."""
 
     display_name = models.CharField("姓名", max_length=32, blank=True)
@@ -154,13 +154,15 @@ class User(AbstractUser):
         return Role(self.role)
 
 
-class ApiToken(AbstractAuthToken):
+class ApiToken(AbstractAuthToken):  # type: ignore[misc]  # knox: no types
     """An API token (django-rest-knox, ``KNOX_TOKEN_MODEL``): only its SHA-512 digest and its
     first characters (``token_key``, to find the row) are stored; it expires
     (``REST_KNOX["TOKEN_TTL"]``) and names its purpose. Issued by ``POST /api/v1/auth/token``
     after the password and the second factor; revoked by its owner (the 账号安全 page,
     ``DELETE /api/v1/auth/tokens/<key>``, log-out) or an administrator (issue 14 item 5)."""
 
+    # knox's own field, declared again so the type checker knows User.auth_token_set.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_token_set")
     name = models.CharField(_("用途"), max_length=60, blank=True)
 
     class Meta:

@@ -1,46 +1,96 @@
-"""Staff account security: turn the TOTP second factor on or off (issue 4) through
-``xinfang.audit.accounts``, which verifies the code, saves and writes the audit row."""
+"""Staff account security (issue 14 items 4–6): the second factor, the API tokens and the
+password, each written through ``xinfang.audit.accounts`` (verify, save, audit row).
+
+- ``security``: enrol a TOTP device (the secret lives on an unconfirmed device row until a
+  code proves the phone has it; the session is then marked verified), turn it off where the
+  role allows, list and revoke one's own API tokens.
+- ``password_change``: Django's form and validators; the new password is saved by the audited
+  service, which also revokes the API tokens; the session stays logged in.
+"""
 
 from __future__ import annotations
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from xinfang.audit import accounts
-from xinfang.core import totp
+from xinfang.core import second_factor, totp
 from xinfang.domain.errors import GuardFailed
+from xinfang.org.models import ApiToken, User
 
-SESSION_KEY = "totp_pending_secret"
+from .forms_auth import StaffPasswordChangeForm
+
+
+def _act(request: HttpRequest, user: User) -> str | None:
+    """The POSTed act, done; None on success (a message is queued), else the error."""
+    action, code = request.POST.get("action"), request.POST.get("code", "")
+    try:
+        if action == "enable" and not totp.has_device(user):
+            device = totp.pending_device(user)
+            accounts.enable_totp(user, device, code)
+            totp.mark_verified(request, device)
+            messages.success(request, gettext("已启用动态口令，下次登录需输入验证码。"))
+        elif action == "disable" and totp.has_device(user):
+            accounts.disable_totp(user, code)
+            messages.success(request, gettext("已停用动态口令。"))
+        elif action == "revoke":
+            accounts.revoke_own_token(user, request.POST.get("key", ""))
+            messages.success(request, gettext("已撤销接口令牌。"))
+        elif action == "revoke_all":
+            n = len(accounts.revoke_all_tokens(user))
+            messages.success(request, gettext("已撤销全部接口令牌（%(n)d 个）。") % {"n": n})
+        else:
+            return gettext("无法完成该操作，请刷新页面后重试。")
+    except GuardFailed as e:
+        return gettext(str(e))
+    return None
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def security(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User)
     error = ""
     if request.method == "POST":
-        code = request.POST.get("code", "")
-        try:
-            if request.POST.get("action") == "enable" and not user.totp_enabled:
-                accounts.enable_totp(user, request.session.get(SESSION_KEY, ""), code)
-                request.session.pop(SESSION_KEY, None)
-                messages.success(request, gettext("已启用动态口令，下次登录需输入验证码。"))
-                return redirect("account_security")
-            if request.POST.get("action") == "disable" and user.totp_enabled:
-                accounts.disable_totp(user, code)
-                messages.success(request, gettext("已停用动态口令。"))
-                return redirect("account_security")
-        except GuardFailed as e:
-            error = gettext(str(e))
-    ctx: dict[str, object] = {"error": error, "enabled": user.totp_enabled}
-    if not user.totp_enabled:
-        secret = request.session.get(SESSION_KEY) or totp.new_secret()
-        request.session[SESSION_KEY] = secret
-        uri = totp.provisioning_uri(secret, user.get_username())
-        ctx.update(secret=secret, qr=segno.make(uri).svg_data_uri(scale=4))
+        error = _act(request, user) or ""
+        if not error:
+            return redirect("account_security")
+    enabled = totp.has_device(user)
+    ctx: dict[str, object] = {
+        "error": error, "enabled": enabled,
+        "required": second_factor.required_for(user),
+        "tokens": ApiToken.objects.filter(user=user, expiry__gt=timezone.now()),
+    }
+    if not enabled:
+        device = totp.pending_device(user)
+        ctx.update(secret=totp.secret_b32(device),
+                   qr=segno.make(device.config_url).svg_data_uri(scale=4))
     return render(request, "web/account_security.html", ctx, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = StaffPasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.change_password(user, form.cleaned_data["new_password1"])
+        except ValidationError as e:
+            form.add_error("new_password1", e)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, gettext("密码已修改。已撤销此前签发的全部接口令牌。"))
+            return redirect("account_security")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/password_change.html", {"form": form}, status=status)

@@ -24,6 +24,7 @@ urlpatterns: list = [
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("account/security/", account.security, name="account_security"),
+    path("account/password/", account.password_change, name="password_change"),
     path("", views.queue, name="queue"),
     path("register/", views.register, name="register"),
     path("register/repeats/", views.register_repeats, name="register_repeats"),

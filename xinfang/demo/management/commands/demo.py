@@ -89,6 +89,14 @@ class Command(BaseCommand):
         ]
         for _, username, role, tip in DEMO_LOGINS:
             lines.append(f" {_pad(username, 16)}{_pad(role, 36)}{tip}")
+        lines += [
+            "-" * 78,
+            " 领导、信访干部、管理员须输入动态验证码（第二重验证）。演示账号已用公开的演示密钥启用，",
+            " 另开终端运行  .venv/bin/xinfang demo-otp <用户名>  获取当前验证码（每码只能用一次）。",
+            " Leaders, petition officers and admins log in with a second-factor code: the demo",
+            " enrolled them with a published secret; get the current code with",
+            " .venv/bin/xinfang demo-otp <username>  (each code works once).",
+        ]
         lines += ["=" * 78, " 期限巡检已在后台运行（每 "
                   f"{settings.XINFANG_SWEEP_INTERVAL} 秒）；按 Ctrl+C 停止。", ""]
         return "\n".join(lines)
