@@ -159,3 +159,18 @@ def test_the_api_offers_the_confirmation_to_a_supervisor_only(county):
         r = api.post(url, {"reason": "已核对2027年节假日安排"}, format="json")
     assert r.status_code == 200, r.content.decode()[:300]
     assert r.json()["state"] == "closed"
+
+
+def test_the_matter_page_offers_the_confirmation_to_a_supervisor_only(county, login):
+    m = _replied_in_december(county)
+    url = reverse("matter_confirm_lapse", args=[m.pk])
+    with time_machine.travel(sh(2027, 1, 12), tick=False):
+        assert url not in login("officer").get(reverse("matter", args=[m.pk])).content.decode()
+        assert login("officer").post(url, {"lapse-reason": "已核对"}).status_code == 403
+        c = login("supervisor")
+        assert url in c.get(reverse("matter", args=[m.pk])).content.decode()
+        empty = c.post(url, {"lapse-reason": " "})
+        assert empty.status_code == 409 and "请写明确认期限届满的理由" in empty.content.decode()
+        r = c.post(url, {"lapse-reason": "已核对2027年节假日安排"})
+    assert r.status_code == 302
+    assert Matter.objects.get(pk=m.pk).state == "closed"

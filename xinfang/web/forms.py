@@ -164,6 +164,12 @@ class SuperviseForm(forms.Form):
     feedback_days = _act_field("feedback_days", initial=30)
 
 
+class LapseForm(forms.Form):
+    """确认请求期限届满结案 (issue 13 item 4): the supervisor's reason."""
+
+    reason = _act_field("reason")
+
+
 # --------------------------------------------------------------------------- attachments
 
 

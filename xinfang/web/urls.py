@@ -37,6 +37,8 @@ urlpatterns: list = [
     path("matters/<int:pk>/act/<str:name>/", views.matter_action, name="matter_action"),
     path("matters/<int:pk>/report/", views.matter_report, name="matter_report"),
     path("matters/<int:pk>/supervise/", views.matter_supervise, name="matter_supervise"),
+    path("matters/<int:pk>/confirm-lapse/", views.matter_confirm_lapse,
+         name="matter_confirm_lapse"),
     path("matters/<int:pk>/assist/", views.matter_assist, name="matter_assist"),
     path("matters/<int:pk>/identity/", views.reveal_identity, name="reveal_identity"),
     path("matters/<int:pk>/attachments/", views.matter_attach, name="matter_attach"),

@@ -22,6 +22,7 @@ from .matter import matter_detail
 from .matter_acts import (
     matter_action,
     matter_assist,
+    matter_confirm_lapse,
     matter_report,
     matter_supervise,
     reveal_identity,
@@ -36,6 +37,7 @@ __all__ = [
     "matter_action",
     "matter_assist",
     "matter_attach",
+    "matter_confirm_lapse",
     "matter_detail",
     "matter_report",
     "matter_supervise",

@@ -24,6 +24,7 @@ from xinfang.petitions.models import Dispatch, Matter
 from ..forms import (
     ActionForm,
     AttachForm,
+    LapseForm,
     NoteForm,
     SuperviseForm,
     active_bodies,
@@ -62,6 +63,9 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
     if assist is not None and assist.state == Dispatch.DState.REPLIED:
         assist = None  # its opinion is in: nothing more to offer
     can_supervise = permissions.may(user, "supervise", matter=matter)
+    # A petitioner's window past an estimated end (待确认): a 督查 or admin may confirm it lapsed.
+    can_confirm_lapse = (permissions.may(user, "confirm_lapse", matter=matter)
+                         and bool(clocks.pending_lapses(matter)))
     petitioners = []
     for p in data.petitioners:
         petitioners.append({
@@ -91,6 +95,7 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         "assist_dispatch": assist,
         "assist_form": NoteForm(prefix="assist") if assist else None,
         "supervise_form": SuperviseForm(prefix="supervise") if can_supervise else None,
+        "lapse_form": LapseForm(prefix="lapse") if can_confirm_lapse else None,
         "attachments": data.attachments,
         "can_download": attachments.can_download(user, matter, dispatches),
         "attach_form": (AttachForm(prefix="attach")

@@ -18,7 +18,7 @@ from xinfang.domain.errors import DomainError, Forbidden
 from xinfang.petitions import access, permissions, services
 from xinfang.petitions.models import Matter
 
-from ..forms import ActionForm, NoteForm, SuperviseForm, active_bodies
+from ..forms import ActionForm, LapseForm, NoteForm, SuperviseForm, active_bodies
 from .matter import done, matter_context, matter_error, post_act
 
 
@@ -58,6 +58,18 @@ def matter_supervise(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda m, d: services.supervise(m, user=request.user, note=d["note"],
                                         feedback_days=d["feedback_days"]),
         gettext("已督办"))
+
+
+@login_required
+@require_POST
+def matter_confirm_lapse(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A 督查 or admin confirms a petitioner's window lapsed on an estimated date (issue 13
+    item 4): the matter is closed by close_lapsed under the confirming person's name."""
+    return post_act(
+        request, pk, LapseForm(request.POST, prefix="lapse"),
+        lambda f: gettext("请写明确认期限届满的理由"),
+        lambda m, d: services.confirm_lapse(m, user=request.user, reason=d["reason"]),
+        gettext("已确认请求期限届满，事项结案"))
 
 
 @login_required
