@@ -226,10 +226,11 @@ def view(clock: Clock, on: date | None = None) -> dict[str, object]:
     }
 
 
-# The deadlines a document states (keys of its context), and the petitioner's window a
-# document opens from its service: a 处理意见书 the 复查 window (§35), a 复查意见书 the 复核
-# window (§36 ¶1).
-DOCUMENT_DATE_KEYS = ("due_on", "new_due", "report_due", "feedback_due")
+# The deadlines a document states that were computed on the holiday calendar (keys of its
+# context: the 受理告知书's §34 limit, the 延期告知书's new one; a 办结报告 date or a 督办
+# feedback date is set by a body, not computed), and the petitioner's window a document opens
+# from its service: a 处理意见书 the 复查 window (§35), a 复查意见书 the 复核 window (§36 ¶1).
+DOCUMENT_DATE_KEYS = ("due_on", "new_due")
 DOCUMENT_WINDOWS = {"opinion": "D8", "review": "D10"}
 
 
