@@ -162,10 +162,19 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
         t(m, "reject_recheck", city, reason_code="N9", reason="超出范围")
 
         lapsing = t(accepted(county, sh(2026, 3, 2)), "reply", handler, **REPLY)
-    # The system's own transition: the 复查 window (D8) lapsed, the sweep closes it.
-    with time_machine.travel(sh(2026, 4, 2), tick=False), one_row(lapsing.pk, "close_lapsed"):
-        assert jobs.sweep().closed == 1
-    t.done.add("close_lapsed")
+        # A suggestion (§29) is answered with no 复查 route: 答复办结 after the rating window.
+        answered = register(county, sh(2026, 3, 2), phone="13700000008", id_number="",
+                            title="建议增设公交站", klass="suggestion")
+        answered = t(answered, "forward", officer, to_body=zj)
+        answered = t(answered, "sign", handler)
+        answered = t(answered, "accept", handler, route="按§29研究答复")
+        answered = t(answered, "reply", handler, **{**REPLY, "outcome": "adopted"})
+    # The system's own transitions: the 复查 window (D8) lapsed, the sweep closes it; the
+    # suggestion's rating window (V1) passed, the sweep closes it as answered.
+    with time_machine.travel(sh(2026, 4, 2), tick=False), one_row(lapsing.pk, "close_lapsed"), \
+            one_row(answered.pk, "close_answered"):
+        assert jobs.sweep().closed == 2
+    t.done |= {"close_lapsed", "close_answered"}
     assert Matter.objects.get(pk=lapsing.pk).state == st.State.CLOSED
     assert t.done == set(st.TRANSITIONS), sorted(set(st.TRANSITIONS) - t.done)
 

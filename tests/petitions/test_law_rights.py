@@ -269,3 +269,87 @@ def test_xinfang_department_does_not_accept_directly(county, frozen):
     # The 信访部门 disposes by 转送/交办 (§22); it has no "accept it ourselves" act.
     assert "accept_direct" not in names(county.users["officer"], m)
     assert {"forward", "assign"} <= names(county.users["officer"], m)
+
+
+# --------------------------------------------------------------------------- §29–§31 routes
+
+
+def test_suggestion_is_answered_without_a_review_route(county, frozen):
+    """§29: studied and answered; §35 复查 is for §31 (6) 处理意见书 only."""
+    m = matter(county, "signed", klass="suggestion", title="建议增设公交站")
+    handler = county.users["handler"]
+    with pytest.raises(GuardFailed, match="申诉求决"):
+        services.transition(m, "accept", user=handler, data={"route": "研究", "route31": 6})
+    m = services.transition(m, "accept", user=handler, data={"route": "按§29研究答复"})
+    assert m.route31 is None and Clock.objects.get(matter=m, code="D14").met_on is None
+    with pytest.raises(GuardFailed, match="采纳"):
+        services.transition(m, "reply", user=handler, data={
+            **REPLY, "served_on": clocks.today().isoformat()})
+    m = services.transition(m, "reply", user=handler, data={
+        **REPLY, "outcome": "adopted", "served_on": clocks.today().isoformat()})
+    assert not Clock.objects.filter(matter=m, code="D8").exists()
+    with pytest.raises(GuardFailed, match="复查只适用于"):
+        services.transition(m, "request_review", citizen=True, data={"reason": "x"})
+    assert "request_review" not in services.citizen_choices(m)
+    frozen.shift(timedelta(days=31))  # the rating window (V1) passes: 答复办结
+    assert jobs.sweep().closed == 1
+    m.refresh_from_db()
+    assert m.state == "closed" and m.closure_kind == "answered"
+
+
+def test_report_gets_feedback_not_an_opinion_with_review(county, frozen):
+    from xinfang.documents.render import render_html
+
+    m = matter(county, "signed", klass="report", title="举报某站所乱收费", accused_name="某站所所长")
+    handler = county.users["handler"]
+    m = services.transition(m, "accept", user=handler, data={"route": "依规依纪依法办理"})
+    assert Clock.objects.get(matter=m, code="D15").met_on is None
+    with pytest.raises(GuardFailed, match="属实"):
+        services.transition(m, "reply", user=handler, data={
+            **REPLY, "served_on": clocks.today().isoformat()})
+    m = services.transition(m, "reply", user=handler, data={
+        **REPLY, "outcome": "partly_substantiated", "served_on": clocks.today().isoformat()})
+    html = render_html(Document.objects.get(matter=m, kind=Document.Kind.OPINION))
+    assert "检举控告" in html and "复查" not in html and "§30" in html
+    assert not Clock.objects.filter(matter=m, code="D8").exists()
+
+
+def test_duty_request_is_answered_with_the_administrative_remedy(county, frozen):
+    """§31 (5): perform or answer; the answer is an administrative act (复议/诉讼, not 复查)."""
+    from xinfang.documents.render import render_html
+
+    m = matter(county, "signed")
+    handler = county.users["handler"]
+    m = services.transition(m, "accept", user=handler,
+                            data={"route": "依法履行职责", "route31": 5})
+    assert m.route31 == 5 and Clock.objects.get(matter=m, code="D16").met_on is None
+    assert not Clock.objects.filter(matter=m, code="D6").exists()
+    m = services.transition(m, "reply", user=handler, data={
+        **REPLY, "served_on": clocks.today().isoformat()})
+    html = render_html(Document.objects.get(matter=m, kind=Document.Kind.OPINION))
+    assert "行政复议" in html and "请求复查" not in html
+    with pytest.raises(GuardFailed, match="复查只适用于"):
+        services.transition(m, "request_review", citizen=True, data={"reason": "x"})
+
+
+def test_statutory_procedures_are_led_in_not_accepted(county, frozen):
+    m = matter(county, "signed")
+    with pytest.raises(GuardFailed, match="导入法定程序"):
+        services.transition(m, "accept", user=county.users["handler"],
+                            data={"route": "诉讼", "route31": 1})
+
+
+def test_the_system_suggests_a_route():
+    from xinfang.domain.route31 import suggest
+
+    assert suggest("请求法院尽快执行判决") == 1
+    assert suggest("劳动争议已申请仲裁") == 2
+    assert suggest("要求城管查处违法占道经营") == 5
+    assert suggest("小区物业乱收停车费") == 6
+
+
+def test_accept_form_preselects_the_suggested_route(county, frozen, login):
+    m = matter(county, "signed", title="要求查处违法占道经营", request="请求依法查处占道")
+    page = login("handler").get(f"/matters/{m.pk}/").content.decode()
+    assert 'name="accept-route31" value="5"' in page
+    assert 'value="5" checked' in page or 'value="5" id="id_accept-route31_0" checked' in page

@@ -368,7 +368,7 @@ def _spec_field(spec: df.FieldSpec) -> serializers.Field:
                                         max_value=spec.max_value)
     if spec.kind == df.Kind.CHOICE:
         keys = df.choice_keys(spec)
-        if spec.name == "route31":  # §31 (1)–(4), given as a number
+        if spec.name == "route31":  # §31 (1)–(6), given as a number
             return serializers.IntegerField(required=False, min_value=1, max_value=len(keys))
         return serializers.ChoiceField(choices=keys, required=False, allow_blank=True,
                                        error_messages={"invalid_choice": f"请选择有效的{spec.label}"})

@@ -333,16 +333,22 @@ class Seeder:
         else:
             reply_days = self.pick([(r.randint(8, 25), 40), (r.randint(25, 45), 35),
                                     (r.randint(45, 55), 10), (r.randint(55, 63), 15)])
-        outcome = (self.pick([("supported", 25), ("partly_supported", 20), ("explained", 45),
-                              ("not_supported", 10)]) if appeal
-                   else self.pick([("adopted", 30), ("partly_adopted", 30), ("not_adopted", 40)]))
+        if klass == "report":  # §30: what the handling found
+            outcome = self.pick([("substantiated", 30), ("partly_substantiated", 30),
+                                 ("unsubstantiated", 40)])
+        else:
+            outcome = (self.pick([("supported", 25), ("partly_supported", 20),
+                                  ("explained", 45), ("not_supported", 10)]) if appeal
+                       else self.pick([("adopted", 30), ("partly_adopted", 30),
+                                       ("not_adopted", 40)]))
         steps.append(self._reply(h, reply_days, outcome, msg))
         is_assign = [s.kind for s in steps if s.kind in ("forward", "assign")][-1] == "assign"
         if is_assign:
             steps.append(Step("submit_report", r.randint(0, 3), h, data=lambda t: {
                 "text": "该交办事项已办理完毕，处理意见书已送达信访人，现报告如下：" + msg.title}))
         after_reply = after_reply or self.pick(
-            [("satisfied", 55), ("unsatisfied", 7), ("review", 7 if appeal else 0), ("none", 31)])
+            [("satisfied", 55), ("unsatisfied", 7), ("review", 7 if klass == "appeal" else 0),
+             ("none", 31)])
         if after_reply == "satisfied":
             steps.append(_rate(r.randint(1, 12), r.choice(["satisfied", "satisfied", "basic"])))
         elif after_reply == "unsatisfied":
@@ -350,8 +356,9 @@ class Seeder:
                 "rating": "unsatisfied", "comment": "问题没有得到实际解决"}))
             # The petitioner chooses the 重办 (practice); the §35 window stays open meanwhile.
             steps.append(Step("request_redo", r.randint(0, 3), citizen=True))
-            steps.append(self._reply(h, r.randint(10, 25),
-                                     "partly_supported" if appeal else "partly_adopted", msg))
+            steps.append(self._reply(h, r.randint(10, 25), {
+                "appeal": "partly_supported", "report": "partly_substantiated"}.get(
+                    klass, "partly_adopted"), msg))
             if r.random() < 0.6:
                 steps.append(_rate(r.randint(1, 8), "basic"))
         elif after_reply == "review":

@@ -38,6 +38,8 @@ ROUTE31 = {
     "2": gettext_noop("（二）仲裁（§31（二））"),
     "3": gettext_noop("（三）党员申诉、申请复审（§31（三））"),
     "4": gettext_noop("（四）行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序（§31（四））"),
+    "5": gettext_noop("（五）请求查处违法行为、履行保护人身权或者财产权等合法权益职责：依法履行或者答复（§31（五））"),
+    "6": gettext_noop("（六）其他：听取陈述、调查核实，出具信访处理意见书，可申请复查、复核（§31（六）、§32–§36）"),
 }
 # How a §25 report was sent (the record of "sent, when and how").
 REPORT_CHANNELS = {"edoc": gettext_noop("电子公文系统"), "fax": gettext_noop("机要传真"),
@@ -54,6 +56,9 @@ CHOICES: dict[str, dict[str, str]] = {
     "service_methods": SERVICE_METHODS,
     "grades": GRADES,
     "route31": ROUTE31,
+    # 导入法定程序 takes (1)–(4); acceptance of a 申诉求决 matter (5) or (6) (§31).
+    "route31_channel": {k: v for k, v in ROUTE31.items() if k in "1234"},
+    "route31_accept": {k: v for k, v in ROUTE31.items() if k in "56"},
     "ratings": RATINGS,
     "report_channels": REPORT_CHANNELS,
     "hearing_requesters": HEARING_REQUESTERS,
@@ -97,7 +102,8 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     _f("reason", K.TEXT, gettext_noop("理由"), max_length=2000),
     _f("reason_code", K.CHOICE, gettext_noop("理由代码"), choices="reason_codes"),
     _f("route", K.TEXT, gettext_noop("处理途径和程序"), max_length=500),
-    _f("route31", K.CHOICE, gettext_noop("法定途径"), choices="route31"),
+    _f("route31", K.CHOICE, gettext_noop("办理途径（§31）"), choices="route31",
+       help=gettext_noop("申诉求决类：（五）依法履行或答复，或（六）出具处理意见书；不填按（六）")),
     _f("procedure", K.LINE, gettext_noop("导入的程序"), max_length=100),
     _f("days", K.INT, gettext_noop("延长天数"), min_value=1, max_value=30,
        help=gettext_noop("1至30日（§34）")),
@@ -147,6 +153,8 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "rate_unsatisfied": ("comment",),
     "request_review": ("late_reason",),
     "request_recheck": ("late_reason",),
+    "accept": ("route31",),
+    "accept_direct": ("route31",),
     "issue_review": ("new_outcome",),
     "issue_recheck": ("new_outcome",),
     "order_redo_review": ("redo_days",),
@@ -155,6 +163,9 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
 
 # A field whose choices differ by transition: (transition, field) → a key of CHOICES.
 CHOICE_OVERRIDES: dict[tuple[str, str], str] = {
+    ("channel", "route31"): "route31_channel",
+    ("accept", "route31"): "route31_accept",
+    ("accept_direct", "route31"): "route31_accept",
     ("issue_review", "review_outcome"): "review_keep",
     ("issue_recheck", "review_outcome"): "review_keep",
     ("order_redo_review", "review_outcome"): "review_redo",

@@ -121,6 +121,8 @@ class ClosureKind(StrEnum):
     MEDIATED = "mediated"  # 调解/和解 §33
     WINDOW_LAPSED = "window_lapsed"  # 复查/复核 window lapsed (local rule, config)
     REVIEW_REJECTED = "review_rejected"  # 复查/复核 申请不予受理 (N8/N9)
+    ANSWERED = "answered"  # §29 reply, §30 feedback, §31 (5) answer: no 复查 route; closed
+    # once the petitioner's rating window (V1) has passed
 
 
 CLOSURE_LABELS = {
@@ -132,6 +134,7 @@ CLOSURE_LABELS = {
     ClosureKind.MEDIATED: gettext_noop("调解/和解结案"),
     ClosureKind.WINDOW_LAPSED: gettext_noop("复查复核期限届满结案"),
     ClosureKind.REVIEW_REJECTED: gettext_noop("复查/复核申请不予受理"),
+    ClosureKind.ANSWERED: gettext_noop("答复办结"),
 }
 
 # 不予受理 / 不再受理 reason codes, procedure.md §4.8.
@@ -162,6 +165,10 @@ class ReplyOutcome(StrEnum):
     ADOPTED = "adopted"
     PARTLY_ADOPTED = "partly_adopted"
     NOT_ADOPTED = "not_adopted"
+    # §30 检举控告: what the handling found (依规依纪依法 feedback).
+    SUBSTANTIATED = "substantiated"
+    PARTLY_SUBSTANTIATED = "partly_substantiated"
+    UNSUBSTANTIATED = "unsubstantiated"
 
 
 OUTCOME_LABELS = {
@@ -172,6 +179,9 @@ OUTCOME_LABELS = {
     ReplyOutcome.ADOPTED: gettext_noop("采纳"),
     ReplyOutcome.PARTLY_ADOPTED: gettext_noop("部分采纳"),
     ReplyOutcome.NOT_ADOPTED: gettext_noop("不采纳"),
+    ReplyOutcome.SUBSTANTIATED: gettext_noop("反映属实"),
+    ReplyOutcome.PARTLY_SUBSTANTIATED: gettext_noop("反映部分属实"),
+    ReplyOutcome.UNSUBSTANTIATED: gettext_noop("反映不属实"),
 }
 
 
@@ -212,6 +222,7 @@ class Facts:
     rated_this_round: bool = False
     rated_unsatisfied: bool = False  # this round's rating is 不满意 (a redo may be chosen)
     replied: bool = False  # a 处理意见书 has been served (the §35 window counts from it)
+    reviewable: bool = True  # its answer is a §31 (6) 处理意见书, open to 复查/复核 (§35–§36)
     redo_allowed: bool = True  # local practice: 不满意 may start a 重办 (setting)
     # §22 ¶1–2, §30 ¶3: where a 转送/交办/移送 may go (domain.routing). Filled by the service
     # layer for those acts: the sending body, the named bodies by id, the bodies a report
@@ -308,6 +319,24 @@ def _has_reply(facts: Facts, data: Mapping[str, object]) -> str | None:
     # §35: 复查 is of a written 处理意见书; during a 重办 the first one still stands.
     if not facts.replied:
         return "尚未送达处理意见书，不能申请复查（§35）"
+    if not facts.reviewable:
+        return ("复查只适用于按第三十一条第（六）项出具的信访处理意见书（§35）；建议意见、检举控告和"
+                "依法履行职责的答复不适用")
+    return None
+
+
+def _route_fits(facts: Facts, data: Mapping[str, object]) -> str | None:
+    # §31: at acceptance a 申诉求决 matter takes (5) or (6); (1)–(4) are led into their
+    # procedures by 导入法定程序; suggestions (§29) and reports (§30) have their own route.
+    route = data.get("route31")
+    if route in (None, ""):
+        return None
+    if facts.klass != Klass.APPEAL:
+        return "只有申诉求决类事项按第三十一条选择办理途径（§29、§30）"
+    if route in (1, 2, 3, 4):
+        return "应当通过法定途径解决的，请选择“导入法定程序”并告知信访人（§31（一）至（四））"
+    if route not in (5, 6):
+        return "请选择第三十一条第（五）项或第（六）项"
     return None
 
 
@@ -355,12 +384,21 @@ def _route_1_to_4(facts: Facts, data: Mapping[str, object]) -> str | None:
 
 _SUGGESTION_OUTCOMES = frozenset({ReplyOutcome.ADOPTED, ReplyOutcome.PARTLY_ADOPTED,
                                   ReplyOutcome.NOT_ADOPTED})
+_REPORT_OUTCOMES = frozenset({ReplyOutcome.SUBSTANTIATED, ReplyOutcome.PARTLY_SUBSTANTIATED,
+                              ReplyOutcome.UNSUBSTANTIATED})
+
+
+# The outcomes of a reply by class; a 申诉求决 matter takes the §32 ones (those in neither).
+OUTCOMES_BY_KLASS: dict[str, frozenset[ReplyOutcome]] = {
+    Klass.SUGGESTION: _SUGGESTION_OUTCOMES, Klass.REPORT: _REPORT_OUTCOMES}
 
 
 def _reply_outcome_fits(facts: Facts, data: Mapping[str, object]) -> str | None:
     outcome = data.get("outcome")
     if outcome not in set(ReplyOutcome):
         return "请选择处理意见结论"
+    if (facts.klass == Klass.REPORT) != (outcome in _REPORT_OUTCOMES):
+        return "检举控告类答复应为属实/部分属实/不属实（§30）"
     if (facts.klass == Klass.SUGGESTION) != (outcome in _SUGGESTION_OUTCOMES):
         return "建议意见类答复应为采纳/部分采纳/不采纳（§29），申诉求决类为支持/解释说明/不予支持（§32）"
     return None
@@ -446,7 +484,8 @@ TRANSITIONS: dict[str, Transition] = {
         # §23 ¶1–2: a body that is not a 信访部门 handles a petition of its own remit itself,
         # notifying the petitioner in writing on the spot or within 15 日 (D2).
         _t("accept_direct", gettext_noop("本机关受理并告知"), {S.REGISTERED}, S.HANDLING,
-           frozenset(), frozenset(), "§23 ¶1–2", required=("route",), grants=DIRECT),
+           frozenset(), frozenset(), "§23 ¶1–2、§29–§31", required=("route",),
+           guards=(_route_fits,), grants=DIRECT),
         _t("sign", gettext_noop("签收"), {S.DISPATCHED}, S.SIGNED, UNIT_STAFF, {Scope.LEAD_UNIT}, "§23 ¶3"),
         _t("object", gettext_noop("退回（异议）"), {S.DISPATCHED, S.SIGNED}, S.OBJECTED, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§23 ¶3", required=("reason",), guards=(_objection_in_time,)),
@@ -455,7 +494,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("reject_objection", gettext_noop("不同意退回"), {S.OBJECTED}, S.DISPATCHED, STAFF_DISPOSERS,
            {Scope.DISPATCHER}, "§23 ¶3", required=("reason",), public=False),
         _t("accept", gettext_noop("受理并告知"), {S.SIGNED}, S.HANDLING, UNIT_STAFF, {Scope.LEAD_UNIT},
-           "§23 ¶3", required=("route",)),
+           "§23 ¶3、§29–§31", required=("route",), guards=(_route_fits,)),
         _t("channel", gettext_noop("导入法定程序"), {S.SIGNED, S.HANDLING}, S.CLOSED, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§31（一）至（四）", required=("route31", "procedure"),
            guards=(_route_1_to_4,), closure=ClosureKind.CHANNELLED),
@@ -530,6 +569,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("close_lapsed", gettext_noop("期限届满结案"), {S.REPLIED, S.REVIEWED}, S.CLOSED,
            frozenset({Role.SYSTEM}), {Scope.SYSTEM}, "京 §37（三）、鲁 §33 ¶3（配置）",
            closure=ClosureKind.WINDOW_LAPSED),
+        _t("close_answered", gettext_noop("答复办结"), {S.REPLIED}, S.CLOSED,
+           frozenset({Role.SYSTEM}), {Scope.SYSTEM}, "§29、§30、§31（五）",
+           closure=ClosureKind.ANSWERED),
         _t("archive", gettext_noop("归档"), {S.CLOSED, S.FINAL}, S.ARCHIVED,
            frozenset({Role.OFFICER, Role.ADMIN, Role.SYSTEM}), {Scope.HOLDER, Scope.SYSTEM},
            "§21 ¶2", public=False),

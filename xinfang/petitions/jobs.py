@@ -60,6 +60,7 @@ def sweep(today: date | None = None, now: datetime | None = None) -> SweepResult
             res.overdue += 1
             res.supervisions += _supervise_once(clock, Supervision.Kind.OVERDUE, today)
     res.closed, res.awaiting_confirmation = _close_lapsed(today)
+    res.closed += _close_answered(today)
     # §25: a 重大紧急 report is due hours after its declaration, not on a day: its own check.
     res.urgent_overdue = services.flag_overdue(now)
     return res
@@ -98,6 +99,23 @@ def _close_lapsed(today: date) -> tuple[int, int]:
     return n, len(waiting)
 
 
+def _close_answered(today: date) -> int:
+    """Answers with no 复查 route (§29, §30, §31 (5)) whose rating window (V1) has passed:
+    答复办结. A window ending on an estimated holiday date waits, as above."""
+    due = Clock.objects.filter(met_on__isnull=True, code="V1", due_on__lt=today,
+                               estimated=False, matter__state=st.State.REPLIED)
+    ids = list(due.values_list("matter_id", flat=True).distinct())
+    for matter in Matter.objects.filter(pk__in=ids):
+        services.transition(matter, "close_answered", system=True, on=today)
+    return len(ids)
+
+
+def anchor_audit_chain() -> None:
+    """After each sweep: the audit chain's head to the anchor file (issue 14 item 10)."""
+    from xinfang.audit import anchors
+
+    for e in anchors.write_anchor():
+        log.info("audit anchor %s #%s %s", e["chain"], e["id"], e["hash"])
 
 
 def run_forever(interval: int) -> None:
@@ -105,6 +123,7 @@ def run_forever(interval: int) -> None:
         try:
             res = sweep()
             log.info("sweep %s", res.as_dict())
+            anchor_audit_chain()
         except Exception:  # keep the loop alive; the next run retries
             log.exception("sweep failed")
         time.sleep(interval)

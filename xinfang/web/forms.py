@@ -17,15 +17,22 @@ from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.i18n import label_choices
 from xinfang.domain import fields as df
-from xinfang.domain import idcard
+from xinfang.domain import idcard, limits, route31
 from xinfang.domain import states as st
-from xinfang.domain.errors import DomainError
-from xinfang.domain.routing import Rule, Suggestion, suggest
-from xinfang.org.models import Body, Category, Division, RoutingRule, User
+from xinfang.domain.routing import Suggestion
+from xinfang.org.models import Body, Category, Division, User
+from xinfang.petitions import clocks, routing
 from xinfang.petitions.models import Channel, Evaluation, Matter
 
-SUGGESTION_OUTCOMES = {st.ReplyOutcome.ADOPTED, st.ReplyOutcome.PARTLY_ADOPTED,
-                       st.ReplyOutcome.NOT_ADOPTED}
+OUTCOMES_BY_KLASS = st.OUTCOMES_BY_KLASS
+ACCEPTS = frozenset({"accept", "accept_direct"})
+
+
+def sane_date(value: date) -> None:
+    """The API's date rule (domain.limits): 9999-12-31 is a message, not an OverflowError."""
+    problem = limits.date_problem(value, clocks.today())
+    if problem:
+        raise forms.ValidationError(gettext(problem))
 
 
 def _date_input() -> forms.DateInput:
@@ -33,25 +40,37 @@ def _date_input() -> forms.DateInput:
 
 
 def active_bodies() -> Any:
-    return Body.objects.filter(active=True).select_related("division").order_by(
-        "division__level", "division_id", "kind", "name")
+    return routing.active_bodies()
 
 
 def routing_suggestion(matter: Matter) -> Suggestion | None:
-    """§22 ¶1 (2): the competent unit for (category, division), never the accused (§30 ¶3)."""
-    if matter.category_id is None:
-        return None
-    rows = RoutingRule.objects.select_related("category", "division", "body")
-    rules = [Rule(r.category.path_codes(), r.division.path_codes(), r.body_id, r.body.name,
-                  r.priority, r.note) for r in rows if r.body.active]
-    names_c = {r.category.code: r.category.name for r in rows}
-    names_d = {r.division.code: r.division.name for r in rows}
-    exclude = frozenset({matter.accused_body_id}) if matter.is_report and matter.accused_body_id else frozenset()
-    try:
-        return suggest(rules, matter.category.path_codes(), matter.division.path_codes(),
-                       category_names=names_c, division_names=names_d, exclude_body_ids=exclude)
-    except DomainError:
-        return None
+    """§22 ¶1 (2): the competent unit for (category, division), never the accused or a unit
+    inside it (§30 ¶3), never one the holder may not send it to (§22 ¶1–2)."""
+    return routing.suggestion(matter)
+
+
+class BodyChoiceField(forms.TypedChoiceField):
+    """Offers the bodies the act may reach; takes any active body, so that a refused one is
+    answered by the service with the rule and its article (§22 ¶1–2, §30 ¶3) rather than
+    Django's "选择一个有效的选项"."""
+
+    def __init__(self, *args: Any, known: frozenset[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known = known
+
+    def valid_value(self, value: Any) -> bool:
+        return (str(value).isdigit() and int(value) in self.known) or super().valid_value(value)
+
+
+class BodiesChoiceField(forms.TypedMultipleChoiceField):
+    """The several-bodies twin of ``BodyChoiceField`` (协办单位)."""
+
+    def __init__(self, *args: Any, known: frozenset[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known = known
+
+    def valid_value(self, value: Any) -> bool:
+        return (str(value).isdigit() and int(value) in self.known) or super().valid_value(value)
 
 
 class ActionForm(forms.Form):
@@ -68,26 +87,48 @@ class ActionForm(forms.Form):
         self.matter = matter
         self.suggestion = suggestion
         self._bodies = bodies
+        self._permitted: list[Body] | None = None
         for spec, required in df.for_transition(transition.name, transition.required):
+            if spec.name == "route31" and transition.name in ACCEPTS:
+                if matter.klass != st.Klass.APPEAL:
+                    continue  # §29, §30 have their own route
+                self.fields[spec.name] = self._route_field(spec)
+                continue
             self.fields[spec.name] = self._field(spec, required=required)
 
+    def _route_field(self, spec: df.FieldSpec) -> forms.Field:
+        """§31 at acceptance: (5) or (6), the system's suggestion preselected; where the text
+        points at (1)–(4), say so (导入法定程序 is the act for those)."""
+        m = self.matter
+        item = route31.suggest(f"{m.title}{m.request}{m.content}")
+        help_text = gettext(spec.help)
+        if item in (1, 2, 3, 4):
+            help_text = gettext("系统提示：内容可能属于第三十一条第（%(n)s）项，应导入相应法定程序"
+                                "（请使用“导入法定程序”）。") % {"n": "一二三四"[item - 1]}
+        return forms.TypedChoiceField(
+            label=gettext(spec.label), required=False, coerce=int, help_text=help_text,
+            choices=self._choices(spec), initial=item if item in (5, 6) else 6,
+            widget=forms.RadioSelect)
+
+    def _all_bodies(self) -> list[Body]:
+        if self._bodies is None:
+            self._bodies = list(active_bodies())
+        return self._bodies
+
     def _body_choices(self) -> list[Body]:
-        bodies = self._bodies if self._bodies is not None else list(active_bodies())
-        kind = {"refer_political_legal": Body.Kind.POLITICAL_LEGAL,
-                "refer_discipline": Body.Kind.DISCIPLINE}.get(self.transition.name)
-        out = [b for b in bodies if b.pk != self.matter.holder_id]
-        if kind:
-            out = [b for b in out if b.kind == kind]
-        if self.matter.is_report and self.matter.accused_body_id:
-            out = [b for b in out if b.pk != self.matter.accused_body_id]  # §30 ¶3
-        return out
+        # §22 ¶1–2, §30 ¶3: only the bodies this act may reach from the holder.
+        if self._permitted is None:
+            self._permitted = routing.permitted_bodies(self.matter, self.transition.name,
+                                                       self._all_bodies())
+        return self._permitted
 
     def _choices(self, spec: df.FieldSpec) -> list[tuple[str, str]]:
         """The spec's choices, narrowed to what fits this matter and transition."""
         items = list(df.CHOICES[spec.choices].items())
-        if spec.name == "outcome":  # §29 suggestions are adopted or not; §32 the rest
-            suggestion = self.matter.klass == st.Klass.SUGGESTION.value
-            items = [(k, v) for k, v in items if (k in SUGGESTION_OUTCOMES) == suggestion]
+        if spec.name == "outcome":  # §29 adopted or not; §30 substantiated or not; §32 the rest
+            own = OUTCOMES_BY_KLASS.get(self.matter.klass)
+            items = [(k, v) for k, v in items
+                     if (k in own if own else all(k not in o for o in OUTCOMES_BY_KLASS.values()))]
         elif spec.name == "rating":
             unsatisfied = self.transition.name == "rate_unsatisfied"
             items = [(k, v) for k, v in items
@@ -105,16 +146,19 @@ class ActionForm(forms.Form):
             initial = None
             if self.suggestion and any(b.pk == self.suggestion.body_id for b in choices):
                 initial = self.suggestion.body_id
-            return forms.TypedChoiceField(
+            return BodyChoiceField(
                 label=label, required=required, coerce=int, initial=initial,
-                choices=[("", _("请选择"))] + [(b.pk, b.name) for b in choices])
+                choices=[("", _("请选择"))] + [(b.pk, b.name) for b in choices],
+                known=frozenset(b.pk for b in self._all_bodies()))
         if kind == df.Kind.BODIES:
-            return forms.TypedMultipleChoiceField(
+            return BodiesChoiceField(
                 label=label, required=required, coerce=int, help_text=help_text,
                 choices=[(b.pk, b.name) for b in self._body_choices()],
-                widget=forms.SelectMultiple(attrs={"size": 5}))
+                widget=forms.SelectMultiple(attrs={"size": 5}),
+                known=frozenset(b.pk for b in self._all_bodies()))
         if kind == df.Kind.DATE:
             return forms.DateField(label=label, required=required, widget=_date_input(),
+                                   validators=[sane_date],
                                    initial=timezone.localdate if spec.name == "served_on" else None)
         if kind == df.Kind.INT:
             return forms.IntegerField(label=label, required=required, min_value=spec.min_value,
@@ -244,9 +288,11 @@ class RegistrationForm(forms.Form):
     is_collective = forms.BooleanField(label=_("集体访（多人走访，推选代表不超过5人，§20 ¶3）"),
                                        required=False)
     headcount = forms.IntegerField(label=_("信访人数"), min_value=1, initial=1)
-    title = forms.CharField(label=_("标题"), max_length=200)
-    request = forms.CharField(label=_("诉求"), widget=forms.Textarea(attrs={"rows": 2}))
-    content = forms.CharField(label=_("事实与理由"), widget=forms.Textarea(attrs={"rows": 5}))
+    title = forms.CharField(label=_("标题"), max_length=limits.TITLE_MAX)
+    request = forms.CharField(label=_("诉求"), max_length=limits.REQUEST_MAX,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    content = forms.CharField(label=_("事实与理由"), max_length=limits.CONTENT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 5}))
     division = forms.ChoiceField(label=_("问题属地"))
     category = forms.TypedChoiceField(label=_("内容分类"), required=False, coerce=int,
                                       empty_value=None)
@@ -316,11 +362,17 @@ class PublicSubmitForm(forms.Form):
     klass = forms.ChoiceField(label=_("反映类型"), choices=label_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
     category = forms.TypedChoiceField(label=_("内容分类（可不选）"), required=False, coerce=int,
                                       empty_value=None)
-    title = forms.CharField(label=_("标题"), max_length=200)
-    request = forms.CharField(label=_("您的请求"), widget=forms.Textarea(attrs={"rows": 3}))
-    content = forms.CharField(label=_("事实和理由"), widget=forms.Textarea(attrs={"rows": 6}))
+    title = forms.CharField(label=_("标题"), max_length=limits.TITLE_MAX)
+    request = forms.CharField(label=_("您的请求"), max_length=limits.REQUEST_MAX,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(label=_("事实和理由"), max_length=limits.CONTENT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 6}))
     accused_name = forms.CharField(label=_("被检举控告的人员或单位（检举控告时填写）"), required=False,
                                    max_length=100)
+    # §30 ¶3: the unit a report accuses never receives it nor learns who wrote it.
+    accused_body = forms.TypedChoiceField(
+        label=_("被检举控告的单位（检举控告时选择）"), required=False, coerce=int, empty_value=None,
+        help_text=_("检举控告不会转给被检举控告的单位，您的身份对其保密（§30 ¶3）"))
     files = AttachmentsField(label=_("材料（可不上传）"))
     code = forms.CharField(
         label=_("短信验证码"), max_length=6, help_text=_("点击“获取验证码”，验证码将发送到上面填写的手机号"),
@@ -334,6 +386,8 @@ class PublicSubmitForm(forms.Form):
         self.fields["division"].choices = [("", _("请选择"))] + [
             (d.code, "　" * (d.level - Division.Level.COUNTY) + d.name) for d in divs]
         self.fields["category"].choices = category_choices()
+        self.fields["accused_body"].choices = [("", _("不选"))] + [
+            (b.pk, b.name) for b in active_bodies()]
 
     def clean_phone(self) -> str:
         from xinfang.core.otp import MOBILE, normalise

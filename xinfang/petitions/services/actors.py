@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from xinfang.domain import deadlines as dl
+from xinfang.domain import route31
 from xinfang.domain import states as st
 from xinfang.org.models import User
 
@@ -97,6 +98,7 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
         rated_this_round=rating is not None,
         rated_unsatisfied=rating == "unsatisfied",
         replied=matter.served_on is not None,
+        reviewable=route31.route_of(matter.klass, matter.route31).reviewable,
         redo_allowed=bool(settings.XINFANG_REVIEW_RULES["redo_on_unsatisfied"]),
     )
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from xinfang.domain import route31
 from xinfang.domain import states as st
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import User
@@ -41,7 +42,7 @@ def _pending_extension(m: Matter) -> tuple[int, str]:
 def _fx_approve_extension(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     days, reason = _pending_extension(m)
     d = _lead(m)
-    clock = (m.clocks.filter(code__in=["D6", "D14", "R1", "R2"], met_on__isnull=True)
+    clock = (m.clocks.filter(code__in=["D6", "D14", "D15", "D16", "R1", "R2"], met_on__isnull=True)
              .order_by("-id").first())
     if clock is None:
         raise GuardFailed("没有正在计算的办理期限")
@@ -108,18 +109,22 @@ def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -
     d.save(update_fields=["state"])
     # The new opinion supersedes the old one, and with it the old §35 window: a new one
     # starts from its receipt below.
-    clocks.meet(m, "D6", "D14", "R1", "R2", "D8", on=today)
-    suggestion = m.klass == st.Klass.SUGGESTION
+    clocks.meet(m, "D6", "D14", "D15", "D16", "R1", "R2", "D8", "V1", on=today)
+    route = route31.route_of(m.klass, m.route31)
     issue_document(m, Document.Kind.OPINION, d.to_body, {
         "request": m.request, "facts": data["facts"], "opinion": data["opinion"],
         "legal_basis": data["legal_basis"], "outcome": data["outcome"],
         "outcome_label": st.OUTCOME_LABELS[st.ReplyOutcome(str(data["outcome"]))],
         "review_body": d.to_body.parent.name if d.to_body.parent else "上一级机关",
-        "suggestion": suggestion,
-        "basis": "§29" if suggestion else "§31（六）、§32",
+        "route_key": route.key, "suggestion": route.key == "29",
+        "basis": {"29": "§29", "30": "§30", "5": "§31（五）"}.get(route.key, "§31（六）、§32"),
     }, served_on=served_on, service_method=str(data["service_method"]))
-    # D8: the petitioner may ask for 复查 within 30 日 of receiving the reply (§35).
-    clocks.start(m, "D8", served_on, body=None, owed_by_petitioner=True)
+    if route.reviewable:
+        # D8: the petitioner may ask for 复查 within 30 日 of receiving the reply (§35).
+        clocks.start(m, "D8", served_on, body=None, owed_by_petitioner=True)
+    else:
+        # No 复查 route (§29, §30, §31 (5)): open for the rating, then 答复办结.
+        clocks.start(m, "V1", served_on, body=None, owed_by_petitioner=True)
     return f"{st.OUTCOME_LABELS[st.ReplyOutcome(str(data['outcome']))]}，{served_on:%Y-%m-%d}送达"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from xinfang.domain import route31
 from xinfang.domain import states as st
 from xinfang.domain.deadlines import GRADE_CODES
 from xinfang.domain.errors import GuardFailed
@@ -74,9 +75,15 @@ def _dispatch(matter: Matter, user: User | None, data: Mapping[str, Any], today:
                   "refer_discipline": "§22 ¶2、§30"}[kind],
         "report_due": report_due.isoformat() if report_due else "",
         "grade": lead.get_grade_display() if grade else "",
-        "instructions": lead.instructions,
+        "instructions": lead.instructions, "refer": refer,
     }, number=number, to_petitioner=False)
     if refer:
+        # §22 ¶2: where it went, told in writing; the 政法部门's or 纪检监察机关's own notice
+        # of how it is handled follows their rules (§23 ¶4), so no D3 clock is armed for it.
+        issue_document(matter, Document.Kind.INFORMED, holder, {
+            "referred_to": to.name, "kind": lead.get_kind_display(),
+            "basis": {"refer_political_legal": "§22 ¶2、§28 ¶2",
+                      "refer_discipline": "§22 ¶2、§30 ¶1"}[kind]})
         return f"{lead.get_kind_display()}：{to.name}"
     matter.lead_body = to
     _arm_receiver_clocks(matter, lead, today)
@@ -165,7 +172,7 @@ def _fx_not_accept(m: Matter, u: User | None, data: Mapping[str, Any], today: da
     refusal = "不再受理" if code in st.NO_LONGER_ACCEPTED else "不予受理"  # §36 ¶3 (N2)
     issue_document(m, Document.Kind.NOT_ACCEPTED, body, {
         "reason_code": code, "rule": st.NOT_ACCEPTED_REASONS[code], "reason": data["reason"],
-        "route": data.get("route", ""), "refusal": refusal, "title": f"信访事项{refusal}告知书",
+        "route": data.get("route", ""), "refusal": refusal, "doc_title": f"信访事项{refusal}告知书",
     })
     return f"{code}：{data['reason']}"
 
@@ -241,20 +248,27 @@ def _fx_accept_direct(m: Matter, u: User | None, data: Mapping[str, Any], today:
     return _start_handling(m, d, data, today, "§23 ¶1–2", "D2")
 
 
+# The article each route's handling limit rests on (domain.route31).
+_ROUTE_BASIS = {"5": "§31（五）", "6": "§31（六）、§34", "29": "§29", "30": "§30"}
+
+
 def _start_handling(m: Matter, d: Dispatch, data: Mapping[str, Any], today: date,
                     article: str, *notice_codes: str) -> str:
+    """Acceptance: the route of §29–§31 a person chose (the §31 item for a 申诉求决 matter,
+    (6) when none was chosen), its handling clock and the written notice."""
     m.accepted_on = today
-    if m.klass == st.Klass.APPEAL:
-        m.route31 = 6
+    chosen = data.get("route31")
+    m.route31 = (int(chosen) if chosen not in (None, "") else 6) \
+        if m.klass == st.Klass.APPEAL else None
+    route = route31.route_of(m.klass, m.route31)
     clocks.meet(m, *notice_codes, on=today, dispatch=d if "D3" in notice_codes else None)
-    code = "D14" if m.klass == st.Klass.SUGGESTION else "D6"
-    clock = clocks.start(m, code, today, body=d.to_body, dispatch=d)
+    clock = clocks.start(m, route.clock, today, body=d.to_body, dispatch=d)
     issue_document(m, Document.Kind.ACCEPTANCE, d.to_body, {
-        "route": data["route"], "due_on": clock.due_on.isoformat(),
-        "limit": "60日" if code == "D6" else "60日（参照）",
-        "basis": f"{article}、§34" if code == "D6" else f"{article}、§29",
+        "route": data["route"], "due_on": clock.due_on.isoformat(), "route_key": route.key,
+        "limit": f"{clocks.rules()[route.clock].days}日",
+        "basis": f"{article}、{_ROUTE_BASIS[route.key]}",
     })
-    return f"受理，办理期限至 {clock.due_on:%Y-%m-%d}"
+    return f"受理（{_ROUTE_BASIS[route.key].split('、')[0]}），办理期限至 {clock.due_on:%Y-%m-%d}"
 
 
 def _fx_channel(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:

@@ -146,6 +146,11 @@ def _fx_issue_recheck(m: Matter, u: User | None, data: Mapping[str, Any], today:
     return "复核意见已送达；同一事实和理由不再受理（§36 ¶3）"
 
 
+def _fx_close_answered(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    clocks.meet(m, "V1", on=today)
+    return "答复已送达，评价期限届满，办结"
+
+
 def _fx_close_lapsed(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     # In doubt, for the petitioner (issue 13 item 4): a window whose end was computed from an
     # estimated holiday table closes only on a person's confirmation (services.confirm_lapse).

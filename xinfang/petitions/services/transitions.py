@@ -48,6 +48,7 @@ from .effects_intake import (
     _fx_uphold_objection,
 )
 from .effects_review import (
+    _fx_close_answered,
     _fx_close_lapsed,
     _fx_issue_recheck,
     _fx_issue_review,
@@ -166,5 +167,6 @@ _EFFECTS = {
     "order_redo_review": _fx_order_redo_review,
     "order_redo_recheck": _fx_order_redo_recheck,
     "close_lapsed": _fx_close_lapsed,
+    "close_answered": _fx_close_answered,
 }
 
