@@ -18,6 +18,7 @@ from django.urls import reverse
 from tests.conftest import sh
 from tests.petitions.helpers import ID_A, register
 from xinfang.petitions import services
+from xinfang.petitions.models import UrgentDeclaration
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,34 @@ def test_action_inputs_come_from_one_spec_at_both_doors(county, matters):
             if spec.kind == df.Kind.INT:
                 assert (form.fields[name].min_value, form.fields[name].max_value) == (
                     api_fields[name].min_value, api_fields[name].max_value)
+
+
+URGENT = {"event": "30余名业主聚集县政府门口", "scale": "约35人", "risk": "可能堵塞交通",
+          "measures": "已派员现场劝导"}
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_urgent_offered_same_at_both_doors(role, county, matters, token_client):
+    """重大紧急 (§25): the matter page offers 认定 exactly where the API says the user may,
+    and each door then accepts or refuses the act alike."""
+    user = county.users[role]
+    web, api = _web(user), token_client(user)
+    for state, m in matters.items():
+        page = web.get(reverse("matter", args=[m.pk]))
+        got = api.get(f"/api/v1/matters/{m.pk}/urgent")
+        assert (page.status_code == 200) == (got.status_code == 200), (role, state)
+        offered = f"/matters/{m.pk}/urgent/declare_urgent/" in page.content.decode()
+        may = got.status_code == 200 and got.json()["may"]["declare_urgent"]
+        assert offered == may, (role, state)
+        w = web.post(reverse("matter_urgent", args=[m.pk, "declare_urgent"]),
+                     {f"declare_urgent-{k}": v for k, v in URGENT.items()})
+        assert (w.status_code == 302) == offered, (role, state, w.status_code)
+        r = api.post(f"/api/v1/matters/{m.pk}/actions/declare_urgent", URGENT, format="json")
+        # Declared once per body: the web just did it, so the API refuses (409) — or both refused.
+        assert r.status_code == (409 if offered else r.status_code) and r.status_code != 200
+        if offered:  # the body's reports: the page offers 登记已报送 as the API allows it
+            page = web.get(reverse("matter", args=[m.pk])).content.decode()
+            assert f"/matters/{m.pk}/urgent/urgent_report_sent/" in page
+            assert api.get(f"/api/v1/matters/{m.pk}/urgent").json()["may"]["urgent_report_sent"]
+    if role in ("officer", "unit_head"):
+        assert UrgentDeclaration.objects.filter(declared_by=user).exists()  # not a vacuous pass

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from xinfang.domain import states as st
 from xinfang.org.models import User
@@ -26,8 +27,8 @@ def report_status(r: UrgentReport, now: datetime | None = None) -> str:
     return "overdue" if (now or timezone.now()) > r.due_at else "pending"
 
 
-STATUS_LABELS = {"sent": "已报送", "late": "已报送（超时）", "overdue": "超时未报",
-                 "pending": "待报送"}
+STATUS_LABELS = {"sent": gettext_noop("已报送"), "late": gettext_noop("已报送（超时）"),
+                 "overdue": gettext_noop("超时未报"), "pending": gettext_noop("待报送")}
 
 
 @dataclass

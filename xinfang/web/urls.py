@@ -40,6 +40,7 @@ urlpatterns: list = [
     path("matters/<int:pk>/confirm-lapse/", views.matter_confirm_lapse,
          name="matter_confirm_lapse"),
     path("matters/<int:pk>/assist/", views.matter_assist, name="matter_assist"),
+    path("matters/<int:pk>/urgent/<str:name>/", views.matter_urgent, name="matter_urgent"),
     path("matters/<int:pk>/identity/", views.reveal_identity, name="reveal_identity"),
     path("matters/<int:pk>/attachments/", views.matter_attach, name="matter_attach"),
     path("matters/<int:pk>/attachments/<int:att_id>/", views.attachment_download,

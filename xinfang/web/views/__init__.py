@@ -8,7 +8,8 @@ One module per page or use case:
   identity reveal);
 - ``documents``: the 文书 as HTML and PDF;
 - ``files``: attachments, upload and download;
-- ``registration``: 登记 and its 查重 panel.
+- ``registration``: 登记 and its 查重 panel;
+- ``urgent``: 重大紧急 (§25) — declare, record a measure, mark a report sent.
 
 Views are thin: parse a form → access helper → one service call → redirect or re-render.
 Every DomainError becomes its Chinese message with the error's own status (400/403/409).
@@ -28,6 +29,7 @@ from .matter_acts import (
     reveal_identity,
 )
 from .registration import register, register_repeats
+from .urgent import matter_urgent
 from .work_queue import queue
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "matter_detail",
     "matter_report",
     "matter_supervise",
+    "matter_urgent",
     "queue",
     "register",
     "register_repeats",
