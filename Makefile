@@ -9,7 +9,7 @@ N ?= 100000
 NLP_N ?= 1000000
 DATA ?= ../shared/data
 
-.PHONY: install system-deps demo test test-pg bench lint lock screenshots clean
+.PHONY: install system-deps demo test test-pg bench lint lock screenshots clean serve stop
 
 # apt packages for PDFs (CJK fonts, HarfBuzz subsetting) and browser tests (Chromium).
 system-deps:
@@ -39,6 +39,14 @@ demo: system-deps install
 
 test: system-deps install
 	$(BIN)/pytest
+
+# The production stack on this machine: gunicorn + the job worker, PostgreSQL and Redis when
+# they run here (deploy/serve.sh; docs/operations.md). Ends printing the address and /healthz.
+serve: install
+	deploy/serve.sh start
+
+stop:
+	deploy/serve.sh stop
 
 test-pg: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang $(BIN)/pytest

@@ -1,0 +1,79 @@
+"""Per-process caches that follow a change made in any process (issue 15 item 4).
+
+A value cached in a process (the holiday calendar, the time limits) carries the version it was
+computed under; the version lives in the shared cache (Redis, or the database cache in
+production). ``bump(name)`` after a change gives it a new version, and every process —
+gunicorn workers, the job worker — recomputes the value at its next use once it sees the new
+version. A process looks at the shared version at most every ``CHECK_SECONDS`` (one cache
+read a second, not one per call), so another process's change shows within that time; the
+process that made the change sees it at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+CHECK_SECONDS = 1.0
+_PREFIX = "xinfang:version:"
+_MISSING = object()
+
+
+def _shared_version(name: str) -> str:
+    key = _PREFIX + name
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
+    return str(version)
+
+
+def bump(name: str) -> None:
+    """Something behind ``name`` changed: every process recomputes at its next look."""
+    cache.set(_PREFIX + name, uuid.uuid4().hex, None)
+
+
+class Versioned(Generic[T]):
+    """A zero-argument function's value, cached until ``name``'s shared version changes."""
+
+    def __init__(self, name: str, fn: Callable[[], T]) -> None:
+        self.name, self.fn = name, fn
+        self._lock = threading.Lock()
+        self._value: object = _MISSING
+        self._version = ""
+        self._checked = 0.0
+        self.__doc__ = fn.__doc__
+
+    def __call__(self) -> T:
+        now = time.monotonic()
+        if self._value is _MISSING or now - self._checked >= CHECK_SECONDS:
+            version = _shared_version(self.name)
+            with self._lock:
+                self._checked = now
+                if version != self._version:
+                    self._value, self._version = _MISSING, version
+        value = self._value
+        if value is _MISSING:
+            value = self.fn()
+            with self._lock:
+                self._value = value
+        return value  # type: ignore[return-value]
+
+    def cache_clear(self) -> None:
+        """Forget this process's value (the shared version is ``bump``'s business)."""
+        with self._lock:
+            self._value = _MISSING
+
+
+def versioned(name: str) -> Callable[[Callable[[], T]], Versioned[T]]:
+    def wrap(fn: Callable[[], T]) -> Versioned[T]:
+        return Versioned(name, fn)
+
+    return wrap

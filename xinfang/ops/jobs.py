@@ -1,0 +1,167 @@
+"""Scheduled jobs on django-tasks with its database backend (docs/operations.md, "Jobs").
+
+- **Schedule.** Every job has a period; the instant it falls due is its *slot* (the period's
+  start, on the epoch grid). ``schedule_due`` inserts one ``JobRun`` per job and slot and
+  enqueues its task in the same transaction; the unique (job, slot) constraint makes a second
+  scheduler (another worker) a no-op, so a slot is enqueued once.
+- **Run.** ``execute`` runs the job, records the attempt, the worker, the result or the
+  traceback. A failure is retried (``max_attempts``, backing off from
+  ``XINFANG_JOB_RETRY_SECONDS``) and, after the last attempt, stays ``failed`` in the admin
+  list (运行与作业 › 作业运行记录) and in ``/metrics``.
+- **The sweep** runs under a PostgreSQL advisory lock, so two workers never sweep at the
+  same moment; and the sweep itself is idempotent (one supervision per clock and kind), so a
+  retried or repeated run changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xinfang.petitions import jobs as petitions_jobs
+
+from .models import JobRun, WorkerHeartbeat
+
+log = logging.getLogger("xinfang.jobs")
+
+# Who runs jobs in this process (set by `xinfang worker`; a shell or a test is "host:pid").
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+SWEEP_LOCK = 0x5846_5357  # "XFSW": the advisory lock key of the deadline sweep
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[], dict[str, Any]]
+    every: Callable[[], int]  # seconds between slots
+    max_attempts: int = 3
+
+
+@contextmanager
+def exclusive(key: int) -> Iterator[None]:
+    """One holder at a time across processes: a PostgreSQL session advisory lock (waits for
+    the holder). SQLite serialises writers already, and runs one worker."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _sweep() -> dict[str, Any]:
+    with exclusive(SWEEP_LOCK):
+        return dict(petitions_jobs.sweep().as_dict())
+
+
+JOBS: dict[str, Job] = {
+    "sweep": Job("sweep", _sweep, lambda: int(settings.XINFANG_SWEEP_INTERVAL)),
+}
+
+
+def slot_of(now: datetime, every: int) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % max(every, 1), UTC)
+
+
+def enqueue(name: str, slot: datetime | None = None) -> JobRun | None:
+    """Record and enqueue one run of ``name`` for ``slot`` (default: now, a one-off run).
+    None when that slot has a run already (another scheduler was first)."""
+    from .tasks import run_job
+
+    job = JOBS[name]
+    slot = slot or timezone.now()
+    try:
+        with transaction.atomic():
+            run = JobRun.objects.create(job=name, slot=slot, max_attempts=job.max_attempts)
+            result = run_job.enqueue(run.pk)
+            JobRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+    except IntegrityError:
+        return None
+    run.task_id = str(result.id)
+    return run
+
+
+def schedule_due(now: datetime | None = None) -> list[JobRun]:
+    """Enqueue every job whose current slot has no run yet."""
+    now = now or timezone.now()
+    out = []
+    for job in JOBS.values():
+        slot = slot_of(now, job.every())
+        if JobRun.objects.filter(job=job.name, slot=slot).exists():
+            continue
+        run = enqueue(job.name, slot)
+        if run is not None:
+            out.append(run)
+    return out
+
+
+def retry_delay(attempt: int) -> timedelta:
+    base = int(os.environ.get("XINFANG_JOB_RETRY_SECONDS", "30"))
+    return timedelta(seconds=base * 2 ** max(attempt - 1, 0))
+
+
+def execute(run_id: int) -> dict[str, Any]:
+    """Run one attempt of a recorded job (called by the task in the worker)."""
+    from .tasks import run_job
+
+    JobRun.objects.filter(pk=run_id).update(
+        status=JobRun.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now(),
+        worker=WORKER_ID)
+    run = JobRun.objects.get(pk=run_id)
+    try:
+        result = JOBS[run.job].run()
+    except Exception:
+        error = traceback.format_exc()
+        if run.attempts < run.max_attempts:
+            delay = retry_delay(run.attempts)
+            with transaction.atomic():
+                JobRun.objects.filter(pk=run_id).update(status=JobRun.Status.RETRYING,
+                                                        error=error)
+                again = run_job.using(run_after=timezone.now() + delay).enqueue(run_id)
+                JobRun.objects.filter(pk=run_id).update(task_id=str(again.id))
+            log.exception("job %s (run %s) failed, attempt %s of %s; retry in %ss",
+                          run.job, run_id, run.attempts, run.max_attempts,
+                          int(delay.total_seconds()))
+        else:
+            JobRun.objects.filter(pk=run_id).update(
+                status=JobRun.Status.FAILED, error=error, finished_at=timezone.now())
+            log.exception("job %s (run %s) failed after %s attempts", run.job, run_id,
+                          run.attempts)
+        raise
+    JobRun.objects.filter(pk=run_id).update(
+        status=JobRun.Status.SUCCEEDED, result=result, error="", finished_at=timezone.now())
+    log.info("job %s (run %s) %s", run.job, run_id, result)
+    return result
+
+
+def beat(worker_id: str, started_at: datetime) -> None:
+    """This worker is alive; workers silent for a day are forgotten."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"host": socket.gethostname(), "pid": os.getpid(), "started_at": started_at,
+                  "seen_at": now})
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def last_success(name: str) -> JobRun | None:
+    return (JobRun.objects.filter(job=name, status=JobRun.Status.SUCCEEDED)
+            .order_by("-finished_at").first())
