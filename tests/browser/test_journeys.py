@@ -109,7 +109,7 @@ def test_registrar_registers_a_collective_visit_and_is_warned_of_a_repeat(live_s
     page.get_by_label("信访人1手机").press("Tab")
     # The repeat check runs as soon as the ID number is entered (§19 ¶3).
     repeats = page.locator("#repeats")
-    expect(repeats).to_contain_text("发现 1 件可能的重复信访")
+    expect(repeats).to_contain_text("同一信访人的以往信访件 1 件")
     expect(repeats).to_contain_text(first.number)
     # A collective visit shows the rows for up to five representatives (§20 ¶3).
     page.get_by_label("信访人2姓名（名称）").fill("李代表")

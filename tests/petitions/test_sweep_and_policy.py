@@ -98,8 +98,9 @@ def test_repeat_by_the_same_id_number_is_marked_and_linked(county):
     assert again.repeat_kind == "repeat" and again.repeat_of_id == first.pk
 
 
-def test_level_skip_is_marked_when_a_lower_body_still_handles_it(county):
-    """§19 ¶3: raised at the city while the county's matter is open → 越级."""
+def test_raised_above_a_lower_body_that_still_handles_it_is_a_repeat_not_a_level_skip(county):
+    """§19 ¶3: raised at the city while the county's matter is open → a repeat (N1 is proposed,
+    tests/intel/test_repeats_by_matter.py); the city is the next level up, so not 越级."""
     with time_machine.travel(sh(2026, 3, 2), tick=False):
         first = register(county, sh(2026, 3, 2))
     with time_machine.travel(sh(2026, 3, 5), tick=False):
@@ -107,7 +108,8 @@ def test_level_skip_is_marked_when_a_lower_body_still_handles_it(county):
             __import__("tests.petitions.helpers", fromlist=["registration"]).registration(
                 county, when=sh(2026, 3, 5)),
             holder=county.city_xinfang)
-    assert upper.repeat_kind == "level_skip" and upper.repeat_of_id == first.pk
+    assert upper.repeat_kind == "repeat" and upper.repeat_of_id == first.pk
+    assert not upper.level_skip
 
 
 def test_collective_visit_allows_at_most_five_representatives(county):

@@ -87,6 +87,8 @@ class MatterFilterSerializer(serializers.Serializer):
     received_to = s.SaneDateField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     supervised = serializers.BooleanField(required=False, allow_null=True, default=None)
+    level_skip = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                          help_text="越级走访（§20 ¶1）")
     phone = serializers.CharField(required=False, max_length=20, help_text="信访人电话（精确匹配）")
     id_number = serializers.CharField(required=False, max_length=20, help_text="身份证号码（精确匹配）")
 
@@ -108,7 +110,8 @@ def matter_filter(f: dict[str, Any]) -> filters.MatterFilter:
         channel=f.get("channel") or "", division=f.get("division") or "",
         category=f.get("category") or "", holder=f.get("holder"), lead_body=f.get("lead_body"),
         received_from=f.get("received_from"), received_to=f.get("received_to"),
-        overdue=f.get("overdue"), supervised=f.get("supervised"), phone=f.get("phone") or "",
+        overdue=f.get("overdue"), supervised=f.get("supervised"),
+        level_skip=f.get("level_skip"), phone=f.get("phone") or "",
         id_number=f.get("id_number") or "")
 
 
@@ -125,6 +128,7 @@ FILTER_PARAMS = [
     OpenApiParameter("received_to", OpenApiTypes.DATE),
     OpenApiParameter("overdue", bool),
     OpenApiParameter("supervised", bool),
+    OpenApiParameter("level_skip", bool, description="越级走访（§20 ¶1）"),
     OpenApiParameter("phone", str, description="信访人电话（精确匹配）"),
     OpenApiParameter("id_number", str, description="身份证号码（精确匹配）"),
 ]

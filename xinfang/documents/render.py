@@ -139,7 +139,7 @@ def build_context(document: Document, *, redact_identity: bool = False) -> dict[
     return {
         "doc": document,
         "kind": document.kind,
-        "title": document.get_kind_display(),
+        "title": c.get("doc_title") or document.get_kind_display(),  # 不再受理告知书 (§36 ¶3)
         "number": document.number,
         "issuer": c.get("issuer") or body.name,
         "body": body,

@@ -110,6 +110,29 @@ def _subject_entities(doc: _Doc) -> tuple[Entity, ...]:
     return extract_entities(doc.head) or extract_entities(doc.opening)
 
 
+class _Gate:
+    """The entity gate and agreement bonus of a query (see :meth:`SimilarityIndex.query`)."""
+
+    def __init__(self, doc: _Doc, place: str | None, accused: str | None) -> None:
+        self.ents = _subject_entities(doc)
+        self.dist = place_codes(doc.head)
+        self.place, self.acc = _norm_key(place), _norm_key(accused)
+
+    def __call__(self, meta: _Meta, score: float) -> float | None:
+        """The final score against one indexed matter, or None when it is gated out."""
+        if _keys_conflict(self.place, meta.place) or _keys_conflict(self.acc, meta.accused):
+            return None
+        d_ents = tuple(Entity(kind, core, core) for kind, core in meta.entities)
+        if entities_conflict(self.ents, d_ents):
+            return None
+        if self.dist and meta.districts and not (self.dist & meta.districts):
+            return None
+        if (entities_agree(self.ents, d_ents) or _keys_agree(self.place, meta.place)
+                or _keys_agree(self.acc, meta.accused)):
+            score += AGREE_BONUS
+        return round(min(score, 1.0), 4)
+
+
 class SimilarityIndex:
     """An append-only index of historic matters.
 
@@ -140,6 +163,7 @@ class SimilarityIndex:
         self._delta_size = 0
         self._idf_table = np.zeros(0, np.float32)
         self._idf_n = -1
+        self._pos: dict[str, int] = {}  # id -> row, built on first use of scores()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -271,31 +295,46 @@ class SimilarityIndex:
         cos_text = self._cosine(self._text, cand, tq)
         cos_head = self._cosine(self._head, cand, bigrams(doc.head))
         score = np.maximum(cos_text, (1 - HEAD_WEIGHT) * cos_text + HEAD_WEIGHT * cos_head)
-        q_ents = _subject_entities(doc)
-        q_dist = place_codes(doc.head)
-        q_place, q_acc = _norm_key(place), _norm_key(accused)
+        gate = _Gate(doc, place, accused)
         out: list[tuple[str, float]] = []
         for j in np.argsort(-score)[: max(4 * k, 40)].tolist():
             sc = float(score[j])
             if sc <= 0.0:
                 break
-            meta = self._meta[int(cand[j])]
             doc_id = self.ids[int(cand[j])]
             if exclude is not None and doc_id == exclude:
                 continue
-            if _keys_conflict(q_place, meta.place) or _keys_conflict(q_acc, meta.accused):
-                continue
-            d_ents = tuple(Entity(kind, core, core) for kind, core in meta.entities)
-            if entities_conflict(q_ents, d_ents):
-                continue
-            if q_dist and meta.districts and not (q_dist & meta.districts):
-                continue
-            if (entities_agree(q_ents, d_ents) or _keys_agree(q_place, meta.place)
-                    or _keys_agree(q_acc, meta.accused)):
-                sc += AGREE_BONUS
-            out.append((doc_id, round(min(sc, 1.0), 4)))
+            gated = gate(self._meta[int(cand[j])], sc)
+            if gated is not None:
+                out.append((doc_id, gated))
         out.sort(key=lambda p: -p[1])
         return out[:k]
+
+    def scores(self, text: str, ids: Iterable[str], place: str | None = None,
+               accused: str | None = None) -> dict[str, float]:
+        """The score of ``text`` against each of the given indexed matters (the same score
+        and entity gate as :meth:`query`, without the candidate search): how the repeat
+        finder judges one petitioner's few earlier matters, which a top-k search over the
+        whole index could crowd out. Ids not in the index, or gated out, are absent."""
+        if not self.ids:
+            return {}
+        if len(self._pos) != len(self.ids):
+            self._pos = {d: n for n, d in enumerate(self.ids)}
+        cand = np.array(sorted({self._pos[i] for i in ids if i in self._pos}), np.int64)
+        doc = _prepare(text)
+        tq = bigrams(doc.text)
+        if len(cand) == 0 or len(tq) == 0:
+            return {}
+        cos_text = self._cosine(self._text, cand, tq)
+        cos_head = self._cosine(self._head, cand, bigrams(doc.head))
+        score = np.maximum(cos_text, (1 - HEAD_WEIGHT) * cos_text + HEAD_WEIGHT * cos_head)
+        gate = _Gate(doc, place, accused)
+        out: dict[str, float] = {}
+        for j, sc in enumerate(score.tolist()):
+            gated = gate(self._meta[int(cand[j])], float(sc)) if sc > 0.0 else None
+            if gated is not None:
+                out[self.ids[int(cand[j])]] = gated
+        return out
 
     def matches(self, text: str, place: str | None = None, accused: str | None = None,
                 k: int = 5, exclude: str | None = None) -> list[tuple[str, float]]:

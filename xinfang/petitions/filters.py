@@ -49,6 +49,7 @@ class MatterFilter:
     received_to: date | None = None
     overdue: bool | None = None
     supervised: bool | None = None
+    level_skip: bool | None = None  # 越级走访 (§20 ¶1, N3)
     phone: str = ""  # exact, through the blind index
     id_number: str = ""  # exact, through the blind index
 
@@ -111,6 +112,8 @@ def apply(qs: QuerySet[Matter], f: MatterFilter) -> QuerySet[Matter]:
         qs = qs.filter(overdue_q()) if f.overdue else qs.exclude(overdue_q())
     if f.supervised is not None:
         qs = qs.filter(supervised=f.supervised)
+    if f.level_skip is not None:
+        qs = qs.filter(level_skip=f.level_skip)
     if f.phone:
         qs = qs.filter(petitioners__phone_index=blind_index(f.phone, "phone"))
     if f.id_number:

@@ -4,8 +4,10 @@ split by use case.
 - ``suggestions``: category suggestions at intake — the classifier trained from the
   deployment's labelled matters, its training, and the event 分类建议采纳/更正;
 - ``index``: the same-matter index (which earlier matters are about the same problem);
-- ``hints``: repeat and same-matter hints for the 查重 panel and registration (§19 ¶3),
-  through the read gate — a matter the user may not open is shown masked (§30 ¶3);
+- ``hints``: repeat and same-matter hints for the 查重 panel and registration (§19 ¶3):
+  a repeat is the same petitioner and the same matter, with the refusal it calls for
+  (N1/N2/N3, ``domain.repeats``); through the read gate — a link to a matter the user may
+  not open is shown masked on the panel, the matter page, its timeline and the API (§30 ¶3);
 - ``notes``: what the officer is told after a registration;
 - ``hot_topics``, ``early_warning``, ``dashboard``: read models of the user's scope;
 - ``base``: the per-process cache, ``may_use`` and the scope helpers.
@@ -43,12 +45,20 @@ from .early_warning import (
 from .hints import (
     CONTENT,
     MASKED,
+    NOT_REPEAT,
     PERSON,
     Hint,
     Hints,
+    Proposal,
+    RepeatLink,
+    apply_panel_choice,
     auto_repeat_of,
     confirmed_repeat,
+    level_skip,
+    mask_note,
+    matter_proposal,
     repeat_hints,
+    repeat_link,
 )
 from .hot_topics import PERIODS, TOPIC_CACHE_SECONDS, TOPIC_CAP, TopicView, topics
 from .index import (
@@ -80,14 +90,15 @@ from .suggestions import (
 
 __all__ = [
     "CALIBRATION_FOLDS", "CONTENT", "DEFAULT_SENSITIVE_PERIODS", "INDEX_CAP", "INTEL_ROLES",
-    "MASKED", "MIN_PER_CLASS", "MIN_TRAIN", "PERIODS", "PERSON", "REBUILD_SECONDS",
-    "REPEAT_WINDOW_DAYS", "SENSITIVE_LEAD_DAYS", "SHOW_SCORE", "TEXT_CHARS", "TOPIC_CACHE_SECONDS",
-    "TOPIC_CAP", "TRAIN_CAP", "WARNING_CACHE_SECONDS", "WARNING_WEEKS", "Candidate",
-    "CollectiveWarning", "Hint", "Hints", "RisingWarning", "SensitiveWarning", "TopicView",
-    "Warnings", "after_register", "after_reply", "auto_repeat_of", "category_label",
-    "classifier", "collective_warnings", "confirmed_repeat", "dashboard_data", "index_matter",
-    "label_level", "matter_text", "may_use", "model_dir", "record_category_choice",
-    "repeat_hints", "reset", "rising_warnings", "same_matter_candidates", "sensitive_periods",
+    "MASKED", "MIN_PER_CLASS", "MIN_TRAIN", "NOT_REPEAT", "PERIODS", "PERSON", "REBUILD_SECONDS",
+    "REPEAT_WINDOW_DAYS", "SENSITIVE_LEAD_DAYS", "SHOW_SCORE", "TEXT_CHARS",
+    "TOPIC_CACHE_SECONDS", "TOPIC_CAP", "TRAIN_CAP", "WARNING_CACHE_SECONDS", "WARNING_WEEKS",
+    "Candidate", "CollectiveWarning", "Hint", "Hints", "Proposal", "RepeatLink", "RisingWarning",
+    "SensitiveWarning", "TopicView", "Warnings", "after_register", "after_reply", "apply_panel_choice",
+    "auto_repeat_of", "category_label", "classifier", "collective_warnings", "confirmed_repeat",
+    "dashboard_data", "index_matter", "label_level", "level_skip", "mask_note", "matter_proposal",
+    "matter_text", "may_use", "model_dir", "record_category_choice", "repeat_hints",
+    "repeat_link", "reset", "rising_warnings", "same_matter_candidates", "sensitive_periods",
     "sensitive_warnings", "similarity_index", "suggest_categories", "topics", "train_from_db",
     "training_rows", "upcoming_period", "warnings_for", "warnings_json",
 ]

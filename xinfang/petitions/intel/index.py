@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -145,3 +145,24 @@ def same_matter_candidates(title: str, content: str, division: Division | None,
         same_div = division is not None and m.division_id == division.pk
         out.append(Candidate(m, score, same_div, ix.index.threshold))
     return out[:k]
+
+
+def person_matter_scores(title: str, content: str, earlier: Sequence[Matter],
+                         accused_body: Body | None = None) -> tuple[dict[int, float], float]:
+    """The text score of a new petition against each of one petitioner's ``earlier`` matters
+    (the index's score and entity gate, not a top-k search: a busy topic cannot crowd the
+    petitioner's own matter out), and the threshold of "same matter". A matter outside the
+    index window (``REPEAT_WINDOW_DAYS``) has no score."""
+    text = matter_text(title, content)
+    accused = accused_body.name if accused_body else None
+    for _ in range(2):
+        ix = similarity_index()
+        keys = [str(m.pk) for m in earlier]
+        if any(k in ix.print_ and ix.print_[k] != _fingerprint(m.title, m.content)
+               for k, m in zip(keys, earlier, strict=True)):
+            with lock:
+                state.pop("index", None)  # the database changed under the index: rebuild
+            continue
+        got = ix.index.scores(text, keys, accused=accused)
+        return {int(k): v for k, v in got.items()}, ix.index.threshold
+    return {}, ix.index.threshold

@@ -48,12 +48,21 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
     needs_bodies = any("to_body" in t.required for t in transitions)
     bodies = list(active_bodies()) if needs_bodies else []
     suggestion = routing_suggestion(matter) if needs_bodies else None
+    from xinfang.petitions import intel  # the repeat link and its refusal (§19 ¶3, §36 ¶3)
+
+    link = intel.repeat_link(user, matter)  # masked unless the user may open it (§30 ¶3)
+    for e in data.events:
+        e.note = intel.mask_note(e.note, matter, link)
+    proposal = intel.matter_proposal(user, matter)
     actions = []
     for t in transitions:
         if failed is not None and failed.transition.name == t.name:
             actions.append(failed)
         else:
-            actions.append(ActionForm(t, matter, suggestion=suggestion, bodies=bodies))
+            initial = ({"reason_code": proposal.code, "reason": proposal.reason}
+                       if t.name == "not_accept" and proposal is not None else None)
+            actions.append(ActionForm(t, matter, suggestion=suggestion, bodies=bodies,
+                                      initial=initial))
     lead = data.lead_dispatch
     # What the page offers is what the services allow (domain.acts); state guards beside.
     can_report = (permissions.may(user, "submit_report", matter=matter, dispatches=dispatches)
@@ -81,6 +90,8 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         "dispatches": dispatches,
         "clock_views": [clocks.view(c) for c in data.clocks],
         "events": data.events,
+        "repeat_link": link,
+        "refusal_proposal": proposal,
         "documents": data.documents,
         "evaluations": data.evaluations,
         "supervisions": data.supervisions,
