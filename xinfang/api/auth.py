@@ -27,6 +27,7 @@ from rest_framework.response import Response
 
 from xinfang.audit import accounts
 from xinfang.core import second_factor, totp
+from xinfang.core.http import AuthedAPIRequest
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import ApiToken, User
 
@@ -110,15 +111,15 @@ class LogoutView(ApiView):
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="令牌已撤销")},
                    summary="退出：撤销当前接口令牌")
-    def post(self, request: Request) -> Response:
-        assert isinstance(request.user, User) and isinstance(request.auth, ApiToken)
+    def post(self, request: AuthedAPIRequest) -> Response:
+        assert isinstance(request.auth, ApiToken)  # TokenAuthentication is this view's only one
         accounts.revoke_token(request.user, request.auth, reason="logout")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TokenListView(ApiView):
     @extend_schema(responses={200: TokenSerializer(many=True)}, summary="我的有效接口令牌")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedAPIRequest) -> Response:
         tokens = ApiToken.objects.filter(user_id=request.user.pk, expiry__gt=timezone.now())
         return Response(TokenSerializer(tokens, many=True).data)
 
@@ -127,8 +128,7 @@ class TokenRevokeView(ApiView):
     @extend_schema(request=None, responses={204: OpenApiResponse(description="令牌已撤销"),
                                             404: _DETAIL},
                    summary="撤销自己的一个接口令牌")
-    def delete(self, request: Request, key: str) -> Response:
-        assert isinstance(request.user, User)
+    def delete(self, request: AuthedAPIRequest, key: str) -> Response:
         try:
             accounts.revoke_own_token(request.user, key)
         except GuardFailed as e:

@@ -7,8 +7,9 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
+
+from xinfang.core.http import AuthedAPIRequest
 
 from .views import ApiView
 
@@ -18,9 +19,9 @@ class WarningsView(ApiView):
         summary="预警：属地×分类件数异常上升、集体访风险、敏感时期重复信访",
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self, request: AuthedAPIRequest, *args: Any, **kwargs: Any) -> Response:
         from xinfang.petitions import intel
 
-        if not intel.may_use(request.user):  # type: ignore[arg-type]
+        if not intel.may_use(request.user):
             raise PermissionDenied("只有信访干部、领导和督查可以查看预警")
-        return Response(intel.warnings_json(intel.warnings_for(request.user)))  # type: ignore[arg-type]
+        return Response(intel.warnings_json(intel.warnings_for(request.user)))

@@ -32,6 +32,10 @@ from xinfang.petitions.models import (
     Petitioner,
 )
 
+# What a plain (non-model) serializer renders: the dict a view builds. Input serializers
+# render nothing and share the alias.
+Data = dict[str, Any]
+
 MAX_ID = 2**31 - 1
 HIDDEN_NAME = "（已隐去）"
 IDENTITY_MODES = ("hidden", "masked", "full")
@@ -41,12 +45,12 @@ MATTER_STATE_CHOICES = [(k.value, v) for k, v in st.STATE_LABELS.items()]  # sch
 # --------------------------------------------------------------------------- reference data
 
 
-class BodyRefSerializer(serializers.Serializer):
+class BodyRefSerializer(serializers.Serializer[Body | Data]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class BodySerializer(serializers.ModelSerializer):
+class BodySerializer(serializers.ModelSerializer[Body]):
     kind_label = serializers.CharField(source="get_kind_display")
     division = serializers.CharField(source="division_id")
 
@@ -56,16 +60,19 @@ class BodySerializer(serializers.ModelSerializer):
                   "address", "phone", "reception_hours"]
 
 
-class DivisionSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent_id", allow_null=True)
+# A declared field named like an attribute of ``Field`` (``parent``, ``label``, ``required``)
+# is popped from the class by DRF's serializer metaclass into ``_declared_fields``, so it never
+# shadows that attribute; the stubs cannot know that, hence the narrow ignores below.
+class DivisionSerializer(serializers.ModelSerializer[Division]):
+    parent = serializers.CharField(source="parent_id", allow_null=True)  # type: ignore[assignment]
 
     class Meta:
         model = Division
         fields = ["code", "name", "level", "parent"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SerializerMethodField()
+class CategorySerializer(serializers.ModelSerializer[Category]):
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = Category
@@ -80,7 +87,7 @@ class CategorySerializer(serializers.ModelSerializer):
 # --------------------------------------------------------------------------- identity
 
 
-class PetitionerSerializer(serializers.Serializer):
+class PetitionerSerializer(serializers.Serializer[Data]):
     kind = serializers.CharField()
     name = serializers.CharField()
     id_number = serializers.CharField()
@@ -103,7 +110,7 @@ def petitioner_view(p: Petitioner, mode: str) -> dict[str, Any]:
             "address": address, "is_representative": p.is_representative, "is_lead": p.is_lead}
 
 
-def _identity_mode(serializer: serializers.Serializer, matter: Matter) -> str:
+def _identity_mode(serializer: serializers.Serializer[Matter], matter: Matter) -> str:
     modes = serializer.context.get("identity_modes") or {}
     mode = modes.get(matter.pk) or serializer.context.get("identity", "hidden")
     return mode if mode in IDENTITY_MODES else "hidden"
@@ -112,7 +119,7 @@ def _identity_mode(serializer: serializers.Serializer, matter: Matter) -> str:
 # --------------------------------------------------------------------------- matters
 
 
-class MatterListSerializer(serializers.ModelSerializer):
+class MatterListSerializer(serializers.ModelSerializer[Matter]):
     channel_label = serializers.CharField(source="get_channel_display")
     klass_label = serializers.CharField(source="get_klass_display")
     state_label = serializers.CharField()
@@ -147,7 +154,7 @@ class MatterListSerializer(serializers.ModelSerializer):
         return petitioner_view(lead, "hidden" if mode == "hidden" else "masked")
 
 
-class DispatchSerializer(serializers.ModelSerializer):
+class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
     kind_label = serializers.CharField(source="get_kind_display")
     role_label = serializers.CharField(source="get_role_display")
     state_label = serializers.CharField(source="get_state_display")
@@ -161,7 +168,7 @@ class DispatchSerializer(serializers.ModelSerializer):
                   "reported_at", "grade", "instructions"]
 
 
-class ClockSerializer(serializers.ModelSerializer):
+class ClockSerializer(serializers.ModelSerializer[Clock]):
     """One clock as the matter page shows it (``clocks.view``): ``state`` is never 超期 while
     paused for a §36 ¶2 hearing (``paused``) nor for a petitioner's window past an estimated
     end (``pending``, 待确认); ``paused_days`` counts the days not counted so far."""
@@ -177,7 +184,8 @@ class ClockSerializer(serializers.ModelSerializer):
                   "state_label"]
 
     def _view(self, obj: Clock) -> dict[str, Any]:
-        cache: dict[int, dict[str, Any]] = self.context.setdefault("_clock_views", {})
+        context = cast(dict[str, Any], self.context)  # the root's dict, shared by every clock
+        cache: dict[int, dict[str, Any]] = context.setdefault("_clock_views", {})
         if obj.pk not in cache:
             cache[obj.pk] = clocks.view(obj)
         return cache[obj.pk]
@@ -193,7 +201,7 @@ class ClockSerializer(serializers.ModelSerializer):
         return int(self._view(obj)["paused_days"])
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(serializers.ModelSerializer[Event]):
     actor_body = BodyRefSerializer(allow_null=True)
     note = serializers.SerializerMethodField()
 
@@ -211,11 +219,11 @@ class EventSerializer(serializers.ModelSerializer):
                   "actor_body", "note", "public"]
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(serializers.Serializer[Data]):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     article = serializers.CharField()
-    required = serializers.ListField(child=serializers.CharField())
+    required = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
     danger = serializers.BooleanField()
     bodies = BodyRefSerializer(
         many=True, help_text="to_body、assist_bodies 的允许值：本操作可以转给的机关、单位"
@@ -294,7 +302,7 @@ class MatterDetailSerializer(MatterListSerializer):
 
     def to_representation(self, instance: Matter) -> dict[str, Any]:
         self._repeat_link(instance)  # before the events: their notes are masked with it
-        return super().to_representation(instance)  # type: ignore[no-any-return]
+        return super().to_representation(instance)
 
     @extend_schema_field(serializers.ChoiceField(choices=IDENTITY_MODES))
     def get_identity(self, obj: Matter) -> str:
@@ -310,7 +318,7 @@ class MatterDetailSerializer(MatterListSerializer):
         return transitions_view(self.context["request"].user, obj)
 
 
-class DocumentListSerializer(serializers.ModelSerializer):
+class DocumentListSerializer(serializers.ModelSerializer[Document]):
     kind_label = serializers.CharField(source="get_kind_display")
     issued_by = BodyRefSerializer()
 
@@ -325,7 +333,7 @@ class DocumentDetailSerializer(DocumentListSerializer):
         fields = [*DocumentListSerializer.Meta.fields, "context"]
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
+class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
     rating_label = serializers.CharField(source="get_rating_display")
 
     class Meta:
@@ -354,7 +362,7 @@ def _text(max_length: int, **kw: Any) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kw)
 
 
-def _spec_field(spec: df.FieldSpec) -> serializers.Field:
+def _spec_field(spec: df.FieldSpec) -> serializers.Field[Any, Any, Any, Any]:
     """One input field of an act, from the spec the web's forms are built from too."""
     if spec.kind == df.Kind.BODY:
         return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
@@ -392,7 +400,7 @@ def checked_id_number(value: str) -> str:
     return value
 
 
-class PetitionerInSerializer(serializers.Serializer):
+class PetitionerInSerializer(serializers.Serializer[Data]):
     kind = serializers.ChoiceField(choices=Petitioner.Kind.choices, default=Petitioner.Kind.PERSON)
     name = serializers.CharField(max_length=100)
     id_number = _text(20)
@@ -405,7 +413,7 @@ class PetitionerInSerializer(serializers.Serializer):
         return checked_id_number(value)
 
 
-class RegistrationSerializer(serializers.Serializer):
+class RegistrationSerializer(serializers.Serializer[Data]):
     channel = serializers.ChoiceField(choices=Channel.choices)
     title = serializers.CharField(max_length=limits.TITLE_MAX)
     request = serializers.CharField(max_length=limits.REQUEST_MAX)
@@ -426,10 +434,13 @@ class RegistrationSerializer(serializers.Serializer):
     is_urgent = serializers.BooleanField(default=False)
     confidential = serializers.BooleanField(default=False)
     legal_litigation = serializers.BooleanField(default=False)
-    petitioners = PetitionerInSerializer(many=True, required=False, max_length=50)
+    # many=True builds a ListSerializer, which takes max_length; the stubs type the child's
+    # __init__ only.
+    petitioners = PetitionerInSerializer(many=True, required=False,
+                                         max_length=50)  # type: ignore[call-arg]
 
 
-class RegistrationResultSerializer(serializers.Serializer):
+class RegistrationResultSerializer(serializers.Serializer[Data]):
     id = serializers.IntegerField()
     number = serializers.CharField()
     code = serializers.CharField()
@@ -438,7 +449,7 @@ class RegistrationResultSerializer(serializers.Serializer):
 # --------------------------------------------------------------------------- public (citizens)
 
 
-class PublicPetitionSerializer(serializers.Serializer):
+class PublicPetitionSerializer(serializers.Serializer[Data]):
     division = serializers.CharField(max_length=12, help_text="问题属地的区划代码（12位）")
     title = serializers.CharField(max_length=limits.TITLE_MAX)
     request = serializers.CharField(max_length=limits.REQUEST_MAX)
@@ -485,27 +496,27 @@ class PublicPetitionSerializer(serializers.Serializer):
         return checked_id_number(value)
 
 
-class PublicSmsCodeSerializer(serializers.Serializer):
+class PublicSmsCodeSerializer(serializers.Serializer[Data]):
     phone = serializers.CharField(max_length=20, help_text="接收验证码的11位手机号码")
 
 
-class PublicSmsSentSerializer(serializers.Serializer):
+class PublicSmsSentSerializer(serializers.Serializer[Data]):
     detail = serializers.CharField(help_text="已发送提示（手机号已打码）")
 
 
-class PublicReceiptSerializer(serializers.Serializer):
+class PublicReceiptSerializer(serializers.Serializer[Data]):
     code = serializers.CharField(help_text="查询码：凭查询码和手机号查询进度、评价")
     receipt_url = serializers.CharField()
 
 
-class PublicStepSerializer(serializers.Serializer):
+class PublicStepSerializer(serializers.Serializer[Data]):
     at = serializers.DateTimeField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     by = serializers.CharField(help_text="办理机关名称；不含工作人员姓名")
     note = serializers.CharField()
 
 
-class PublicDocumentSerializer(serializers.Serializer):
+class PublicDocumentSerializer(serializers.Serializer[Data]):
     kind_label = serializers.CharField()
     number = serializers.CharField()
     issued_by = serializers.CharField()
@@ -513,7 +524,7 @@ class PublicDocumentSerializer(serializers.Serializer):
     served_on = serializers.DateField(allow_null=True)
 
 
-class PublicProgressSerializer(serializers.Serializer):
+class PublicProgressSerializer(serializers.Serializer[Data]):
     code = serializers.CharField()
     title = serializers.CharField()
     state = serializers.CharField()
@@ -529,7 +540,7 @@ class PublicProgressSerializer(serializers.Serializer):
     can_request_recheck = serializers.BooleanField()
 
 
-class PhoneProofSerializer(serializers.Serializer):
+class PhoneProofSerializer(serializers.Serializer[Data]):
     phone = serializers.RegexField(r"^\d{7,12}$", error_messages={"invalid": PHONE_ERROR},
                                    help_text="登记时留的手机号，用于证明是信访人本人")
 

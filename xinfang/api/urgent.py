@@ -8,12 +8,11 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from xinfang.core.http import AuthedAPIRequest
 from xinfang.core.i18n import source_text
 from xinfang.domain import fields as df
-from xinfang.org.models import User
 from xinfang.petitions import urgent
 from xinfang.petitions.models import UrgentDeclaration, UrgentReport
 
@@ -46,10 +45,9 @@ class UrgentView(ApiView):
                        "declarations": serializers.ListField(child=serializers.DictField()),
                        "may": serializers.DictField(child=serializers.BooleanField()),
                    }))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
-        user: User = request.user  # type: ignore[assignment]
-        u = urgent.for_matter(user, m)
+        u = urgent.for_matter(request.user, m)
         return Response({
             "declarations": [_declaration(d) for d in u.declarations],
             "may": {"declare_urgent": u.may_declare, "urgent_measure": u.may_measure,

@@ -7,6 +7,7 @@ through xinfang.petitions.services.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,30 +16,32 @@ from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.pagination import BasePagination
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xinfang.core.http import AuthedAPIRequest
 from xinfang.domain import states as st
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body, Category, Division, User
 from xinfang.petitions import access, filters, permissions, services
-from xinfang.petitions.models import Matter
+from xinfang.petitions.models import Evaluation, Matter
 
 from . import serializers as s
 
 MAX_PK = 2**63 - 1
 
-class ChineseMixin:
+class ChineseMixin(APIView):
     """API messages are in Chinese whatever the client's Accept-Language says."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         translation.activate("zh-hans")
-        request.LANGUAGE_CODE = "zh-hans"  # type: ignore[attr-defined]
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        request.LANGUAGE_CODE = "zh-hans"
+        super().initial(request, *args, **kwargs)
 
 
 def registration_error_fields(errors: dict[str, str]) -> dict[str, list[str]]:
@@ -60,8 +63,17 @@ def _pk(value: Any) -> int:
     return pk
 
 
-def matter_for(request: Request, pk: Any) -> Matter:
-    return access.get_matter_for_user(request.user, _pk(pk))  # type: ignore[arg-type]
+def staff_user(request: Request) -> User:
+    """The logged-in user of a staff view whose method the base class types with a plain
+    ``Request`` (the list views); IsAuthenticated has refused anyone else already."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
+
+
+def matter_for(request: AuthedAPIRequest, pk: Any) -> Matter:
+    return access.get_matter_for_user(request.user, _pk(pk))
 
 
 def identity_mode(user: User, matter: Matter, *, reveal: bool = False) -> str:
@@ -73,7 +85,7 @@ def identity_mode(user: User, matter: Matter, *, reveal: bool = False) -> str:
 # --------------------------------------------------------------------------- filtering
 
 
-class MatterFilterSerializer(serializers.Serializer):
+class MatterFilterSerializer(serializers.Serializer[s.Data]):
     q = serializers.CharField(required=False, max_length=100,
                               help_text="关键词（空格分隔，至多5个，均须出现）：标题、诉求、内容，或编号、查询码")
     state = serializers.MultipleChoiceField(choices=[x.value for x in st.State], required=False)
@@ -87,8 +99,6 @@ class MatterFilterSerializer(serializers.Serializer):
     received_to = s.SaneDateField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     supervised = serializers.BooleanField(required=False, allow_null=True, default=None)
-    level_skip = serializers.BooleanField(required=False, allow_null=True, default=None,
-                                          help_text="越级走访（§20 ¶1）")
     phone = serializers.CharField(required=False, max_length=20, help_text="信访人电话（精确匹配）")
     id_number = serializers.CharField(required=False, max_length=20, help_text="身份证号码（精确匹配）")
 
@@ -110,8 +120,7 @@ def matter_filter(f: dict[str, Any]) -> filters.MatterFilter:
         channel=f.get("channel") or "", division=f.get("division") or "",
         category=f.get("category") or "", holder=f.get("holder"), lead_body=f.get("lead_body"),
         received_from=f.get("received_from"), received_to=f.get("received_to"),
-        overdue=f.get("overdue"), supervised=f.get("supervised"),
-        level_skip=f.get("level_skip"), phone=f.get("phone") or "",
+        overdue=f.get("overdue"), supervised=f.get("supervised"), phone=f.get("phone") or "",
         id_number=f.get("id_number") or "")
 
 
@@ -128,30 +137,26 @@ FILTER_PARAMS = [
     OpenApiParameter("received_to", OpenApiTypes.DATE),
     OpenApiParameter("overdue", bool),
     OpenApiParameter("supervised", bool),
-    OpenApiParameter("level_skip", bool, description="越级走访（§20 ¶1）"),
     OpenApiParameter("phone", str, description="信访人电话（精确匹配）"),
     OpenApiParameter("id_number", str, description="身份证号码（精确匹配）"),
 ]
 
 
-class MatterListMixin(ChineseMixin):
+# --------------------------------------------------------------------------- matters
+
+
+class MatterQueryView(ChineseMixin, ListAPIView[Matter]):
     serializer_class = s.MatterListSerializer
     require_q = False
 
     def get_queryset(self) -> QuerySet[Matter]:
-        request: Request = self.request  # type: ignore[attr-defined]
-        f = _parse_filters(request)
+        f = _parse_filters(self.request)
         if self.require_q and not any(f.get(k) for k in ("q", "phone", "id_number")):
             raise serializers.ValidationError({"q": ["请输入关键词、电话或身份证号码"]})
-        return (filters.find(request.user, matter_filter(f))  # type: ignore[arg-type]
+        return (filters.find(staff_user(self.request), matter_filter(f))
                 .select_related("holder", "lead_body", "division", "category")
                 .prefetch_related("petitioners"))
 
-
-# --------------------------------------------------------------------------- matters
-
-
-class MatterQueryView(MatterListMixin, ListAPIView):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         items = page if page is not None else list(self.get_queryset())
@@ -159,7 +164,7 @@ class MatterQueryView(MatterListMixin, ListAPIView):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _row(self, request: Request, m: Matter) -> dict[str, Any]:
-        mode = identity_mode(request.user, m)  # type: ignore[arg-type]
+        mode = identity_mode(staff_user(request), m)
         return s.MatterListSerializer(m, context={"request": request, "identity": mode}).data
 
 
@@ -172,10 +177,11 @@ class MatterListView(MatterQueryView):
                    request=s.RegistrationSerializer,
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
                    responses={201: s.RegistrationResultSerializer})
-    def post(self, request: Request) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+    def post(self, request: AuthedAPIRequest) -> Response:
+        user = request.user
         permissions.require(user, "register")  # before the payload: a refusal is a 403
-        if user.body is None:  # the act is at one's own body (§23 ¶1)
+        holder = user.body
+        if holder is None:  # the act is at one's own body (§23 ¶1)
             raise PermissionDenied("您的账号未设置所在单位，不能登记信访事项")
         ser = s.RegistrationSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -194,7 +200,7 @@ class MatterListView(MatterQueryView):
                 is_representative=p["is_representative"]) for p in v.get("petitioners", [])],
         )
         key = idempotency_key(request, f"staff:{user.pk}")
-        m = services.register_once(reg, holder=user.body, user=user, key=key)  # type: ignore[arg-type]
+        m = services.register_once(reg, holder=holder, user=user, key=key)
         return Response({"id": m.pk, "number": m.number, "code": m.query_code},
                         status=status.HTTP_201_CREATED)
 
@@ -227,16 +233,16 @@ class MatterDetailView(ApiView):
         parameters=[OpenApiParameter("reveal", bool, description="显示完整身份信息（留痕）")],
         responses=s.MatterDetailSerializer,
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
         reveal = request.query_params.get("reveal") in ("1", "true", "True")
-        mode = identity_mode(request.user, m, reveal=reveal)  # type: ignore[arg-type]
+        mode = identity_mode(request.user, m, reveal=reveal)
         if mode == "full":
-            services.log_identity_view(m, request.user, "api.matter_detail")  # type: ignore[arg-type]
+            services.log_identity_view(m, request.user, "api.matter_detail")
         return Response(detail_data(request, m, mode))
 
 
-def detail_data(request: Request, m: Matter, mode: str) -> dict[str, Any]:
+def detail_data(request: AuthedAPIRequest, m: Matter, mode: str) -> dict[str, Any]:
     m = (Matter.objects.select_related(
         "holder", "lead_body", "division", "category", "accused_body", "review_body",
         "recheck_body", "repeat_of").prefetch_related(
@@ -251,7 +257,7 @@ EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "ass
 
 class ActionListView(ApiView):
     @extend_schema(summary="当前用户可对该事项执行的操作", responses=s.TransitionSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
         return Response([s.transition_view(t)
                          for t in services.allowed_actions(request.user, m)])  # type: ignore[arg-type]
@@ -266,14 +272,14 @@ class ActionView(ApiView):
             "name", str, OpenApiParameter.PATH,
             enum=[*st.TRANSITIONS, *sorted(EXTRA_ACTS)])],
     )
-    def post(self, request: Request, pk: int, name: str) -> Response:
+    def post(self, request: AuthedAPIRequest, pk: int, name: str) -> Response:
         m = matter_for(request, pk)
         if name not in st.TRANSITIONS and name not in EXTRA_ACTS:
             raise Http404(f"未知的操作：{name[:40]}")
         ser = s.ActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = dict(ser.validated_data)
-        user: User = request.user  # type: ignore[assignment]
+        user = request.user
         if name == "supervise":
             services.supervise(m, user=user, note=data.get("note", ""),
                                feedback_days=data.get("feedback_days", 30))
@@ -306,7 +312,7 @@ class ActionView(ApiView):
 
 class DocumentListView(ApiView):
     @extend_schema(summary="事项的文书列表", responses=s.DocumentListSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
         docs = m.documents.select_related("issued_by").order_by("issued_at", "id")
         return Response(s.DocumentListSerializer(docs, many=True).data)
@@ -314,7 +320,7 @@ class DocumentListView(ApiView):
 
 class DocumentDetailView(ApiView):
     @extend_schema(summary="文书详情（JSON）", responses=s.DocumentDetailSerializer)
-    def get(self, request: Request, pk: int, doc_id: int) -> Response:
+    def get(self, request: AuthedAPIRequest, pk: int, doc_id: int) -> Response:
         m = matter_for(request, pk)
         doc = m.documents.select_related("issued_by").filter(pk=_pk(doc_id)).first()
         if doc is None:
@@ -324,19 +330,19 @@ class DocumentDetailView(ApiView):
 
 class EvaluationView(ApiView):
     @extend_schema(summary="事项的评价记录", responses=s.EvaluationSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
         return Response(s.EvaluationSerializer(m.evaluations.order_by("round"), many=True).data)
 
     @extend_schema(
         summary="代信访人登记评价（§21 ¶2）",
         request=inline_serializer("StaffEvaluationIn", {
-            "rating": serializers.ChoiceField(choices=s.Evaluation.Rating.choices),
+            "rating": serializers.ChoiceField(choices=Evaluation.Rating.choices),
             "comment": serializers.CharField(required=False, allow_blank=True, max_length=1000),
         }),
         responses={201: s.EvaluationSerializer(many=True)},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
         ser = s.ActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -344,7 +350,7 @@ class EvaluationView(ApiView):
         if not rating:
             raise serializers.ValidationError({"rating": ["请选择评价"]})
         name = "rate_unsatisfied" if rating == "unsatisfied" else "rate_satisfied"
-        services.transition(m, name, user=request.user, data={  # type: ignore[arg-type]
+        services.transition(m, name, user=request.user, data={
             "rating": rating, "comment": ser.validated_data.get("comment", "")})
         return Response(s.EvaluationSerializer(m.evaluations.order_by("round"), many=True).data,
                         status=status.HTTP_201_CREATED)
@@ -354,11 +360,11 @@ class EvaluationView(ApiView):
 
 
 class ReferenceMixin(ChineseMixin):
-    permission_classes = [AllowAny]
-    pagination_class = None
+    permission_classes: Sequence[type[BasePermission]] = [AllowAny]
+    pagination_class: type[BasePagination] | None = None
 
 
-class BodyListView(ReferenceMixin, ListAPIView):
+class BodyListView(ReferenceMixin, ListAPIView[Body]):
     serializer_class = s.BodySerializer
 
     @extend_schema(summary="机关单位", parameters=[
@@ -377,7 +383,7 @@ class BodyListView(ReferenceMixin, ListAPIView):
         return qs
 
 
-class DivisionListView(ReferenceMixin, ListAPIView):
+class DivisionListView(ReferenceMixin, ListAPIView[Division]):
     serializer_class = s.DivisionSerializer
 
     @extend_schema(summary="行政区划", parameters=[
@@ -401,7 +407,7 @@ class DivisionListView(ReferenceMixin, ListAPIView):
         return qs
 
 
-class CategoryListView(ReferenceMixin, ListAPIView):
+class CategoryListView(ReferenceMixin, ListAPIView[Category]):
     serializer_class = s.CategorySerializer
     queryset = Category.objects.order_by("code")
 

@@ -17,12 +17,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
+from rest_framework.request import Request
 
 if TYPE_CHECKING:  # typing only: core sits below org in the layers (pyproject, importlinter)
+    from django_htmx.middleware import HtmxDetails
+
     from xinfang.org.models import User
 
 
 class AuthedRequest(HttpRequest):
-    """An ``HttpRequest`` whose user is a logged-in staff member."""
+    """An ``HttpRequest`` whose user is a logged-in staff member (and the ``htmx`` details
+    django-htmx's middleware sets on every request)."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+class AuthedAPIRequest(Request):
+    """The REST framework's ``Request`` of an API view that refuses anonymous users (the
+    default ``IsAuthenticated`` permission): its user is a logged-in staff member."""
 
     user: User

@@ -36,7 +36,7 @@ def visible_matters(user: User) -> QuerySet[Matter]:
         return qs.none()
     own = (Q(holder_id=body.pk) | Q(lead_body_id=body.pk) | Q(review_body_id=body.pk)
            | Q(recheck_body_id=body.pk)
-           | Exists(Dispatch.objects.filter(matter_id=OuterRef("pk"), to_body_id=body.pk)))
+           | Q(Exists(Dispatch.objects.filter(matter_id=OuterRef("pk"), to_body_id=body.pk))))
     if body.kind in JURISDICTION_KINDS or Role(user.role) in JURISDICTION_ROLES:
         path = body.division.path
         own |= Q(division_path=path) | Q(division_path__startswith=path + "/")

@@ -107,7 +107,8 @@ def add_attachments(matter: Matter, files: Iterable[Any], user: Any = None, *,
     except Exception as e:
         for att in saved:
             try:
-                att.file.storage.delete(att.file.name)
+                if att.file.name:
+                    att.file.storage.delete(att.file.name)
             except OSError:
                 logger.warning("could not remove %s after a failed upload", att.file.name)
         logger.exception("attachments of matter %s not saved", matter.pk)

@@ -36,6 +36,7 @@ from .models import (
 )
 
 PER_PAGE = 50
+SqlParam = int | str | date  # a bound parameter of the queue's raw SQL
 NEAR_DAYS = 3  # 临期: the nearest deadline falls within three days (ClockPolicy.warn_days)
 
 S = State
@@ -97,7 +98,7 @@ class QueuePage:
         return self.page > 1
 
 
-def _parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[object]]:
+def _parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[SqlParam]]:
     key = (user.pk, user.role, user.body_id, user.is_superuser, tab.key, today, limit)
     hit = _SQL_CACHE.get(key)
     if hit is None:
@@ -109,10 +110,10 @@ def _parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[obj
 
 # Compiled queue SQL per (user, tab, day): visibility depends only on the user's role and
 # body, which do not change while a process runs without the user row changing too.
-_SQL_CACHE: dict[tuple[object, ...], tuple[str, list[object]]] = {}
+_SQL_CACHE: dict[tuple[object, ...], tuple[str, list[SqlParam]]] = {}
 
 
-def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[object]]:
+def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[SqlParam]]:
     """SQL of the queue: UNION ALL of one ordered, limited index scan per (column, state).
 
     The visibility filter is compiled once by the ORM (access.visible_matters); the parts only
@@ -134,9 +135,9 @@ def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, li
     base_sql, base_params = base.values_list(*cols).query.sql_with_params()
     body = None if oversight else user.body
     sqls: list[str] = []
-    params: list[object] = []
+    params: list[SqlParam] = []
 
-    def add(where: str, extra: list[object], order: str) -> None:
+    def add(where: str, extra: list[SqlParam], order: str) -> None:
         sqls.append(f"SELECT * FROM (SELECT b.id, b.next_due FROM ({base_sql}) b WHERE {where} "
                     f"ORDER BY {order} LIMIT {int(limit)}) q{len(sqls)}")
         params.extend([*base_params, *extra])
@@ -150,7 +151,7 @@ def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, li
                 fields.append("holder_id")
         for f in fields:
             where = "b.state = %s" + (f" AND b.{f} = %s" if f else "")
-            extra: list[object] = [state.value, *([body.pk] if f and body else [])]
+            extra: list[SqlParam] = [state.value, *([body.pk] if f and body else [])]
             if tab.due or state not in NULLABLE_DUE:
                 add(where, extra, "b.next_due, b.id")
             else:
@@ -168,10 +169,10 @@ def _due_q(tab: Tab, today: date) -> Q:
     return Q()
 
 
-def _union(parts: list[QuerySet[Matter]], limit: int) -> tuple[str, list[object]]:
+def _union(parts: list[QuerySet[Matter]], limit: int) -> tuple[str, list[SqlParam]]:
     """UNION ALL of ``(id, next_due)`` index walks, each in queue order and limited."""
     sqls: list[str] = []
-    params: list[object] = []
+    params: list[SqlParam] = []
     for i, qs in enumerate(parts):
         sql, p = (qs.order_by("queue_due", "id").values_list("id", "next_due")[:limit]
                   .query.sql_with_params())
@@ -181,7 +182,7 @@ def _union(parts: list[QuerySet[Matter]], limit: int) -> tuple[str, list[object]
 
 
 def _build_oversight_part(user: User, tab: Tab, today: date, limit: int
-                          ) -> tuple[str, list[object]]:
+                          ) -> tuple[str, list[SqlParam]]:
     """A jurisdiction's open matters by deadline: one walk of ``matter_open_due``.
 
     Leaders, 督查 and admins see their division and below (access.visible_matters); the
@@ -193,7 +194,7 @@ def _build_oversight_part(user: User, tab: Tab, today: date, limit: int
 
 
 def _build_desk_parts(user: User, tab: Tab, today: date, limit: int
-                      ) -> tuple[str, list[object]]:
+                      ) -> tuple[str, list[SqlParam]]:
     """A desk's whole queue (every open state) from the generated queue keys.
 
     ``queue_body = my body`` is "my body has to act now" and ``open_holder = my body`` is "my
@@ -249,7 +250,7 @@ def queue_counts(user: User) -> dict[str, int]:
     """
     today = clocks.today()
     sqls: list[str] = []
-    params: list[object] = []
+    params: list[SqlParam] = []
     keys = list(TABS)
     for i, key in enumerate(keys):
         sql, p = _parts(user, TABS[key], today, COUNT_CAP + 1)

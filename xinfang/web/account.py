@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -23,13 +23,14 @@ from django.views.decorators.http import require_http_methods
 
 from xinfang.audit import accounts
 from xinfang.core import second_factor, totp
+from xinfang.core.http import AuthedRequest
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import ApiToken, User
 
 from .forms_auth import StaffPasswordChangeForm
 
 
-def _act(request: HttpRequest, user: User) -> str | None:
+def _act(request: AuthedRequest, user: User) -> str | None:
     """The POSTed act, done; None on success (a message is queued), else the error."""
     action, code = request.POST.get("action"), request.POST.get("code", "")
     try:
@@ -56,9 +57,8 @@ def _act(request: HttpRequest, user: User) -> str | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     error = ""
     if request.method == "POST":
         error = _act(request, user) or ""
@@ -79,9 +79,8 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     form = StaffPasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

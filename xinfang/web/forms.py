@@ -7,7 +7,7 @@ name maps to one widget, so a new transition gets a form without touching this f
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q
@@ -25,6 +25,9 @@ from xinfang.petitions import clocks, routing
 from xinfang.petitions.models import Channel, Evaluation, Matter
 
 OUTCOMES_BY_KLASS = st.OUTCOMES_BY_KLASS
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ACCEPTS = frozenset({"accept", "accept_direct"})
 
 
@@ -142,13 +145,13 @@ class ActionForm(forms.Form):
         help_text = gettext(spec.help) if spec.help else ""
         kind = spec.kind
         if kind == df.Kind.BODY:
-            choices = self._body_choices()
+            reachable = self._body_choices()
             initial = None
-            if self.suggestion and any(b.pk == self.suggestion.body_id for b in choices):
+            if self.suggestion and any(b.pk == self.suggestion.body_id for b in reachable):
                 initial = self.suggestion.body_id
             return BodyChoiceField(
                 label=label, required=required, coerce=int, initial=initial,
-                choices=[("", _("请选择"))] + [(b.pk, b.name) for b in choices],
+                choices=[("", _("请选择"))] + [(b.pk, b.name) for b in reachable],
                 known=frozenset(b.pk for b in self._all_bodies()))
         if kind == df.Kind.BODIES:
             return BodiesChoiceField(
@@ -232,7 +235,7 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": attachments.ACCEPT}))
         super().__init__(**kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         from xinfang.petitions import attachments
 
         items = data if isinstance(data, list | tuple) else [data]
@@ -245,8 +248,17 @@ class AttachmentsField(forms.FileField):
         return files
 
 
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A choice field of the form, to set its choices for this user (the class declares it)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    return field
+
+
+# A field named ``files`` is popped from the class by Django's form metaclass (into
+# ``base_fields``), so it never shadows ``BaseForm.files``; the stubs cannot know that.
 class AttachForm(forms.Form):
-    files = AttachmentsField(label=_("上传附件"), required=True)
+    files = AttachmentsField(label=_("上传附件"), required=True)  # type: ignore[assignment]
 
 
 # --------------------------------------------------------------------------- registration
@@ -264,7 +276,7 @@ def division_choices(user: User) -> list[tuple[str, str]]:
     return [(d.code, "　" * (d.level - top) + d.name) for d in divs]
 
 
-def category_choices() -> list[tuple[str, str]]:
+def category_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", _("请选择"))] + [
         (str(c.pk), ("　" if c.parent_id else "") + c.name)
         for c in Category.objects.order_by("path")]
@@ -304,15 +316,15 @@ class RegistrationForm(forms.Form):
     is_urgent = forms.BooleanField(label=_("重大紧急"), required=False)
     confidential = forms.BooleanField(label=_("信访人要求保密"), required=False)
     legal_litigation = forms.BooleanField(label=_("涉法涉诉"), required=False)
-    files = AttachmentsField(label=_("附件（来信扫描件、材料）"))
+    files = AttachmentsField(label=_("附件（来信扫描件、材料）"))  # type: ignore[assignment]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["division"].choices = [("", _("请选择")), *division_choices(user)]
-        self.fields["category"].choices = category_choices()
-        self.fields["accused_body"].choices = [("", _("无"))] + [
+        choice_field(self, "division").choices = [("", _("请选择")), *division_choices(user)]
+        choice_field(self, "category").choices = category_choices()
+        choice_field(self, "accused_body").choices = [("", _("无"))] + [
             (b.pk, b.name) for b in active_bodies()]
         for i in range(MAX_PETITIONER_ROWS):
             n = i + 1
@@ -373,7 +385,7 @@ class PublicSubmitForm(forms.Form):
     accused_body = forms.TypedChoiceField(
         label=_("被检举控告的单位（检举控告时选择）"), required=False, coerce=int, empty_value=None,
         help_text=_("检举控告不会转给被检举控告的单位，您的身份对其保密（§30 ¶3）"))
-    files = AttachmentsField(label=_("材料（可不上传）"))
+    files = AttachmentsField(label=_("材料（可不上传）"))  # type: ignore[assignment]
     code = forms.CharField(
         label=_("短信验证码"), max_length=6, help_text=_("点击“获取验证码”，验证码将发送到上面填写的手机号"),
         error_messages={"required": _("请输入短信验证码")},
@@ -383,10 +395,10 @@ class PublicSubmitForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         divs = Division.objects.filter(level__gte=Division.Level.COUNTY).order_by("path")
-        self.fields["division"].choices = [("", _("请选择"))] + [
+        choice_field(self, "division").choices = [("", _("请选择"))] + [
             (d.code, "　" * (d.level - Division.Level.COUNTY) + d.name) for d in divs]
-        self.fields["category"].choices = category_choices()
-        self.fields["accused_body"].choices = [("", _("不选"))] + [
+        choice_field(self, "category").choices = category_choices()
+        choice_field(self, "accused_body").choices = [("", _("不选"))] + [
             (b.pk, b.name) for b in active_bodies()]
 
     def clean_phone(self) -> str:

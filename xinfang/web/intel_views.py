@@ -13,11 +13,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain import acts
 from xinfang.org.models import Body, Category, Division
 from xinfang.petitions import access, intel, permissions
@@ -26,18 +27,18 @@ from xinfang.petitions.models import Matter
 from .forms import category_choices, division_choices, routing_suggestion
 
 
-def _require_registrar(request: HttpRequest) -> None:
+def _require_registrar(request: AuthedRequest) -> None:
     """The register act (domain.acts: §23 ¶1, staff register at their own body)."""
     if not permissions.may(request.user, "register") or request.user.body_id is None:
         raise PermissionDenied(gettext(acts.ACTS["register"].refusal))
 
 
-def _require_intel(request: HttpRequest) -> None:
+def _require_intel(request: AuthedRequest) -> None:
     if not intel.may_use(request.user):
         raise PermissionDenied(gettext("只有信访干部、领导和督查可以查看"))
 
 
-def _form_place(request: HttpRequest) -> tuple[Division | None, Body | None]:
+def _form_place(request: AuthedRequest) -> tuple[Division | None, Body | None]:
     code = request.POST.get("division", "").strip()
     division = Division.objects.filter(code=code).first() if code else None
     accused = request.POST.get("accused_body", "").strip()
@@ -50,7 +51,7 @@ def _form_place(request: HttpRequest) -> tuple[Division | None, Body | None]:
 
 @login_required
 @require_POST
-def register_suggest(request: HttpRequest) -> HttpResponse:
+def register_suggest(request: AuthedRequest) -> HttpResponse:
     """htmx: top-3 categories for the typed title/content and the suggested unit (§22 ¶1)."""
     _require_registrar(request)
     title = request.POST.get("title", "")
@@ -74,7 +75,7 @@ def register_suggest(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- hot topics
 
 
-def _topic_filters(request: HttpRequest) -> dict[str, Any]:
+def _topic_filters(request: AuthedRequest) -> dict[str, Any]:
     try:
         days = int(request.GET.get("days", "30"))
     except ValueError:
@@ -86,7 +87,7 @@ def _topic_filters(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def topics(request: HttpRequest) -> HttpResponse:
+def topics(request: AuthedRequest) -> HttpResponse:
     _require_intel(request)
     f = _topic_filters(request)
     found = intel.topics(request.user, f["days"], f["division"], f["category"])
@@ -99,7 +100,7 @@ def topics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def topic_detail(request: HttpRequest, n: int) -> HttpResponse:
+def topic_detail(request: AuthedRequest, n: int) -> HttpResponse:
     _require_intel(request)
     f = _topic_filters(request)
     found = intel.topics(request.user, f["days"], f["division"], f["category"])
@@ -116,14 +117,14 @@ def topic_detail(request: HttpRequest, n: int) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     _require_intel(request)
     return render(request, "intel/dashboard.html", {
         "nav": "dashboard", "data": intel.dashboard_data(request.user)})
 
 
 @login_required
-def dashboard_data(request: HttpRequest) -> JsonResponse:
+def dashboard_data(request: AuthedRequest) -> JsonResponse:
     _require_intel(request)
     return JsonResponse(intel.dashboard_data(request.user),
                         json_dumps_params={"ensure_ascii": False})

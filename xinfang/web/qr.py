@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain import states as st
 from xinfang.org.models import Body, Division, User
 from xinfang.petitions import permissions
@@ -59,7 +60,7 @@ def _scope(user: User) -> Division | None:
 
 
 @login_required
-def qr_codes(request: HttpRequest) -> HttpResponse:
+def qr_codes(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not permissions.may(user, "qr_codes"):
         raise PermissionDenied(gettext("只有信访干部或系统管理员可以打印码上办二维码"))

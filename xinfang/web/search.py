@@ -7,7 +7,7 @@ this page pages through it with a LIMIT of one page + 1, so there is never a COU
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django import forms
@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.http import AuthedRequest
 from xinfang.core.i18n import label_choices, source_language
 from xinfang.domain import idcard
 from xinfang.domain import states as st
@@ -25,14 +26,17 @@ from xinfang.org.models import Category, Division, User
 from xinfang.petitions import access, clocks, filters
 from xinfang.petitions.models import Channel, Matter
 
-from .forms import active_bodies, category_choices
+from .forms import active_bodies, category_choices, choice_field
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PER_PAGE = 50
 EXPORT_LIMIT = 5000  # one workbook; narrower filters for more
 ROW_RELATED = ("holder", "lead_body", "division", "category")
 
 
-def _division_choices(user: User) -> list[tuple[str, str]]:
+def _division_choices(user: User) -> list[tuple[str, StrOrPromise]]:
     if user.body is None:
         return [("", _("全部"))]
     base = user.body.division
@@ -57,7 +61,6 @@ class SearchForm(forms.Form):
         ("", _("全部")), ("open", _("未办结（全部）"))] + [(s.value, _(label)) for s, label in
                                                  st.STATE_LABELS.items()])
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
-    level_skip = forms.BooleanField(label=_("仅越级走访"), required=False)
     date_from = forms.DateField(label=_("收到日期自"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("收到日期至"), required=False,
@@ -66,9 +69,9 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["category"].choices = [("", _("全部")), *category_choices()[1:]]
-        self.fields["division"].choices = _division_choices(user)
-        self.fields["unit"].choices = [("", _("全部"))] + [(b.pk, b.name) for b in active_bodies()]
+        choice_field(self, "category").choices = [("", _("全部")), *category_choices()[1:]]
+        choice_field(self, "division").choices = _division_choices(user)
+        choice_field(self, "unit").choices = [("", _("全部"))] + [(b.pk, b.name) for b in active_bodies()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -87,7 +90,6 @@ def matter_filter(v: dict[str, Any]) -> filters.MatterFilter:
         q=v.get("q") or "", channel=v.get("channel") or "", klass=v.get("klass") or "",
         category=category, division=v.get("division") or "", unit=v.get("unit"),
         states=[v["state"]] if v.get("state") else [], overdue=True if v.get("overdue") else None,
-        level_skip=True if v.get("level_skip") else None,
         received_from=v.get("date_from"), received_to=v.get("date_to"))
 
 
@@ -96,7 +98,7 @@ def filtered(user: User, v: dict[str, Any]) -> QuerySet[Matter]:
     return filters.find(user, matter_filter(v))
 
 
-def _form(request: HttpRequest) -> SearchForm:
+def _form(request: AuthedRequest) -> SearchForm:
     data = request.GET if any(k in request.GET for k in SearchForm.base_fields) else None
     return SearchForm(data, user=request.user)
 
@@ -111,7 +113,7 @@ def _querystring(request: HttpRequest, **changes: Any) -> str:
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     form = _form(request)
     rows: list[Matter] = []
     has_next = False
@@ -189,7 +191,7 @@ def workbook_bytes(user: User, matters: list[Matter]) -> bytes:
 
 
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthedRequest) -> HttpResponse:
     form = SearchForm(request.GET, user=request.user)
     if not form.is_valid():
         return render(request, "web/search.html", {"nav": "search", "form": form}, status=400)

@@ -15,11 +15,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body, User
@@ -90,7 +91,7 @@ def _require(user: User) -> None:
 
 
 @login_required
-def supervision(request: HttpRequest) -> HttpResponse:
+def supervision(request: AuthedRequest) -> HttpResponse:
     _require(request.user)
     form = BulkSuperviseForm(request.POST or None)
     if request.method == "POST":

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import account, intel_views, portal, qr, search, supervision, views
 from .forms_auth import LoginForm
@@ -18,7 +18,7 @@ portal_patterns = [
     path("leave/", portal.leave, name="leave"),
 ]
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),

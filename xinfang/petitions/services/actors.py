@@ -47,9 +47,10 @@ def actor_for(user: User | None, matter: Matter, *, citizen: bool = False,
 
 
 def current_lead_dispatch(matter: Matter) -> Dispatch | None:
-    cache = getattr(matter, "_lead_dispatch", False)
-    if cache is not False:
-        return cache  # type: ignore[no-any-return]
+    cache = vars(matter)  # the instance's own attributes: the lead dispatch once looked up
+    if "_lead_dispatch" in cache:
+        cached: Dispatch | None = cache["_lead_dispatch"]
+        return cached
     d = (matter.dispatches.filter(role=Dispatch.Role.LEAD)
          .exclude(state__in=[Dispatch.DState.RETURNED, Dispatch.DState.REFERRED])
          .order_by("-dispatched_at", "-id").first())

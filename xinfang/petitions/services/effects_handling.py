@@ -79,8 +79,9 @@ def bar_repeated_opinion(m: Matter, kind: str, outcome: str, opinion: str) -> No
     essentially the same answer as the one set aside (setting ``bar_same_opinion``)."""
     if not settings.XINFANG_REVIEW_RULES["bar_same_opinion"]:
         return
-    order_kind = {Document.Kind.OPINION: Document.Kind.REVIEW,
-                  Document.Kind.REVIEW: Document.Kind.RECHECK}[kind]
+    orders: dict[str, str] = {Document.Kind.OPINION: Document.Kind.REVIEW,
+                              Document.Kind.REVIEW: Document.Kind.RECHECK}
+    order_kind = orders[kind]
     prev = m.documents.filter(kind=kind).order_by("-issued_at", "-id").first()
     order = m.documents.filter(kind=order_kind).order_by("-issued_at", "-id").first()
     if prev is None or order is None or (order.issued_at, order.pk) < (prev.issued_at, prev.pk):

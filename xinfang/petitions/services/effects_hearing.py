@@ -17,12 +17,12 @@ from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import User
 
 from .. import clocks
-from ..models import Hearing, Matter
+from ..models import Clock, Hearing, Matter
 from .effects_intake import _as_date
 
 
 def _fx_start_hearing(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
-    d11 = clocks.Clock.objects.filter(matter=m, code="D11", met_on__isnull=True).order_by(
+    d11 = Clock.objects.filter(matter=m, code="D11", met_on__isnull=True).order_by(
         "-id").first()
     if d11 is None or m.recheck_body is None:
         raise GuardFailed("没有正在计算的复核期限，不能举行听证中止期限（§36 ¶2）")

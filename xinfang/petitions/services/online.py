@@ -83,8 +83,9 @@ def submit_online(sub: OnlineSubmission, *, idempotency_key: str, sms_code: str 
     """
     if sub.channel not in (Channel.ONLINE, Channel.QR):
         raise ValidationFailed({"channel": "网上信访的形式应为网上或扫码"})
-    holder = xinfang_office_for(sub.division) if sub.division is not None else None
-    if holder is None:
+    division = sub.division
+    holder = xinfang_office_for(division) if division is not None else None
+    if division is None or holder is None:
         raise ValidationFailed({"division": "该地暂未开通网上信访，请向当地信访部门提出"})
     replay = bool(idempotency_key) and IdempotencyKey.objects.filter(key=idempotency_key).exists()
     # A retry of a submission that was saved needs no new code (the first one is spent).
@@ -98,7 +99,7 @@ def submit_online(sub: OnlineSubmission, *, idempotency_key: str, sms_code: str 
             raise ValidationFailed({"sms_code": e.message}) from e
     reg = Registration(
         channel=sub.channel, title=sub.title, request=sub.request, content=sub.content,
-        division=sub.division, received_at=timezone.now(), klass=sub.klass,
+        division=division, received_at=timezone.now(), klass=sub.klass,
         category=sub.category, accused_name=sub.accused_name,
         petitioners=[PetitionerIn(name=sub.name, phone=sub.phone.strip(),
                                   id_number=sub.id_number, address=sub.address)],

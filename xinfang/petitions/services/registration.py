@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -144,10 +145,11 @@ def validate_registration(reg: Registration) -> dict[str, str]:
     return errors
 
 
-def find_repeats(reg: Registration, exclude_id: int | None = None) -> list[Matter]:
+def find_repeats(petitioners: Sequence[PetitionerIn],
+                 exclude_id: int | None = None) -> list[Matter]:
     """Earlier matters of the same petitioner (ID number or phone, via the blind index)."""
-    id_keys = [blind_index(p.id_number, "id") for p in reg.petitioners if p.id_number]
-    phone_keys = [blind_index(p.phone, "phone") for p in reg.petitioners if p.phone]
+    id_keys = [blind_index(p.id_number, "id") for p in petitioners if p.id_number]
+    phone_keys = [blind_index(p.phone, "phone") for p in petitioners if p.phone]
     if not id_keys and not phone_keys:
         return []
     from django.db.models import Q

@@ -18,6 +18,7 @@ from xinfang.org.models import Body, User
 
 from .. import clocks, routing
 from ..models import (
+    Clock,
     Matter,
 )
 from .actors import actor_for, facts_for
@@ -112,7 +113,7 @@ def transition(
             # A closed matter owes nothing more, except a 交办's 办结报告 (D5 and its 三色
             # feedback clock, §22 ¶1 (3)), met only by submit_report; the petitioner's
             # windows stay for 复查 logic.
-            clocks.Clock.objects.filter(matter=matter, met_on__isnull=True,
+            Clock.objects.filter(matter=matter, met_on__isnull=True,
                                         owed_by_petitioner=False).exclude(
                 code__in=REPORT_CODES).update(met_on=today)
         matter.next_due = clocks.refresh_next_due(matter.pk)

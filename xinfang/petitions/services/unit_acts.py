@@ -99,7 +99,7 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
             created_by=user, note=note.strip(), feedback_due=today + timedelta(days=feedback_days),
         )
         Matter.objects.filter(pk=matter.pk).update(supervised=True)
-        issuer = user.body if user is not None and user.body_id else matter.holder
+        issuer = (user.body if user is not None else None) or matter.holder
         issue_document(matter, Document.Kind.SUPERVISION, issuer, {
             "to_body": target.name, "problem": note.strip(),
             "feedback_due": s.feedback_due.isoformat() if s.feedback_due else "",

@@ -50,7 +50,7 @@ def due_badge(due: date | None) -> dict[str, Any]:
 @register.inclusion_tag("web/_due.html")
 def clock_badge(view: dict[str, Any]) -> dict[str, Any]:
     clock = view["clock"]
-    return countdown(clock.due_on, str(view["state"]), int(view["days_left"]))  # type: ignore[call-overload]
+    return countdown(clock.due_on, str(view["state"]), int(view["days_left"]))
 
 
 @register.filter

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -20,10 +20,8 @@ from .matter import done, matter_error
 
 
 @login_required
-def attachment_download(request: AuthedRequest, pk: int, att_id: int) -> HttpResponse:
+def attachment_download(request: AuthedRequest, pk: int, att_id: int) -> FileResponse:
     """A file of the matter, only through the matter's access check (no public media URL)."""
-    from django.http import FileResponse
-
     matter = access.get_matter_for_user(request.user, pk)
     att = get_object_or_404(Attachment, pk=att_id, matter_id=matter.pk)
     if not attachments.can_download(request.user, matter):
@@ -50,7 +48,7 @@ def matter_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     form = AttachForm(request.POST, request.FILES, prefix="attach")
     try:
         if not form.is_valid():
-            raise attachments.AttachmentError("；".join(form.errors.get("files", [])))
+            raise attachments.AttachmentError("；".join(str(e) for e in form.errors.get("files", [])))
         attachments.add_attachments(matter, form.cleaned_data["files"], request.user)
     except DomainError as e:
         return matter_error(request, pk, None, e, e.status)
