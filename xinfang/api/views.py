@@ -260,7 +260,7 @@ class ActionListView(ApiView):
     def get(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
         return Response([s.transition_view(t)
-                         for t in services.allowed_actions(request.user, m)])  # type: ignore[arg-type]
+                         for t in services.allowed_actions(request.user, m)])
 
 
 class ActionView(ApiView):
