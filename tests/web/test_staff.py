@@ -99,8 +99,9 @@ def test_domain_error_is_a_chinese_message_with_4xx_not_500(login, county, froze
     m = register(county, sh(2026, 3, 2), klass="report", accused_body=zj, accused_name="某科长")
     c = login(county.users["officer"])
     r = c.post(reverse("matter_action", args=[m.pk, "forward"]), {"forward-to_body": zj.pk})
-    # The accused unit is not even offered; posting it anyway is refused by the form (400).
-    assert r.status_code == 400
+    # The accused unit is not even offered; posting it anyway is refused with the rule (409).
+    assert r.status_code == 409
+    assert "§30 ¶3" in r.content.decode()
     # The 交办 report date must lie in the future (§22 ¶1 (3)): a GuardFailed (409).
     r = c.post(reverse("matter_action", args=[m.pk, "assign"]),
                {"assign-to_body": county.dept("人社").pk, "assign-report_due": "2026-03-01"})
@@ -344,3 +345,20 @@ def test_letter_and_visit_details_are_kept_and_shown(client, county):
     assert m.channel_details == {"postmark_on": "2026-02-27"}
     page = client.get(f"/matters/{m.pk}/").content.decode()
     assert "邮戳日期" in page and "2026-02-27" in page
+
+
+def test_closing_act_asks_for_confirmation_naming_consequence_and_article(login, county, matter):
+    """A 不予受理 on one click ended matters by mistake: the page asks first (issue 13)."""
+    c = login(county.users["officer"])
+    page = c.get(reverse("matter", args=[matter.pk])).content.decode()
+    assert "我已知晓：事项将以“不予受理”结案，不再办理（§4.8 N1–N11）" in page
+    data = {"not_accept-reason_code": "N7", "not_accept-reason": "不属本机关职权"}
+    r = c.post(reverse("matter_action", args=[matter.pk, "not_accept"]), data)
+    assert r.status_code == 400 and "请确认后再提交" in r.content.decode()
+    matter.refresh_from_db()
+    assert matter.state == "registered"
+    r = c.post(reverse("matter_action", args=[matter.pk, "not_accept"]),
+               {**data, "not_accept-confirm": "on"})
+    assert r.status_code == 302
+    matter.refresh_from_db()
+    assert matter.state == "closed"

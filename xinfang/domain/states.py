@@ -433,6 +433,21 @@ class Transition:
     # ``scopes`` are the 信访部门's.
     grants: tuple[tuple[frozenset[Role], frozenset[Scope]], ...] = ()
 
+    @property
+    def closes(self) -> bool:
+        """It ends the matter (a closure, or 终结): a person confirms it first."""
+        return self.closure is not None or self.target == State.FINAL
+
+    @property
+    def consequence(self) -> str:
+        """What a closing act does, for the confirmation a person gives before it."""
+        if self.target == State.FINAL:
+            return (f"出具后事项终结：信访人以同一事实和理由再次提出的，各级机关不再受理"
+                    f"（{self.article}）")
+        if self.closure is not None:
+            return f"事项将以“{CLOSURE_LABELS[self.closure]}”结案，不再办理（{self.article}）"
+        return ""
+
     def permits(self, actor: Actor) -> bool:
         pairs = ((self.roles, self.scopes), *self.grants)
         return any(actor.roles & roles and actor.scopes & scopes for roles, scopes in pairs)
@@ -497,7 +512,7 @@ TRANSITIONS: dict[str, Transition] = {
            "§23 ¶3、§29–§31", required=("route",), guards=(_route_fits,)),
         _t("channel", gettext_noop("导入法定程序"), {S.SIGNED, S.HANDLING}, S.CLOSED, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§31（一）至（四）", required=("route31", "procedure"),
-           guards=(_route_1_to_4,), closure=ClosureKind.CHANNELLED),
+           guards=(_route_1_to_4,), closure=ClosureKind.CHANNELLED, danger=True),
         _t("request_extension", gettext_noop("申请延期"), {S.HANDLING}, S.EXTENSION_PENDING, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§34", required=("days", "reason"), guards=(_extension_unused,),
            public=False),
@@ -509,7 +524,7 @@ TRANSITIONS: dict[str, Transition] = {
            "§32", required=("outcome", "facts", "opinion", "legal_basis", "served_on",
                             "service_method"), guards=(_reply_outcome_fits,)),
         _t("mediate", gettext_noop("调解/和解结案"), {S.HANDLING}, S.CLOSED, UNIT_STAFF, {Scope.LEAD_UNIT},
-           "§33", required=("agreement",), closure=ClosureKind.MEDIATED),
+           "§33", required=("agreement",), closure=ClosureKind.MEDIATED, danger=True),
         _t("rate_satisfied", gettext_noop("评价（满意/基本满意）"), {S.REPLIED}, S.REPLIED, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2", required=("rating",),
            guards=(_not_rated,)),

@@ -91,6 +91,12 @@ class ActionForm(forms.Form):
         self.suggestion = suggestion
         self._bodies = bodies
         self._permitted: list[Body] | None = None
+        if transition.closes:
+            # Closing acts need a confirmation that names the consequence and the article
+            # (a safeguard of the page; API clients send their data deliberately).
+            self.fields["confirm"] = forms.BooleanField(
+                label=gettext("我已知晓：%(what)s") % {"what": transition.consequence},
+                required=True, error_messages={"required": gettext("请确认后再提交：此操作将结束该事项")})
         for spec, required in df.for_transition(transition.name, transition.required):
             if spec.name == "route31" and transition.name in ACCEPTS:
                 if matter.klass != st.Klass.APPEAL:
@@ -183,7 +189,7 @@ class ActionForm(forms.Form):
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for k, v in self.cleaned_data.items():
-            if v in (None, "", []):
+            if v in (None, "", []) or k == "confirm":
                 continue
             data[k] = v.isoformat() if isinstance(v, date) else v
         return data
