@@ -117,3 +117,16 @@ def sms(settings):
     smsbox.OUTBOX.clear()
     yield smsbox
     smsbox.OUTBOX.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the audit log refuses UPDATE/DELETE/TRUNCATE (a trigger, migration
+    audit 0005); the test database switches it off once so transactional tests can flush
+    (TRUNCATE). tests/audit/test_audit_verify.py switches it on to test it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("ALTER TABLE audit_auditlog DISABLE TRIGGER USER")

@@ -175,6 +175,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Django's backend, retrying a BEGIN IMMEDIATE that found the lock taken (issue 14 item 12).
+    DATABASES["default"]["ENGINE"] = "xinfang.core.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif envbool("XINFANG_DB_POOL", "True" if PRODUCTION else "False"):
     # PostgreSQL through a psycopg pool per process (recipes §16): a process never holds more

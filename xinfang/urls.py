@@ -6,3 +6,6 @@ urlpatterns = [
     path("", include("xinfang.practice.urls")),  # /practice/…, /portal/reception/…
     path("", include("xinfang.web.urls")),
 ]
+
+# A body over the size limits is answered in Chinese (issue 14 item 15; core.uploads).
+handler400 = "xinfang.core.uploads.bad_request"

@@ -16,8 +16,21 @@ from xinfang.petitions.models import Attachment, Matter
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def _image(fmt: str) -> bytes:
+    """A real 2×2 image: uploads must decode as what they claim (issue 14 item 15)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), (200, 30, 30)).save(out, fmt)
+    return out.getvalue()
+
+
+PNG = _image("PNG")
+JPG = _image("JPEG")
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +145,63 @@ def test_portal_refuses_a_disguised_file_before_registering(client, county, froz
     r = client.post(reverse("portal:submit"), data)
     assert r.status_code == 400 and "不是有效的PNG文件" in r.content.decode()
     assert Matter.objects.count() == 0
+
+
+JS_PDF = (b"%PDF-1.7\n1 0 obj<</Type/Catalog/OpenAction 2 0 R>>endobj\n"
+          b"2 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _deflated_js_pdf() -> bytes:
+    """The action hidden in a compressed object stream, its name #-escaped."""
+    import zlib
+
+    body = zlib.compress(b"2 0 obj<</S/J#61vaScript/JS(app.alert(1))>>endobj")
+    return (b"%PDF-1.7\n3 0 obj<</Type/ObjStm/Filter/FlateDecode/Length "
+            + str(len(body)).encode() + b">>stream\n" + body + b"\nendstream\nendobj\ntrailer<<>>\n%%EOF\n")
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("脚本.pdf", JS_PDF, "含有脚本"),
+    ("压缩脚本.pdf", _deflated_js_pdf(), "含有脚本"),
+    ("嵌入.pdf", b"%PDF-1.7\n1 0 obj<</Type/Filespec/EF<</F 2 0 R>>>>endobj\n"
+                 b"2 0 obj<</Type/EmbeddedFile>>stream\nMZ\nendstream endobj\n%%EOF\n", "含有脚本"),
+    ("照片.jpg", JPG + b"<html><script>alert(document.cookie)</script></html>", "网页或脚本"),
+    ("照片.png", PNG[:40] + b"<svg onload=alert(1)>" + PNG[40:], "网页或脚本"),
+    ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "不是能正常显示的图片"),
+])
+def test_active_content_and_polyglots_are_refused(login, county, frozen, name, data, message):
+    """Issue 14 item 15: a PDF with JavaScript and a JPEG+HTML polyglot were accepted."""
+    c = login(county.users["registrar"])
+    r = c.post(reverse("register"), _reg_post(county, files=[_f(name, data)]))
+    assert r.status_code == 400 and message in r.content.decode()
+    assert Matter.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_an_oversized_file_is_cut_off_while_it_streams_in(login, county, frozen, monkeypatch):
+    """The handler passes at most 10 MB of a file on; the rest is never stored or held."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    received: list[int] = []
+    original = TemporaryFileUploadHandler.receive_data_chunk
+
+    def counting(self, raw_data, start):
+        received.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", counting)
+    c = login(county.users["registrar"])
+    big = b"%PDF-1.4\n" + b"0" * (12 * 1024 * 1024)
+    r = c.post(reverse("register"), _reg_post(county, files=[_f("大.pdf", big)]))
+    assert r.status_code == 400 and "超过10MB" in r.content.decode()
+    assert 0 < sum(received) <= 10 * 1024 * 1024
+    assert Matter.objects.count() == 0
+
+
+def test_a_request_body_over_the_cap_is_refused_before_it_is_read(client, county):
+    r = client.generic("POST", reverse("portal:submit"), b"x",
+                       CONTENT_TYPE="application/x-www-form-urlencoded",
+                       CONTENT_LENGTH=str(60 * 1024 * 1024))
+    assert r.status_code == 413 and "提交的内容过大" in r.content.decode()
+    r = client.generic("POST", "/api/v1/public/petitions", b"{}", CONTENT_TYPE="application/json",
+                       CONTENT_LENGTH=str(60 * 1024 * 1024))
+    assert r.status_code == 413 and "提交的内容过大" in r.json()["detail"]

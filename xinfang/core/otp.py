@@ -1,9 +1,9 @@
 """One-time codes that prove a citizen holds the phone they give (portal submission).
 
-A code is 6 digits, sent by SMS (xinfang.core.sms), kept in the cache only as an HMAC for
+A code is 6 digits, sent by SMS (xinfang.core.sms), kept in the security store only as an HMAC for
 10 minutes; at most 5 wrong tries, then a new code is needed; a new code at most once a
-minute per phone. Counters live in the cache (a shared cache when there are several
-workers, see settings.CACHES).
+minute per phone. Codes and counters live in the security store (``xinfang.core.store``):
+shared by every worker and never evicted, so a flood of other phones cannot drop a code.
 """
 
 from __future__ import annotations
@@ -12,19 +12,20 @@ import hashlib
 import re
 import secrets
 
-from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 
 from xinfang.domain.idcard import mask_phone
+from xinfang.domain.limits import normalize_phone
 
 from . import sms
+from .store import hit, security_store
 
 CODE_TTL = 10 * 60
 MAX_TRIES = 5
 RESEND_SECONDS = 60
 MAX_PER_ADDRESS_HOUR = 20
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class OtpError(Exception):
@@ -44,7 +45,7 @@ def _mac(purpose: str, phone: str, code: str) -> str:
 
 
 def normalise(phone: str) -> str:
-    return (phone or "").strip().replace(" ", "").replace("-", "")
+    return normalize_phone(phone or "")
 
 
 def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None:
@@ -55,16 +56,11 @@ def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None
     phone = normalise(phone)
     if not MOBILE.match(phone):
         raise OtpError("请先填写正确的11位手机号码")
+    cache = security_store()
     if not cache.add(_key("sent", purpose, phone), 1, RESEND_SECONDS):
         raise OtpError("验证码已发送，请1分钟后再重新获取")
     if address:
-        per_address = _key("addr", purpose, address)
-        cache.add(per_address, 0, 3600)
-        try:
-            count = cache.incr(per_address)
-        except ValueError:
-            count = 1
-        if count > MAX_PER_ADDRESS_HOUR:
+        if hit(_key("addr", purpose, address), 3600) > MAX_PER_ADDRESS_HOUR:
             raise OtpError("获取验证码过于频繁，请稍后再试")
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_key("code", purpose, phone), _mac(purpose, phone, code), CODE_TTL)
@@ -88,15 +84,10 @@ def verify(phone: str, code: str, purpose: str = "portal", *, consume: bool = Tr
     (the caller consumes it once the protected action has succeeded)."""
     phone = normalise(phone)
     code = (code or "").strip()
-    stored = cache.get(_key("code", purpose, phone))
+    stored = security_store().get(_key("code", purpose, phone))
     if stored is None:
         raise OtpError("验证码已过期或未获取，请重新获取")
-    tries_key = _key("tries", purpose, phone)
-    cache.add(tries_key, 0, CODE_TTL)
-    try:
-        tries = cache.incr(tries_key)
-    except ValueError:  # expired between add and incr
-        tries = 1
+    tries = hit(_key("tries", purpose, phone), CODE_TTL)
     if tries > MAX_TRIES:
         discard(phone, purpose)
         raise OtpError("验证码错误次数过多，请重新获取")
@@ -113,4 +104,4 @@ def verify(phone: str, code: str, purpose: str = "portal", *, consume: bool = Tr
 
 def discard(phone: str, purpose: str = "portal") -> None:
     phone = normalise(phone)
-    cache.delete_many([_key("code", purpose, phone), _key("tries", purpose, phone)])
+    security_store().delete_many([_key("code", purpose, phone), _key("tries", purpose, phone)])

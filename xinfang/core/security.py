@@ -4,7 +4,8 @@
   is served locally), nothing may frame them. A view that needs inline styles (the Swagger UI
   page) sets ``response.csp_allow_inline_styles = True``; a view may also set its own header.
 - ``LockoutBackend``: after 5 failed log-ins for one username from one address, that pair is
-  refused for 15 minutes, even with the right password. Counting lives in the cache.
+  refused for 15 minutes, even with the right password. Counting lives in the security store
+  (``xinfang.core.store``: shared by every worker, never evicted by a flood).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+
+from . import store
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -76,16 +78,12 @@ class LockoutBackend(ModelBackend):
         if username is None:
             username = kwargs.get("username", "")
         key = _key(username or "", client_address(request))
-        if int(cache.get(key, 0)) >= LOCKOUT_ATTEMPTS:
+        if store.count(key) >= LOCKOUT_ATTEMPTS:
             raise LoginLocked(LOCKOUT_MESSAGE, code="locked")
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, LOCKOUT_SECONDS)
-            else:
-                cache.touch(key, LOCKOUT_SECONDS)
+            store.hit(key, LOCKOUT_SECONDS)
+            store.security_store().touch(key, LOCKOUT_SECONDS)  # 15 minutes from the last failure
         else:
-            cache.delete(key)
+            store.forget(key)
         return user

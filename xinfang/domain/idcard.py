@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII: ``\d`` matches ``１`` too
 
 
 def normalize(number: str) -> str:
-    return number.strip().upper().replace(" ", "")
+    """NFKC first: a fullwidth ``１１０…Ｘ`` is the same number (and blind index) as ``110…X``."""
+    return "".join(unicodedata.normalize("NFKC", number).split()).upper()
 
 
 def check_digit(first17: str) -> str:

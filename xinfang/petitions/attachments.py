@@ -1,7 +1,11 @@
 """Files that come with a matter: scanned letters, photos, the citizen's own materials.
 
-PDF, JPG and PNG only, at most 10 MB each and 5 per upload. The type is read from the first
-bytes of the file (its magic number), never trusted from the name or the browser. Files
+PDF, JPG and PNG only, at most 10 MB each and 5 per upload (domain.limits; the size is
+counted while the upload streams in, core.uploads). The type is read from the first bytes of
+the file (its magic number), never trusted from the name or the browser, and the content
+must be what the type says (issue 14 item 15): a PDF carrying JavaScript, a launch action or
+an embedded file, and an image that is also an HTML page or script (a polyglot), or that
+does not decode as an image, are refused. Files
 live under MEDIA_ROOT (var/media), are never served from a public URL, and are downloaded
 only through the matter's access check (web.views.attachment_download).
 
@@ -11,9 +15,12 @@ it. If storing a file fails, the matter stays and the caller shows the error.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import re
 import uuid
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,12 +28,13 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.audit import services as audit
+from xinfang.domain import limits
 from xinfang.domain.errors import DomainError
 
 from .models import Attachment, Dispatch, Matter
 
-MAX_FILES = 5
-MAX_BYTES = 10 * 1024 * 1024
+MAX_FILES = limits.UPLOAD_MAX_FILES
+MAX_BYTES = limits.UPLOAD_MAX_BYTES
 # kind → (content type, magic number at offset 0)
 KINDS: dict[str, tuple[str, bytes]] = {
     "pdf": ("application/pdf", b"%PDF-"),
@@ -72,7 +80,72 @@ def check_files(files: Sequence[Any]) -> list[str]:
             errors.append(f"“{name}”的格式不支持，只能上传PDF、JPG、PNG文件")
         elif sniff(f) != ext:
             errors.append(f"“{name}”的内容与扩展名不符，不是有效的{ext.upper()}文件")
+        else:
+            problem = active_content(f, ext)
+            if problem:
+                errors.append(f"“{name}”{problem}，不能上传")
     return errors
+
+
+# PDF names that run code or carry other files; a name may be written with #xx escapes.
+PDF_ACTIVE = {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"RichMedia", b"XFA"}
+_PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})+)")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+_MARKUP = re.compile(rb"<\s*(?:html|script|body|iframe|svg|object|embed|!doctype|\?php)\b|"
+                     rb"javascript:", re.IGNORECASE)
+_INFLATE_BUDGET = 50 * 1024 * 1024  # decompressed bytes examined per file (zip bombs)
+
+
+def _read_all(f: Any) -> bytes:
+    pos = f.tell() if hasattr(f, "tell") else 0
+    f.seek(0)
+    data: bytes = f.read()
+    f.seek(pos)
+    return data
+
+
+def _pdf_names(data: bytes) -> set[bytes]:
+    return {re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), n)
+            for n in _PDF_NAME.findall(data)}
+
+
+def _inflated_streams(data: bytes) -> list[bytes]:
+    """The Flate-compressed streams of a PDF, inflated (object streams hide names there)."""
+    out: list[bytes] = []
+    budget = _INFLATE_BUDGET
+    for raw in _PDF_STREAM.findall(data):
+        inflater = zlib.decompressobj()
+        try:
+            chunk = inflater.decompress(raw, budget)
+        except zlib.error:
+            continue
+        budget -= len(chunk)
+        out.append(chunk)
+        if budget <= 0:
+            break
+    return out
+
+
+def active_content(f: Any, kind: str) -> str | None:
+    """Why the file's content is refused (Chinese), or None when it is a plain document."""
+    data = _read_all(f)
+    if kind == "pdf":
+        names = _pdf_names(data)
+        for stream in _inflated_streams(data):
+            names |= _pdf_names(stream)
+        if names & PDF_ACTIVE:
+            return "含有脚本、自动动作或嵌入文件（PDF 中的 JavaScript/Launch/EmbeddedFile）"
+        return None
+    if _MARKUP.search(data):
+        return "除图片外还含有网页或脚本内容"
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except Exception:  # any decoder error: not an image we will keep
+        return "不是能正常显示的图片"
+    return None
 
 
 def add_attachments(matter: Matter, files: Iterable[Any], user: Any = None, *,

@@ -18,15 +18,17 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core import paging
 from xinfang.core.http import AuthedRequest
 from xinfang.core.i18n import label_choices, source_language
+from xinfang.core.sheets import append_text_row
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.org.models import Category, Division, User
 from xinfang.petitions import access, clocks, filters
 from xinfang.petitions.models import Channel, Matter
 
-from .forms import active_bodies, category_choices, choice_field
+from .forms import active_bodies, category_choices, choice_field, sane_date
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -61,9 +63,9 @@ class SearchForm(forms.Form):
         ("", _("全部")), ("open", _("未办结（全部）"))] + [(s.value, _(label)) for s, label in
                                                  st.STATE_LABELS.items()])
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
-    date_from = forms.DateField(label=_("收到日期自"), required=False,
+    date_from = forms.DateField(label=_("收到日期自"), required=False, validators=[sane_date],
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("收到日期至"), required=False,
+    date_to = forms.DateField(label=_("收到日期至"), required=False, validators=[sane_date],
                               widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -118,9 +120,9 @@ def search(request: AuthedRequest) -> HttpResponse:
     rows: list[Matter] = []
     has_next = False
     try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
+        number = paging.page_number(request.GET.get("page"))
+    except paging.PageOutOfRange as e:
+        return render(request, "400.html", {"message": e.message}, status=400)
     searched = form.is_bound and form.is_valid()
     if searched:
         qs = filtered(request.user, form.cleaned_data).select_related(*ROW_RELATED)
@@ -169,11 +171,11 @@ def workbook_bytes(user: User, matters: list[Matter]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "信访事项"
-    ws.append(HEADERS)
+    append_text_row(ws, HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for m in matters:
-        ws.append([
+    for m in matters:  # every cell text, none a formula (issue 14 item 14)
+        append_text_row(ws, [
             m.number, timezone.localtime(m.received_at).strftime("%Y-%m-%d %H:%M"),
             m.get_channel_display(), m.get_klass_display(),
             m.category.name if m.category else "", m.division.name, m.title, m.request,

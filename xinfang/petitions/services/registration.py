@@ -185,18 +185,22 @@ def register(
     errors = validate_registration(reg)
     if errors:
         raise ValidationFailed(errors)
+    # A repeat is the same petitioner *and* the same matter (§19 ¶3, §36 ¶3): another
+    # matter of the same person is a new matter (初信初访 for it), with no 督办.
+    from ..intel.hints import auto_repeat_of, level_skip  # the index sits above services
+
+    # Reads before the write transaction: on SQLite it holds the database's one write lock
+    # from BEGIN IMMEDIATE, and the same-matter search (the text index, built on first use)
+    # held it for up to 13 s, so other writers gave up (issue 14 item 12, docs/benchmarks.md).
+    repeat_of = reg.repeat_of if reg.repeat_of or reg.repeat_decided else auto_repeat_of(reg)
+    repeat_kind = RepeatKind.REPEAT if repeat_of is not None else RepeatKind.FIRST
+    skipped_level = level_skip(reg.channel, holder, reg.division)
     with transaction.atomic():
         if idempotency_key:
             existing = IdempotencyKey.objects.filter(key=idempotency_key).select_related("matter").first()
             if existing:
                 return existing.matter
         received_on = timezone.localdate(reg.received_at)
-        # A repeat is the same petitioner *and* the same matter (§19 ¶3, §36 ¶3): another
-        # matter of the same person is a new matter (初信初访 for it), with no 督办.
-        from ..intel.hints import auto_repeat_of, level_skip  # the index sits above services
-
-        repeat_of = reg.repeat_of if reg.repeat_of or reg.repeat_decided else auto_repeat_of(reg)
-        repeat_kind = RepeatKind.REPEAT if repeat_of is not None else RepeatKind.FIRST
         for _ in range(5):
             code = new_query_code()
             if not Matter.objects.filter(query_code=code).exists():
@@ -228,7 +232,7 @@ def register(
             legal_litigation=reg.legal_litigation,
             repeat_kind=repeat_kind,
             repeat_of=repeat_of,
-            level_skip=level_skip(reg.channel, holder, reg.division),
+            level_skip=skipped_level,
             first_contact=user,
             suggested_category=reg.suggested_category,
         )

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from xinfang.core.sheets import append_text_row
 from xinfang.domain import practice as pr
 from xinfang.org.models import Division
 
@@ -107,7 +108,7 @@ def report_monthly_xlsx(request: HttpRequest) -> HttpResponse:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in bulletin_rows(b):
-        ws.append(list(row))
+        append_text_row(ws, row)  # topic titles are citizens' text: never a formula
     for col, w in (("A", 14), ("B", 26), ("C", 50)):
         ws.column_dimensions[col].width = w
     out = BytesIO()

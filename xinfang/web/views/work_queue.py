@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 
+from xinfang.core import paging
 from xinfang.core.http import AuthedRequest
 from xinfang.petitions import queries
 
@@ -17,9 +18,9 @@ def queue(request: AuthedRequest) -> HttpResponse:
     if tab not in queries.TABS:
         tab = "all"
     try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
+        number = paging.page_number(request.GET.get("page"))
+    except paging.PageOutOfRange as e:
+        return render(request, "400.html", {"message": e.message}, status=400)
     sort = request.GET.get("sort", "due")
     if sort not in queries.SORTS:
         sort = "due"
