@@ -54,6 +54,25 @@ def test_small_seed_shows_every_state_channel_class_and_fills_every_demo_queue()
     data = matter_page_data(officer, page.rows[0].pk)
     assert data.petitioners or data.matter.is_anonymous
     assert data.events[0].action == "register"
+    # Seeded under the rules of issue 13: no unit refused a forwarded matter itself (§23 ¶3),
+    # no 复核 that ordered a redo ended the matter as final (鲁 §45), no petitioner's window
+    # was closed on an estimated holiday date.
+    refused = Event.objects.filter(action="not_accept")
+    assert not refused.filter(from_state__in=["signed", "dispatched"]).exists()
+    redone = set(Event.objects.filter(action__in=["order_redo_review", "order_redo_recheck"])
+                 .values_list("matter_id", flat=True))
+    assert redone  # the showcase: a 复查 that set the opinion aside
+    for matter_id in redone:
+        actions = list(Event.objects.filter(matter_id=matter_id).order_by("at", "id")
+                       .values_list("action", flat=True))
+        last = max(i for i, a in enumerate(actions) if a.startswith("order_redo"))
+        # after the order comes a new answer (or the matter is still being redone), never 终结
+        assert "issue_recheck" not in actions[last + 1:last + 2], actions
+        assert Matter.objects.get(pk=matter_id).state != "final" or "reply" in actions[last:]
+    assert not Event.objects.filter(
+        action="close_lapsed", matter__clocks__code__in=["D8", "D10"],
+        matter__clocks__estimated=True, matter__clocks__met_on__isnull=False).exists()
+    assert Event.objects.filter(action="request_redo").exists()  # 不满意, then a chosen redo
 
 
 def test_queue_tabs_sort_by_nearest_deadline_and_keep_to_the_users_body(county):

@@ -66,6 +66,10 @@ def showcase(self: Seeder) -> list[tuple[Plan, float]]:
            unit_end="accept", handling_end="reply", extension="none", after_reply="review",
            review_end="issue", recheck=True, hearing=False, archive=False,
            showcase="final"), 5),
+        # 复查 set the opinion aside (鲁 §45): the unit answered again, reviewable anew.
+        (P(msg=cx, klass="appeal", village=v_other, route="forward", objection="none",
+           unit_end="accept", handling_end="reply", extension="none", after_reply="review",
+           review_end="redo", archive=False, showcase="review redo answered"), 2),
         (P(msg=self.message("JJ01"), klass="report", route="refer_discipline",
            archive=True, showcase="referred 纪检 archived"), 3),
         (P(msg=self.message("ZF01"), klass="appeal", route="refer_political_legal",
