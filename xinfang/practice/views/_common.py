@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Division, User
 from xinfang.petitions import access as matter_access
@@ -49,7 +50,7 @@ def _today() -> date:
     return clocks.today()
 
 
-def _render(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200
+def _render(request: AuthedRequest, template: str, ctx: dict[str, Any], status: int = 200
             ) -> HttpResponse:
     ctx.setdefault("nav", "practice")
     ctx.setdefault("today", _today())

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain import practice as pr
 from xinfang.petitions import access as matter_access
 from xinfang.petitions import permissions
@@ -30,7 +31,7 @@ LOG_LABELS = {"open": _("确定包案"), "milestone": _("四包进展"), "progre
 
 
 @login_required
-def cases(request: HttpRequest, form: Any = None, status: int = 200) -> HttpResponse:
+def cases(request: AuthedRequest, form: Any = None, status: int = 200) -> HttpResponse:
     user = request.user
     kind = request.GET.get("kind", "")
     state = request.GET.get("status", "open")
@@ -49,7 +50,7 @@ def cases(request: HttpRequest, form: Any = None, status: int = 200) -> HttpResp
 
 @login_required
 @require_POST
-def case_open(request: HttpRequest) -> HttpResponse:
+def case_open(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not permissions.may(user, "open_case"):
         raise PermissionDenied(gettext("您无权确定包案"))
@@ -67,7 +68,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
     return submit(request, form, act, lambda form, status, _e: cases(request, form, status))
 
 
-def _case_ctx(request: HttpRequest, case: Case, **over: Any) -> dict[str, Any]:
+def _case_ctx(request: AuthedRequest, case: Case, **over: Any) -> dict[str, Any]:
     user = request.user
     member = svc.is_case_member(case, user)
     is_open = case.status == Case.Status.OPEN
@@ -94,7 +95,7 @@ def _case_ctx(request: HttpRequest, case: Case, **over: Any) -> dict[str, Any]:
 
 
 @login_required
-def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+def case_page(request: AuthedRequest, pk: int) -> HttpResponse:
     case = access.get_for_user(request.user, Case, pk)
     return _render(request, "practice/case.html", _case_ctx(request, case))
 
@@ -110,7 +111,7 @@ CASE_FORMS: dict[str, tuple[type, str, dict[str, str]]] = {
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def case_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     case = access.get_for_user(request.user, Case, pk)
     if action not in CASE_FORMS:
@@ -146,7 +147,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
-def backlog(request: HttpRequest, forms: dict[int, Any] | None = None,
+def backlog(request: AuthedRequest, forms: dict[int, Any] | None = None,
             status: int = 200) -> HttpResponse:
     user = request.user
     div = _scope(user)
@@ -162,7 +163,7 @@ def backlog(request: HttpRequest, forms: dict[int, Any] | None = None,
 
 @login_required
 @require_POST
-def backlog_promote(request: HttpRequest, matter_pk: int) -> HttpResponse:
+def backlog_promote(request: AuthedRequest, matter_pk: int) -> HttpResponse:
     user = request.user
     div = _scope(user)
     if not permissions.may(user, "open_case"):
@@ -181,7 +182,7 @@ def backlog_promote(request: HttpRequest, matter_pk: int) -> HttpResponse:
 
 
 @login_required
-def listed(request: HttpRequest) -> HttpResponse:
+def listed(request: AuthedRequest) -> HttpResponse:
     """挂牌督办 cases and closures waiting for a supervisor's sign-off."""
     user = request.user
     if not permissions.may(user, "view_listed"):
@@ -199,7 +200,7 @@ def listed(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def handover_page(request: HttpRequest, form: Any = None, status: int = 200) -> HttpResponse:
+def handover_page(request: AuthedRequest, form: Any = None, status: int = 200) -> HttpResponse:
     user = request.user
     div = _scope(user)
     can = permissions.may(user, "handover_cases")
@@ -211,7 +212,7 @@ def handover_page(request: HttpRequest, form: Any = None, status: int = 200) -> 
 
 @login_required
 @require_POST
-def handover_submit(request: HttpRequest) -> HttpResponse:
+def handover_submit(request: AuthedRequest) -> HttpResponse:
     user = request.user
     div = _scope(user)
     form = f.HandoverForm(request.POST, division=div)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain import practice as pr
 from xinfang.domain import states as st
 from xinfang.petitions import permissions
@@ -18,7 +19,7 @@ from ._common import _division, _render, _today
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     user = request.user
     scope = permissions.has_jurisdiction(user)
     today = _today()

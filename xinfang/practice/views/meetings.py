@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body
 from xinfang.petitions import permissions
@@ -23,7 +24,7 @@ from ..models import Meeting, MeetingDecision
 from ._common import _division, _render, _scope, _today, submit
 
 
-def _meetings_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
+def _meetings_ctx(request: AuthedRequest, **over: Any) -> dict[str, Any]:
     user = request.user
     scope = permissions.has_jurisdiction(user)
     today = _today()
@@ -47,13 +48,13 @@ def _meetings_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
 
 
 @login_required
-def meetings(request: HttpRequest) -> HttpResponse:
+def meetings(request: AuthedRequest) -> HttpResponse:
     return _render(request, "practice/meetings.html", _meetings_ctx(request))
 
 
 @login_required
 @require_POST
-def meeting_add(request: HttpRequest) -> HttpResponse:
+def meeting_add(request: AuthedRequest) -> HttpResponse:
     user = request.user
     div = _scope(user)
     form = f.MeetingForm(request.POST, division=div)
@@ -76,7 +77,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_page(request: AuthedRequest, pk: int) -> HttpResponse:
     m = access.get_for_user(request.user, Meeting, pk)
     return _render(request, "practice/meeting.html", {
         "m": m, "decisions": m.decisions.select_related("owner_body", "owner")})
@@ -84,7 +85,7 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_complete(request: AuthedRequest, pk: int) -> HttpResponse:
     d = access.get_for_user(request.user, MeetingDecision, pk)
     form = f.CompleteDecisionForm(request.POST)
 

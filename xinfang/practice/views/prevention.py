@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Division, User
 from xinfang.petitions import permissions
@@ -24,7 +25,7 @@ from ..models import DisputeEntry, RiskAssessment
 from ._common import _division, _matter_by_number, _render, _scope, _today, submit
 
 
-def _prevention_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
+def _prevention_ctx(request: AuthedRequest, **over: Any) -> dict[str, Any]:
     user = request.user
     div = _scope(user)
     can_keep = svc.may_screen(user, div)
@@ -42,7 +43,7 @@ def _prevention_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
     return ctx
 
 
-def _prevention_again(request: HttpRequest, key: str) -> Any:
+def _prevention_again(request: AuthedRequest, key: str) -> Any:
     def rerender(form: Any, status: int, _error: str) -> HttpResponse:
         return _render(request, "practice/prevention.html",
                        _prevention_ctx(request, **{key: form}), status)
@@ -50,13 +51,13 @@ def _prevention_again(request: HttpRequest, key: str) -> Any:
 
 
 @login_required
-def prevention(request: HttpRequest) -> HttpResponse:
+def prevention(request: AuthedRequest) -> HttpResponse:
     return _render(request, "practice/prevention.html", _prevention_ctx(request))
 
 
 @login_required
 @require_POST
-def screening_add(request: HttpRequest) -> HttpResponse:
+def screening_add(request: AuthedRequest) -> HttpResponse:
     div = _scope(request.user)
     form = f.ScreeningForm(request.POST, division=div)
 
@@ -71,7 +72,7 @@ def screening_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def dispute_add(request: HttpRequest) -> HttpResponse:
+def dispute_add(request: AuthedRequest) -> HttpResponse:
     div = _scope(request.user)
     form = f.DisputeForm(request.POST, division=div)
 
@@ -87,7 +88,7 @@ def dispute_add(request: HttpRequest) -> HttpResponse:
     return submit(request, form, act, _prevention_again(request, "dispute_form"))
 
 
-def _dispute_ctx(request: HttpRequest, entry: DisputeEntry, **over: Any) -> dict[str, Any]:
+def _dispute_ctx(request: AuthedRequest, entry: DisputeEntry, **over: Any) -> dict[str, Any]:
     user = request.user
     is_open = entry.status == DisputeEntry.Status.OPEN
     # Follow-up and resolution: the ledger keepers or those responsible; conversion into a
@@ -107,7 +108,7 @@ def _dispute_ctx(request: HttpRequest, entry: DisputeEntry, **over: Any) -> dict
 
 
 @login_required
-def dispute_page(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_page(request: AuthedRequest, pk: int) -> HttpResponse:
     entry = access.get_for_user(request.user, DisputeEntry, pk)
     return _render(request, "practice/dispute.html", _dispute_ctx(request, entry))
 
@@ -121,7 +122,7 @@ DISPUTE_FORMS: dict[str, tuple[type, str, dict[str, str]]] = {
 
 @login_required
 @require_POST
-def dispute_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def dispute_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     entry = access.get_for_user(user, DisputeEntry, pk)
     if action not in DISPUTE_FORMS:
@@ -166,7 +167,7 @@ def _assessment_division(user: User) -> Division:
     return _scope(user)  # refused with the jurisdiction message
 
 
-def _assessments_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
+def _assessments_ctx(request: AuthedRequest, **over: Any) -> dict[str, Any]:
     user = request.user
     div = _assessment_division(user)
     ctx: dict[str, Any] = {
@@ -182,13 +183,13 @@ def _assessments_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
 
 
 @login_required
-def assessments(request: HttpRequest) -> HttpResponse:
+def assessments(request: AuthedRequest) -> HttpResponse:
     return _render(request, "practice/assessments.html", _assessments_ctx(request))
 
 
 @login_required
 @require_POST
-def assessment_add(request: HttpRequest) -> HttpResponse:
+def assessment_add(request: AuthedRequest) -> HttpResponse:
     div = _assessment_division(request.user)
     form = f.AssessmentForm(request.POST, division=div)
 
@@ -205,7 +206,7 @@ def assessment_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def assessment_link(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_link(request: AuthedRequest, pk: int) -> HttpResponse:
     a = access.get_for_user(request.user, RiskAssessment, pk)
 
     def act(_d: dict[str, Any]) -> tuple[str, str]:

@@ -9,9 +9,10 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+from xinfang.core.http import AuthedRequest
 from xinfang.core.sheets import append_text_row
 from xinfang.domain import practice as pr
 from xinfang.org.models import Division
@@ -22,7 +23,7 @@ from ._common import _date_param, _month_param, _render, _scope, _today
 
 
 @login_required
-def report_daily(request: HttpRequest) -> HttpResponse:
+def report_daily(request: AuthedRequest) -> HttpResponse:
     div = _scope(request.user)
     day = _date_param(request, "day", _today())
     return _render(request, "practice/report_daily.html",
@@ -31,7 +32,7 @@ def report_daily(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_weekly(request: HttpRequest) -> HttpResponse:
+def report_weekly(request: AuthedRequest) -> HttpResponse:
     div = _scope(request.user)
     d = _date_param(request, "week", _today())
     ws, we = pr.period_window(pr.Period.WEEK, d)
@@ -71,7 +72,7 @@ def bulletin_rows(b: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-def _bulletin(request: HttpRequest) -> tuple[Division, str, dict[str, Any]]:
+def _bulletin(request: AuthedRequest) -> tuple[Division, str, dict[str, Any]]:
     div = _scope(request.user)
     month = _month_param(request)
     y, m = (int(x) for x in month.split("-"))
@@ -79,7 +80,7 @@ def _bulletin(request: HttpRequest) -> tuple[Division, str, dict[str, Any]]:
 
 
 @login_required
-def report_monthly(request: HttpRequest) -> HttpResponse:
+def report_monthly(request: AuthedRequest) -> HttpResponse:
     div, month, b = _bulletin(request)
     return _render(request, "practice/report_monthly.html", {
         "division": div, "month": month, "months": f.month_choices(back=12, ahead=1),
@@ -94,7 +95,7 @@ def _attachment(data: bytes, content_type: str, name: str, ascii_name: str) -> H
 
 
 @login_required
-def report_monthly_xlsx(request: HttpRequest) -> HttpResponse:
+def report_monthly_xlsx(request: AuthedRequest) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -119,7 +120,7 @@ def report_monthly_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_monthly_pdf(request: HttpRequest) -> HttpResponse:
+def report_monthly_pdf(request: AuthedRequest) -> HttpResponse:
     from weasyprint import HTML  # ~0.4 s import: only when a PDF is asked for (recipes §4a)
 
     _div, month, b = _bulletin(request)

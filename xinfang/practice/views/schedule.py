@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain import practice as pr
 from xinfang.petitions import permissions
 from xinfang.petitions.services import ValidationFailed
@@ -22,7 +23,7 @@ from ..models import ReceptionSlot
 from ._common import _month_param, _render, _scope, _today, submit
 
 
-def _schedule_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
+def _schedule_ctx(request: AuthedRequest, **over: Any) -> dict[str, Any]:
     user = request.user
     div = _scope(user)
     month = _month_param(request)
@@ -43,7 +44,7 @@ def _schedule_ctx(request: HttpRequest, **over: Any) -> dict[str, Any]:
     return ctx
 
 
-def _again(request: HttpRequest, key: str = "") -> Any:
+def _again(request: AuthedRequest, key: str = "") -> Any:
     """Re-render the schedule: the bound form under ``key``, or the refusal on top."""
     def rerender(form: Any, status: int, error: str) -> HttpResponse:
         over = {key: form} if key else {"error": error}
@@ -52,18 +53,18 @@ def _again(request: HttpRequest, key: str = "") -> Any:
 
 
 @login_required
-def schedule(request: HttpRequest) -> HttpResponse:
+def schedule(request: AuthedRequest) -> HttpResponse:
     return _render(request, "practice/schedule.html", _schedule_ctx(request))
 
 
-def _schedule_url(request: HttpRequest) -> str:
+def _schedule_url(request: AuthedRequest) -> str:
     month = request.POST.get("month") or request.GET.get("month") or ""
     return reverse("practice:schedule") + (f"?month={month}" if month else "")
 
 
 @login_required
 @require_POST
-def schedule_propose(request: HttpRequest) -> HttpResponse:
+def schedule_propose(request: AuthedRequest) -> HttpResponse:
     div = _scope(request.user)
     form = f.ProposeForm(request.POST)
 
@@ -79,7 +80,7 @@ def schedule_propose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def slot_add(request: HttpRequest) -> HttpResponse:
+def slot_add(request: AuthedRequest) -> HttpResponse:
     div = _scope(request.user)
     form = f.SlotForm(request.POST, division=div)
 
@@ -96,7 +97,7 @@ def slot_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def slot_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def slot_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     slot = access.get_for_user(request.user, ReceptionSlot, pk)
     form = f.CancelForm(request.POST)
 
@@ -112,7 +113,7 @@ def slot_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def schedule_publish(request: HttpRequest) -> HttpResponse:
+def schedule_publish(request: AuthedRequest) -> HttpResponse:
     _scope(request.user)
     ids = [int(x) for x in request.POST.getlist("slot") if x.isdigit()]
 
@@ -130,7 +131,7 @@ def schedule_publish(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def slot_held(request: HttpRequest, pk: int) -> HttpResponse:
+def slot_held(request: AuthedRequest, pk: int) -> HttpResponse:
     slot = access.get_for_user(request.user, ReceptionSlot, pk)
 
     def act(_d: dict[str, Any]) -> tuple[str, str]:
@@ -141,7 +142,7 @@ def slot_held(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def compliance(request: HttpRequest) -> HttpResponse:
+def compliance(request: AuthedRequest) -> HttpResponse:
     div = _scope(request.user)
     month = _month_param(request)
     period = "quarter" if request.GET.get("period") == "quarter" else "month"

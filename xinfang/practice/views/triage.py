@@ -7,12 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain.errors import DomainError
 from xinfang.petitions import permissions
 
@@ -28,7 +29,7 @@ def _prereg_row(p: PreRegistration, form: Any = None, error: str = "") -> dict[s
 
 
 @login_required
-def preregs(request: HttpRequest) -> HttpResponse:
+def preregs(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not permissions.may(user, "triage"):
         raise PermissionDenied(gettext("只有信访干部、登记员和领导可以分办预登记"))
@@ -46,7 +47,7 @@ def preregs(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def prereg_triage(request: HttpRequest, pk: int) -> HttpResponse:
+def prereg_triage(request: AuthedRequest, pk: int) -> HttpResponse:
     """One row of the list: answered in place (htmx) with the row, or by a redirect."""
     p = access.get_for_user(request.user, PreRegistration, pk)
     form = f.TriageForm(request.POST, prefix=f"t{p.pk}")

@@ -9,13 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from xinfang.core.http import AuthedRequest
 from xinfang.domain.errors import DomainError
 from xinfang.petitions.models import Dispatch
 from xinfang.petitions.services import PetitionerIn, Registration
@@ -28,7 +29,7 @@ from ._common import _done, _render, _today, submit
 
 
 @login_required
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: AuthedRequest) -> HttpResponse:
     """The leader's page: reception days, 访后 report (items with state), 首问负责."""
     user = request.user
     today = _today()
@@ -42,7 +43,7 @@ def visits(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _slot_ctx(request: HttpRequest, slot: ReceptionSlot, **over: Any) -> dict[str, Any]:
+def _slot_ctx(request: AuthedRequest, slot: ReceptionSlot, **over: Any) -> dict[str, Any]:
     user = request.user
     # 接谈记录 and 现场交办 are the leader's own (record_visit, §18 ¶2).
     is_leader = user.pk == slot.leader_id
@@ -73,7 +74,7 @@ def _slot_ctx(request: HttpRequest, slot: ReceptionSlot, **over: Any) -> dict[st
     return ctx
 
 
-def _slot_again(request: HttpRequest, slot: ReceptionSlot, key: str) -> Any:
+def _slot_again(request: AuthedRequest, slot: ReceptionSlot, key: str) -> Any:
     def rerender(form: Any, status: int, _error: str) -> HttpResponse:
         return _render(request, "practice/slot.html", _slot_ctx(request, slot, **{key: form}),
                        status)
@@ -81,14 +82,14 @@ def _slot_again(request: HttpRequest, slot: ReceptionSlot, key: str) -> Any:
 
 
 @login_required
-def slot_page(request: HttpRequest, pk: int) -> HttpResponse:
+def slot_page(request: AuthedRequest, pk: int) -> HttpResponse:
     slot = access.get_for_user(request.user, ReceptionSlot, pk)
     return _render(request, "practice/slot.html", _slot_ctx(request, slot))
 
 
 @login_required
 @require_POST
-def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_record(request: AuthedRequest, pk: int) -> HttpResponse:
     slot = access.get_for_user(request.user, ReceptionSlot, pk)
     waiting = list(slot.preregs.exclude(status=PreRegistration.Status.VISITED))
     form = f.VisitForm(request.POST, slot=slot, preregs=waiting)
@@ -112,7 +113,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = access.get_for_user(request.user, VisitRecord, pk)
     slot = visit.slot
     form = f.AssignForm(request.POST, division=slot.body.division, prefix=f"a{visit.pk}")
@@ -132,7 +133,7 @@ def visit_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_ack(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_ack(request: AuthedRequest, pk: int) -> HttpResponse:
     visit = access.get_for_user(request.user, VisitRecord, pk)
     try:
         svc.acknowledge_item(visit, leader=request.user)
