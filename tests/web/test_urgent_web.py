@@ -87,3 +87,15 @@ def test_supervision_page_lists_a_report_not_sent_in_time(login, county):
         jobs.sweep()
         page = login("supervisor").get(reverse("supervision")).content.decode()
         assert "重大紧急信息超时未报" in page and m.number in page and "国家信访局" in page
+
+
+def test_the_section_and_panel_read_in_english(login, county, frozen):
+    m = register(county, sh(2026, 3, 2))
+    services.declare_urgent(m, user=county.users["officer"], **URGENT)
+    c = login("officer")
+    page = c.get(reverse("matter", args=[m.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Report to the petition bureau one level up" in page and "To be sent" in page
+    assert "报告上一级信访部门" not in page and "待报送" not in page
+    assert "临江市信访局" in page  # recipients are names of record and stay as they are
+    dash = c.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sent 0 / 4" in dash and "已报送 0 / 4" not in dash
