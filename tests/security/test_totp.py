@@ -186,3 +186,12 @@ def test_existing_secrets_become_devices_with_the_same_codes(county) -> None:
     device = totp.confirmed_device(user)
     assert binascii.unhexlify(device.key) == b"12345678901234567890"
     assert totp.current_code(device, at=59) == "287082"  # what the old code_at gave
+
+
+def test_the_enrolment_page_speaks_english_too(client, county, login) -> None:
+    user = county.users["leader"]
+    _device(user).delete()
+    page = login(user).get("/account/security/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = page.replace("&#x27;", "'")
+    assert "Your post can reveal petitioners' identities" in page and "Change password" in page
+    assert "须先启用动态口令" not in page
