@@ -33,6 +33,24 @@ def body_facts(body: Body) -> dr.BodyFacts:
     return dr.BodyFacts(body.pk, body.name, str(body.kind), body.division.path_codes())
 
 
+def _holder_facts(matter: Matter, known: Iterable[Body] = ()) -> dr.BodyFacts:
+    """The holding body's facts, without a query where it can: from bodies already loaded, or
+    from the matter's own division path when the holder's division lies on it (a county 信访局
+    holds the matters of its county)."""
+    holder = matter.holder
+    if Body.division.is_cached(holder):
+        return body_facts(holder)
+    for b in known:
+        if b.pk == holder.pk and Body.division.is_cached(b):
+            return body_facts(b)
+    if matter.division_id is not None and Matter.division.is_cached(matter):
+        codes = matter.division.path_codes()
+        if holder.division_id in codes:
+            return dr.BodyFacts(holder.pk, holder.name, str(holder.kind),
+                                codes[: codes.index(holder.division_id) + 1])
+    return body_facts(holder)
+
+
 def active_bodies() -> QuerySet[Body]:
     return Body.objects.filter(active=True).select_related("division").order_by(
         "division__level", "division_id", "kind", "name")
@@ -102,7 +120,7 @@ def permitted_bodies(matter: Matter, act: str, bodies: Iterable[Body] | None = N
     shield = shielded_body_ids(matter) if shielded is None else shielded
     if act not in dr.ROUTING_ACTS:
         return [b for b in candidates if b.pk != matter.holder_id and b.pk not in shield]
-    src = body_facts(matter.holder)
+    src = _holder_facts(matter, candidates)
     return [b for b in candidates
             if dr.refusal(act, src, body_facts(b), shielded=shield) is None]
 
@@ -116,7 +134,7 @@ def suggestion(matter: Matter) -> dr.Suggestion | None:
     rows = list(RoutingRule.objects.select_related("category", "division", "body__division")
                 .filter(body__active=True))
     exclude = set(shielded_body_ids(matter))
-    src = body_facts(matter.holder) if matter.holder_id else None
+    src = _holder_facts(matter) if matter.holder_id else None
     if src is not None:
         for r in rows:
             facts = body_facts(r.body)

@@ -65,6 +65,7 @@ class OnlineSubmission:
     id_number: str = ""
     address: str = ""
     accused_name: str = ""
+    accused_body: Body | None = None  # the unit a report accuses (§30 ¶3)
     channel: str = Channel.ONLINE  # or Channel.QR: 码上办
 
 
@@ -100,7 +101,7 @@ def submit_online(sub: OnlineSubmission, *, idempotency_key: str, sms_code: str 
     reg = Registration(
         channel=sub.channel, title=sub.title, request=sub.request, content=sub.content,
         division=division, received_at=timezone.now(), klass=sub.klass,
-        category=sub.category, accused_name=sub.accused_name,
+        category=sub.category, accused_name=sub.accused_name, accused_body=sub.accused_body,
         petitioners=[PetitionerIn(name=sub.name, phone=sub.phone.strip(),
                                   id_number=sub.id_number, address=sub.address)],
     )
