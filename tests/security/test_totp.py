@@ -84,7 +84,7 @@ def test_a_code_works_once(client, county) -> None:
     # …and at the API token endpoint too.
     r = APIClient().post("/api/v1/auth/token",
                          {"username": user.username, "password": PW, "otp": code})
-    assert r.status_code == 400 and r.json()["code"] in ("otp", "otp_locked")
+    assert r.status_code == 400 and r.json()["code"] in ("otp", "otp_wait")
 
 
 def test_password_only_api_token_is_refused_for_an_account_with_a_device(county) -> None:

@@ -38,6 +38,7 @@ LOCKOUT_SECONDS = 15 * 60
 MSG_MISSING = gettext_noop("该账号已启用动态口令，请输入验证器应用中的6位数字。")
 MSG_WRONG = gettext_noop("动态验证码不正确或已使用过，请输入验证器应用中新的6位数字。")
 MSG_LOCKED = gettext_noop("动态验证码错误次数过多，已暂时锁定，请于 %(until)s 后再试。")
+MSG_WAIT = gettext_noop("动态验证码输入错误，请稍候，于 %(until)s 后再试。")
 
 
 class SecondFactorError(Exception):
@@ -75,9 +76,12 @@ def _locked_until(device: TOTPDevice) -> datetime | None:
     return until
 
 
-def _locked_error(until: datetime) -> SecondFactorError:
-    local = timezone.localtime(until)
-    return SecondFactorError(MSG_LOCKED, "otp_locked", {"until": local.strftime("%H:%M:%S")})
+def _locked_error(device: TOTPDevice, until: datetime) -> SecondFactorError:
+    """Locked out (from LOCKOUT_AFTER failures on), or the short back-off after a wrong code."""
+    params = {"until": timezone.localtime(until).strftime("%H:%M:%S")}
+    if device.throttling_failure_count >= LOCKOUT_AFTER:
+        return SecondFactorError(MSG_LOCKED, "otp_locked", params)
+    return SecondFactorError(MSG_WAIT, "otp_wait", params)
 
 
 def check(user: Any, code: str | None) -> TOTPDevice | None:
@@ -94,13 +98,13 @@ def check(user: Any, code: str | None) -> TOTPDevice | None:
             return None
         until = _locked_until(device)
         if until is not None:
-            error = _locked_error(until)
+            error = _locked_error(device, until)
         elif not code:
             error = SecondFactorError(MSG_MISSING, "otp_required")
         elif not device.verify_token(code):  # counts the failure on the row (committed below)
             until = _locked_until(device)
-            error = (_locked_error(until) if device.throttling_failure_count >= LOCKOUT_AFTER
-                     and until else SecondFactorError(MSG_WRONG, "otp"))
+            error = (_locked_error(device, until) if device.throttling_failure_count
+                     >= LOCKOUT_AFTER and until else SecondFactorError(MSG_WRONG, "otp"))
     if error is not None:
         raise error
     return device
