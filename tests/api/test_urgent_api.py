@@ -63,3 +63,28 @@ def test_refusals_are_chinese_and_never_500(county, frozen, token_client):
         r = officer.post(f"/api/v1/matters/{m.pk}/actions/urgent_report_sent", bad,
                          format="json")
         assert r.status_code in (400, 409), (bad, r.status_code)
+
+
+def test_overview_lists_urgent_matters_and_overdue_reports_for_oversight(county, token_client):
+    from datetime import timedelta
+
+    import time_machine
+
+    from xinfang.petitions import jobs, services
+
+    with time_machine.travel(sh(2026, 3, 2, 10), tick=False):
+        m = register(county, sh(2026, 3, 2, 9))
+        services.declare_urgent(m, user=county.users["officer"], **URGENT)
+        got = token_client(county.users["supervisor"]).get("/api/v1/urgent").json()
+        assert [x["number"] for x in got["matters"]] == [m.number]
+        assert got["matters"][0]["reports"] == 4 and got["overdue_reports"] == []
+        assert got["hours"] == 2
+        r = token_client(county.users["handler"]).get("/api/v1/urgent")
+        assert r.status_code == 403 and "督查" in r.json()["detail"]
+    with time_machine.travel(sh(2026, 3, 2, 12) + timedelta(minutes=1), tick=False):
+        jobs.sweep()
+        got = token_client(county.users["leader"]).get("/api/v1/urgent").json()
+        assert got["matters"][0]["overdue"] == 4
+        assert {x["kind"] for x in got["overdue_reports"]} == {"party_gov", "notice", "upper",
+                                                                "national"}
+        assert all(x["status"] == "overdue" for x in got["overdue_reports"])

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from xinfang.core.http import AuthedAPIRequest
 from xinfang.core.i18n import source_text
 from xinfang.domain import fields as df
-from xinfang.petitions import urgent
+from xinfang.petitions import permissions, urgent
 from xinfang.petitions.models import UrgentDeclaration, UrgentReport
+from xinfang.petitions.services.urgent import report_hours
 
 from .views import ApiView, matter_for
 
@@ -52,4 +53,28 @@ class UrgentView(ApiView):
             "declarations": [_declaration(d) for d in u.declarations],
             "may": {"declare_urgent": u.may_declare, "urgent_measure": u.may_measure,
                     "urgent_report_sent": u.may_send},
+        })
+
+
+class UrgentListView(ApiView):
+    @extend_schema(summary="辖区内办理中的重大紧急信访事项及报告情况，超时未报的报告（§25、§46（四））",
+                   responses=inline_serializer("UrgentOverview", {
+                       "hours": serializers.FloatField(),
+                       "matters": serializers.ListField(child=serializers.DictField()),
+                       "overdue_reports": serializers.ListField(child=serializers.DictField()),
+                   }))
+    def get(self, request: AuthedAPIRequest) -> Response:
+        """The dashboard's 重大紧急 panel and the supervision page's overdue list, as data."""
+        permissions.require(request.user, "view_supervision")
+        return Response({
+            "hours": report_hours(),
+            "matters": [{
+                "id": row.matter.pk, "number": row.matter.number, "title": row.matter.title,
+                "declared_by": [d.body.name for d in row.declarations],
+                "reports": row.reports, "sent": row.sent, "overdue": row.overdue,
+            } for row in urgent.open_urgent(request.user)],
+            "overdue_reports": [{
+                **_report(r), "matter": r.matter_id, "matter_number": r.matter.number,
+                "body": r.declaration.body.name,
+            } for r in urgent.overdue_reports(request.user)],
         })

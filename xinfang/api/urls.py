@@ -46,6 +46,7 @@ urlpatterns = [
          name="document"),
     path("v1/matters/<int:pk>/evaluations", views.EvaluationView.as_view(), name="evaluations"),
     path("v1/matters/<int:pk>/urgent", urgent.UrgentView.as_view(), name="urgent"),
+    path("v1/urgent", urgent.UrgentListView.as_view(), name="urgent-list"),
     path("v1/search", views.SearchView.as_view(), name="search"),
     path("v1/bodies", views.BodyListView.as_view(), name="bodies"),
     path("v1/divisions", views.DivisionListView.as_view(), name="divisions"),
