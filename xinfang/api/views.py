@@ -252,7 +252,7 @@ def detail_data(request: AuthedAPIRequest, m: Matter, mode: str) -> dict[str, An
 
 
 EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",
-              "confirm_lapse", *services.URGENT_ACTS}
+              "confirm_lapse", "notify_personnel", *services.URGENT_ACTS}
 
 
 class ActionListView(ApiView):
@@ -286,6 +286,9 @@ class ActionView(ApiView):
             services.submit_report(m, user=user, text=data.get("text", ""))
         elif name in services.URGENT_ACTS:  # 重大紧急 (§25)
             services.urgent_act(m, name, user=user, data=data)
+        elif name == "notify_personnel":  # §30 ¶2
+            services.notify_personnel(m, user=user, personnel_body=data.get("personnel_body", ""),
+                                      text=data.get("text", ""))
         elif name == "confirm_lapse":
             services.confirm_lapse(m, user=user, reason=data.get("reason", ""))
         elif name.startswith("assist_"):

@@ -104,6 +104,10 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     _a("assist_object", gettext_noop("退回协办件"), UNIT, Where.ASSISTANT, "§23 ¶3、§24",
        who="协办单位"),
     _a("assist_reply", gettext_noop("提交协办意见"), UNIT, Where.ASSISTANT, "§24", who="协办单位"),
+    # §30 ¶2: the 党委和政府信访部门 holding a petition about a cadre 通报 it to the 组织（人事）
+    # 部门 by 干部管理权限 — a record and a document that never names the reporter.
+    _a("notify_personnel", gettext_noop("向组织（人事）部门通报反映干部问题的信访情况"),
+       {R.OFFICER, R.LEADER}, Where.CHAIN, "§30 ¶2", who="登记该事项的党委和政府信访部门"),
     # §25 ¶1–2: 重大、紧急 matters. The holding body or a body handling the matter decides —
     # its 信访干部, leaders or 单位负责人 — and reports to its own 党委和政府 (a 信访部门 also
     # upward and to 国家信访局); concealing or delaying it is a §46 (4) liability ground.

@@ -134,6 +134,8 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     _f("note", K.TEXT, gettext_noop("督办意见"), max_length=2000),
     _f("feedback_days", K.INT, gettext_noop("反馈期限（天）"), min_value=1, max_value=90),
     _f("text", K.TEXT, gettext_noop("内容"), max_length=5000),
+    _f("personnel_body", K.LINE, gettext_noop("组织（人事）部门"), max_length=100,
+       help=gettext_noop("按照干部管理权限，如：中共安平县委组织部（§30 ¶2）")),
     # 重大紧急 (§25; procedure.md doc #19: the event, scale, risk, measures taken).
     _f("event", K.TEXT, gettext_noop("事件情况"), max_length=3000),
     _f("scale", K.LINE, gettext_noop("规模（涉及人数、范围）"), max_length=200),
@@ -180,6 +182,7 @@ ACT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "assist_sign": ((), ()),
     "assist_object": (("reason",), ()),
     "assist_reply": (("text",), ()),
+    "notify_personnel": (("personnel_body", "text"), ()),
     "declare_urgent": (("event", "scale", "risk", "measures"), ()),
     "urgent_measure": (("measures",), ()),
     "urgent_report_sent": (("report", "sent_via"), ()),

@@ -392,6 +392,7 @@ class Document(models.Model):
         SUPERVISION = "supervision", _("信访事项督办单")
         CHANNEL = "channel", _("导入法定程序告知书")
         URGENT = "urgent", _("重大紧急信访信息报告")
+        CADRE_NOTICE = "cadre_notice", _("反映干部问题信访情况通报")  # §30 ¶2
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("文书", max_length=16, choices=Kind.choices)

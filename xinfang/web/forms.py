@@ -217,6 +217,13 @@ class SuperviseForm(forms.Form):
     feedback_days = _act_field("feedback_days", initial=30)
 
 
+class PersonnelNoticeForm(forms.Form):
+    """向组织（人事）部门通报反映干部问题的信访情况 (§30 ¶2)."""
+
+    personnel_body = _act_field("personnel_body")
+    text = _act_field("text")
+
+
 class LapseForm(forms.Form):
     """确认请求期限届满结案 (issue 13 item 4): the supervisor's reason."""
 

@@ -37,6 +37,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("matters/<int:pk>/act/<str:name>/", views.matter_action, name="matter_action"),
     path("matters/<int:pk>/report/", views.matter_report, name="matter_report"),
     path("matters/<int:pk>/supervise/", views.matter_supervise, name="matter_supervise"),
+    path("matters/<int:pk>/personnel-notice/", views.matter_personnel_notice,
+         name="matter_personnel_notice"),
     path("matters/<int:pk>/confirm-lapse/", views.matter_confirm_lapse,
          name="matter_confirm_lapse"),
     path("matters/<int:pk>/assist/", views.matter_assist, name="matter_assist"),

@@ -26,6 +26,7 @@ from .actors import (
     current_lead_dispatch,
     facts_for,
 )
+from .cadre_notice import may_notify_personnel, notify_personnel
 from .effects_intake import REPORT_CODES
 from .lapse import confirm_lapse
 from .online import (
@@ -106,8 +107,10 @@ __all__ = [
     "mark_report_sent",
     "matter_number",
     "matter_registered",
+    "may_notify_personnel",
     "new_query_code",
     "next_number",
+    "notify_personnel",
     "record_event",
     "record_measure",
     "register",

@@ -26,6 +26,7 @@ from ..forms import (
     AttachForm,
     LapseForm,
     NoteForm,
+    PersonnelNoticeForm,
     SuperviseForm,
     active_bodies,
     routing_suggestion,
@@ -107,6 +108,9 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         "assist_form": NoteForm(prefix="assist") if assist else None,
         "supervise_form": SuperviseForm(prefix="supervise") if can_supervise else None,
         "lapse_form": LapseForm(prefix="lapse") if can_confirm_lapse else None,
+        # §30 ¶2: the 通报 of a petition about a cadre, offered to its 信访部门.
+        "personnel_form": (PersonnelNoticeForm(prefix="personnel")
+                           if services.may_notify_personnel(user, matter) else None),
         "attachments": data.attachments,
         "can_download": attachments.can_download(user, matter, dispatches),
         "attach_form": (AttachForm(prefix="attach")

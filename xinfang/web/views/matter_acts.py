@@ -18,7 +18,14 @@ from xinfang.domain.errors import DomainError, Forbidden
 from xinfang.petitions import access, permissions, services
 from xinfang.petitions.models import Matter
 
-from ..forms import ActionForm, LapseForm, NoteForm, SuperviseForm, active_bodies
+from ..forms import (
+    ActionForm,
+    LapseForm,
+    NoteForm,
+    PersonnelNoticeForm,
+    SuperviseForm,
+    active_bodies,
+)
 from .matter import done, matter_context, matter_error, post_act
 
 
@@ -58,6 +65,19 @@ def matter_supervise(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda m, d: services.supervise(m, user=request.user, note=d["note"],
                                         feedback_days=d["feedback_days"]),
         gettext("已督办"))
+
+
+@login_required
+@require_POST
+def matter_personnel_notice(request: AuthedRequest, pk: int) -> HttpResponse:
+    """向组织（人事）部门通报反映干部问题的信访情况 (§30 ¶2)."""
+    return post_act(
+        request, pk, PersonnelNoticeForm(request.POST, prefix="personnel"),
+        lambda f: gettext("请填写组织（人事）部门和通报内容"),
+        lambda m, d: services.notify_personnel(m, user=request.user,
+                                               personnel_body=d["personnel_body"],
+                                               text=d["text"]),
+        gettext("已向组织（人事）部门通报"))
 
 
 @login_required
