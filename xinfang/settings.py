@@ -367,6 +367,10 @@ SPECTACULAR_SETTINGS = {
 #   (a 复核 that sets aside the 复查 opinion sends it back to the 复查 body, 鲁 §45, which may
 #   in turn order the handling body to redo its own);
 # - bar_same_opinion: the redone answer may not repeat the one set aside (鲁 §45 ¶2, 京 §50 ¶2).
+# A 复查/复核 window that lapsed with no request closes the matter (京 §37 (三), 鲁 §33 ¶3;
+# not in the 2022 条例): the sweep closes it unless this is off; a late request with a 正当理由
+# reopens it either way.
+XINFANG_CLOSE_ON_WINDOW_LAPSE = envbool("XINFANG_CLOSE_ON_WINDOW_LAPSE", "True")
 XINFANG_REVIEW_RULES = {
     "redo_on_unsatisfied": envbool("XINFANG_REDO_ON_UNSATISFIED", "True"),
     "redo_days": int(os.environ.get("XINFANG_REDO_DAYS", "30")),

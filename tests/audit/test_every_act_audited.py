@@ -91,7 +91,7 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
         m = t(m, "request_extension", handler, days=30, reason="需要测绘")
         m = t(m, "reject_extension", head)
         m = t(m, "request_extension", handler, days=30, reason="测绘未完成")
-        m = t(m, "approve_extension", head)
+        m = t(m, "approve_extension", head, served_on="2026-03-02", service_method="当面")
         m = t(m, "reply", handler, **REPLY)
         m = t(m, "rate_satisfied", citizen=True, rating="satisfied")
         m = t(m, "request_review", citizen=True, reason="退还不足")

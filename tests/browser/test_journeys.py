@@ -158,7 +158,7 @@ def test_officer_assigns_unit_signs_extends_and_replies(live_server, page, count
 
     login_as(county.users["unit_head"])
     page.goto(url)
-    _act(page, "approve_extension", "批准延期")
+    _act(page, "approve_extension", "批准延期", selects={"送达方式": "当面送达"})
     expect(page.locator(".page-head .state")).to_have_text("办理中")
     expect(page.locator(".timeline")).to_contain_text("批准延期")
 

@@ -12,7 +12,7 @@ import time_machine
 from tests.conftest import sh
 from tests.petitions.helpers import register
 from xinfang.documents import REDACTED, render_html, render_pdf
-from xinfang.petitions import services
+from xinfang.petitions import clocks, services
 from xinfang.petitions.models import Document
 from xinfang.petitions.services import PetitionerIn
 
@@ -39,7 +39,8 @@ def _drive(county):
     with time_machine.travel(sh(2026, 4, 20), tick=False):
         m = services.transition(m, "request_extension", user=handler,
                                 data={"days": 30, "reason": "需要委托测绘机构测量车位面积"})
-        m = services.transition(m, "approve_extension", user=head)
+        m = services.transition(m, "approve_extension", user=head, data={
+            "served_on": clocks.today().isoformat(), "service_method": "邮寄"})
     with time_machine.travel(sh(2026, 5, 20), tick=False):
         m = services.transition(m, "reply", user=handler, data={
             "outcome": "supported", "facts": "经查，物业公司每月多收停车费200元属实",

@@ -240,3 +240,18 @@ def test_policy_grading_scheme_and_overrides() -> None:
     assert rules["R1"].days == 15
     assert Policy().grading_scheme == {"green": 1, "yellow": 3, "red": 7}
     assert Policy().max_representatives == 5
+
+
+def test_a_local_limit_may_be_stricter_never_longer():
+    """A body's statutory limit may be shortened (浙 §20: 5 工作日 for §22's 15 日), never
+    lengthened; the petitioner's §35/§36 windows may not be shortened (issue 13)."""
+    from xinfang.domain.deadlines import policy_refusal
+
+    assert policy_refusal("D1", 5, "working", True) is None
+    assert policy_refusal("D6", 45, "calendar", True) is None
+    assert "只能缩短" in policy_refusal("D6", 90, "calendar", True)
+    assert "只能缩短" in policy_refusal("D1", 15, "working", True)
+    assert "不得缩短" in policy_refusal("D8", 15, "calendar", True)
+    assert "不得缩短" in policy_refusal("D10", 30, "calendar", False)
+    assert policy_refusal("D8", 30, "calendar", True) is None
+    assert policy_refusal("R1", 90, "calendar", True) is None  # practice: free

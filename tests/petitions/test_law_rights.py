@@ -353,3 +353,54 @@ def test_accept_form_preselects_the_suggested_route(county, frozen, login):
     page = login("handler").get(f"/matters/{m.pk}/").content.decode()
     assert 'name="accept-route31" value="5"' in page
     assert 'value="5" checked' in page or 'value="5" id="id_accept-route31_0" checked' in page
+
+
+def test_extension_notice_is_served_before_the_limit_runs_out(county, frozen):
+    """§34: the petitioner is told the reasons for the extension (延期告知书, served)."""
+    m = matter(county, "extension_pending")
+    head = county.users["unit_head"]
+    with pytest.raises(DomainError, match="送达"):
+        services.transition(m, "approve_extension", user=head, data={})
+    m = services.transition(m, "approve_extension", user=head, data={
+        "served_on": clocks.today().isoformat(), "service_method": "邮寄"})
+    notice = Document.objects.get(matter=m, kind=Document.Kind.EXTENSION)
+    assert notice.served_on == clocks.today() and notice.service_method == "邮寄"
+
+
+def test_a_late_request_with_a_valid_reason_reopens_a_lapsed_matter(county, frozen, client):
+    """京 §37 (三), 鲁 §33 ¶3 bar a late 复查 request only "无正当理由": after the sweep closed
+    the matter on the lapse, the petitioner may still ask with a reason, which the 复查 body
+    judges (it may refuse, N8)."""
+    m = matter(county, "replied")
+    frozen.shift(timedelta(days=31))
+    jobs.sweep()
+    m.refresh_from_db()
+    assert m.state == "closed" and m.closure_kind == "window_lapsed"
+    assert "request_review" in services.citizen_choices(m)  # offered, with the reason field
+    with pytest.raises(GuardFailed, match="正当理由"):
+        services.transition(m, "request_review", citizen=True, data={"reason": "不服"})
+    with pytest.raises(DomainError):  # a 复核 of a matter that never had a 复查: no
+        services.transition(m, "request_recheck", citizen=True,
+                            data={"reason": "不服", "late_reason": "住院"})
+    m = services.transition(m, "request_review", citizen=True, data={
+        "reason": "不服", "late_reason": "住院治疗四十天，有医院证明"})
+    assert m.state == "review_requested" and m.closure_kind == "" and m.closed_at is None
+    services.transition(m, "reject_review", user=county.users["gov_officer"], data={
+        "reason_code": "N8", "reason": "证明与住院日期不符"})
+
+
+def test_other_closures_stay_closed(county, frozen):
+    m = matter(county, "closed")  # 调解结案 (§33)
+    assert "request_review" not in services.citizen_choices(m)
+    with pytest.raises(GuardFailed, match="已办结"):
+        services.transition(m, "request_review", citizen=True,
+                            data={"reason": "x", "late_reason": "y"})
+
+
+def test_window_lapse_closure_is_a_setting(county, frozen, settings):
+    settings.XINFANG_CLOSE_ON_WINDOW_LAPSE = False
+    m = matter(county, "replied")
+    frozen.shift(timedelta(days=31))
+    jobs.sweep()
+    m.refresh_from_db()
+    assert m.state == "replied"

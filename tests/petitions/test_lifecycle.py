@@ -18,6 +18,8 @@ from .helpers import register
 pytestmark = pytest.mark.django_db
 
 
+SERVE = {"served_on": "2026-04-20", "service_method": "当面"}  # the 延期告知书 (§34)
+
 def _open(m, code):
     return Clock.objects.get(matter=m, code=code, met_on__isnull=True)
 
@@ -59,8 +61,8 @@ def test_full_lifecycle_assign_extend_reply_review_recheck_final(county):
         m = services.transition(m, "request_extension", user=handler,
                                 data={"days": 30, "reason": "需要测绘"})
         with pytest.raises(Forbidden):
-            services.transition(m, "approve_extension", user=handler)
-        m = services.transition(m, "approve_extension", user=head)
+            services.transition(m, "approve_extension", user=handler, data=SERVE)
+        m = services.transition(m, "approve_extension", user=head, data=SERVE)
         assert m.state == "handling" and m.extension_used
         assert _open(m, "D6").due_on == date(2026, 6, 1)
         assert Document.objects.filter(matter=m, kind="extension").count() == 1

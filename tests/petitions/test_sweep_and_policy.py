@@ -136,3 +136,19 @@ def test_matter_numbers_are_unique_across_bodies_of_one_county(county):
     b = services.register(registration(county, when=sh(2026, 3, 2), phone="13311112222",
                                        id_number=""), holder=county.gov)
     assert a.number != b.number and a.number[:10] == b.number[:10] == "9901212026"
+
+
+def test_the_admin_refuses_a_longer_statutory_limit_and_audits_a_stricter_one(county, client):
+    from xinfang.audit.models import AuditLog
+
+    admin = county.users["admin"]
+    client.force_login(admin)
+    url = "/admin/org/clockpolicy/add/"
+    data = {"code": "D6", "name": "办理并出具处理意见书", "days": 90, "unit": "calendar",
+            "extend_on_holiday": "on", "warn_days": 3, "article": "§34"}
+    r = client.post(url, data)
+    assert r.status_code == 200 and "只能缩短" in r.content.decode()
+    assert not ClockPolicy.objects.filter(code="D6").exists()
+    r = client.post(url, {**data, "days": 45})
+    assert r.status_code == 302 and ClockPolicy.objects.get(code="D6").days == 45
+    assert AuditLog.objects.filter(object_type__icontains="clockpolicy").exists()

@@ -110,6 +110,39 @@ GRADE_CODES: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Limits the 条例 sets on a body: a local rule may make them stricter, never longer.
+STATUTORY_BODY_LIMITS = frozenset({"D1", "D2", "D3", "D4", "D6", "D7", "D9", "D11"})
+# Windows the 条例 gives the petitioner (§35, §36 ¶1): never shorter.
+STATUTORY_WINDOWS = frozenset({"D8", "D10"})
+
+
+def policy_refusal(code: str, days: int, unit: DayUnit | str,
+                   extend_on_holiday: bool) -> str | None:
+    """Why a configured limit breaks the 条例, or None. A body's statutory limit may be
+    shortened (a stricter local rule) but not lengthened — more days, working instead of
+    calendar days; the petitioner's windows may not be shortened (in doubt, for the
+    petitioner). Practice limits (重办, 督办, 三色, 简易办理 …) are free."""
+    rule = DEFAULT_RULES.get(code)
+    if rule is None or code not in STATUTORY_BODY_LIMITS | STATUTORY_WINDOWS:
+        return None
+    unit = DayUnit(unit)
+    if code in STATUTORY_BODY_LIMITS:
+        if days > rule.days:
+            return (f"{code}{rule.name}为法定期限（{rule.article}，{rule.days}日），"
+                    "本地规定只能缩短，不能延长")
+        # N working days take N × 7/5 calendar days in an ordinary week (浙 §20's 5 工作日
+        # against §22's 15 日 is stricter).
+        if rule.unit == DayUnit.CALENDAR and unit == DayUnit.WORKING and -(-days * 7 // 5) > rule.days:
+            return (f"{code}{rule.name}为法定期限（{rule.article}，{rule.days}日）：{days}个工作日"
+                    "长于法定期限，本地规定只能缩短")
+        return None
+    if (days < rule.days or (rule.unit == DayUnit.WORKING and unit == DayUnit.CALENDAR)
+            or (rule.extend_on_holiday and not extend_on_holiday)):
+        return (f"{code}{rule.name}是信访人的法定请求期限（{rule.article}，{rule.days}日），"
+                "不得缩短")
+    return None
+
+
 @dataclass(frozen=True)
 class Policy:
     """Non-clock configuration, defaults of procedure.md §10."""

@@ -221,8 +221,10 @@ class Facts:
     recheck_window_open: bool = True  # D10, §36 ¶1
     rated_this_round: bool = False
     rated_unsatisfied: bool = False  # this round's rating is 不满意 (a redo may be chosen)
-    replied: bool = False  # a 处理意见书 has been served (the §35 window counts from it)
+    replied: bool = True  # a 处理意见书 has been served (the §35 window counts from it)
     reviewable: bool = True  # its answer is a §31 (6) 处理意见书, open to 复查/复核 (§35–§36)
+    closure: str = ""  # how a closed matter was closed (ClosureKind), "" while open
+    lapsed_window: str = ""  # "D8"/"D10": the window whose lapse closed it (close_lapsed)
     redo_allowed: bool = True  # local practice: 不满意 may start a 重办 (setting)
     # §22 ¶1–2, §30 ¶3: where a 转送/交办/移送 may go (domain.routing). Filled by the service
     # layer for those acts: the sending body, the named bodies by id, the bodies a report
@@ -286,6 +288,21 @@ def _objection_in_time(facts: Facts, data: Mapping[str, object]) -> str | None:
     if not facts.objection_window_open:
         return "已超过收到之日起5个工作日的异议期限，不能退回（§23 ¶3）"
     return None
+
+
+def _late_after_lapse(window: str) -> Guard:
+    """A matter closed because the window lapsed reopens for a request with a 正当理由
+    (京 §37 (三), 鲁 §33 ¶3: "无正当理由" bars only the unexcused); the review body then
+    judges the reason (and may refuse, N8). Any other closure stays closed."""
+    def guard(facts: Facts, data: Mapping[str, object]) -> str | None:
+        if not facts.closure:
+            return None
+        if facts.closure != ClosureKind.WINDOW_LAPSED or facts.lapsed_window != window:
+            return "事项已办结，不能提出该请求"
+        if not data.get("late_reason"):
+            return "请求期限已届满并已结案：请说明逾期的正当理由（如住院、不可抗力），由复查（复核）机关审查"
+        return None
+    return guard
 
 
 def _review_in_time(facts: Facts, data: Mapping[str, object]) -> str | None:
@@ -516,8 +533,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t("request_extension", gettext_noop("申请延期"), {S.HANDLING}, S.EXTENSION_PENDING, UNIT_STAFF,
            {Scope.LEAD_UNIT}, "§34", required=("days", "reason"), guards=(_extension_unused,),
            public=False),
+        # §34: the head approves, and the petitioner is told the reasons before the limit
+        # runs out: the 延期告知书 is served with the approval.
         _t("approve_extension", gettext_noop("批准延期"), {S.EXTENSION_PENDING}, S.HANDLING,
-           frozenset({Role.UNIT_HEAD}), {Scope.LEAD_UNIT}, "§34"),
+           frozenset({Role.UNIT_HEAD}), {Scope.LEAD_UNIT}, "§34",
+           required=("served_on", "service_method")),
         _t("reject_extension", gettext_noop("不批准延期"), {S.EXTENSION_PENDING}, S.HANDLING,
            frozenset({Role.UNIT_HEAD}), {Scope.LEAD_UNIT}, "§34", public=False),
         _t("reply", gettext_noop("出具处理意见书"), {S.HANDLING}, S.REPLIED, UNIT_STAFF, {Scope.LEAD_UNIT},
@@ -538,9 +558,9 @@ TRANSITIONS: dict[str, Transition] = {
            guards=(_chose_redo,)),
         # During a 重办 the first 处理意见书 still stands, and so does the right to 复查 within
         # 30 日 of its receipt (§35): asking for it ends the redo.
-        _t("request_review", gettext_noop("申请复查"), {S.REPLIED, S.HANDLING}, S.REVIEW_REQUESTED,
-           ON_BEHALF, {Scope.PETITIONER, Scope.HOLDER}, "§35", required=("reason",),
-           guards=(_has_reply, _review_in_time)),
+        _t("request_review", gettext_noop("申请复查"), {S.REPLIED, S.HANDLING, S.CLOSED},
+           S.REVIEW_REQUESTED, ON_BEHALF, {Scope.PETITIONER, Scope.HOLDER}, "§35",
+           required=("reason",), guards=(_late_after_lapse("D8"), _has_reply, _review_in_time)),
         _t("reject_review", gettext_noop("复查申请不予受理"), {S.REVIEW_REQUESTED}, S.CLOSED, REVIEWERS,
            {Scope.REVIEW_BODY}, "§35；N8/N9", required=("reason_code", "reason"),
            guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),
@@ -554,9 +574,9 @@ TRANSITIONS: dict[str, Transition] = {
            REVIEWERS, {Scope.REVIEW_BODY}, "§35；鲁 §45、京 §50",
            required=("review_outcome", "facts", "opinion", "legal_basis", "served_on",
                      "service_method"), guards=(_orders_redo,)),
-        _t("request_recheck", gettext_noop("申请复核"), {S.REVIEWED}, S.RECHECK_REQUESTED, ON_BEHALF,
-           {Scope.PETITIONER, Scope.HOLDER}, "§36 ¶1", required=("reason",),
-           guards=(_recheck_in_time,)),
+        _t("request_recheck", gettext_noop("申请复核"), {S.REVIEWED, S.CLOSED}, S.RECHECK_REQUESTED,
+           ON_BEHALF, {Scope.PETITIONER, Scope.HOLDER}, "§36 ¶1", required=("reason",),
+           guards=(_late_after_lapse("D10"), _recheck_in_time)),
         _t("reject_recheck", gettext_noop("复核申请不予受理"), {S.RECHECK_REQUESTED}, S.CLOSED, REVIEWERS,
            {Scope.RECHECK_BODY}, "§36；N8/N9", required=("reason_code", "reason"),
            guards=(_reason_known,), closure=ClosureKind.REVIEW_REJECTED, danger=True),

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
+from xinfang.domain.deadlines import policy_refusal
 from xinfang.domain.states import Role
 
 
@@ -259,3 +260,8 @@ class ClockPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name} {self.days}{self.get_unit_display()}"
+
+    def clean(self) -> None:
+        refusal = policy_refusal(self.code, self.days, self.unit, self.extend_on_holiday)
+        if refusal:
+            raise ValidationError({"days": refusal})

@@ -15,6 +15,8 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+
 from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
 
@@ -83,7 +85,7 @@ def _close_lapsed(today: date) -> tuple[int, int]:
     administrator confirms that year's table (the clock is recomputed; the next sweep closes
     it on the official date) or a supervisor confirms the closure (``services.confirm_lapse``).
     Returns (closed, left open awaiting confirmation)."""
-    if not dl.Policy().close_on_review_window_lapse:
+    if not settings.XINFANG_CLOSE_ON_WINDOW_LAPSE:
         return 0, 0
     lapsed = Clock.objects.filter(met_on__isnull=True, owed_by_petitioner=True,
                                   code__in=clocks.PETITIONER_WINDOWS, due_on__lt=today,

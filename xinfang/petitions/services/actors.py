@@ -100,6 +100,9 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
         rated_unsatisfied=rating == "unsatisfied",
         replied=matter.served_on is not None,
         reviewable=route31.route_of(matter.klass, matter.route31).reviewable,
+        closure=matter.closure_kind or "",
+        lapsed_window=("D10" if matter.review_served_on else "D8")
+        if matter.closure_kind == st.ClosureKind.WINDOW_LAPSED else "",
         redo_allowed=bool(settings.XINFANG_REVIEW_RULES["redo_on_unsatisfied"]),
     )
 

@@ -49,13 +49,16 @@ def _fx_approve_extension(m: Matter, u: User | None, data: Mapping[str, Any], to
     if clock.due_on < today:
         raise GuardFailed("办理期限已届满，不能再延期（延期应在期限届满前告知，§34）")
     old_due = clock.due_on
+    served_on = _served_on(m, data, today, (m.accepted_on, "受理日期"))
+    if served_on > old_due:
+        raise GuardFailed(f"延期告知应在办理期限届满（{old_due:%Y-%m-%d}）前送达（§34）")
     clocks.extend(clock, days)
     m.extension_used = True
     issue_document(m, Document.Kind.EXTENSION, d.to_body, {
         "reason": reason, "days": days, "old_due": old_due.isoformat(),
         "new_due": clock.due_on.isoformat(), "approver": str(u) if u else "",
         "basis": "§34",
-    })
+    }, served_on=served_on, service_method=str(data["service_method"]))
     return f"批准延期{days}日，期限至 {clock.due_on:%Y-%m-%d}"
 
 

@@ -23,12 +23,20 @@ from .effects_intake import _lead
 from .records import issue_document
 
 
+def _reopen(m: Matter) -> str:
+    """A request with a 正当理由 after the window lapsed reopens the closed matter."""
+    if m.state != st.State.CLOSED:
+        return ""
+    m.closure_kind, m.closed_at = "", None
+    return "（逾期，说明正当理由，重新开启）"
+
+
 def _fx_request_review(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     handling = m.lead_body
     if handling is None or handling.parent is None:
         raise GuardFailed("未找到原办理机关的上一级机关，无法提出复查（§35）")
     m.review_body = handling.parent
-    ended = ""
+    ended = _reopen(m)
     if m.state == st.State.HANDLING:
         # The petitioner chose 复查 of the served opinion over the 重办 under way (§35).
         clocks.meet(m, "R1", "R2", on=today)
@@ -134,9 +142,10 @@ def _fx_request_recheck(m: Matter, u: User | None, data: Mapping[str, Any], toda
     if m.review_body is None or m.review_body.parent is None:
         raise GuardFailed("未找到复查机关的上一级机关，无法提出复核（§36 ¶1）")
     m.recheck_body = m.review_body.parent
+    reopened = _reopen(m)
     clocks.meet(m, "D10", on=today)
     clocks.start(m, "D11", today, body=m.recheck_body)
-    return f"向{m.recheck_body.name}申请复核：{data['reason']}"
+    return f"向{m.recheck_body.name}申请复核{reopened}：{data['reason']}"
 
 
 def _fx_issue_recheck(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
