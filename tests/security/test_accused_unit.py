@@ -142,3 +142,10 @@ def test_an_ordinary_appeal_about_a_unit_still_goes_to_that_unit(county, frozen)
                  phone="13900000004", id_number="")
     m = services.transition(m, "forward", user=county.users["officer"], data={"to_body": zj.pk})
     assert m.lead_body == zj
+
+
+def test_the_portal_offers_the_accused_unit_in_both_languages(client, county):
+    zh = client.get(reverse("portal:submit")).content.decode()
+    assert "被检举控告的单位" in zh and county.dept("住建").name in zh
+    en = client.get(reverse("portal:submit"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Unit accused (for a report)" in en and "§30 ¶3" in en
