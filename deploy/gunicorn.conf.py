@@ -19,7 +19,9 @@ threads = int(os.environ.get("XINFANG_THREADS", "4"))
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 30
-keepalive = 5
+# A saturated worker leaves a client's next request waiting in the poller; a short keep-alive
+# would close that connection as idle (measured: 50 of 400 at 64 clients with 5 s).
+keepalive = 30
 # A worker is replaced after this many requests (slow leaks never pile up).
 max_requests = 5000
 max_requests_jitter = 500

@@ -68,7 +68,8 @@ if [ -z "$ENV_FILE" ]; then
   mkdir -p "$XINFANG_VAR_DIR/secrets"; chmod 700 "$XINFANG_VAR_DIR/secrets"
   for key in secret_key field_key audit_key; do
     f="$XINFANG_VAR_DIR/secrets/$key"
-    if [ ! -s "$f" ]; then
+    var="XINFANG_${key^^}"; file_var="${var}_FILE"
+    if [ -z "${!var:-}" ] && [ -z "${!file_var:-}" ] && [ ! -s "$f" ]; then
       (umask 077; "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(48))" > "$f")
       echo "created $f (mode 600; back up field_key and audit_key apart from the database)"
     fi
