@@ -108,9 +108,16 @@ def units_inside(body_ids: Iterable[int]) -> set[int]:
 
 
 def shielded_body_ids(matter: Matter) -> frozenset[int]:
-    """The bodies a matter may never be sent to or assisted by (§30 ¶3)."""
+    """The bodies a matter may never be sent to or assisted by (§30 ¶3); computed once per
+    loaded matter (a page builds several forms from it)."""
+    cached: frozenset[int] | None = getattr(matter, "_shielded_body_ids", None)
+    if cached is not None:
+        return cached
     accused = accused_body_ids(matter)
-    return frozenset(units_inside(accused)) if accused else frozenset()
+    shielded = frozenset(units_inside(accused)) if accused else frozenset()
+    if matter.pk is not None:
+        matter._shielded_body_ids = shielded  # type: ignore[attr-defined]
+    return shielded
 
 
 def permitted_bodies(matter: Matter, act: str, bodies: Iterable[Body] | None = None,
