@@ -96,7 +96,10 @@ def advance(county, m: Matter, state: str, *, to=None, route: str = "按§31（�
         "extension_pending": lambda m: services.transition(
             m, "request_extension", user=handler, data={"days": 30, "reason": "需要测绘"}),
         "closed": lambda m: services.transition(m, "mediate", user=handler,
-                                                data={"agreement": "双方达成和解协议"}),
+                                                data={"agreement": "双方达成和解协议",
+                                                      "agreement_kind": "reconciliation",
+                                                      "other_party": "阳光小区物业公司",
+                                                      "consent": "both"}),
         "archived": lambda m: services.transition(m, "archive", user=u["officer"]),
         "replied": lambda m: services.transition(m, "reply", user=handler, data={
             **REPLY, "served_on": today, **(reply or {})}),

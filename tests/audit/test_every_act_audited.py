@@ -109,7 +109,8 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
         m = t(m, "assign", officer, to_body=zj, report_due="2026-04-30")
         m = t(m, "sign", handler)
         m = t(m, "accept", handler, route="按§31（六）办理")
-        t(m, "mediate", handler, agreement="双方和解")
+        t(m, "mediate", handler, agreement="双方和解", agreement_kind="reconciliation",
+          other_party="某物业公司", consent="both")
 
         # 退回 (§23 ¶3): upheld, then rejected; then 导入法定程序.
         m = register(county, sh(2026, 3, 2), phone="13900000002", id_number="", title="工伤认定")

@@ -18,6 +18,7 @@ def _full_data(t: st.Transition) -> dict[str, object]:
         "days": 10, "reason_code": "N7", "route31": 2, "outcome": "supported",
         "rating": "satisfied", "to_body": 99, "hearing_requested_by": "petitioner",
         "review_outcome": "redo" if t.name.startswith("order_redo") else "upheld",
+        "consent": "both", "agreement_kind": "mediation",
     }
     return {f: sample.get(f, "x") for f in t.required}
 

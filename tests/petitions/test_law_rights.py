@@ -404,3 +404,20 @@ def test_window_lapse_closure_is_a_setting(county, frozen, settings):
     jobs.sweep()
     m.refresh_from_db()
     assert m.state == "replied"
+
+
+def test_mediation_needs_both_parties_and_gives_an_agreement(county, frozen):
+    """§33: with both parties' consent; a 调解协议书/和解协议书 naming the parties and terms."""
+    from xinfang.documents.render import render_html
+
+    m = matter(county, "handling")
+    handler = county.users["handler"]
+    data = {"agreement": "物业公司30日内退还多收停车费2400元", "agreement_kind": "mediation",
+            "other_party": "阳光小区物业公司"}
+    with pytest.raises(DomainError):  # no consent recorded
+        services.transition(m, "mediate", user=handler, data=data)
+    m = services.transition(m, "mediate", user=handler, data={**data, "consent": "both"})
+    doc = Document.objects.get(matter=m, kind=Document.Kind.AGREEMENT)
+    html = render_html(doc)
+    assert "信访事项调解协议书" in html and "阳光小区物业公司" in html and "2400元" in html
+    assert m.state == "closed" and m.closure_kind == "mediated"

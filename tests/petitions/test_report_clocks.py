@@ -29,7 +29,9 @@ def test_closing_a_matter_leaves_the_report_owed_until_it_is_submitted(county):
         m = services.transition(m, "sign", user=handler)
         m = services.transition(m, "accept", user=handler, data={"route": "§31（六）"})
     with time_machine.travel(sh(2026, 3, 10), tick=False):
-        m = services.transition(m, "mediate", user=handler, data={"agreement": "物业退费"})
+        m = services.transition(m, "mediate", user=handler, data={
+            "agreement": "物业退费", "agreement_kind": "mediation", "other_party": "物业公司",
+            "consent": "both"})
         assert m.state == "closed"
         d5 = Clock.objects.get(matter=m, code="D5")
         assert d5.met_on is None  # the 办结报告 is still owed (§22 ¶1 (3))

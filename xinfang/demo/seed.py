@@ -319,7 +319,9 @@ class Seeder:
                               data=lambda t: {"text": "经核查，我单位职责范围内的情况已核实，意见如下：同意主办单位处理意见。"}))
         if handling_end == "mediate":
             steps.append(Step("mediate", r.randint(10, 40), h, data=lambda t: {
-                "agreement": "经调解，双方达成一致：相关费用于30日内退还，信访人表示满意"}))
+                "agreement": "经调解，双方达成一致：相关费用于30日内退还，信访人表示满意",
+                "agreement_kind": "mediation", "other_party": "被反映的物业服务企业",
+                "consent": "both"}))
             return True
         heads = self.heads.get(to.pk)
         extension = extension or ("approve" if heads and r.random() < 0.08 else "none")

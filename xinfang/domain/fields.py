@@ -49,6 +49,12 @@ REPORT_CHANNELS = {"edoc": gettext_noop("电子公文系统"), "fax": gettext_no
 # petitioner's request (鲁 §39 ¶1).
 HEARING_REQUESTERS = {"petitioner": gettext_noop("信访人申请"),
                       "body": gettext_noop("复核机关依职权决定")}
+# §40 ¶4: the receiving body's written feedback on a recommendation's adoption.
+ADOPTIONS = {"adopted": gettext_noop("采纳"), "partial": gettext_noop("部分采纳"),
+             "rejected": gettext_noop("不采纳")}
+# §40 ¶1: the supervisor's review of a 督办 feedback.
+SUPERVISION_REVIEWS = {"accepted": gettext_noop("认可反馈，督办办结"),
+                       "again": gettext_noop("要求重新反馈")}
 RATINGS = {"satisfied": gettext_noop("满意"), "basic": gettext_noop("基本满意"),
            "unsatisfied": gettext_noop("不满意")}
 
@@ -56,10 +62,14 @@ CHOICES: dict[str, dict[str, str]] = {
     "service_methods": SERVICE_METHODS,
     "grades": GRADES,
     "route31": ROUTE31,
+    "agreement_kinds": {"mediation": gettext_noop("调解"), "reconciliation": gettext_noop("和解")},
+    "consent": {"both": gettext_noop("信访人和对方当事人均已同意")},
     # 导入法定程序 takes (1)–(4); acceptance of a 申诉求决 matter (5) or (6) (§31).
     "route31_channel": {k: v for k, v in ROUTE31.items() if k in "1234"},
     "route31_accept": {k: v for k, v in ROUTE31.items() if k in "56"},
     "ratings": RATINGS,
+    "adoptions": ADOPTIONS,
+    "supervision_reviews": SUPERVISION_REVIEWS,
     "report_channels": REPORT_CHANNELS,
     "hearing_requesters": HEARING_REQUESTERS,
     "reason_codes": dict(NOT_ACCEPTED_REASONS),
@@ -114,6 +124,10 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     _f("served_on", K.DATE, gettext_noop("送达日期")),
     _f("service_method", K.CHOICE, gettext_noop("送达方式"), choices="service_methods"),
     _f("agreement", K.TEXT, gettext_noop("协议内容"), max_length=5000),
+    _f("agreement_kind", K.CHOICE, gettext_noop("方式"), choices="agreement_kinds"),
+    _f("other_party", K.LINE, gettext_noop("对方当事人"), max_length=200),
+    _f("consent", K.CHOICE, gettext_noop("双方同意"), choices="consent",
+       help=gettext_noop("调解、和解须经双方当事人同意（§33）")),
     _f("rating", K.CHOICE, gettext_noop("评价"), choices="ratings"),
     _f("comment", K.TEXT, gettext_noop("意见"), max_length=1000),
     _f("late_reason", K.TEXT, gettext_noop("逾期的正当理由（如有）"), max_length=1000),
@@ -134,6 +148,15 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in [
     _f("note", K.TEXT, gettext_noop("督办意见"), max_length=2000),
     _f("feedback_days", K.INT, gettext_noop("反馈期限（天）"), min_value=1, max_value=90),
     _f("text", K.TEXT, gettext_noop("内容"), max_length=5000),
+    # §40: the 督办 feedback and the three recommendations with their adoption feedback.
+    _f("supervision", K.INT, gettext_noop("督办单"), min_value=1, max_value=2**31 - 1),
+    _f("recommendation", K.INT, gettext_noop("建议书"), min_value=1, max_value=2**31 - 1),
+    _f("review", K.CHOICE, gettext_noop("审核结果"), choices="supervision_reviews"),
+    _f("concerns_body", K.BODY, gettext_noop("被建议追责的机关、单位"),
+       help=gettext_noop("追究责任建议：推诿、敷衍、拖延、弄虚作假造成严重后果的机关、单位（§40 ¶3）")),
+    _f("problem", K.TEXT, gettext_noop("发现的问题"), max_length=3000),
+    _f("proposal", K.TEXT, gettext_noop("建议内容"), max_length=3000),
+    _f("adoption", K.CHOICE, gettext_noop("采纳情况"), choices="adoptions"),
     _f("personnel_body", K.LINE, gettext_noop("组织（人事）部门"), max_length=100,
        help=gettext_noop("按照干部管理权限，如：中共安平县委组织部（§30 ¶2）")),
     # 重大紧急 (§25; procedure.md doc #19: the event, scale, risk, measures taken).
@@ -183,6 +206,12 @@ ACT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "assist_object": (("reason",), ()),
     "assist_reply": (("text",), ()),
     "notify_personnel": (("personnel_body", "text"), ()),
+    "supervision_feedback": (("supervision", "text"), ()),
+    "review_supervision_feedback": (("supervision", "review"), ("note", "feedback_days")),
+    "recommend_improve": (("to_body", "problem", "proposal"), ()),
+    "recommend_policy": (("to_body", "problem", "proposal"), ()),
+    "recommend_accountability": (("to_body", "concerns_body", "problem", "proposal"), ()),
+    "recommendation_feedback": (("recommendation", "adoption", "text"), ()),
     "declare_urgent": (("event", "scale", "risk", "measures"), ()),
     "urgent_measure": (("measures",), ()),
     "urgent_report_sent": (("report", "sent_via"), ()),

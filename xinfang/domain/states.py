@@ -387,6 +387,14 @@ def _hearing_requester_known(facts: Facts, data: Mapping[str, object]) -> str | 
     return None
 
 
+def _both_consent(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if data.get("consent") != "both":
+        return "调解、和解应当经双方当事人同意（§33）"
+    if data.get("agreement_kind") not in ("mediation", "reconciliation"):
+        return "请选择调解或和解"
+    return None
+
+
 def _reason_known(facts: Facts, data: Mapping[str, object]) -> str | None:
     if data.get("reason_code") not in NOT_ACCEPTED_REASONS:
         return "请选择有效的不予受理理由代码（N1–N11）"
@@ -543,8 +551,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t("reply", gettext_noop("出具处理意见书"), {S.HANDLING}, S.REPLIED, UNIT_STAFF, {Scope.LEAD_UNIT},
            "§32", required=("outcome", "facts", "opinion", "legal_basis", "served_on",
                             "service_method"), guards=(_reply_outcome_fits,)),
+        # §33: within the body's discretion and with both parties' consent; the 调解协议书 or
+        # 和解协议书 names the parties and the terms.
         _t("mediate", gettext_noop("调解/和解结案"), {S.HANDLING}, S.CLOSED, UNIT_STAFF, {Scope.LEAD_UNIT},
-           "§33", required=("agreement",), closure=ClosureKind.MEDIATED, danger=True),
+           "§33", required=("agreement_kind", "other_party", "agreement", "consent"),
+           guards=(_both_consent,), closure=ClosureKind.MEDIATED, danger=True),
         _t("rate_satisfied", gettext_noop("评价（满意/基本满意）"), {S.REPLIED}, S.REPLIED, ON_BEHALF,
            {Scope.PETITIONER, Scope.HOLDER}, "§21 ¶2", required=("rating",),
            guards=(_not_rated,)),

@@ -393,6 +393,8 @@ class Document(models.Model):
         CHANNEL = "channel", _("导入法定程序告知书")
         URGENT = "urgent", _("重大紧急信访信息报告")
         CADRE_NOTICE = "cadre_notice", _("反映干部问题信访情况通报")  # §30 ¶2
+        RECOMMENDATION = "recommendation", _("信访工作建议书")  # §40 ¶1–¶3
+        AGREEMENT = "agreement", _("信访事项调解（和解）协议书")  # §33
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("文书", max_length=16, choices=Kind.choices)
@@ -452,6 +454,14 @@ class Supervision(models.Model):
     note = models.TextField(blank=True)
     feedback_due = models.DateField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # §40 ¶1: the supervised body answers in writing (meets its S1 clock); the supervisor
+    # accepts the answer (resolved) or asks again (a new feedback date and S1 clock).
+    feedback_clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    feedback_text = models.TextField("书面反馈", blank=True)
+    feedback_at = models.DateTimeField(null=True, blank=True)
+    feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [
@@ -499,6 +509,7 @@ class IdempotencyKey(models.Model):
 # 重大紧急 (§25) and the §36 ¶2 hearing record live in their own modules; importing them here
 # registers their models.
 from .models_hearing import Hearing as Hearing  # noqa: E402
+from .models_oversight import Recommendation as Recommendation  # noqa: E402
 from .models_urgent import UrgentDeclaration as UrgentDeclaration  # noqa: E402
 from .models_urgent import UrgentMeasure as UrgentMeasure  # noqa: E402
 from .models_urgent import UrgentReport as UrgentReport  # noqa: E402

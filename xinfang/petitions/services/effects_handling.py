@@ -133,7 +133,16 @@ def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -
 
 
 def _fx_mediate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
-    return f"达成协议：{data['agreement']}"
+    """§33: the 调解协议书 or 和解协议书, signed by both parties (their signatures are taken
+    on the paper copy; the record keeps the consent and the terms)."""
+    d = _lead(m)
+    kind = "调解" if data["agreement_kind"] == "mediation" else "和解"
+    issue_document(m, Document.Kind.AGREEMENT, d.to_body, {
+        "doc_title": f"信访事项{kind}协议书", "agreement_kind": kind,
+        "other_party": data["other_party"], "request": m.request, "terms": data["agreement"],
+        "basis": "§33",
+    })
+    return f"{kind}达成协议（双方同意）：{data['agreement']}"
 
 
 def _fx_rate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
