@@ -59,7 +59,8 @@ def _declarations(matter_ids: list[int]) -> list[UrgentDeclaration]:
 
 def for_matter(user: User, matter: Matter) -> MatterUrgent:
     """The matter's declarations (the caller has opened the matter through the read gate)."""
-    decls = _declarations([matter.pk])
+    # A declaration sets ``is_urgent``: a matter without the flag has none (no query).
+    decls = _declarations([matter.pk]) if matter.is_urgent else []
     own = next((d for d in decls if user.body_id is not None and d.body_id == user.body_id),
                None)
     may_declare = own is None and permissions.may(user, "declare_urgent", matter=matter)
