@@ -275,9 +275,11 @@ if XINFANG_HTTPS:
     SECURE_HSTS_PRELOAD = envbool("XINFANG_HSTS_PRELOAD", "True")
 
 REST_FRAMEWORK = {
+    # Token first: a missing, expired or revoked token is answered 401 with
+    # `WWW-Authenticate: Token`; the session (the browser's API docs) still works.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
