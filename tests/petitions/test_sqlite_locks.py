@@ -14,6 +14,7 @@ from tests.petitions.helpers import register
 from xinfang.petitions.intel import hints
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock")
 @pytest.mark.django_db(transaction=True)
 def test_the_same_matter_search_runs_before_the_write_lock(county, monkeypatch):
     seen: list[bool] = []
