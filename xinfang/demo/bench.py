@@ -315,11 +315,9 @@ def scaling_summary(sizes: list[int], rounds: list[dict[int, dict[str, Any]]]
 
 
 def _client(user: User) -> Any:
-    from django.test import Client
+    from xinfang.demo.county import logged_in_client
 
-    client = Client()
-    client.force_login(user)
-    return client
+    return logged_in_client(user)  # with the second factor, as a real log-in
 
 
 def _get(client: Any, url: str) -> None:

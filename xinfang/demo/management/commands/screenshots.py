@@ -173,11 +173,10 @@ def _serve() -> tuple[Any, str]:
 
 
 def _session(user: Any) -> str:
-    from django.test import Client
+    from xinfang.demo.county import logged_in_client
 
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
+    client = logged_in_client(user)  # with the second factor, as a real log-in
+    return str(client.cookies["sessionid"].value)
 
 
 def _shrink(path: Path) -> None:
