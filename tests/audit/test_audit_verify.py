@@ -163,3 +163,12 @@ def test_postgresql_refuses_update_delete_and_truncate(chain):
             with pytest.raises(DatabaseError, match="只能追加"), transaction.atomic():
                 cur.execute(sql)
     assert AuditLog.objects.count() == 5
+
+
+def test_the_monthly_bulletin_prints_the_latest_anchor(chain, county, login, capsys):
+    from django.urls import reverse
+
+    call_command("audit", "anchor")
+    head = AuditHead.objects.get(chain="main")
+    page = login(county.users["officer"]).get(reverse("practice:report_monthly")).content.decode()
+    assert "审计链锚点" in page and f"#{head.last_id}" in page and head.last_hash in page

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+from xinfang.audit import anchors
 from xinfang.core.http import AuthedRequest
 from xinfang.core.sheets import append_text_row
 from xinfang.domain import practice as pr
@@ -84,7 +85,7 @@ def report_monthly(request: AuthedRequest) -> HttpResponse:
     div, month, b = _bulletin(request)
     return _render(request, "practice/report_monthly.html", {
         "division": div, "month": month, "months": f.month_choices(back=12, ahead=1),
-        "b": b, "rows": bulletin_rows(b)})
+        "b": b, "rows": bulletin_rows(b), "anchor": anchors.latest()})
 
 
 def _attachment(data: bytes, content_type: str, name: str, ascii_name: str) -> HttpResponse:
@@ -125,7 +126,8 @@ def report_monthly_pdf(request: AuthedRequest) -> HttpResponse:
 
     _div, month, b = _bulletin(request)
     html = render_to_string("practice/bulletin_pdf.html",
-                            {"b": b, "rows": bulletin_rows(b), "today": _today()})
+                            {"b": b, "rows": bulletin_rows(b), "today": _today(),
+                             "anchor": anchors.latest()})
     pdf: bytes = HTML(string=html).write_pdf()
     return _attachment(pdf, "application/pdf", f"{b['division']}{b['month']}信访工作通报.pdf",
                        f"bulletin-{month}.pdf")
