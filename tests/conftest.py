@@ -61,19 +61,14 @@ def _force_login_is_a_full_log_in(monkeypatch):
     log-in marks it (its session key names the device). The second factor itself is tested
     through the real log-in form in tests/security (and an unverified session is refused)."""
     from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
 
-    from xinfang.core import totp
+    from xinfang.demo.county import mark_verified
 
     plain = Client.force_login
 
     def force_login(self, user, backend=None):
         plain(self, user, backend)
-        device = totp.confirmed_device(user)
-        if device is not None:
-            session = self.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        mark_verified(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
 

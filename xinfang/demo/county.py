@@ -94,20 +94,26 @@ class County:
         return self.departments[short]
 
 
-def logged_in_client(user: User) -> Any:
-    """A test client logged in as ``user`` as after the full log-in: password and, for an
-    account with a second factor, its code (the demo's tools: bench, screenshots). The session
-    is marked verified the way django-otp's own log-in marks it."""
-    from django.test import Client
+def mark_verified(client: Any, user: User) -> None:
+    """After ``client.force_login(user)``: the session as after the full log-in (password and,
+    for an account with a second factor, its code), marked the way django-otp's own log-in
+    marks it. Development only (the bench, the screenshots, the tests' force_login)."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
     if device is not None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+def logged_in_client(user: User) -> Any:
+    """A test client logged in as ``user`` with the second factor (bench, screenshots)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    mark_verified(client, user)
     return client
 
 
