@@ -215,3 +215,15 @@ def test_search_page_filters_level_skipping_visits(login, county, frozen):
     plain = register(county, sh(2026, 6, 15), id_number="", phone="13955556666")
     page = login(county.users["admin"]).get(reverse("search"), {"level_skip": "on"}).content.decode()
     assert skip.number in page and plain.number not in page and "越级走访" in page
+
+
+def test_english_reader_sees_the_proposal_and_the_flag_in_english(login, county, frozen):
+    final = matter(county, "final")
+    province = Body.objects.get(name="东江省信访局")
+    skip = services.register(registration(county, when=sh(2026, 6, 15), id_number="",
+                                          phone="13977778888"), holder=province)
+    c = login(county.users["admin"])
+    panel = c.post(reverse("register_repeats"), _post(final), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Proposed: No longer accepted (N2)" in panel.content.decode()
+    page = c.get(reverse("matter", args=[skip.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Level-skipping visit" in page

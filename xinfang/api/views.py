@@ -99,6 +99,8 @@ class MatterFilterSerializer(serializers.Serializer[s.Data]):
     received_to = s.SaneDateField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     supervised = serializers.BooleanField(required=False, allow_null=True, default=None)
+    level_skip = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                          help_text="越级走访（§20 ¶1）")
     phone = serializers.CharField(required=False, max_length=20, help_text="信访人电话（精确匹配）")
     id_number = serializers.CharField(required=False, max_length=20, help_text="身份证号码（精确匹配）")
 
@@ -120,7 +122,8 @@ def matter_filter(f: dict[str, Any]) -> filters.MatterFilter:
         channel=f.get("channel") or "", division=f.get("division") or "",
         category=f.get("category") or "", holder=f.get("holder"), lead_body=f.get("lead_body"),
         received_from=f.get("received_from"), received_to=f.get("received_to"),
-        overdue=f.get("overdue"), supervised=f.get("supervised"), phone=f.get("phone") or "",
+        overdue=f.get("overdue"), supervised=f.get("supervised"),
+        level_skip=f.get("level_skip"), phone=f.get("phone") or "",
         id_number=f.get("id_number") or "")
 
 
@@ -137,6 +140,7 @@ FILTER_PARAMS = [
     OpenApiParameter("received_to", OpenApiTypes.DATE),
     OpenApiParameter("overdue", bool),
     OpenApiParameter("supervised", bool),
+    OpenApiParameter("level_skip", bool, description="越级走访（§20 ¶1）"),
     OpenApiParameter("phone", str, description="信访人电话（精确匹配）"),
     OpenApiParameter("id_number", str, description="身份证号码（精确匹配）"),
 ]
@@ -252,6 +256,7 @@ def detail_data(request: AuthedAPIRequest, m: Matter, mode: str) -> dict[str, An
 
 
 EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",
+              "assign_handler", "recuse",
               "confirm_lapse", "notify_personnel", *services.URGENT_ACTS}
 
 
@@ -289,6 +294,11 @@ class ActionView(ApiView):
         elif name == "notify_personnel":  # §30 ¶2
             services.notify_personnel(m, user=user, personnel_body=data.get("personnel_body", ""),
                                       text=data.get("text", ""))
+        elif name == "assign_handler":  # the named 承办人 (§28)
+            services.assign_handler(m, user=user, handler_id=int(data.get("handler_user") or 0))
+        elif name == "recuse":  # 回避 (§28 ¶3)
+            services.recuse(m, user=user, recused_id=int(data.get("recused_user") or 0),
+                            reason=data.get("reason", ""))
         elif name == "confirm_lapse":
             services.confirm_lapse(m, user=user, reason=data.get("reason", ""))
         elif name.startswith("assist_"):

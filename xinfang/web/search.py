@@ -63,6 +63,7 @@ class SearchForm(forms.Form):
         ("", _("全部")), ("open", _("未办结（全部）"))] + [(s.value, _(label)) for s, label in
                                                  st.STATE_LABELS.items()])
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
+    level_skip = forms.BooleanField(label=_("仅越级走访"), required=False)
     date_from = forms.DateField(label=_("收到日期自"), required=False, validators=[sane_date],
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("收到日期至"), required=False, validators=[sane_date],
@@ -92,6 +93,7 @@ def matter_filter(v: dict[str, Any]) -> filters.MatterFilter:
         q=v.get("q") or "", channel=v.get("channel") or "", klass=v.get("klass") or "",
         category=category, division=v.get("division") or "", unit=v.get("unit"),
         states=[v["state"]] if v.get("state") else [], overdue=True if v.get("overdue") else None,
+        level_skip=True if v.get("level_skip") else None,
         received_from=v.get("date_from"), received_to=v.get("date_to"))
 
 

@@ -88,8 +88,9 @@ def register(request: AuthedRequest) -> HttpResponse:
             from xinfang.petitions import intel  # issue 5: suggestions, same-matter, 提级核查
 
             reg.suggested_category = intel.suggest_categories(reg.title, reg.content)
-            reg.repeat_of = (intel.confirmed_repeat(request.user, request.POST.get("same_matter"))
-                             or intel.auto_repeat_of(reg))
+            # The officer's answer on the 查重 panel; without one the service links the same
+            # petitioner's same matter itself (§19 ¶3).
+            intel.apply_panel_choice(request.user, reg, request.POST.get("same_matter"))
             holder = request.user.body
             assert holder is not None  # _require_registrar refused a user of no body
             try:
@@ -139,7 +140,11 @@ def register_repeats(request: AuthedRequest) -> HttpResponse:
     division = Division.objects.filter(code=code).first() if code else None
     accused = request.POST.get("accused_body", "").strip()
     accused_body = Body.objects.filter(pk=int(accused)).first() if accused.isdigit() else None
+    cat = request.POST.get("category", "").strip()
+    category = Category.objects.filter(pk=int(cat)).first() if cat.isdigit() else None
     hints = intel.repeat_hints(request.user, petitioners, request.POST.get("title", ""),
-                               request.POST.get("content", ""), division, accused_body)
+                               request.POST.get("content", ""), division, accused_body,
+                               category=category, channel=request.POST.get("channel", ""),
+                               klass=request.POST.get("klass", ""))
     return render(request, "web/_repeats.html", {
         "hints": hints, "same_selected": request.POST.get("same_matter", "")})
