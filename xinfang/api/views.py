@@ -256,6 +256,7 @@ def detail_data(request: AuthedAPIRequest, m: Matter, mode: str) -> dict[str, An
 
 
 EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",
+              "assign_handler", "recuse",
               "confirm_lapse", "notify_personnel", *services.URGENT_ACTS}
 
 
@@ -293,6 +294,11 @@ class ActionView(ApiView):
         elif name == "notify_personnel":  # §30 ¶2
             services.notify_personnel(m, user=user, personnel_body=data.get("personnel_body", ""),
                                       text=data.get("text", ""))
+        elif name == "assign_handler":  # the named 承办人 (§28)
+            services.assign_handler(m, user=user, handler_id=int(data.get("handler_user") or 0))
+        elif name == "recuse":  # 回避 (§28 ¶3)
+            services.recuse(m, user=user, recused_id=int(data.get("recused_user") or 0),
+                            reason=data.get("reason", ""))
         elif name == "confirm_lapse":
             services.confirm_lapse(m, user=user, reason=data.get("reason", ""))
         elif name.startswith("assist_"):

@@ -36,6 +36,7 @@ class Where(StrEnum):
     IDENTITY = "identity"  # CONFIDENTIAL, and the matter is not anonymous
     ASSIGNEE = "assignee"  # the 主办 unit of a 交办 (§22 ¶1 (3))
     ASSISTANT = "assistant"  # a 协办 unit of the matter (§24)
+    LEAD = "lead"  # the unit handling the matter now (its 主办 or the body handling it itself)
 
 
 # Roles that work at a desk; citizens and the scheduler are not staff.
@@ -81,6 +82,26 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     # --- oversight of matters
     _a("supervise", gettext_noop("督办"), {R.SUPERVISOR, R.OFFICER, R.LEADER, R.ADMIN},
        Where.MATTER, "§40", open_only=True, who="督查、信访干部或领导"),
+    # §40 ¶1: the supervised body answers the 督办 in writing (its S1 clock); the service
+    # checks that the user works at the supervised body. The supervisor accepts or asks again.
+    _a("supervision_feedback", gettext_noop("书面反馈督办办理情况"),
+       {R.HANDLER, R.UNIT_HEAD, R.OFFICER, R.LEADER}, Where.OWN_BODY, "§40 ¶1",
+       who="被督办的机关、单位"),
+    _a("review_supervision_feedback", gettext_noop("审核督办反馈"),
+       {R.SUPERVISOR, R.OFFICER, R.LEADER, R.ADMIN}, Where.MATTER, "§40 ¶1",
+       who="督查、信访干部或领导"),
+    # §40 ¶1–¶3: the three recommendations of a 党委和政府信访部门 (the service checks that
+    # the user's body is one and that the receiving body lies in its jurisdiction); ¶4: the
+    # receiving body's written feedback on adoption (D12).
+    _a("recommend_improve", gettext_noop("提出改进工作建议"), {R.OFFICER, R.LEADER},
+       Where.MATTER, "§40 ¶1", who="党委和政府信访部门的信访干部或领导"),
+    _a("recommend_policy", gettext_noop("提出完善政策建议"), {R.OFFICER, R.LEADER},
+       Where.MATTER, "§40 ¶2", who="党委和政府信访部门的信访干部或领导"),
+    _a("recommend_accountability", gettext_noop("提出追究责任建议"), {R.OFFICER, R.LEADER},
+       Where.MATTER, "§40 ¶3", who="党委和政府信访部门的信访干部或领导"),
+    _a("recommendation_feedback", gettext_noop("书面反馈建议采纳情况"),
+       {R.HANDLER, R.UNIT_HEAD, R.OFFICER, R.LEADER}, Where.OWN_BODY, "§40 ¶4",
+       who="收到建议的机关、单位"),
     _a("view_supervision", gettext_noop("查看督查督办"), {R.SUPERVISOR, R.OFFICER, R.LEADER, R.ADMIN},
        Where.JURISDICTION, "§40", who="督查、信访干部或领导"),
     _a("search", gettext_noop("查询信访事项"), STAFF, Where.MATTER, "§21 ¶2"),
@@ -104,6 +125,14 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     _a("assist_object", gettext_noop("退回协办件"), UNIT, Where.ASSISTANT, "§23 ¶3、§24",
        who="协办单位"),
     _a("assist_reply", gettext_noop("提交协办意见"), UNIT, Where.ASSISTANT, "§24", who="协办单位"),
+    # The named 承办人 inside the unit handling the matter, assigned and reassigned by its
+    # head or leaders (when someone leaves or steps aside); §28 ¶3 回避: a member of staff with a
+    # direct interest in the matter or the petitioner is excluded from it, on their own
+    # declaration or the petitioner's request, recorded with the reason.
+    _a("assign_handler", gettext_noop("指定承办人"), {R.UNIT_HEAD, R.LEADER}, Where.LEAD,
+       "§28", open_only=True, who="办理单位的负责人或领导"),
+    _a("recuse", gettext_noop("登记回避"), {R.UNIT_HEAD, R.LEADER, R.HANDLER, R.OFFICER},
+       Where.CHAIN, "§28 ¶3", open_only=True, who="办理该事项的机关、单位"),
     # §30 ¶2: the 党委和政府信访部门 holding a petition about a cadre 通报 it to the 组织（人事）
     # 部门 by 干部管理权限 — a record and a document that never names the reporter.
     _a("notify_personnel", gettext_noop("向组织（人事）部门通报反映干部问题的信访情况"),

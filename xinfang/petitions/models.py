@@ -110,6 +110,11 @@ class Matter(models.Model):
     headcount = models.PositiveIntegerField("信访人数", default=1)
     is_anonymous = models.BooleanField("匿名", default=False)
     is_urgent = models.BooleanField("重大紧急", default=False)
+    # The named 承办人 inside the handling unit, and the staff excluded from the matter by
+    # 回避 (§28 ¶3); kept on the matter so the actor check needs no extra query.
+    handler_user = models.ForeignKey("org.User", verbose_name="承办人", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    recused_ids = models.JSONField("回避人员", default=list, blank=True)
     confidential = models.BooleanField("信访人要求保密", default=False)
     legal_litigation = models.BooleanField("涉法涉诉", default=False)
     repeat_kind = models.CharField("初重件", max_length=12, choices=RepeatKind.choices,

@@ -81,6 +81,8 @@ def _where_ok(user: Any, act: acts.Act, matter: Matter | None, path: str | None,
                 and lead.to_body_id == user.body_id)
     if w == Where.ASSISTANT:
         return assist_dispatch(user, matter, dispatches) is not None
+    if w == Where.LEAD:
+        return matter.lead_body_id is not None and matter.lead_body_id == user.body_id
     raise AssertionError(f"unknown scope {w}")  # pragma: no cover
 
 
@@ -90,6 +92,8 @@ def may(user: Any, name: str, *, matter: Matter | None = None, path: str | None 
     act = acts.ACTS[name]
     if not _role_ok(user, act):
         return False
+    if matter is not None and getattr(user, "pk", None) in (matter.recused_ids or ()):
+        return False  # §28 ¶3: a member of staff who stepped aside takes no act on it
     if act.open_only and matter is not None and State(matter.state) not in OPEN_STATES:
         return False
     return _where_ok(user, act, matter, path, dispatches)

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from . import account, intel_views, portal, qr, search, supervision, views
 from .forms_auth import LoginForm
+from .views import oversight as oversight_views
 
 portal_patterns = [
     path("", portal.index, name="index"),
@@ -37,6 +38,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("matters/<int:pk>/act/<str:name>/", views.matter_action, name="matter_action"),
     path("matters/<int:pk>/report/", views.matter_report, name="matter_report"),
     path("matters/<int:pk>/supervise/", views.matter_supervise, name="matter_supervise"),
+    path("matters/<int:pk>/handler/", views.matter_assign_handler, name="matter_assign_handler"),
+    path("matters/<int:pk>/recuse/", views.matter_recuse, name="matter_recuse"),
     path("matters/<int:pk>/personnel-notice/", views.matter_personnel_notice,
          name="matter_personnel_notice"),
     path("matters/<int:pk>/confirm-lapse/", views.matter_confirm_lapse,
@@ -53,6 +56,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("search/", search.search, name="search"),
     path("search/export/", search.export, name="search_export"),
     path("supervision/", supervision.supervision, name="supervision"),
+    # §40: 督办 feedback, the three recommendations and the adoption feedback.
+    path("oversight/", oversight_views.oversight_page, name="oversight"),
+    path("oversight/<str:name>/", oversight_views.oversight_act, name="oversight_act"),
+    path("matters/<int:pk>/oversight/<str:name>/", oversight_views.matter_oversight,
+         name="matter_oversight"),
     path("qr/", qr.qr_codes, name="qr_codes"),
     path("portal/", include((portal_patterns, "portal"))),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the footer's switcher

@@ -28,6 +28,7 @@ from .actors import (
 )
 from .cadre_notice import may_notify_personnel, notify_personnel
 from .effects_intake import REPORT_CODES
+from .handlers import assign_handler, recuse
 from .lapse import confirm_lapse
 from .online import (
     OnlineSubmission,
@@ -36,6 +37,7 @@ from .online import (
     submit_online,
     xinfang_office_for,
 )
+from .oversight import OVERSIGHT_ACTS, oversight_act
 from .records import (
     _event,
     doc_number,
@@ -80,6 +82,7 @@ __all__ = [
     "AFTER_REPLY_STATES",
     "ESCALATE_NOTE",
     "MAX_REPRESENTATIVES",
+    "OVERSIGHT_ACTS",
     "REPORT_CODES",
     "URGENT_ACTS",
     "OnlineSubmission",
@@ -90,6 +93,7 @@ __all__ = [
     "_event",
     "actor_for",
     "allowed_actions",
+    "assign_handler",
     "assist_object",
     "assist_reply",
     "assist_sign",
@@ -111,8 +115,10 @@ __all__ = [
     "new_query_code",
     "next_number",
     "notify_personnel",
+    "oversight_act",
     "record_event",
     "record_measure",
+    "recuse",
     "register",
     "register_once",
     "submit_online",

@@ -29,6 +29,8 @@ def actor_for(user: User | None, matter: Matter, *, citizen: bool = False,
     body_id = user.body_id
     if matter.is_report and matter.accused_body_id == body_id:
         return st.Actor(frozenset(), frozenset())  # §30 ¶3: the accused has no hand in it
+    if user.pk in (matter.recused_ids or ()):
+        return st.Actor(frozenset(), frozenset())  # §28 ¶3: 回避
     scopes: set[st.Scope] = set()
     if matter.holder_id == body_id:
         scopes.add(st.Scope.HOLDER)

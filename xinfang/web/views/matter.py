@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,8 @@ from xinfang.core.http import AuthedRequest
 from xinfang.domain import idcard
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
+from xinfang.domain.states import Role
+from xinfang.org.models import User
 from xinfang.petitions import access, attachments, clocks, permissions, queries, services
 from xinfang.petitions.models import Dispatch, Matter
 
@@ -109,6 +112,8 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         "supervise_form": SuperviseForm(prefix="supervise") if can_supervise else None,
         "lapse_form": LapseForm(prefix="lapse") if can_confirm_lapse else None,
         # §30 ¶2: the 通报 of a petition about a cadre, offered to its 信访部门.
+        "handler_form": handler_form(user, matter),
+        "recuse_form": recuse_form(user, matter),
         "personnel_form": (PersonnelNoticeForm(prefix="personnel")
                            if services.may_notify_personnel(user, matter) else None),
         "attachments": data.attachments,
@@ -157,3 +162,35 @@ def post_act(request: AuthedRequest, pk: int, form: Any, invalid: Callable[[Any]
     except DomainError as e:
         return matter_error(request, pk, None, e, e.status)
     return done(request, pk, message)
+
+
+def handler_form(user: User, matter: Matter, data: Any = None) -> forms.Form | None:
+    """指定承办人 (§28): the head or a leader of the unit handling the matter picks one of
+    its active staff who has not stepped aside."""
+    if not permissions.may(user, "assign_handler", matter=matter):
+        return None
+    staff = (User.objects.filter(body_id=matter.lead_body_id or 0, is_active=True)
+             .exclude(pk__in=matter.recused_ids or []).order_by("role", "username"))
+    form = forms.Form(data, prefix="handler")
+    form.fields["handler_user"] = forms.TypedChoiceField(
+        label=gettext("承办人"), coerce=int, initial=matter.handler_user_id,
+        choices=[(u.pk, u.display_name or u.username) for u in staff])
+    return form
+
+
+def recuse_form(user: User, matter: Matter, data: Any = None) -> forms.Form | None:
+    """回避 (§28 ¶3): staff declare their own; a head or leader records one for their staff."""
+    if not permissions.may(user, "recuse", matter=matter):
+        return None
+    form = forms.Form(data, prefix="recuse")
+    if user.role in (Role.UNIT_HEAD, Role.LEADER):
+        staff = User.objects.filter(body_id=user.body_id or 0, is_active=True).order_by("username")
+        choices = [(u.pk, u.display_name or u.username) for u in staff]
+    else:
+        choices = [(user.pk, gettext("本人"))]
+    form.fields["recused_user"] = forms.TypedChoiceField(
+        label=gettext("回避人员"), coerce=int, choices=choices, initial=user.pk)
+    form.fields["reason"] = forms.CharField(
+        label=gettext("理由（与事项或信访人有直接利害关系）"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}))
+    return form

@@ -26,7 +26,7 @@ from ..forms import (
     SuperviseForm,
     active_bodies,
 )
-from .matter import done, matter_context, matter_error, post_act
+from .matter import done, handler_form, matter_context, matter_error, post_act, recuse_form
 
 
 @login_required
@@ -65,6 +65,35 @@ def matter_supervise(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda m, d: services.supervise(m, user=request.user, note=d["note"],
                                         feedback_days=d["feedback_days"]),
         gettext("已督办"))
+
+
+@login_required
+@require_POST
+def matter_assign_handler(request: AuthedRequest, pk: int) -> HttpResponse:
+    """指定承办人 (§28)."""
+    matter = access.get_matter_for_user(request.user, pk)
+    form = handler_form(request.user, matter, request.POST)
+    if form is None:
+        raise PermissionDenied
+    return post_act(
+        request, pk, form, lambda f: gettext("请选择承办人"),
+        lambda m, d: services.assign_handler(m, user=request.user, handler_id=d["handler_user"]),
+        gettext("已指定承办人"))
+
+
+@login_required
+@require_POST
+def matter_recuse(request: AuthedRequest, pk: int) -> HttpResponse:
+    """登记回避 (§28 ¶3)."""
+    matter = access.get_matter_for_user(request.user, pk)
+    form = recuse_form(request.user, matter, request.POST)
+    if form is None:
+        raise PermissionDenied
+    return post_act(
+        request, pk, form, lambda f: gettext("请选择回避人员并写明理由"),
+        lambda m, d: services.recuse(m, user=request.user, recused_id=d["recused_user"],
+                                     reason=d["reason"]),
+        gettext("已登记回避"))
 
 
 @login_required
