@@ -38,10 +38,13 @@ def check_database() -> dict[str, Any]:
 
 
 def check_cache() -> dict[str, Any]:
-    key, value = "xinfang:healthz", uuid.uuid4().hex
+    # A key of its own per probe: concurrent probes must not read each other's value.
+    value = uuid.uuid4().hex
+    key = f"xinfang:healthz:{value}"
     cache.set(key, value, 30)
-    return {"ok": cache.get(key) == value,
-            "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    ok = cache.get(key) == value
+    cache.delete(key)
+    return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
 
 
 def check_worker() -> dict[str, Any]:
