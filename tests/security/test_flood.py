@@ -71,3 +71,18 @@ def test_expired_entries_are_gone_and_purged(county):
         clock.shift(600)
         assert s.get("code") is None
         assert store.purge_expired() == 2 and not StoreEntry.objects.exists()
+
+
+def test_the_purge_command_deletes_expired_rows(county):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with time_machine.travel("2026-03-02 10:00 +0800", tick=False) as clock:
+        store.hit("old", 60)
+        store.hit("live", 3600)
+        clock.shift(120)
+        out = StringIO()
+        call_command("store", "purge", stdout=out)
+    assert "已删除过期记录 1 条" in out.getvalue()
+    assert list(StoreEntry.objects.values_list("key", flat=True)) == [":1:live"]
