@@ -125,3 +125,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("ALTER TABLE audit_auditlog DISABLE TRIGGER USER")
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_file(settings, tmp_path):
+    """Anchors of a test database go to the test's own file, never to var/'s."""
+    settings.XINFANG_AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchors.jsonl")

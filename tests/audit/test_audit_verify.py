@@ -172,3 +172,11 @@ def test_the_monthly_bulletin_prints_the_latest_anchor(chain, county, login, cap
     head = AuditHead.objects.get(chain="main")
     page = login(county.users["officer"]).get(reverse("practice:report_monthly")).content.decode()
     assert "审计链锚点" in page and f"#{head.last_id}" in page and head.last_hash in page
+
+
+def test_the_scheduled_sweep_anchors_the_chain(chain, anchor_file):
+    from xinfang.ops import jobs
+
+    jobs.JOBS["sweep"].run()  # what the worker runs each slot
+    entry = json.loads(anchor_file.read_text().splitlines()[-1])
+    assert (entry["chain"], entry["id"]) == ("main", AuditHead.objects.get().last_id)

@@ -68,7 +68,10 @@ def exclusive(key: int) -> Iterator[None]:
 
 def _sweep() -> dict[str, Any]:
     with exclusive(SWEEP_LOCK):
-        return dict(petitions_jobs.sweep().as_dict())
+        result = dict(petitions_jobs.sweep().as_dict())
+        # The audit chain's head to the anchor file, off the database (issue 14 item 10).
+        petitions_jobs.anchor_audit_chain()
+        return result
 
 
 JOBS: dict[str, Job] = {
