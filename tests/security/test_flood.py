@@ -86,3 +86,18 @@ def test_the_purge_command_deletes_expired_rows(county):
         call_command("store", "purge", stdout=out)
     assert "已删除过期记录 1 条" in out.getvalue()
     assert list(StoreEntry.objects.values_list("key", flat=True)) == [":1:live"]
+
+
+def test_a_redis_store_that_may_evict_is_warned_about(settings, monkeypatch):
+    """xinfang.W010: Redis under maxmemory evicts keys unless maxmemory-policy is noeviction."""
+    from types import SimpleNamespace
+
+    policy = {"maxmemory-policy": "allkeys-lru"}
+    client = SimpleNamespace(config_get=lambda name: policy)
+    fake = SimpleNamespace(_cache=SimpleNamespace(get_client=lambda write=False: client))
+    settings.CACHES = {**settings.CACHES, "security": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
+    monkeypatch.setattr(store, "security_store", lambda: fake)
+    assert [w.id for w in store.redis_must_not_evict()] == ["xinfang.W010"]
+    policy["maxmemory-policy"] = "noeviction"
+    assert store.redis_must_not_evict() == []
