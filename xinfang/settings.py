@@ -359,6 +359,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "xinfang.petitions.models.Document.Kind",
         # The evaluation's rating and the act field's (domain/fields.py) are one choice set.
         "RatingEnum": "xinfang.petitions.models.Evaluation.Rating",
+        # An act's outcome and new_outcome (domain/fields.py, labelled by value) are one set;
+        # the matter's stored outcome (Chinese labels) keeps MatterDetailOutcomeEnum.
+        "OutcomeEnum": "xinfang.domain.states.OUTCOME_LABELS",
     },
 }
 
