@@ -69,6 +69,17 @@ def test_the_accused_units_staff_find_nothing_of_it_at_any_door(client, county, 
                                 data={"to_body": county.discipline.pk})
     docs = list(m.documents.all())
     assert docs
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.petitions import attachments
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    att = attachments.add_attachments(m, [SimpleUploadedFile(
+        "举报材料.pdf", pdf, content_type="application/pdf")], None, actor_label="信访人")[0]
+    # The registering 信访局 sees it all (so the 404s below are the gate, not a broken page).
+    officer = login("officer")
+    assert officer.get(reverse("matter", args=[m.pk])).status_code == 200
+    assert officer.get(reverse("attachment", args=[m.pk, att.pk])).status_code == 200
     for key in ("handler", "unit_head"):
         user = county.users[key]
         c = login(user)
@@ -76,6 +87,7 @@ def test_the_accused_units_staff_find_nothing_of_it_at_any_door(client, county, 
         for d in docs:
             assert c.get(reverse("document", args=[m.pk, d.pk])).status_code == 404
             assert c.get(reverse("document_pdf", args=[m.pk, d.pk])).status_code == 404
+        assert c.get(reverse("attachment", args=[m.pk, att.pk])).status_code == 404
         for tab in ("all", "sign"):
             assert m.number not in c.get(f"/?tab={tab}").content.decode()
         for q in (m.number, "索贿"):
