@@ -86,7 +86,7 @@ def stack(tmp_path):
         yield {"env": env, "url": f"http://127.0.0.1:{port}", "out": started.stdout}
     finally:
         subprocess.run(["deploy/serve.sh", "stop"], env=env, cwd=ROOT, timeout=120)
-        _psql(f'DROP DATABASE IF EXISTS "{db}"')
+        _psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')  # pooled connections linger
 
 
 def _prod_shell(env: dict[str, str], code: str) -> str:
