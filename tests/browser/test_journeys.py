@@ -10,6 +10,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.conftest import sh
 from tests.petitions.helpers import ID_A, register
 from tests.scenario import matter
 
@@ -175,16 +176,24 @@ def test_officer_assigns_unit_signs_extends_and_replies(live_server, page, count
 # --------------------------------------------------------------------------- (4)
 
 
-def test_unsatisfied_rating_sends_the_matter_back_under_supervision(live_server, page, county,
-                                                                    login_as):
+def test_unsatisfied_rating_then_the_chosen_redo_goes_back_under_supervision(
+        live_server, page, county, login_as):
+    """§35: 不满意 is a rating; the page says what each choice does, and the petitioner
+    chooses the 重办 (the 复查 route stays offered)."""
     m = matter(county, "replied", when=_now() - timedelta(days=1))
     _track(page, live_server.url, m.query_code)
     expect(page.locator(".state")).to_have_text("已答复")
     page.get_by_label("不满意的原因").fill("物业至今没有退钱")
     page.get_by_role("button", name="不满意", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("感谢您的评价")
-    expect(page.locator(".state")).to_have_text("办理中")
+    expect(page.locator(".state")).to_have_text("已答复")
     expect(page.get_by_role("heading", name="评价办理结果")).to_have_count(0)
+    expect(page.locator("#h-redo")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("不影响您申请复查的权利")
+    expect(page.get_by_role("button", name="申请复查")).to_be_visible()
+    page.get_by_role("button", name="要求重新办理").click()
+    expect(page.locator(".state")).to_have_text("办理中")
+    expect(page.get_by_role("button", name="申请复查")).to_be_visible()  # still open (§35)
 
     login_as(county.users["officer"])
     page.goto(f"{live_server.url}/matters/{m.pk}/")
@@ -207,11 +216,14 @@ def test_review_request_in_time_is_taken_and_after_the_window_refused(live_serve
     expect(page.locator(".state")).to_have_text("复查中")
     expect(page.locator(".timeline")).to_contain_text("申请复查")
 
-    late = matter(county, "replied", when=_now() - timedelta(days=1), phone="13700137000",
-                  title="电梯长期停运")
     page.get_by_role("button", name="退出查询").click()
+    # In a year with the official holiday table (2026): a window that ends on an estimated
+    # calendar is never refused as late (issue 13 item 4), so the clock is pinned here.
+    with time_machine.travel(sh(2026, 5, 4), tick=True):
+        late = matter(county, "replied", when=_now() - timedelta(days=1), phone="13700137000",
+                      title="电梯长期停运")
     # 45 days on: the 30-day window of §35 has passed.
-    with time_machine.travel(_now() + timedelta(days=45), tick=True):
+    with time_machine.travel(sh(2026, 6, 18), tick=True):
         _track(page, live_server.url, late.query_code, "13700137000")
         page.get_by_label(label("理由")).fill("不服处理意见")
         page.get_by_role("button", name="申请复查").click()

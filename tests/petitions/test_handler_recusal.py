@@ -90,3 +90,27 @@ def test_both_doors_offer_and_take_the_acts(county, frozen, login):
                  format="json")
     assert r.status_code == 200, r.content
     assert county.users["handler"].pk in Matter.objects.get(pk=m.pk).recused_ids
+
+
+def test_a_supported_opinion_is_followed_until_carried_out(county, frozen, login):
+    """§32 ¶2: 作出支持信访请求意见的，应当督促有关机关、单位执行."""
+    from xinfang.petitions import clocks
+    from xinfang.petitions.models import Clock
+
+    m = matter(county, "replied")  # the scenario's reply supports the request
+    f1 = Clock.objects.get(matter=m, code="F1")
+    assert f1.met_on is None and f1.body == county.dept("住建")
+    explained = matter(county, "replied", phone="13900000001", id_number="",
+                       reply={"outcome": "explained"})
+    assert not Clock.objects.filter(matter=explained, code="F1").exists()
+    with pytest.raises(DomainError, match="落实情况"):
+        services.record_implementation(m, user=county.users["handler"], text=" ")
+    with pytest.raises(Forbidden):
+        services.record_implementation(m, user=county.users["other_handler"], text="x")
+    c = login("handler")
+    assert 'id="act-record_implementation"' in c.get(reverse("matter", args=[m.pk])).content.decode()
+    r = c.post(reverse("matter_implementation", args=[m.pk]),
+               {"implementation-text": "物业公司已于3月20日退还全部多收停车费"})
+    assert r.status_code == 302
+    assert Clock.objects.get(pk=f1.pk).met_on == clocks.today()
+    assert m.events.filter(action="record_implementation").exists()

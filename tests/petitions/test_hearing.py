@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 def _in_recheck(county) -> Matter:
     with time_machine.travel(sh(2026, 6, 1), tick=False):
-        m = matter(county, "recheck_requested", when=sh(2026, 4, 1))
+        # 解释说明: no §32 ¶2 follow-up clock (F1) beside the 复核 clock this file is about.
+        m = matter(county, "recheck_requested", when=sh(2026, 4, 1),
+                   reply={"outcome": "explained"})
     assert Clock.objects.get(matter=m, code="D11").due_on == date(2026, 7, 1)
     return m
 

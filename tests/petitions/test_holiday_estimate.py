@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 def _replied_in_december(county) -> Matter:
     with time_machine.travel(sh(2026, 12, 10), tick=False):
-        return matter(county, "replied", when=sh(2026, 12, 1))
+        # 解释说明: no §32 ¶2 follow-up clock (F1) beside the window this file is about.
+        return matter(county, "replied", when=sh(2026, 12, 1), reply={"outcome": "explained"})
 
 
 def _d8(m: Matter) -> Clock:

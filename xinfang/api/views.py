@@ -256,7 +256,7 @@ def detail_data(request: AuthedAPIRequest, m: Matter, mode: str) -> dict[str, An
 
 
 EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",
-              "assign_handler", "recuse",
+              "assign_handler", "recuse", "record_implementation",
               "confirm_lapse", "notify_personnel", *services.URGENT_ACTS}
 
 
@@ -296,6 +296,8 @@ class ActionView(ApiView):
                                       text=data.get("text", ""))
         elif name == "assign_handler":  # the named 承办人 (§28)
             services.assign_handler(m, user=user, handler_id=int(data.get("handler_user") or 0))
+        elif name == "record_implementation":  # §32 ¶2
+            services.record_implementation(m, user=user, text=data.get("text", ""))
         elif name == "recuse":  # 回避 (§28 ¶3)
             services.recuse(m, user=user, recused_id=int(data.get("recused_user") or 0),
                             reason=data.get("reason", ""))

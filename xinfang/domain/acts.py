@@ -129,6 +129,9 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     # head or leaders (when someone leaves or steps aside); §28 ¶3 回避: a member of staff with a
     # direct interest in the matter or the petitioner is excluded from it, on their own
     # declaration or the petitioner's request, recorded with the reason.
+    # §32 ¶2: the body that supported a request sees that it is carried out, and records it.
+    _a("record_implementation", gettext_noop("登记支持意见落实情况"), UNIT, Where.LEAD,
+       "§32 ¶2", who="作出支持意见的办理单位"),
     _a("assign_handler", gettext_noop("指定承办人"), {R.UNIT_HEAD, R.LEADER}, Where.LEAD,
        "§28", open_only=True, who="办理单位的负责人或领导"),
     _a("recuse", gettext_noop("登记回避"), {R.UNIT_HEAD, R.LEADER, R.HANDLER, R.OFFICER},

@@ -88,6 +88,8 @@ DEFAULT_RULES: dict[str, ClockRule] = {
         # An answer with no 复查 route stays open this long for the petitioner's rating
         # (§21 ¶2), then the sweep closes it (答复办结).
         _rule("V1", "评价期限", 30, _C, "§21 ¶2（实践，可配置）"),
+        # §32 ¶2: a supported request is carried out; the handling body reports it done.
+        _rule("F1", "督促落实支持意见", 30, _C, "§32 ¶2（实践，可配置）"),
         _rule("E1", "简易办理逐级转送", 1, _W, "简易办理（S8）"),
         _rule("E2", "简易办理受理决定", 3, _W, "简易办理（S8）"),
         _rule("E3", "简易办理出具处理意见", 10, _W, "简易办理（S8）"),

@@ -208,6 +208,7 @@ ACT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "assist_object": (("reason",), ()),
     "assist_reply": (("text",), ()),
     "assign_handler": (("handler_user",), ()),
+    "record_implementation": (("text",), ()),
     "recuse": (("recused_user", "reason"), ()),
     "notify_personnel": (("personnel_body", "text"), ()),
     "supervision_feedback": (("supervision", "text"), ()),

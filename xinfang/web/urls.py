@@ -39,6 +39,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("matters/<int:pk>/report/", views.matter_report, name="matter_report"),
     path("matters/<int:pk>/supervise/", views.matter_supervise, name="matter_supervise"),
     path("matters/<int:pk>/handler/", views.matter_assign_handler, name="matter_assign_handler"),
+    path("matters/<int:pk>/implementation/", views.matter_implementation,
+         name="matter_implementation"),
     path("matters/<int:pk>/recuse/", views.matter_recuse, name="matter_recuse"),
     path("matters/<int:pk>/personnel-notice/", views.matter_personnel_notice,
          name="matter_personnel_notice"),

@@ -28,7 +28,7 @@ from .actors import (
 )
 from .cadre_notice import may_notify_personnel, notify_personnel
 from .effects_intake import REPORT_CODES
-from .handlers import assign_handler, recuse
+from .handlers import assign_handler, record_implementation, recuse
 from .lapse import confirm_lapse
 from .online import (
     OnlineSubmission,
@@ -117,6 +117,7 @@ __all__ = [
     "notify_personnel",
     "oversight_act",
     "record_event",
+    "record_implementation",
     "record_measure",
     "recuse",
     "register",

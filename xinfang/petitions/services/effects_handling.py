@@ -100,6 +100,10 @@ def bar_repeated_opinion(m: Matter, kind: str, outcome: str, opinion: str) -> No
                           "（鲁 §45 ¶2、京 §50 ¶2）")
 
 
+# Outcomes that support the request, wholly or in part: carried out under §32 ¶2.
+SUPPORTING = frozenset({st.ReplyOutcome.SUPPORTED, st.ReplyOutcome.PARTLY_SUPPORTED,
+                        st.ReplyOutcome.ADOPTED, st.ReplyOutcome.PARTLY_ADOPTED})
+
 # How alike two opinions may be before the redone one counts as "基本相同".
 SAME_OPINION_RATIO = 0.9
 
@@ -123,6 +127,10 @@ def _fx_reply(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -
         "route_key": route.key, "suggestion": route.key == "29",
         "basis": {"29": "§29", "30": "§30", "5": "§31（五）"}.get(route.key, "§31（六）、§32"),
     }, served_on=served_on, service_method=str(data["service_method"]))
+    if str(data["outcome"]) in SUPPORTING:
+        # §32 ¶2: the body that supports a request sees that it is carried out (F1).
+        clocks.meet(m, "F1", on=today)
+        clocks.start(m, "F1", served_on, body=d.to_body, dispatch=d)
     if route.reviewable:
         # D8: the petitioner may ask for 复查 within 30 日 of receiving the reply (§35).
         clocks.start(m, "D8", served_on, body=None, owed_by_petitioner=True)

@@ -77,3 +77,24 @@ def recuse(matter: Matter, *, user: User, recused_id: int, reason: str) -> Matte
         audit.record("recuse", actor=user, object_type="matter", object_id=matter.pk,
                      matter_id=matter.pk, data={"recused": person.pk})
     return matter
+
+
+def record_implementation(matter: Matter, *, user: User, text: str) -> Matter:
+    """§32 ¶2: the handling body records that its supported opinion has been carried out
+    (who did what, when); it meets the F1 follow-up clock."""
+    from .. import clocks
+
+    if not text.strip():
+        raise GuardFailed("请填写支持意见的落实情况")
+    with transaction.atomic():
+        matter = Matter.objects.select_for_update(of=("self",)).get(pk=matter.pk)
+        permissions.require(user, "record_implementation", matter=matter)
+        if not clocks.open_clocks(matter, "F1"):
+            raise GuardFailed("该事项没有待落实的支持意见（§32 ¶2）")
+        clocks.meet(matter, "F1", on=clocks.today())
+        record_event(matter, "record_implementation", gettext_noop("登记支持意见落实情况"),
+                     matter.state, matter.state, user, "", note=text.strip()[:500])
+        audit.record("record_implementation", actor=user, object_type="matter",
+                     object_id=matter.pk, matter_id=matter.pk)
+        clocks.refresh_next_due(matter.pk)
+    return matter

@@ -111,11 +111,12 @@ def transition(
                      data={"from": old, "to": t.target.value, **_public_data(data)})
         if t.closure is not None or t.target == st.State.FINAL:
             # A closed matter owes nothing more, except a 交办's 办结报告 (D5 and its 三色
-            # feedback clock, §22 ¶1 (3)), met only by submit_report; the petitioner's
-            # windows stay for 复查 logic.
+            # feedback clock, §22 ¶1 (3)), met only by submit_report, and the carrying out
+            # of a supported opinion (F1, §32 ¶2), met by record_implementation; the
+            # petitioner's windows stay for 复查 logic.
             Clock.objects.filter(matter=matter, met_on__isnull=True,
                                         owed_by_petitioner=False).exclude(
-                code__in=REPORT_CODES).update(met_on=today)
+                code__in=(*REPORT_CODES, "F1")).update(met_on=today)
         matter.next_due = clocks.refresh_next_due(matter.pk)
     return matter
 

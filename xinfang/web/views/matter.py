@@ -107,6 +107,11 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         "suggestion": suggestion,
         "error": error,
         "report_form": NoteForm(prefix="report") if can_report else None,
+        # §32 ¶2: a supported opinion still to be carried out (an open F1 clock).
+        "implementation_form": (NoteForm(prefix="implementation")
+                                if any(c.code == "F1" and c.met_on is None for c in data.clocks)
+                                and permissions.may(user, "record_implementation", matter=matter)
+                                else None),
         "assist_dispatch": assist,
         "assist_form": NoteForm(prefix="assist") if assist else None,
         "supervise_form": SuperviseForm(prefix="supervise") if can_supervise else None,

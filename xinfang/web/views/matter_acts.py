@@ -69,6 +69,17 @@ def matter_supervise(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def matter_implementation(request: AuthedRequest, pk: int) -> HttpResponse:
+    """§32 ¶2: the supported opinion has been carried out."""
+    return post_act(
+        request, pk, NoteForm(request.POST, prefix="implementation"),
+        lambda f: gettext("请填写支持意见的落实情况"),
+        lambda m, d: services.record_implementation(m, user=request.user, text=d["text"]),
+        gettext("已登记落实情况"))
+
+
+@login_required
+@require_POST
 def matter_assign_handler(request: AuthedRequest, pk: int) -> HttpResponse:
     """指定承办人 (§28)."""
     matter = access.get_matter_for_user(request.user, pk)
