@@ -14,7 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import auth, intel, public, urgent, views
+from . import auth, intel, oversight, public, urgent, views
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -47,6 +47,13 @@ urlpatterns = [
     path("v1/matters/<int:pk>/evaluations", views.EvaluationView.as_view(), name="evaluations"),
     path("v1/matters/<int:pk>/urgent", urgent.UrgentView.as_view(), name="urgent"),
     path("v1/urgent", urgent.UrgentListView.as_view(), name="urgent-list"),
+    # §40: 督办 feedback, the three recommendations, the adoption feedback.
+    path("v1/oversight", oversight.OversightView.as_view(), name="oversight"),
+    path("v1/oversight/<str:name>", oversight.OversightActView.as_view(), name="oversight-act"),
+    path("v1/matters/<int:pk>/oversight", oversight.MatterOversightView.as_view(),
+         name="matter-oversight"),
+    path("v1/matters/<int:pk>/oversight/<str:name>", oversight.MatterOversightActView.as_view(),
+         name="matter-oversight-act"),
     path("v1/search", views.SearchView.as_view(), name="search"),
     path("v1/bodies", views.BodyListView.as_view(), name="bodies"),
     path("v1/divisions", views.DivisionListView.as_view(), name="divisions"),

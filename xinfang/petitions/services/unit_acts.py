@@ -94,9 +94,13 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
     with transaction.atomic():
         today = on or clocks.today()
         target = matter.lead_body or matter.holder
+        # §40 ¶1: the supervised body owes a written answer by the feedback date (S1).
+        feedback = clocks.start(matter, "S1", today, body=target,
+                                due_override=today + timedelta(days=feedback_days))
         s = Supervision.objects.create(
             matter=matter, kind=Supervision.Kind.MANUAL, body=target, created_at=timezone.now(),
-            created_by=user, note=note.strip(), feedback_due=today + timedelta(days=feedback_days),
+            created_by=user, note=note.strip(), feedback_due=feedback.due_on,
+            feedback_clock=feedback,
         )
         Matter.objects.filter(pk=matter.pk).update(supervised=True)
         issuer = (user.body if user is not None else None) or matter.holder
@@ -110,6 +114,7 @@ def supervise(matter: Matter, *, user: User | None, note: str, feedback_days: in
                note=note.strip(), public=False)
         audit.record("supervise", actor=user, actor_label=label, object_type="matter",
                      object_id=matter.pk, matter_id=matter.pk, data={"to": target.pk})
+        clocks.refresh_next_due(matter.pk)
     return s
 
 
