@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _commands(tmp_path: Path, env_name: str) -> str:
     env = {**os.environ, "XINFANG_ENV": env_name, "XINFANG_VAR_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+           # production refuses to start without its keys (tests/ops/test_production_settings)
+           **{f"XINFANG_{k}_KEY": secrets.token_urlsafe(48) for k in ("SECRET", "FIELD", "AUDIT")}}
     done = subprocess.run([sys.executable, "-m", "xinfang.cli", "help", "--commands"], env=env,
                           cwd=ROOT, capture_output=True, text=True, check=True)
     return done.stdout
