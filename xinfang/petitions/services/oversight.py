@@ -120,7 +120,8 @@ def supervision_feedback(supervision: Supervision, *, user: User, text: str) -> 
     if not text.strip():
         raise MissingFields(["text"])
     with transaction.atomic():
-        s = Supervision.objects.select_for_update().select_related("matter").get(pk=supervision.pk)
+        s = (Supervision.objects.select_for_update(of=("self",)).select_related("matter")
+             .get(pk=supervision.pk))
         permissions.require(user, "supervision_feedback", matter=s.matter)
         if s.body_id is None or s.body_id != user.body_id:
             raise Forbidden(acts.ACTS["supervision_feedback"].refusal + "（§40 ¶1）")
@@ -154,7 +155,7 @@ def review_supervision_feedback(supervision: Supervision, *, user: User, review:
     if review == "again" and not note.strip():
         raise GuardFailed("要求重新反馈时，请写明督办意见")
     with transaction.atomic():
-        s = Supervision.objects.select_for_update().select_related("matter", "body").get(
+        s = Supervision.objects.select_for_update(of=("self",)).select_related("matter", "body").get(
             pk=supervision.pk)
         permissions.require(user, "review_supervision_feedback", matter=s.matter)
         if s.resolved_at is not None:
@@ -276,7 +277,7 @@ def recommendation_feedback(recommendation: Recommendation, *, user: User, adopt
     if not text.strip():
         raise MissingFields(["text"])
     with transaction.atomic():
-        r = Recommendation.objects.select_for_update().select_related("matter").get(
+        r = Recommendation.objects.select_for_update(of=("self",)).select_related("matter").get(
             pk=recommendation.pk)
         permissions.require(user, "recommendation_feedback", matter=r.matter)
         if r.to_body_id != user.body_id:
