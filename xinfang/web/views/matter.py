@@ -139,10 +139,30 @@ def matter_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def matter_error(request: AuthedRequest, pk: int, form: ActionForm | None,
                  error: DomainError | None, status: int,
                  extra: dict[str, Any] | None = None) -> HttpResponse:
+    if form is not None and error is None:
+        # An act the page does not offer (a crafted POST): its form is never shown, so say
+        # why the act is refused (state, role) rather than re-render a page with no message.
+        refusal = _refusal(request.user, pk, form.transition.name)
+        if refusal is not None:
+            error, status = refusal, refusal.status
     ctx = matter_context(request, pk, failed=form, error=error, extra=extra)
     if form is not None:
         ctx["open_action"] = form.transition.name
     return render(request, "web/matter.html", ctx, status=status)
+
+
+def _refusal(user: User, pk: int, name: str) -> DomainError | None:
+    """Why ``user`` may not take act ``name`` on the matter now (wrong state or not theirs),
+    or None when the page offers it."""
+    matter = access.get_matter_for_user(user, pk)
+    if any(t.name == name for t in services.allowed_actions(user, matter)):
+        return None
+    try:
+        st.check(name, state=st.State(matter.state), actor=services.actor_for(user, matter),
+                 facts=services.facts_for(matter, name), data={})
+    except DomainError as e:
+        return e
+    return None
 
 
 def done(request: AuthedRequest, pk: int, message: str) -> HttpResponse:
