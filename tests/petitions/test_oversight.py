@@ -185,6 +185,10 @@ def test_both_doors(county, handling, login):
     assert r.status_code == 302
     rec.refresh_from_db()
     assert rec.adoption == "rejected"
+    bad = h.post(reverse("oversight_act", args=["recommendation_feedback"]), {
+        "recommendation_feedback-recommendation": rec.pk,
+        "recommendation_feedback-adoption": "maybe", "recommendation_feedback-text": "x"})
+    assert bad.status_code == 400 and "采纳情况" in bad.content.decode()
     sup_page = login("supervisor").get(reverse("supervision")).content.decode()
     assert "不采纳" in sup_page and "本年度建议采纳情况" in sup_page
     # The API: a policy recommendation, its list, the receiver's answer, and a refusal.

@@ -86,9 +86,10 @@ def oversight_act(request: AuthedRequest, name: str) -> HttpResponse:
     if not _may_open(request):
         raise PermissionDenied(gettext("只有机关、单位的工作人员可以查看督办和建议反馈"))
     form = OversightForm(name, request.POST, user=request.user)
+    if not form.is_valid():  # bad input: 400 with the first problem in Chinese
+        ctx = {**page_context(request), "error": DomainError(form.first_error())}
+        return render(request, "web/oversight.html", ctx, status=400)
     try:
-        if not form.is_valid():
-            raise DomainError(form.first_error())
         services.oversight_act(name, user=request.user, data=form.cleaned_data)
     except DomainError as e:
         ctx = {**page_context(request), "error": e}
