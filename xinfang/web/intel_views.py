@@ -19,18 +19,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from xinfang.core.http import AuthedRequest
-from xinfang.domain import acts
 from xinfang.org.models import Body, Category, Division
-from xinfang.petitions import access, intel, permissions
+from xinfang.petitions import access, intel
 from xinfang.petitions.models import Matter
 
+from .desk import require_registrar
 from .forms import category_choices, division_choices, routing_suggestion
-
-
-def _require_registrar(request: AuthedRequest) -> None:
-    """The register act (domain.acts: §23 ¶1, staff register at their own body)."""
-    if not permissions.may(request.user, "register") or request.user.body_id is None:
-        raise PermissionDenied(gettext(acts.ACTS["register"].refusal))
 
 
 def _require_intel(request: AuthedRequest) -> None:
@@ -53,7 +47,7 @@ def _form_place(request: AuthedRequest) -> tuple[Division | None, Body | None]:
 @require_POST
 def register_suggest(request: AuthedRequest) -> HttpResponse:
     """htmx: top-3 categories for the typed title/content and the suggested unit (§22 ¶1)."""
-    _require_registrar(request)
+    require_registrar(request)
     title = request.POST.get("title", "")
     content = request.POST.get("content", "")
     suggestions = intel.suggest_categories(title, content)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -78,16 +79,20 @@ def matter_implementation(request: AuthedRequest, pk: int) -> HttpResponse:
         gettext("已登记落实情况"))
 
 
+def _staff_form(request: AuthedRequest, pk: int, build: Callable[..., Any]) -> Any:
+    """The page's form for a staff act on the matter, or 403 where it is not offered."""
+    form = build(request.user, access.get_matter_for_user(request.user, pk), request.POST)
+    if form is None:
+        raise PermissionDenied
+    return form
+
+
 @login_required
 @require_POST
 def matter_assign_handler(request: AuthedRequest, pk: int) -> HttpResponse:
     """指定承办人 (§28)."""
-    matter = access.get_matter_for_user(request.user, pk)
-    form = handler_form(request.user, matter, request.POST)
-    if form is None:
-        raise PermissionDenied
     return post_act(
-        request, pk, form, lambda f: gettext("请选择承办人"),
+        request, pk, _staff_form(request, pk, handler_form), lambda f: gettext("请选择承办人"),
         lambda m, d: services.assign_handler(m, user=request.user, handler_id=d["handler_user"]),
         gettext("已指定承办人"))
 
@@ -96,12 +101,9 @@ def matter_assign_handler(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def matter_recuse(request: AuthedRequest, pk: int) -> HttpResponse:
     """登记回避 (§28 ¶3)."""
-    matter = access.get_matter_for_user(request.user, pk)
-    form = recuse_form(request.user, matter, request.POST)
-    if form is None:
-        raise PermissionDenied
     return post_act(
-        request, pk, form, lambda f: gettext("请选择回避人员并写明理由"),
+        request, pk, _staff_form(request, pk, recuse_form),
+        lambda f: gettext("请选择回避人员并写明理由"),
         lambda m, d: services.recuse(m, user=request.user, recused_id=d["recused_user"],
                                      reason=d["reason"]),
         gettext("已登记回避"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -12,8 +11,9 @@ from django.views.decorators.http import require_POST
 from xinfang.core.http import AuthedRequest
 from xinfang.domain import idcard
 from xinfang.org.models import Body, Category, Division
-from xinfang.petitions import attachments, permissions, services
+from xinfang.petitions import attachments, services
 
+from ..desk import require_registrar
 from ..forms import MAX_PETITIONER_ROWS, RegistrationForm
 
 
@@ -67,15 +67,9 @@ def _attach_errors(form: RegistrationForm, errors: dict[str, str], rows: list[in
         form.add_error(field, message)
 
 
-def _require_registrar(request: AuthedRequest) -> None:
-    """The register act (domain.acts: §23 ¶1, staff register at their own body)."""
-    if not permissions.may(request.user, "register") or request.user.body_id is None:
-        raise PermissionDenied(gettext("只有本机关、单位的登记、办理人员和领导可以登记信访事项（§23 ¶1）"))
-
-
 @login_required
 def register(request: AuthedRequest) -> HttpResponse:
-    _require_registrar(request)
+    require_registrar(request)
     if request.method != "POST":
         return render(request, "web/register.html",
                       {"form": RegistrationForm(user=request.user), "nav": "register"})
@@ -124,7 +118,7 @@ def register_repeats(request: AuthedRequest) -> HttpResponse:
     (§19 ¶3), through the read gate: one the user may not open is shown masked (§30 ¶3)."""
     from xinfang.petitions import intel  # issue 5: one hint use case for panel and registration
 
-    _require_registrar(request)
+    require_registrar(request)
     petitioners = []
     for i in range(MAX_PETITIONER_ROWS):
         number = request.POST.get(f"p{i}_id_number", "").strip()
