@@ -128,8 +128,14 @@ def permitted_bodies(matter: Matter, act: str, bodies: Iterable[Body] | None = N
     if act not in dr.ROUTING_ACTS:
         return [b for b in candidates if b.pk != matter.holder_id and b.pk not in shield]
     src = _holder_facts(matter, candidates)
-    return [b for b in candidates
-            if dr.refusal(act, src, body_facts(b), shielded=shield) is None]
+    allowed = [b for b in candidates
+               if dr.refusal(act, src, body_facts(b), shielded=shield) is None]
+    if act in ("forward", "assign") and matter.holder.handles_directly:
+        # §23 ¶1: a unit forwards what was brought to it only to a lower body of its own
+        # system (the guard effects_intake._within_own_system refuses anything else).
+        below = set(units_inside([matter.holder_id])) - {matter.holder_id}
+        allowed = [b for b in allowed if b.pk in below]
+    return allowed
 
 
 def suggestion(matter: Matter) -> dr.Suggestion | None:

@@ -133,7 +133,8 @@ def _notify_where(m: Matter, kind: str, data: Mapping[str, Any]) -> None:
     # §23 ¶1: a body that forwards what was brought to it tells the petitioner where it went.
     if m.holder.handles_directly:
         issue_document(m, Document.Kind.FORWARD_NOTICE, m.holder, {
-            "to_body": _body(data).name, "kind": Dispatch.Kind(kind).label, "basis": "§23 ¶1"})
+            "to_body": _body(data).name, "kind": str(Dispatch.Kind(kind).label),  # JSON context
+            "basis": "§23 ¶1"})
 
 
 def _fx_forward(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
