@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from xinfang.core import otp
 from xinfang.core.security import client_address
+from xinfang.domain import fields as df
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body
@@ -115,6 +116,13 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
     if name == "rate_unsatisfied":
         data["rating"] = Evaluation.Rating.UNSATISFIED.value
     try:
+        for key, value in data.items():  # the limits of the staff forms and the API
+            limit = df.FIELDS[key].max_length
+            if limit and len(value) > limit:
+                e = DomainError(gettext("“%(label)s”不能超过%(n)s字") % {
+                    "label": gettext(df.FIELDS[key].label), "n": limit})
+                e.status = 400
+                raise e
         services.transition(m, name, data=data, citizen=True)
     except DomainError as e:
         return render(request, "portal/matter.html", _context(m, error=e, failed=name),
