@@ -329,8 +329,10 @@ class Seeder:
             head = r.choice(heads)
             steps.append(Step("request_extension", r.randint(35, 48), h, data=lambda t: {
                 "days": r.choice([15, 20, 30]), "reason": "案情复杂，需要进一步调查核实"}))
-            steps.append(Step("approve_extension" if extension == "approve" else "reject_extension",
-                              r.randint(1, 3), head))
+            # §34: the approval serves the 延期告知书 on the petitioner.
+            steps.append(Step("approve_extension", r.randint(1, 3), head, data=lambda t: {
+                "served_on": t.isoformat(), "service_method": "邮寄"})
+                if extension == "approve" else Step("reject_extension", r.randint(1, 3), head))
             reply_days = r.randint(3, 20)
         else:
             reply_days = self.pick([(r.randint(8, 25), 40), (r.randint(25, 45), 35),
