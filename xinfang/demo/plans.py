@@ -54,3 +54,26 @@ class SeedResult:
     def summary(self) -> str:
         return (f"{self.matters} matters, {self.steps} steps ({self.failed} refused) in "
                 f"{self.seconds:.1f}s; states {dict(self.states)}; channels {dict(self.channels)}")
+
+
+# Steps the seeder uses in several plans.
+def rate(days: int, rating: str) -> Step:
+    comment = {"satisfied": "办理及时，问题已解决", "basic": "基本解决，希望继续跟进"}[rating]
+    return Step("rate_satisfied", days, citizen=True,
+                data=lambda t: {"rating": rating, "comment": comment})
+
+
+def review(kind: str, days: int, user: User) -> Step:
+    return Step(kind, days, user, data=lambda t: {
+        "review_outcome": "upheld", "facts": "经复查，原处理意见认定事实清楚，证据充分",
+        "opinion": "维持原处理意见", "legal_basis": "《信访工作条例》第三十五条、第三十六条",
+        "served_on": t.isoformat(), "service_method": "邮寄"})
+
+
+def redo_order(days: int, user: User) -> Step:
+    """鲁 §45: the 复查 body sets the opinion aside and orders the unit to answer again."""
+    return Step("order_redo_review", days, user, data=lambda t: {
+        "review_outcome": "redo", "facts": "原处理意见认定的主要事实不清、证据不足",
+        "opinion": "撤销原处理意见，责令原办理单位重新调查后作出处理意见",
+        "legal_basis": "《信访工作条例》第三十五条；山东省信访条例第四十五条",
+        "redo_days": 30, "served_on": t.isoformat(), "service_method": "邮寄"})

@@ -34,7 +34,9 @@ from xinfang.petitions.models import Channel, Dispatch, Matter
 from xinfang.petitions.services import PetitionerIn, Registration
 
 from .content import LEGAL_BASIS, REPORTS, Message, load_messages
-from .plans import CHANNEL_WEIGHTS, Data, Plan, SeedResult, Step
+from .plans import CHANNEL_WEIGHTS, Data, Plan, SeedResult, Step, redo_order
+from .plans import rate as _rate
+from .plans import review as _review
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "建国秀英桂兰志强海燕春梅明华丽娟玉兰国庆小红伟军红梅永强德明金凤淑珍文斌晓东春生雪梅家豪思远子涵浩然欣怡宇航俊杰美玲"
@@ -377,12 +379,7 @@ class Seeder:
             if review_end == "redo":
                 # 鲁 §45: set aside, the unit answers again with a different opinion, which
                 # the petitioner may take to 复查 once more (not seeded further).
-                steps.append(Step("order_redo_review", r.randint(10, 25), reviewer,
-                                  data=lambda t: {
-                    "review_outcome": "redo", "facts": "原处理意见认定的主要事实不清、证据不足",
-                    "opinion": "撤销原处理意见，责令原办理单位重新调查后作出处理意见",
-                    "legal_basis": "《信访工作条例》第三十五条；山东省信访条例第四十五条",
-                    "redo_days": 30, "served_on": t.isoformat(), "service_method": "邮寄"}))
+                steps.append(redo_order(r.randint(10, 25), reviewer))
                 redo = "supported" if outcome != "supported" else "partly_supported"
                 steps.append(self._reply(h, r.randint(10, 25), redo, msg))
                 return False
@@ -555,19 +552,6 @@ class Seeder:
             res.failed += 1
             res.errors[f"{p.steps[k].kind if k >= 0 else 'register'}: {e}"[:120]] += 1
             return False
-
-
-def _rate(days: int, rating: str) -> Step:
-    comment = {"satisfied": "办理及时，问题已解决", "basic": "基本解决，希望继续跟进"}[rating]
-    return Step("rate_satisfied", days, citizen=True,
-                data=lambda t: {"rating": rating, "comment": comment})
-
-
-def _review(kind: str, days: int, user: User) -> Step:
-    return Step(kind, days, user, data=lambda t: {
-        "review_outcome": "upheld", "facts": "经复查，原处理意见认定事实清楚，证据充分",
-        "opinion": "维持原处理意见", "legal_basis": "《信访工作条例》第三十五条、第三十六条",
-        "served_on": t.isoformat(), "service_method": "邮寄"})
 
 
 def county_exists() -> bool:
