@@ -421,3 +421,17 @@ def test_mediation_needs_both_parties_and_gives_an_agreement(county, frozen):
     html = render_html(doc)
     assert "信访事项调解协议书" in html and "阳光小区物业公司" in html and "2400元" in html
     assert m.state == "closed" and m.closure_kind == "mediated"
+
+
+def test_a_refused_objection_cannot_be_raised_again(county, frozen):
+    """§23 ¶3: once the forwarder has checked and not agreed, the unit handles the matter;
+    it does not object again within the same 5 个工作日 (QA found the loop)."""
+    m = matter(county, "objected")
+    m = services.transition(m, "reject_objection", user=county.users["officer"],
+                            data={"reason": "属于住建局职责"})
+    handler = county.users["handler"]
+    with pytest.raises(GuardFailed, match="不同意退回"):
+        services.transition(m, "object", user=handler, data={"reason": "仍不属本单位"})
+    m = services.transition(m, "sign", user=handler)
+    with pytest.raises(GuardFailed, match="不同意退回"):
+        services.transition(m, "object", user=handler, data={"reason": "仍不属本单位"})

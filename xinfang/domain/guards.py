@@ -69,6 +69,9 @@ def _extension_unused(facts: Facts, data: Mapping[str, object]) -> str | None:
 
 
 def _objection_in_time(facts: Facts, data: Mapping[str, object]) -> str | None:
+    if facts.objection_refused:
+        # §23 ¶3: the forwarder has checked and not agreed; the unit handles it.
+        return "转送机关已审核并不同意退回，应当依法办理，不能再次退回（§23 ¶3）"
     if not facts.objection_window_open:
         return "已超过收到之日起5个工作日的异议期限，不能退回（§23 ¶3）"
     return None

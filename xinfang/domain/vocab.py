@@ -213,6 +213,7 @@ class Facts:
     accused_body_id: int | None = None
     extension_used: bool = False
     objection_window_open: bool = True  # D4, §23 ¶3
+    objection_refused: bool = False  # the forwarder already refused this unit's objection
     review_window_open: bool = True  # D8, §35
     recheck_window_open: bool = True  # D10, §36 ¶1
     rated_this_round: bool = False

@@ -96,6 +96,8 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
         accused_body_id=matter.accused_body_id,
         extension_used=matter.extension_used,
         objection_window_open=window("D4", lead_only=True) if "object" in need else True,
+        objection_refused=("object" in need and (lead := current_lead_dispatch(matter)) is not None
+                           and bool(lead.objection_reason)),
         review_window_open=window("D8") if "review" in need else True,
         recheck_window_open=window("D10") if "recheck" in need else True,
         rated_this_round=rating is not None,
