@@ -165,6 +165,7 @@ def test_review_orders_redo_back_to_the_handling_body(county, frozen):
     m = services.transition(m, "order_redo_review", user=gov, data={
         **REDO, "redo_days": 20, "served_on": clocks.today().isoformat()})
     assert m.state == "handling" and m.lead_body == county.dept("住建")
+    assert m.outcome == ""  # the set-aside conclusion is not shown as standing
     r2 = Clock.objects.get(matter=m, code="R2")
     assert r2.due_on == clocks.today() + timedelta(days=20) and r2.body == county.dept("住建")
     doc = Document.objects.filter(matter=m, kind=Document.Kind.REVIEW).latest("id")

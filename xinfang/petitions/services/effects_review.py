@@ -114,6 +114,7 @@ def _fx_order_redo_review(m: Matter, u: User | None, data: Mapping[str, Any],
                                   redo_body=m.lead_body.name, redo_due=due.isoformat(),
                                   redo_days=days)
     m.review_served_on = served_on
+    m.outcome = ""  # the set-aside conclusion no longer stands; the new answer gives one
     m.redo_count += 1  # the new answer is rated afresh (§21 ¶2)
     clocks.meet(m, "D9", "R3", on=today)
     clocks.start(m, "R2", today, body=m.lead_body, due_override=due)
