@@ -91,8 +91,7 @@ def bar_repeated_opinion(m: Matter, kind: str, outcome: str, opinion: str) -> No
         return
     if order.context.get("outcome") not in (st.ReviewOutcome.SET_ASIDE, st.ReviewOutcome.REDO):
         return
-    key = "review_outcome" if kind == Document.Kind.REVIEW else "outcome"
-    same_outcome = str(prev.context.get(key) or prev.context.get("outcome")) == outcome
+    same_outcome = str(prev.context.get("outcome")) == outcome  # both kinds keep "outcome"
     old = "".join(str(prev.context.get("opinion", "")).split())
     new = "".join(opinion.split())
     if same_outcome and SequenceMatcher(None, old, new).ratio() >= SAME_OPINION_RATIO:
