@@ -107,6 +107,12 @@ def units_inside(body_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def own_system_below(body_id: int) -> set[int]:
+    """§23 ¶1: the lower bodies of a body's own system, where a body that is not a 信访部门 may
+    forward what was brought to it."""
+    return units_inside([body_id]) - {body_id}
+
+
 def shielded_body_ids(matter: Matter) -> frozenset[int]:
     """The bodies a matter may never be sent to or assisted by (§30 ¶3); computed once per
     loaded matter (a page builds several forms from it)."""
@@ -133,7 +139,7 @@ def permitted_bodies(matter: Matter, act: str, bodies: Iterable[Body] | None = N
     if act in ("forward", "assign") and matter.holder.handles_directly:
         # §23 ¶1: a unit forwards what was brought to it only to a lower body of its own
         # system (the guard effects_intake._within_own_system refuses anything else).
-        below = set(units_inside([matter.holder_id])) - {matter.holder_id}
+        below = own_system_below(matter.holder_id)
         allowed = [b for b in allowed if b.pk in below]
     return allowed
 

@@ -24,7 +24,6 @@ from xinfang.org.models import Body, Category, Division, User
 from xinfang.petitions import clocks, routing
 from xinfang.petitions.models import Channel, Evaluation, Matter
 
-OUTCOMES_BY_KLASS = st.OUTCOMES_BY_KLASS
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -135,9 +134,9 @@ class ActionForm(forms.Form):
         """The spec's choices, narrowed to what fits this matter and transition."""
         items = list(df.CHOICES[spec.choices].items())
         if spec.name == "outcome":  # §29 adopted or not; §30 substantiated or not; §32 the rest
-            own = OUTCOMES_BY_KLASS.get(self.matter.klass)
+            own = st.OUTCOMES_BY_KLASS.get(self.matter.klass)
             items = [(k, v) for k, v in items
-                     if (k in own if own else all(k not in o for o in OUTCOMES_BY_KLASS.values()))]
+                     if (k in own if own else all(k not in o for o in st.OUTCOMES_BY_KLASS.values()))]
         elif spec.name == "rating":
             unsatisfied = self.transition.name == "rate_unsatisfied"
             items = [(k, v) for k, v in items

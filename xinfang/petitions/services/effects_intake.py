@@ -14,7 +14,7 @@ from xinfang.domain.deadlines import GRADE_CODES
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import Body, User
 
-from .. import clocks
+from .. import clocks, routing
 from ..models import (
     Dispatch,
     Document,
@@ -115,18 +115,15 @@ def _lead(matter: Matter) -> Dispatch:
     return d
 
 
-def _within_own_system(m: Matter, data: Mapping[str, Any]) -> None:
+def _within_own_system(m: Matter, data: Mapping[str, Any]) -> dict[str, Any]:
     """§23 ¶1: a body that is not a 信访部门 forwards a petition brought to it only to a
-    lower body of its own system; for anything else it tells the petitioner where to go."""
-    if not m.holder.handles_directly:
-        return
+    lower body of its own system; for anything else it tells the petitioner where to go.
+    Returns the data with the receiving body resolved once for the effects that follow."""
     to = _body(data)
-    node: Body | None = to.parent
-    while node is not None and node.pk != m.holder_id:
-        node = node.parent
-    if node is None:
+    if m.holder.handles_directly and to.pk not in routing.own_system_below(m.holder_id):
         raise GuardFailed(f"{to.name}不是本系统的下级机关、单位：本机关只能转送、交办本系统下级"
                           "机关、单位，其他事项请告知信访人向有权处理的机关提出（§23 ¶1）")
+    return {**data, "to_body_obj": to}
 
 
 def _notify_where(m: Matter, kind: str, data: Mapping[str, Any]) -> None:
@@ -138,14 +135,14 @@ def _notify_where(m: Matter, kind: str, data: Mapping[str, Any]) -> None:
 
 
 def _fx_forward(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
-    _within_own_system(m, data)
+    data = _within_own_system(m, data)
     note = _dispatch(m, u, data, today, Dispatch.Kind.FORWARD)
     _notify_where(m, Dispatch.Kind.FORWARD, data)
     return note
 
 
 def _fx_assign(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
-    _within_own_system(m, data)
+    data = _within_own_system(m, data)
     note = _dispatch(m, u, data, today, Dispatch.Kind.ASSIGN)
     _notify_where(m, Dispatch.Kind.ASSIGN, data)
     return note
