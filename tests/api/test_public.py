@@ -56,8 +56,8 @@ def test_same_idempotency_key_returns_the_same_matter(county):
     first = c.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     # The retry needs no new code: the first one was spent when the matter was saved.
     again = c.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    assert first.status_code == again.status_code == 201
-    assert first.json()["code"] == again.json()["code"]
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["number"] == again.json()["number"]
     assert Matter.objects.count() == 1 and IdempotencyKey.objects.count() == 1
     # Another citizen who happens to pick the same key gets their own matter, not the first one.
     other = c.post(URL, with_code(c, payload(county, phone="13900139000", name="李四")),
@@ -213,3 +213,28 @@ def test_unsatisfied_then_redo_keeps_review_open_over_the_api(county):
     assert redo.json()["can_request_review"] is True  # the served opinion can still be reviewed
     review = c.post(f"{URL}/{code}/review-requests", {**phone, "reason": "不服"}, format="json")
     assert review.status_code == 201 and review.json()["state"] == "review_requested"
+
+
+def test_a_replay_returns_the_number_but_never_the_query_code_without_a_fresh_sms_code(
+        county, frozen):
+    """Issue 14 item 8: whoever holds the key and the phone number (a proxy log, a shared
+    device) learned the query code from a replay; the code is the key to the matter."""
+    c = APIClient()
+    body = with_code(c, payload(county))
+    first = c.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-replay")
+    assert first.status_code == 201
+    m = Matter.objects.get()
+    assert first.json()["code"] == m.query_code and first.json()["number"] == m.number
+    for sms_code in (body["sms_code"], "", "000000"):  # the spent code, none, a guess
+        again = c.post(URL, {**body, "sms_code": sms_code}, format="json",
+                       HTTP_IDEMPOTENCY_KEY="k-replay")
+        assert again.status_code == 200, again.content
+        assert again.json()["number"] == m.number and again.json()["replay"] is True
+        assert m.query_code not in again.content.decode()
+    # With a fresh code to the phone the citizen gets the code back (a lost first answer).
+    frozen.shift(61)  # one code a minute per phone
+    fresh = c.post(URL, with_code(c, payload(county)), format="json",
+                   HTTP_IDEMPOTENCY_KEY="k-replay")
+    assert fresh.status_code == 201 and fresh.json()["code"] == m.query_code
+    assert fresh.json()["replay"] is True
+    assert Matter.objects.count() == 1

@@ -87,8 +87,9 @@ class PetitionSubmitView(PublicView):
         request=s.PublicPetitionSerializer,
         parameters=[OpenApiParameter(
             "Idempotency-Key", str, OpenApiParameter.HEADER,
-            description="同一键（同一手机号）重复提交只产生一件事项，返回同一查询码")],
-        responses={201: s.PublicReceiptSerializer},
+            description="同一键（同一手机号）重复提交只产生一件事项：重放只返回信访件编号，"
+                        "不返回查询码；附新的短信验证码重放才返回查询码")],
+        responses={201: s.PublicReceiptSerializer, 200: s.PublicReplaySerializer},
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -105,7 +106,15 @@ class PetitionSubmitView(PublicView):
             sub, idempotency_key=idempotency_key(request, f"public:{v['phone']}"),
             sms_code=v.get("sms_code", ""), check_code=settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE)
         m = done.matter
-        return Response({"code": m.query_code, "receipt_url": receipt_url(m.query_code)},
+        if not done.proven:
+            # Issue 14 item 8: whoever replays a key proves nothing about the phone; the query
+            # code (with the phone, the key to the matter) goes back only with a fresh SMS code.
+            return Response({"number": m.number, "replay": True,
+                             "detail": "该提交已受理。查询码已在首次提交时给出；如需再次获取，"
+                                       "请重新获取短信验证码后以同一 Idempotency-Key 提交"},
+                            status=status.HTTP_200_OK)
+        return Response({"number": m.number, "code": m.query_code,
+                         "receipt_url": receipt_url(m.query_code), "replay": done.replay},
                         status=status.HTTP_201_CREATED)
 
 

@@ -505,8 +505,19 @@ class PublicSmsSentSerializer(serializers.Serializer[Data]):
 
 
 class PublicReceiptSerializer(serializers.Serializer[Data]):
+    number = serializers.CharField(help_text="信访件编号")
     code = serializers.CharField(help_text="查询码：凭查询码和手机号查询进度、评价")
     receipt_url = serializers.CharField()
+    replay = serializers.BooleanField(help_text="同一 Idempotency-Key 的重放（附新验证码）")
+
+
+class PublicReplaySerializer(serializers.Serializer[Data]):
+    """A replay without a fresh SMS code: the number only, never the query code (issue 14
+    item 8)."""
+
+    number = serializers.CharField(help_text="信访件编号")
+    replay = serializers.BooleanField()
+    detail = serializers.CharField()
 
 
 class PublicStepSerializer(serializers.Serializer[Data]):

@@ -3,7 +3,9 @@ public API.
 
 The citizen proves they hold the phone with a one-time SMS code (xinfang.core.otp); the matter
 is registered at the 信访部门 covering the place (§21 ¶1); a retry with the same idempotency key
-is the same matter and needs no new code, also when two retries race (``register_once``).
+is the same matter and needs no new code, also when two retries race (``register_once``) —
+but a replay proves nothing about who sends it, so it is told only the matter's number; the
+query code goes back only with a fresh SMS code (``Submitted.proven``, issue 14 item 8).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class OnlineSubmission:
 class Submitted:
     matter: Matter
     replay: bool  # the same key was saved before: nothing new was registered
+    # A one-time SMS code to the phone was verified in this call: the sender holds the phone,
+    # so the query code may be shown. False for a replay without a fresh code.
+    proven: bool = True
 
 
 def submit_online(sub: OnlineSubmission, *, idempotency_key: str, sms_code: str = "",
@@ -91,6 +96,15 @@ def submit_online(sub: OnlineSubmission, *, idempotency_key: str, sms_code: str 
     replay = bool(idempotency_key) and IdempotencyKey.objects.filter(key=idempotency_key).exists()
     # A retry of a submission that was saved needs no new code (the first one is spent).
     check = check_code and not replay
+    proven = not check_code
+    if replay and check_code and sms_code:
+        # A replay with a fresh code (the first one is spent): the sender may see the query
+        # code again. A wrong or spent code is no error here: the answer is the number only.
+        try:
+            otp.verify(sub.phone, sms_code)
+            proven = True
+        except otp.OtpError:
+            proven = False
     if check:
         if not sms_code:
             raise ValidationFailed({"sms_code": "请填写短信验证码（请先获取验证码）"})
@@ -109,4 +123,5 @@ def submit_online(sub: OnlineSubmission, *, idempotency_key: str, sms_code: str 
                            actor_label=CITIZEN_LABEL)
     if check:
         otp.discard(sub.phone)  # one time: the code is spent once the matter is saved
-    return Submitted(matter, replay)
+        proven = True
+    return Submitted(matter, replay, proven)
