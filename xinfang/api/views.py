@@ -103,6 +103,9 @@ class MatterFilterSerializer(serializers.Serializer[s.Data]):
                                           help_text="越级走访（§20 ¶1）")
     phone = serializers.CharField(required=False, max_length=20, help_text="信访人电话（精确匹配）")
     id_number = serializers.CharField(required=False, max_length=20, help_text="身份证号码（精确匹配）")
+    name = serializers.CharField(required=False, max_length=50, help_text="信访人姓名（名称，精确匹配）")
+    reason = serializers.CharField(required=False, max_length=filters.REASON_MAX,
+                                   help_text="查询事由：按姓名、电话或身份证号码查询时必填，留痕")
 
 
 def _parse_filters(request: Request) -> dict[str, Any]:
@@ -124,7 +127,8 @@ def matter_filter(f: dict[str, Any]) -> filters.MatterFilter:
         received_from=f.get("received_from"), received_to=f.get("received_to"),
         overdue=f.get("overdue"), supervised=f.get("supervised"),
         level_skip=f.get("level_skip"), phone=f.get("phone") or "",
-        id_number=f.get("id_number") or "")
+        id_number=f.get("id_number") or "", name=f.get("name") or "",
+        reason=f.get("reason") or "")
 
 
 FILTER_PARAMS = [
@@ -143,6 +147,9 @@ FILTER_PARAMS = [
     OpenApiParameter("level_skip", bool, description="越级走访（§20 ¶1）"),
     OpenApiParameter("phone", str, description="信访人电话（精确匹配）"),
     OpenApiParameter("id_number", str, description="身份证号码（精确匹配）"),
+    OpenApiParameter("name", str, description="信访人姓名（名称，精确匹配）"),
+    OpenApiParameter("reason", str,
+                     description="查询事由：按姓名、电话或身份证号码查询时必填，留痕"),
 ]
 
 
@@ -155,8 +162,8 @@ class MatterQueryView(ChineseMixin, ListAPIView[Matter]):
 
     def get_queryset(self) -> QuerySet[Matter]:
         f = _parse_filters(self.request)
-        if self.require_q and not any(f.get(k) for k in ("q", "phone", "id_number")):
-            raise serializers.ValidationError({"q": ["请输入关键词、电话或身份证号码"]})
+        if self.require_q and not any(f.get(k) for k in ("q", *filters.IDENTITY_FIELDS)):
+            raise serializers.ValidationError({"q": ["请输入关键词、编号、查询码，或信访人姓名、电话、身份证号码"]})
         return (filters.find(staff_user(self.request), matter_filter(f))
                 .select_related("holder", "lead_body", "division", "category")
                 .prefetch_related("petitioners"))

@@ -130,7 +130,8 @@ def bulk_load(c: County, n: int, *, seed: int = 7, log: Callable[[str], None] = 
                 phone = f"13{r.randrange(10**9):09d}"
                 pets.append(Petitioner(matter=m, name=name, id_number=idn, phone=phone,
                                        id_index=blind_index(idn, "id"),
-                                       phone_index=blind_index(phone, "phone"), is_lead=True))
+                                       phone_index=blind_index(phone, "phone"),
+                                       name_index=blind_index(name, "name"), is_lead=True))
                 recv = timezone.localdate(m.received_at)
                 evs.append(Event(matter=m, action="register", label="登记", to_state="registered",
                                  actor=registrar, actor_body=c.xinfang, at=m.received_at))

@@ -8,7 +8,12 @@ longer answer the same question differently. Definitions that appear nowhere els
   found in the title, the request or the content, or is the matter's number or query code;
 - "overdue" is an open matter whose nearest deadline is before today (``overdue_q``);
 - a division or category includes everything below it; an unknown one matches nothing;
-- "unit" is the unit that holds or leads the matter.
+- "unit" is the unit that holds or leads the matter;
+- an identity search (the petitioner's name, phone or ID number: exact, through the blind
+  index, so nothing is decrypted to search) needs a reason, finds only matters whose
+  petitioner's identity the searcher may see (§30 ¶3: a hidden reporter is not found by
+  name), and leaves an audit row with the reason, the kinds of data used and the hits —
+  never the values (issue 16 item 3; issue 14 item 13).
 
 Rows come newest first (``received_at`` is indexed), so a page is a LIMIT, never a COUNT(*).
 """
@@ -23,6 +28,8 @@ from django.utils import timezone
 
 from xinfang.core.crypto import blind_index
 from xinfang.domain import states as st
+from xinfang.domain.errors import DomainError
+from xinfang.domain.limits import normalize_phone
 from xinfang.org.models import Category, Division, User
 
 from . import access, clocks
@@ -52,13 +59,35 @@ class MatterFilter:
     level_skip: bool | None = None  # 越级走访 (§20 ¶1, N3)
     phone: str = ""  # exact, through the blind index
     id_number: str = ""  # exact, through the blind index
+    name: str = ""  # the petitioner's name (名称), exact, through the blind index
+    reason: str = ""  # why an identity search is made: required, audited
 
     def terms(self) -> list[str]:
         return self.q.split()[:MAX_TERMS]
 
     @property
     def has_identity(self) -> bool:
-        return bool(self.phone or self.id_number)
+        return bool(self.phone or self.id_number or self.name)
+
+    @property
+    def identity_kinds(self) -> list[str]:
+        """Which identity data the search used (for the audit row: kinds, not values)."""
+        return [k for k in IDENTITY_FIELDS if getattr(self, k)]
+
+
+IDENTITY_FIELDS = ("name", "phone", "id_number")
+REASON_MAX = 200
+# The matters an identity search may return before the identity rule is applied row by row;
+# an exact name, phone or ID matches a handful in practice.
+IDENTITY_CAP = 1000
+
+
+class ReasonRequired(DomainError):
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("按姓名、电话或身份证号码查询须填写查询事由（留痕备查）")
+        self.errors = {"reason": "请填写查询事由"}
 
 
 def overdue_q(today: date | None = None) -> Q:
@@ -115,9 +144,11 @@ def apply(qs: QuerySet[Matter], f: MatterFilter) -> QuerySet[Matter]:
     if f.level_skip is not None:
         qs = qs.filter(level_skip=f.level_skip)
     if f.phone:
-        qs = qs.filter(petitioners__phone_index=blind_index(f.phone, "phone"))
+        qs = qs.filter(petitioners__phone_index=blind_index(normalize_phone(f.phone), "phone"))
     if f.id_number:
         qs = qs.filter(petitioners__id_index=blind_index(f.id_number, "id"))
+    if f.name:
+        qs = qs.filter(petitioners__name_index=blind_index(f.name, "name"))
     for term in f.terms():
         qs = qs.filter(_term_q(term))
     if f.has_identity:
@@ -126,5 +157,32 @@ def apply(qs: QuerySet[Matter], f: MatterFilter) -> QuerySet[Matter]:
 
 
 def find(user: User, f: MatterFilter) -> QuerySet[Matter]:
-    """The matters ``user`` may see that match ``f``, newest first."""
-    return apply(access.visible_matters(user), f).order_by("-received_at", "-id")
+    """The matters ``user`` may see that match ``f``, newest first. An identity search is
+    refused without a reason, narrowed to the matters whose identity ``user`` may see, and
+    audited (every door and every page of it)."""
+    qs = apply(access.visible_matters(user), f)
+    if f.has_identity:
+        reason = f.reason.strip()
+        if not reason:
+            raise ReasonRequired()
+        qs = _identity_visible(user, qs)
+        _audit_identity_search(user, f, reason, qs)
+    return qs.order_by("-received_at", "-id")
+
+
+def _identity_visible(user: User, qs: QuerySet[Matter]) -> QuerySet[Matter]:
+    """Only the matters whose petitioner's identity ``user`` may see (access.can_see_identity,
+    the one rule): finding a 检举控告 by its reporter's name would tell who reported it."""
+    rows = list(qs.prefetch_related("dispatches").order_by("-received_at", "-id")[:IDENTITY_CAP])
+    ok = [m.pk for m in rows if access.can_see_identity(user, m, m.dispatches.all())]
+    return Matter.objects.filter(pk__in=ok)
+
+
+def _audit_identity_search(user: User, f: MatterFilter, reason: str,
+                           qs: QuerySet[Matter]) -> None:
+    from xinfang.audit import services as audit
+
+    hits = list(qs.order_by("-received_at", "-id").values_list("pk", flat=True)[:21])
+    audit.record("identity_search", actor=user, object_type="search", object_id=0,
+                 data={"kinds": f.identity_kinds, "reason": reason[:REASON_MAX],
+                       "hits": len(hits[:20]), "more": len(hits) > 20, "matters": hits[:20]})

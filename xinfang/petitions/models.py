@@ -238,6 +238,8 @@ class Petitioner(models.Model):
     # Keyed blind indexes (HMAC): exact-match repeat detection without decrypting.
     id_index = models.CharField(max_length=32, blank=True, db_index=True)
     phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    # The clerk's search by name (issue 16 item 3): exact, whitespace and width folded.
+    name_index = models.CharField(max_length=32, blank=True, db_index=True)
     is_representative = models.BooleanField("代表", default=False)
     is_lead = models.BooleanField("主访人", default=False)
 

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +50,7 @@ def _division_choices(user: User) -> list[tuple[str, StrOrPromise]]:
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=100,
-                        help_text=_("在标题、诉求和内容中查找，或输入信访件编号；多个词用空格分开"))
+                        help_text=_("在标题、诉求和内容中查找，或输入信访件编号、查询码；多个词用空格分开"))
     channel = forms.ChoiceField(label=_("信访形式"), required=False,
                                 choices=[("", _("全部")), *Channel.choices])
     klass = forms.ChoiceField(label=_("事项类别"), required=False,
@@ -68,6 +68,16 @@ class SearchForm(forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("收到日期至"), required=False, validators=[sane_date],
                               widget=forms.DateInput(attrs={"type": "date"}))
+    # Identity search (issue 16 item 3): exact, through the blind index; a reason is required
+    # and the search is audited (petitions.filters.find).
+    name = forms.CharField(label=_("信访人姓名"), required=False, max_length=50,
+                           help_text=_("精确匹配"))
+    phone = forms.CharField(label=_("联系电话"), required=False, max_length=20,
+                            help_text=_("精确匹配"))
+    id_number = forms.CharField(label=_("身份证号码"), required=False, max_length=20,
+                                help_text=_("精确匹配"))
+    reason = forms.CharField(label=_("查询事由"), required=False, max_length=filters.REASON_MAX,
+                             help_text=_("按身份信息查询时必填，留痕备查"))
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,6 +91,8 @@ class SearchForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("结束日期不能早于开始日期"))
+        if any(data.get(k) for k in filters.IDENTITY_FIELDS) and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("按姓名、电话或身份证号码查询须填写查询事由（留痕备查）"))
         return data
 
 
@@ -94,12 +106,24 @@ def matter_filter(v: dict[str, Any]) -> filters.MatterFilter:
         category=category, division=v.get("division") or "", unit=v.get("unit"),
         states=[v["state"]] if v.get("state") else [], overdue=True if v.get("overdue") else None,
         level_skip=True if v.get("level_skip") else None,
-        received_from=v.get("date_from"), received_to=v.get("date_to"))
+        received_from=v.get("date_from"), received_to=v.get("date_to"),
+        name=(v.get("name") or "").strip(), phone=(v.get("phone") or "").strip(),
+        id_number=(v.get("id_number") or "").strip(), reason=(v.get("reason") or "").strip())
 
 
 def filtered(user: User, v: dict[str, Any]) -> QuerySet[Matter]:
     """The user's visible matters narrowed by the form's cleaned data, newest first."""
     return filters.find(user, matter_filter(v))
+
+
+def quick_hit(user: User, q: str) -> int | None:
+    """The one matter ``user`` may open whose number or query code is ``q``, else None."""
+    term = q.strip()
+    if not term or len(term.split()) != 1:
+        return None
+    ids = list(access.visible_matters(user).filter(Q(number=term) | Q(query_code=term.upper()))
+               .values_list("pk", flat=True)[:2])
+    return ids[0] if len(ids) == 1 else None
 
 
 def _form(request: AuthedRequest) -> SearchForm:
@@ -126,6 +150,11 @@ def search(request: AuthedRequest) -> HttpResponse:
     except paging.PageOutOfRange as e:
         return render(request, "400.html", {"message": e.message}, status=400)
     searched = form.is_bound and form.is_valid()
+    if searched and request.GET.get("quick"):
+        # The header's box: a matter number or query code opens the matter at once.
+        hit = quick_hit(request.user, form.cleaned_data.get("q") or "")
+        if hit is not None:
+            return redirect("matter", pk=hit)
     if searched:
         qs = filtered(request.user, form.cleaned_data).select_related(*ROW_RELATED)
         start = (number - 1) * PER_PAGE

@@ -243,6 +243,7 @@ def register(
                 phone=p.phone.strip(), address=p.address.strip(),
                 id_index=blind_index(p.id_number, "id") if p.id_number else "",
                 phone_index=blind_index(p.phone, "phone") if p.phone else "",
+                name_index=blind_index(p.name, "name"),
                 is_representative=p.is_representative, is_lead=(i == 0),
             )
             for i, p in enumerate(reg.petitioners)
