@@ -234,12 +234,21 @@ class HolidayCalendar:
                  confirmed_years: Iterable[int] = ()) -> None:
         self._overrides: dict[date, bool] = dict(overrides or {})
         self._confirmed = frozenset(confirmed_years)
+        # chinese-calendar validates each date against its whole table (a max() over every
+        # holiday it knows): a day's answer is kept, the calendar being immutable once built.
+        self._known: dict[date, bool] = {}
 
     def has_official_data(self, year: int) -> bool:
         """The package's table, or one an administrator confirmed complete."""
         return year in self._confirmed or _package_knows(year)
 
     def is_workday(self, d: date) -> bool:
+        known = self._known.get(d)
+        if known is None:
+            known = self._known[d] = self._is_workday(d)
+        return known
+
+    def _is_workday(self, d: date) -> bool:
         if d in self._overrides:
             return self._overrides[d]
         if _package_knows(d.year):

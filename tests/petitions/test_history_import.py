@@ -1,0 +1,201 @@
+"""`xinfang import`: a county's history from its old system (issue 19 item 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import sh
+from xinfang.audit.models import AuditLog
+from xinfang.audit.services import verify
+from xinfang.petitions import jobs
+from xinfang.petitions.history.parse import sample_csv
+from xinfang.petitions.models import Clock, Evaluation, Event, Matter, Petitioner, Supervision
+
+
+@pytest.fixture
+def frozen_at():
+    return sh(2026, 6, 15)
+
+
+def row(number: str, **kw: str) -> dict[str, str]:
+    base = {
+        "信访件编号": number, "信访日期": "2026-05-06", "信访形式": "来信",
+        "标题": "小区物业费上涨", "信访目的": "要求核查物业费标准",
+        "主要内容": "物业公司未经业主大会同意上调物业费", "问题属地": "东门社区",
+        "内容分类": "城乡建设/物业管理", "事项类别": "申诉求决类", "信访人姓名": "王五",
+        "证件号码": "", "联系电话": "13800138000", "住址": "东门社区3栋",
+        "登记单位": "安平县信访局", "责任单位": "", "转送日期": "", "受理日期": "",
+        "答复日期": "", "办理结果": "", "满意度": "", "办理状态": "待处置",
+        "被反映单位": "",
+    }
+    base.update(kw)
+    return base
+
+
+def write(tmp_path: Path, rows: list[dict[str, str]], name: str = "old.csv") -> Path:
+    p = tmp_path / name
+    p.write_text(sample_csv(rows), encoding="utf-8")
+    return p
+
+
+HOUSING = "安平县住房和城乡建设局"
+
+
+def test_history_keeps_states_dates_and_clocks_and_sends_nothing(county, frozen, tmp_path, sms):
+    rows = [
+        row("9901212026000017"),  # our own format: the county's sequence moves past it
+        row("OLD-2", **{"责任单位": HOUSING, "转送日期": "2026-05-08", "办理状态": "已转送"}),
+        row("OLD-3", **{"信访日期": "2026-01-05", "责任单位": HOUSING, "转送日期": "2026-01-07",
+                        "受理日期": "2026-01-12", "办理状态": "办理中"}),
+        row("OLD-4", **{"信访日期": "2026-05-02", "责任单位": HOUSING, "转送日期": "2026-05-04",
+                        "受理日期": "2026-05-06", "答复日期": "2026-06-01",
+                        "办理结果": "解释说明", "满意度": "满意", "办理状态": "已答复"}),
+        row("OLD-5", **{"信访日期": "2025-03-02", "责任单位": HOUSING, "转送日期": "2025-03-04",
+                        "受理日期": "2025-03-06", "答复日期": "2025-04-01",
+                        "办理结果": "不予支持", "办理状态": "已答复"}),
+    ]
+    out = call_command("import", str(write(tmp_path, rows)))
+    assert out is None
+    assert Matter.objects.count() == 5
+    assert not sms.OUTBOX  # no SMS for the past
+
+    fresh = Matter.objects.get(number="9901212026000017")
+    assert fresh.state == "registered"
+    assert fresh.received_at == sh(2026, 5, 6, 9)
+    d1 = fresh.clocks.get(code="D1")
+    assert d1.met_on is None and d1.due_on == date(2026, 5, 21)  # §22: 15 days from receipt
+
+    sent = Matter.objects.get(number="OLD-2")
+    assert sent.state == "dispatched" and sent.lead_body.name == HOUSING
+    assert sent.clocks.get(code="D1").met_on == date(2026, 5, 8)
+    assert sent.clocks.get(code="D3").met_on is None
+
+    handling = Matter.objects.get(number="OLD-3")
+    d6 = handling.clocks.get(code="D6")  # §34: 60 days from acceptance, overdue today
+    assert d6.due_on == date(2026, 3, 13) and d6.met_on is None and d6.alert == "overdue"
+    assert handling.next_due == date(2026, 3, 13)
+    assert [e.label for e in handling.events.all()] == ["登记", "转送", "受理"]
+
+    replied = Matter.objects.get(number="OLD-4")
+    assert replied.state == "replied" and replied.outcome == "explained"
+    assert replied.clocks.get(code="D6").met_on == date(2026, 6, 1)
+    assert replied.clocks.get(code="D8").met_on is None  # the 复查 window still runs (§35)
+    assert Evaluation.objects.get(matter=replied).rating == "satisfied"
+
+    lapsed = Matter.objects.get(number="OLD-5")  # its §35 window ran out in 2025
+    assert lapsed.state == "closed" and lapsed.closure_kind == "window_lapsed"
+
+    # The sweep marks what is overdue now but issues no 督办 for a deadline of the past.
+    before = Supervision.objects.filter(resolved_at__isnull=True).count()
+    jobs.sweep()
+    assert Supervision.objects.filter(resolved_at__isnull=True).count() == before
+    assert not Event.objects.filter(action="supervise").exists()
+
+    # Personal data encrypted and findable by the blind index, as for a registration.
+    p = Petitioner.objects.get(matter=fresh)
+    assert p.phone == "13800138000" and p.phone_index
+    # The next registration of 2026 does not collide with the imported number.
+    from xinfang.petitions.services.records import matter_number
+
+    assert matter_number(county.xinfang, 2026) == "9901212026000018"
+    # One audit row per batch, no personal data in it; the chain still verifies.
+    logs = AuditLog.objects.filter(action="import_history")
+    assert logs.count() == 1 and "13800138000" not in str(logs[0].data)
+    assert verify().ok
+
+
+def test_bad_rows_are_each_reported_and_nothing_is_imported(county, frozen, tmp_path):
+    rows = [
+        row("A-1"),
+        row("A-2", **{"信访日期": "2026-13-40"}),
+        row("A-3", **{"问题属地": "火星"}),
+        row("A-4", **{"办理状态": "已答复"}),
+        row("A-5", **{"证件号码": "110101199003070000"}),
+        row("A-1"),
+        row("A-7", **{"事项类别": "检举控告类", "被反映单位": HOUSING, "责任单位": HOUSING,
+                      "转送日期": "2026-05-08", "办理状态": "已转送"}),
+        row("A-8", **{"信访日期": "2026-07-01"}),
+    ]
+    errors = tmp_path / "errors.txt"
+    with pytest.raises(CommandError, match="8 行中有 7 行有误，未导入任何数据"):
+        call_command("import", str(write(tmp_path, rows)), errors=str(errors))
+    assert Matter.objects.count() == 0
+    lines = errors.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("第3行（A-2）：信访日期“2026-13-40”无法识别")
+    assert "问题属地“火星”不是本系统的行政区划" in lines[1]
+    assert "已答复的事项请填写答复日期和办理结果" in lines[2]
+    assert "第6行（A-5）" in lines[3]
+    assert "信访件编号与第2行重复" in lines[4]
+    assert "检举控告不得交由被反映单位办理（§30 ¶3）" in lines[5]
+    assert "信访日期晚于今天" in lines[6]
+
+    # --skip-invalid imports the good row only.
+    call_command("import", str(write(tmp_path, rows)), skip_invalid=True)
+    assert list(Matter.objects.values_list("number", flat=True)) == ["A-1"]
+
+
+def test_a_rerun_imports_nothing_twice_and_a_batch_is_all_or_nothing(county, frozen, tmp_path,
+                                                                   monkeypatch):
+    rows = [row(f"R-{i}") for i in range(7)]
+    path = write(tmp_path, rows)
+    # The third batch fails at its last write (the audit row), after its matters, clocks and
+    # events went in: the two batches before it stay, nothing of the third remains.
+    from xinfang.petitions.history import load
+
+    real = load.audit.record
+    calls = {"n": 0}
+
+    def failing_third(*args, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(load.audit, "record", failing_third)
+    with pytest.raises(RuntimeError):
+        call_command("import", str(path), batch=2)
+    assert Matter.objects.count() == 4 and Event.objects.count() == 4
+    monkeypatch.setattr(load.audit, "record", real)
+    call_command("import", str(path), batch=2)  # resumed by running it again
+    assert sorted(Matter.objects.values_list("number", flat=True)) == [f"R-{i}" for i in range(7)]
+    call_command("import", str(path), batch=2)
+    assert Matter.objects.count() == 7
+    assert Event.objects.filter(action="register").count() == 7
+
+
+def test_excel_files_gbk_csv_and_column_mapping(county, frozen, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    r = row("X-1")
+    r["办理状态"] = "已登记"
+    ws.append(list(r))
+    ws.append(list(r.values()))
+    wb.save(tmp_path / "old.xlsx")
+    call_command("import", str(tmp_path / "old.xlsx"))
+    assert Matter.objects.get(number="X-1").title == "小区物业费上涨"
+
+    r2 = row("G-1")
+    r2["来信日期"] = r2.pop("信访日期")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(sample_csv([r2]).encode("gb18030"))
+    with pytest.raises(CommandError, match="缺少必需的列：信访日期"):
+        call_command("import", str(gbk))
+    call_command("import", str(gbk), map=["来信日期=received_on"])
+    assert Matter.objects.get(number="G-1").received_at.date() == date(2026, 5, 6)
+
+
+def test_history_clock_counts_with_the_holiday_calendar(county, frozen, tmp_path):
+    # Received on the eve of 2026's National Day holiday: 15 calendar days, the end moved off
+    # the holiday (same computation as a live registration).
+    call_command("import", str(write(tmp_path, [row("H-1", **{"信访日期": "2025-09-25"})])))
+    c = Clock.objects.get(matter__number="H-1", code="D1")
+    from xinfang.domain import deadlines as dl
+    from xinfang.petitions import clocks
+
+    assert c.due_on == dl.compute_due(date(2025, 9, 25), clocks.rules()["D1"], clocks.calendar()).due
