@@ -97,7 +97,7 @@ def test_history_keeps_states_dates_and_clocks_and_sends_nothing(county, frozen,
 
     # Personal data encrypted and findable by the blind index, as for a registration.
     p = Petitioner.objects.get(matter=fresh)
-    assert p.phone == "13800138000" and p.phone_index
+    assert p.phone == "13800138000" and p.phone_index and p.name_index
     # The next registration of 2026 does not collide with the imported number.
     from xinfang.petitions.services.records import matter_number
 

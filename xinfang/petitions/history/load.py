@@ -24,9 +24,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xinfang.audit import services as audit
-from xinfang.core.crypto import blind_index
 from xinfang.domain import deadlines as dl
-from xinfang.domain import idcard, route31
+from xinfang.domain import route31
 from xinfang.domain import states as st
 from xinfang.org.models import User
 
@@ -42,6 +41,7 @@ from ..models import (
     Supervision,
 )
 from ..services.records import CODE_ALPHABET
+from ..services.registration import petitioner_record
 from . import bulk
 from .parse import HistoricRow
 
@@ -120,14 +120,8 @@ def _write(rows: Sequence[HistoricRow], *, source: str, batch_no: int, user: Use
         pets: list[Petitioner] = []
         by_row: dict[int, Dispatch] = {}
         for i, (r, m) in enumerate(zip(todo, matters, strict=True)):
-            for j, p in enumerate(r.petitioners):
-                pets.append(Petitioner(
-                    matter=m, kind=p.kind, name=p.name,
-                    id_number=idcard.normalize(p.id_number) if p.id_number else "",
-                    phone=p.phone, address=p.address,
-                    id_index=blind_index(p.id_number, "id") if p.id_number else "",
-                    phone_index=blind_index(p.phone, "phone") if p.phone else "",
-                    is_representative=False, is_lead=(j == 0)))
+            pets.extend(petitioner_record(m, p, is_lead=(j == 0))
+                        for j, p in enumerate(r.petitioners))
             if r.state != st.State.REGISTERED and r.lead_body is not None:
                 on = r.dispatched_on or r.accepted_on or timezone.localdate(r.received_at)
                 direct = r.dispatch_kind == "direct"

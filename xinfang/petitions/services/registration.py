@@ -237,16 +237,7 @@ def register(
             suggested_category=reg.suggested_category,
         )
         Petitioner.objects.bulk_create([
-            Petitioner(
-                matter=matter, kind=p.kind, name=p.name.strip(),
-                id_number=idcard.normalize(p.id_number) if p.id_number else "",
-                phone=p.phone.strip(), address=p.address.strip(),
-                id_index=blind_index(p.id_number, "id") if p.id_number else "",
-                phone_index=blind_index(p.phone, "phone") if p.phone else "",
-                name_index=blind_index(p.name, "name"),
-                is_representative=p.is_representative, is_lead=(i == 0),
-            )
-            for i, p in enumerate(reg.petitioners)
+            petitioner_record(matter, p, is_lead=(i == 0)) for i, p in enumerate(reg.petitioners)
         ])
         # D1 at a 信访部门 (§22), D2 at any other body (§23 ¶1–2); both from receipt.
         code_ = "D2" if holder.handles_directly else "D1"
@@ -273,6 +264,20 @@ def register(
         pk = matter.pk
         transaction.on_commit(lambda: matter_registered.send(sender=Matter, matter_id=pk))
     return matter
+
+
+def petitioner_record(matter: Matter, p: PetitionerIn, *, is_lead: bool) -> Petitioner:
+    """The stored petitioner: encrypted fields and their blind indexes (registration and the
+    history import both write it so, so identity search finds either)."""
+    return Petitioner(
+        matter=matter, kind=p.kind, name=p.name.strip(),
+        id_number=idcard.normalize(p.id_number) if p.id_number else "",
+        phone=p.phone.strip(), address=p.address.strip(),
+        id_index=blind_index(p.id_number, "id") if p.id_number else "",
+        phone_index=blind_index(p.phone, "phone") if p.phone else "",
+        name_index=blind_index(p.name, "name"),
+        is_representative=p.is_representative, is_lead=is_lead,
+    )
 
 
 def is_after_reply(m: Matter) -> bool:
