@@ -13,21 +13,24 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .places import Gazetteer, Places, one_edit
 from .text import (
+    PLACE_CODE,
     Entity,
+    conflicting_kind,
     entities_agree,
-    entities_conflict,
     extract_entities,
     headline,
     normalize,
     place_codes,
 )
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: entities carry the place they lie within; problem bigrams
 N_BUCKETS = 1 << 22  # hashed bigram space
 HEAD_CHARS = 40  # headline (title) characters used
 TEXT_CHARS = 320  # the opening of a text states the matter; long tails only dilute it
@@ -38,6 +41,12 @@ N_CANDIDATES = 200
 DEFAULT_THRESHOLD = 0.3
 AGREE_BONUS = 0.1
 HEAD_WEIGHT = 0.5  # score = max(cos_text, (1-w)·cos_text + w·cos_headline)
+TYPO_TEXT = 0.8  # names one character apart in texts this alike (cos_text): a typo, not a veto
+# Bigrams that say nothing about the problem (反映, 关于 …): left out of the problem overlap.
+_FILLER_WORDS = ("反映 关于 投诉 举报 请求 希望 建议 咨询 请问 问题 情况 严重 要求 解决 处理 尽快 相关 部门 "
+           "领导 政府 为何 为什么 什么 何时 怎么 如何 是否 能否 可以 没有 不能 我们 小区 业主 居民 "
+           "市民 群众 一直 已经 多次 长期 迟迟 至今 现在 目前 再次 还是 到底 为啥 恳请 强烈 呼吁 急需")
+_FILLER = _FILLER_WORDS.split()
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -71,7 +80,7 @@ def bigrams(text: str) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class _Meta:
-    entities: tuple[tuple[str, str], ...]
+    entities: tuple[tuple[str, str, str], ...]  # (kind, core, within)
     districts: frozenset[str]
     place: str
     accused: str
@@ -105,30 +114,75 @@ def _prepare(text: str) -> _Doc:
     return _Doc(head, f"{head}。{body}"[:TEXT_CHARS], f"{head}。{body[:OPEN_CHARS]}")
 
 
-def _subject_entities(doc: _Doc) -> tuple[Entity, ...]:
+def _subject_entities(doc: _Doc, gazetteer: Gazetteer | None = None) -> tuple[Entity, ...]:
     """Entities that say what the matter is about: those in the headline, else the opening."""
-    return extract_entities(doc.head) or extract_entities(doc.opening)
+    return extract_entities(doc.head, gazetteer) or extract_entities(doc.opening, gazetteer)
+
+
+@lru_cache(maxsize=1)
+def _filler() -> np.ndarray:
+    return np.unique(np.concatenate([_bigram_hashes(w) for w in _FILLER]))
+
+
+def problem_bigrams(doc: _Doc, ents: Sequence[Entity]) -> np.ndarray:
+    """What the headline says the problem is: its bigrams without the names of places and
+    objects, district codes and filler words (停水, 搅拌站, 捆绑销售车位 …). Two texts about
+    the same place agree on the problem when these overlap."""
+    head = PLACE_CODE.sub(" ", doc.head)
+    for e in ents:
+        head = head.replace(e.name, " ").replace(e.core, " ")
+    b = bigrams(head)
+    return b[~np.isin(b, _filler())]
+
+
+def problems_agree(a: np.ndarray, b: np.ndarray) -> bool:
+    """The two headlines share a problem bigram (or one of them says nothing beyond the place:
+    then the text score alone decides, without the place bonus)."""
+    return len(a) > 0 and len(b) > 0 and bool(np.intersect1d(a, b, assume_unique=True).size)
+
+
+def _entities(meta: _Meta) -> tuple[Entity, ...]:
+    return tuple(Entity(kind, core, core, within) for kind, core, within in meta.entities)
 
 
 class _Gate:
     """The entity gate and agreement bonus of a query (see :meth:`SimilarityIndex.query`)."""
 
-    def __init__(self, doc: _Doc, place: str | None, accused: str | None) -> None:
-        self.ents = _subject_entities(doc)
+    def __init__(self, doc: _Doc, place: str | None, accused: str | None,
+                 places: Places | None = None) -> None:
+        self.places = places
+        self.ents = _subject_entities(doc, places.gazetteer if places else None)
+        self.problem = problem_bigrams(doc, self.ents)
         self.dist = place_codes(doc.head)
         self.place, self.acc = _norm_key(place), _norm_key(accused)
 
-    def __call__(self, meta: _Meta, score: float) -> float | None:
+    def vetoed(self, d_ents: tuple[Entity, ...], cos_text: float) -> bool:
+        """Different named places of one kind veto the pair, unless the texts differ only in
+        the name and the names are one character apart (the same post with a typo)."""
+        kind = conflicting_kind(self.ents, d_ents, self.places)
+        if not kind:
+            return False
+        if cos_text < TYPO_TEXT:
+            return True
+        mine = [e.core for e in self.ents if e.kind == kind]
+        theirs = [e.core for e in d_ents if e.kind == kind]
+        return not all(any(one_edit(x, y) for y in theirs) for x in mine)
+
+    def __call__(self, meta: _Meta, score: float, cos_text: float = 0.0,
+                 problem: np.ndarray | None = None) -> float | None:
         """The final score against one indexed matter, or None when it is gated out."""
         if _keys_conflict(self.place, meta.place) or _keys_conflict(self.acc, meta.accused):
             return None
-        d_ents = tuple(Entity(kind, core, core) for kind, core in meta.entities)
-        if entities_conflict(self.ents, d_ents):
+        d_ents = _entities(meta)
+        if self.vetoed(d_ents, cos_text):
             return None
         if self.dist and meta.districts and not (self.dist & meta.districts):
             return None
-        if (entities_agree(self.ents, d_ents) or _keys_agree(self.place, meta.place)
-                or _keys_agree(self.acc, meta.accused)):
+        # The same place is not the same matter: the bonus needs the problem to agree too.
+        same_problem = problem is None or problems_agree(self.problem, problem)
+        if same_problem and (entities_agree(self.ents, d_ents, self.places)
+                             or _keys_agree(self.place, meta.place)
+                             or _keys_agree(self.acc, meta.accused)):
             score += AGREE_BONUS
         return round(min(score, 1.0), 4)
 
@@ -149,10 +203,12 @@ class SimilarityIndex:
     index over the bigrams of the headline and the body's first sentences, read rarest first.
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, gazetteer: Gazetteer | None = None) -> None:
         self.threshold = threshold
+        self.places = Places(gazetteer or Gazetteer())
         self.ids: list[str] = []
         self._meta: list[_Meta] = []
+        self._problem: list[np.ndarray] = []
         self._df = np.zeros(N_BUCKETS, np.int32)
         self._text: list[np.ndarray] = []
         self._head: list[np.ndarray] = []
@@ -197,8 +253,11 @@ class SimilarityIndex:
             self.ids.append(str(id_))
             self._text.append(tb)
             self._head.append(_uniq(h[: max(0, len(doc.head) - 1)]))
-            self._meta.append(_Meta(tuple((e.kind, e.core) for e in _subject_entities(doc)),
+            ents = _subject_entities(doc, self.places.gazetteer or None)
+            self.places.learn(ents)
+            self._meta.append(_Meta(tuple((e.kind, e.core, e.within) for e in ents),
                                     place_codes(doc.head), _norm_key(place), _norm_key(accused)))
+            self._problem.append(problem_bigrams(doc, ents).astype(np.uint32))
             self._df[tb] += 1
             post_b.append(ob)
             post_d.append(np.full(len(ob), n, np.int32))
@@ -295,16 +354,17 @@ class SimilarityIndex:
         cos_text = self._cosine(self._text, cand, tq)
         cos_head = self._cosine(self._head, cand, bigrams(doc.head))
         score = np.maximum(cos_text, (1 - HEAD_WEIGHT) * cos_text + HEAD_WEIGHT * cos_head)
-        gate = _Gate(doc, place, accused)
+        gate = _Gate(doc, place, accused, self.places)
         out: list[tuple[str, float]] = []
         for j in np.argsort(-score)[: max(4 * k, 40)].tolist():
             sc = float(score[j])
             if sc <= 0.0:
                 break
-            doc_id = self.ids[int(cand[j])]
+            row = int(cand[j])
+            doc_id = self.ids[row]
             if exclude is not None and doc_id == exclude:
                 continue
-            gated = gate(self._meta[int(cand[j])], sc)
+            gated = gate(self._meta[row], sc, float(cos_text[j]), self._problem[row])
             if gated is not None:
                 out.append((doc_id, gated))
         out.sort(key=lambda p: -p[1])
@@ -328,10 +388,12 @@ class SimilarityIndex:
         cos_text = self._cosine(self._text, cand, tq)
         cos_head = self._cosine(self._head, cand, bigrams(doc.head))
         score = np.maximum(cos_text, (1 - HEAD_WEIGHT) * cos_text + HEAD_WEIGHT * cos_head)
-        gate = _Gate(doc, place, accused)
+        gate = _Gate(doc, place, accused, self.places)
         out: dict[str, float] = {}
         for j, sc in enumerate(score.tolist()):
-            gated = gate(self._meta[int(cand[j])], float(sc)) if sc > 0.0 else None
+            row = int(cand[j])
+            gated = (gate(self._meta[row], float(sc), float(cos_text[j]), self._problem[row])
+                     if sc > 0.0 else None)
             if gated is not None:
                 out[self.ids[int(cand[j])]] = gated
         return out
@@ -360,14 +422,16 @@ class SimilarityIndex:
             self._merge(np.zeros(0, np.uint32), np.zeros(0, np.int32))
         td, tp = self._pack(self._text)
         hd, hp = self._pack(self._head)
+        pd_, pp = self._pack(self._problem)
         np.savez(d / "arrays.npz", df=self._df, text=td, text_ptr=tp, head=hd, head_ptr=hp,
-                 indptr=self._indptr, postings=self._postings)
+                 problem=pd_, problem_ptr=pp, indptr=self._indptr, postings=self._postings)
         meta = {
             "format_version": FORMAT_VERSION,
             "threshold": self.threshold,
             "ids": self.ids,
             "meta": [[[list(e) for e in m.entities], sorted(m.districts), m.place, m.accused]
                      for m in self._meta],
+            "nested": sorted(sorted(p) for p in self.places.nested),
         }
         (d / "index.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
         return d
@@ -376,17 +440,22 @@ class SimilarityIndex:
     def load(cls, directory: str | Path) -> SimilarityIndex:
         d = Path(directory)
         meta = json.loads((d / "index.json").read_text("utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"unsupported index format {meta.get('format_version')!r}")
+        version = meta.get("format_version")
+        if version not in (2, FORMAT_VERSION):
+            raise ValueError(f"unsupported index format {version!r}")
         obj = cls(threshold=float(meta["threshold"]))
         with np.load(d / "arrays.npz") as z:
             obj._df = z["df"]
             obj._text = cls._unpack(z["text"], z["text_ptr"])
             obj._head = cls._unpack(z["head"], z["head_ptr"])
+            obj._problem = (cls._unpack(z["problem"], z["problem_ptr"]) if "problem" in z.files
+                            else [np.zeros(0, np.uint32) for _ in obj._head])
             obj._indptr, obj._postings = z["indptr"], z["postings"]
         obj.ids = list(meta["ids"])
-        obj._meta = [_Meta(tuple((k, c) for k, c in ents), frozenset(dist), place, acc)
+        obj._meta = [_Meta(tuple((e[0], e[1], e[2] if len(e) > 2 else "") for e in ents),
+                           frozenset(dist), place, acc)
                      for ents, dist, place, acc in meta["meta"]]
+        obj.places.nested = {frozenset(p) for p in meta.get("nested", [])}
         return obj
 
 

@@ -13,8 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jieba
+
+if TYPE_CHECKING:
+    from .places import Gazetteer, Places
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -127,8 +131,17 @@ ENTITY_SUFFIXES: dict[str, tuple[str, ...]] = {
     "case": ("案件", "案", "平台"),
 }
 SPECIFIC_KINDS = ("estate", "village", "school", "hospital", "company", "case")
+# Kinds that contain other places (咸嘉新村 ⊃ 西子园; 茶场村 ⊃ 五组).
+_AREA_KINDS = frozenset({"estate", "village", "town"})
 _SUFFIX_KIND = {s: k for k, ss in ENTITY_SUFFIXES.items() for s in ss}
-_SUFFIX_RE = "|".join(sorted(_SUFFIX_KIND, key=len, reverse=True))
+# A suffix character that starts or ends a longer word is no suffix: 案情, 案例, 立案, 备案;
+# 城区, 城市, 城际 (长株潭城际铁路, 星沙城区).
+_SUFFIX_GUARD = {
+    "案": ("(?<![立备结办破报翻专方答档提草预审犯作涉此本该个])", "(?![情例发由子底卷])"),
+    "城": ("", "(?![区市际铁轨乡管])"),
+}
+_SUFFIX_RE = "|".join(_SUFFIX_GUARD.get(s, ("", ""))[0] + re.escape(s) + _SUFFIX_GUARD.get(s, ("", ""))[1]
+                      for s in sorted(_SUFFIX_KIND, key=len, reverse=True))
 _SUFFIX_AT = re.compile(_SUFFIX_RE)
 _ENTITY = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{2,12}}?)({_SUFFIX_RE})")
 # Left boundary: text before any of these is not part of a name.
@@ -170,6 +183,7 @@ class Entity:
     kind: str
     name: str  # the full mention, e.g. 丽发新城小区
     core: str  # the name without its kind suffix, e.g. 丽发新城
+    within: str = ""  # the core of the place it is named inside (咸嘉新村西子园: 西子 within 咸嘉)
 
 
 def _strip_suffixes(core: str) -> str:
@@ -184,14 +198,26 @@ def _strip_suffixes(core: str) -> str:
     return core
 
 
-def extract_entities(text: str) -> tuple[Entity, ...]:
+def core_of(name: str) -> str:
+    """A place's name without its kind suffix (龙潭社区 → 龙潭, 城关镇 → 城关)."""
+    return _strip_suffixes(normalize(name).replace(" ", ""))
+
+
+def extract_entities(text: str, gazetteer: Gazetteer | None = None) -> tuple[Entity, ...]:
     """Concrete places and objects named in normalised text (小区, 村, 学校, 医院, 公司, 路 …).
 
     A rule-based extractor: a name is the run of 2–9 characters before a kind suffix, cut at
-    the last place code or function word. Generic words (我们小区, 道路) are not names.
+    the last place code or function word. Generic words (我们小区, 道路) and fragments
+    (发过一次|案情, 中院按诉讼程序开|庭, 配套|幼儿园, 生活|小区, see :mod:`.places`) are not
+    names. A name directly after another place's name lies within it (咸嘉新村西子园).
+    Names of a ``gazetteer`` (the organisation's divisions, registered estates) are found
+    wherever they occur, with or without their suffix.
     """
+    from .places import is_fragment, strip_descriptive_tail
+
     found: dict[tuple[str, str], Entity] = {}
     pos = 0
+    last_end, last_core = -1, ""
     while (m := _ENTITY.search(text, pos)) is not None:
         prefix, suffix = m.group(1), m.group(2)
         pos = m.end()
@@ -200,8 +226,13 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
             prefix, suffix = prefix + suffix, more.group()
             pos = more.end()
         b = _BOUNDARY.match(prefix)
+        start = m.start(1)
         if b:
             prefix = prefix[b.end() :]
+            start += b.end()
+        # 在德|雅苑: a one-character name before a two-character suffix is the name's start.
+        if len(prefix) == 1 and suffix in ("雅苑", "名苑", "新城", "新村"):
+            prefix, suffix = prefix + suffix[0], suffix[1:]
         if len(prefix) < 2 or prefix in _GENERIC or prefix[-1] in "的了是在政人居" or _NOT_NAME.search(prefix):
             continue
         if prefix[0].isdigit() and suffix not in ("路", "大道", "街", "案", "案件", "平台"):
@@ -211,12 +242,21 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
             if suffix != "路" or len(prefix) < 3:
                 continue
         kind = _SUFFIX_KIND[suffix]
-        core = _strip_suffixes(prefix)
-        if len(core) < 2 or core in _GENERIC:
+        core = strip_descriptive_tail(_strip_suffixes(prefix))
+        if len(core) < 2 or core in _GENERIC or is_fragment(core):
             continue
+        within = last_core if start == last_end and kind in _AREA_KINDS else ""
         key = (kind, core)
         if key not in found:
-            found[key] = Entity(kind, prefix + suffix, core)
+            found[key] = Entity(kind, prefix + suffix, core, within)
+        if kind in _AREA_KINDS:
+            last_end, last_core = pos, core
+    if gazetteer and (pat := gazetteer.pattern) is not None:
+        for g in pat.finditer(text):
+            core = g.group()
+            kind = gazetteer.kinds[core]
+            if not any(e.core == core or core in e.core for e in found.values()):
+                found[(kind, core)] = Entity(kind, core, core, gazetteer.parent.get(core, ""))
     return tuple(found.values())
 
 
@@ -235,50 +275,68 @@ def place_codes(text: str) -> frozenset[str]:
     return frozenset(m for m in PLACE_CODE.findall(text) if not m.endswith(("市", "省")))
 
 
-def _name_match(x: str, y: str) -> bool:
+def _name_match(x: str, y: str, places: Places | None = None) -> bool:
+    from .places import variant
+
     if x == y or x in y or y in x:
         return True
     # Spelling variants (国王陵考古公园 / 王陵国家考古遗址公园) share two or more bigrams.
     bx = {x[i : i + 2] for i in range(len(x) - 1)}
     by = {y[i : i + 2] for i in range(len(y) - 1)}
-    return len(bx & by) >= 2
+    if len(bx & by) >= 2:
+        return True
+    # One-character typos and transpositions (金领/金邻, 伊景园/伊锦园); nested places
+    # (咸嘉新村 ⊃ 西子园), learned from texts or given by the gazetteer.
+    return variant(x, y) or (places is not None and places.within(x, y))
 
 
-def names_agree(a: Iterable[str], b: Iterable[str]) -> bool:
-    """True when some name of ``a`` matches some name of ``b`` (equal, containing, or sharing
-    two character bigrams)."""
+def names_agree(a: Iterable[str], b: Iterable[str], places: Places | None = None) -> bool:
+    """True when some name of ``a`` matches some name of ``b``: equal, containing, sharing
+    two character bigrams, one typo or transposition apart, or one inside the other."""
     bl = list(b)
-    return any(_name_match(x, y) for x in a for y in bl)
+    return any(_name_match(x, y, places) for x in a for y in bl)
 
 
-def entities_conflict(a: Sequence[Entity], b: Sequence[Entity]) -> bool:
-    """Two texts name different concrete places/objects of the same kind (e.g. two 小区)."""
+def _cores(ents: Sequence[Entity], kind: str) -> list[str]:
+    return [e.core for e in ents if e.kind == kind]
+
+
+def conflicting_kind(a: Sequence[Entity], b: Sequence[Entity], places: Places | None = None) -> str:
+    """The kind of which the two texts name different places/objects (e.g. two 小区), or ""."""
     for kind in SPECIFIC_KINDS:
-        ca = [e.core for e in a if e.kind == kind]
-        cb = [e.core for e in b if e.kind == kind]
-        if ca and cb and not names_agree(ca, cb):
+        ca, cb = _cores(a, kind), _cores(b, kind)
+        if ca and cb and not names_agree(ca, cb, places):
             # A shared name of another specific kind can still tie the two together
             # (a 小区 named differently in two posts about the same 公司's project).
-            return not _shared_specific(a, b, exclude=kind)
-    return False
+            return "" if _shared_specific(a, b, kind, places) else kind
+    return ""
 
 
-def _shared_specific(a: Sequence[Entity], b: Sequence[Entity], exclude: str) -> bool:
+def entities_conflict(a: Sequence[Entity], b: Sequence[Entity], places: Places | None = None) -> bool:
+    """Two texts name different concrete places/objects of the same kind (e.g. two 小区)."""
+    return bool(conflicting_kind(a, b, places))
+
+
+def _shared_specific(a: Sequence[Entity], b: Sequence[Entity], exclude: str,
+                     places: Places | None = None) -> bool:
     for kind in SPECIFIC_KINDS:
         if kind == exclude:
             continue
-        ca = [e.core for e in a if e.kind == kind]
-        cb = [e.core for e in b if e.kind == kind]
-        if ca and cb and names_agree(ca, cb):
+        ca, cb = _cores(a, kind), _cores(b, kind)
+        if ca and cb and names_agree(ca, cb, places):
             return True
     return False
 
 
-def entities_agree(a: Sequence[Entity], b: Sequence[Entity]) -> bool:
+def entities_agree(a: Sequence[Entity], b: Sequence[Entity], places: Places | None = None) -> bool:
     """Both texts name the same concrete place/object of a specific kind."""
     for kind in SPECIFIC_KINDS:
-        ca = [e.core for e in a if e.kind == kind]
-        cb = [e.core for e in b if e.kind == kind]
-        if ca and cb and names_agree(ca, cb):
+        ca, cb = _cores(a, kind), _cores(b, kind)
+        if ca and cb and names_agree(ca, cb, places):
             return True
     return False
+
+
+def entity_names(ents: Sequence[Entity]) -> list[str]:
+    """The full mentions of a text's entities (丽发新城小区), in order."""
+    return [e.name for e in ents]
