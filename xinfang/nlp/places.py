@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Dictionary tags (jieba's dict.txt) of words that never occur inside a place name: prepositions,
 # conjunctions, particles, pronouns, adverbs — words of two or more characters (按照, 因为, 我们,
@@ -146,12 +146,13 @@ class Gazetteer:
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, str | None]]) -> Gazetteer:
+        from .text import _GENERIC as GENERIC
         from .text import core_of
 
         g = cls()
         for name, kind, parent in rows:
             core = core_of(name)
-            if len(core) < 2:
+            if len(core) < 2 or core in DESCRIPTIVE or core in GENERIC:
                 continue
             g.kinds[core] = kind
             if parent and len(core_of(parent)) >= 2:
@@ -161,7 +162,7 @@ class Gazetteer:
     def __bool__(self) -> bool:
         return bool(self.kinds)
 
-    @property
+    @cached_property
     def pattern(self) -> re.Pattern[str] | None:
         names = sorted(self.kinds, key=len, reverse=True)
         return re.compile("|".join(map(re.escape, names))) if names else None

@@ -29,6 +29,7 @@ from .base import lock, matter_text, state
 
 if TYPE_CHECKING:
     from xinfang.nlp import SimilarityIndex
+    from xinfang.nlp.places import Gazetteer
 
 REPEAT_WINDOW_DAYS = 730  # same-matter index: matters received in the last 2 years …
 INDEX_CAP = 200_000  # … at most this many, newest first
@@ -66,13 +67,26 @@ def _add_rows(ix: _Index, rows: Iterable[tuple[Any, ...]]) -> None:
         ix.index.add_many(items)
 
 
+def gazetteer() -> Gazetteer:
+    """The deployment's known places for the text models: townships and villages of the
+    organisation tree (a village lies within its township), cached with the index."""
+    from xinfang.nlp.places import Gazetteer
+
+    rows = Division.objects.filter(level__gte=Division.Level.TOWNSHIP).values_list(
+        "name", "level", "parent__name", "parent__level")
+    return Gazetteer.from_rows(
+        (name, "town" if level == Division.Level.TOWNSHIP else "village",
+         parent if parent_level and parent_level >= Division.Level.TOWNSHIP else None)
+        for name, level, parent, parent_level in rows)
+
+
 def _build() -> _Index:
     from xinfang.nlp import SimilarityIndex
 
     since = timezone.now() - timedelta(days=REPEAT_WINDOW_DAYS)
     rows = list(Matter.objects.filter(received_at__gte=since).order_by("-received_at", "-pk")
                 .values_list(*_COLS)[:INDEX_CAP])
-    ix = _Index(SimilarityIndex(), built=time.monotonic())
+    ix = _Index(SimilarityIndex(gazetteer=gazetteer()), built=time.monotonic())
     _add_rows(ix, reversed(rows))
     return ix
 
