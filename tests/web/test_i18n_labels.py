@@ -54,4 +54,6 @@ def test_error_pages_follow_the_readers_language(login, county, settings):
     denied = client.get(reverse("practice:schedule"), HTTP_ACCEPT_LANGUAGE="en")
     assert denied.status_code == 403 and "Access denied" in denied.content.decode()
     # The language switch reads the same in both languages.
-    assert "语言 / Language" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # (each half marked with its language, WCAG 3.1.2)
+    assert ('<span lang="zh-CN">语言</span> / <span lang="en">Language</span>'
+            in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode())

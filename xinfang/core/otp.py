@@ -13,7 +13,7 @@ import re
 import secrets
 
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from xinfang.domain.idcard import mask_phone
 from xinfang.domain.limits import normalize_phone
@@ -29,9 +29,23 @@ MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class OtpError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    """A refusal in the reader's language: ``message`` is translated when it is read (the
+    msgid is Chinese; ``tries_left`` fills the count of the wrong-code message)."""
+
+    def __init__(self, msgid: str, *, tries_left: int | None = None) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.tries_left = tries_left
+
+    @property
+    def message(self) -> str:
+        if self.tries_left is None:
+            return gettext(self.msgid)
+        return ngettext(WRONG_CODE, WRONG_CODE_PLURAL, self.tries_left) % {"n": self.tries_left}
+
+
+WRONG_CODE = gettext_noop("验证码不正确，还可以再试%(n)s次")
+WRONG_CODE_PLURAL = "验证码不正确，还可以再试%(n)s次"
 
 
 def _key(kind: str, purpose: str, phone: str) -> str:
@@ -55,13 +69,13 @@ def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None
     """
     phone = normalise(phone)
     if not MOBILE.match(phone):
-        raise OtpError("请先填写正确的11位手机号码")
+        raise OtpError(gettext_noop("请先填写正确的11位手机号码"))
     cache = security_store()
     if not cache.add(_key("sent", purpose, phone), 1, RESEND_SECONDS):
-        raise OtpError("验证码已发送，请1分钟后再重新获取")
+        raise OtpError(gettext_noop("验证码已发送，请1分钟后再重新获取"))
     if address:
         if hit(_key("addr", purpose, address), 3600) > MAX_PER_ADDRESS_HOUR:
-            raise OtpError("获取验证码过于频繁，请稍后再试")
+            raise OtpError(gettext_noop("获取验证码过于频繁，请稍后再试"))
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_key("code", purpose, phone), _mac(purpose, phone, code), CODE_TTL)
     cache.delete(_key("tries", purpose, phone))
@@ -69,7 +83,7 @@ def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None
         sms.send(phone, f"【信访工作平台】您的验证码是{code}，10分钟内有效。请勿告诉他人。")
     except sms.SmsError as e:
         cache.delete_many([_key("code", purpose, phone), _key("sent", purpose, phone)])
-        raise OtpError("短信发送失败，请稍后再试") from e
+        raise OtpError(gettext_noop("短信发送失败，请稍后再试")) from e
 
 
 def send_code_notice(phone: str, *, address: str = "") -> str:
@@ -86,18 +100,18 @@ def verify(phone: str, code: str, purpose: str = "portal", *, consume: bool = Tr
     code = (code or "").strip()
     stored = security_store().get(_key("code", purpose, phone))
     if stored is None:
-        raise OtpError("验证码已过期或未获取，请重新获取")
+        raise OtpError(gettext_noop("验证码已过期或未获取，请重新获取"))
     tries = hit(_key("tries", purpose, phone), CODE_TTL)
     if tries > MAX_TRIES:
         discard(phone, purpose)
-        raise OtpError("验证码错误次数过多，请重新获取")
+        raise OtpError(gettext_noop("验证码错误次数过多，请重新获取"))
     if not (len(code) == 6 and code.isdigit()
             and constant_time_compare(stored, _mac(purpose, phone, code))):
         left = MAX_TRIES - tries
         if left <= 0:
             discard(phone, purpose)
-            raise OtpError("验证码错误次数过多，请重新获取")
-        raise OtpError(f"验证码不正确，还可以再试{left}次")
+            raise OtpError(gettext_noop("验证码错误次数过多，请重新获取"))
+        raise OtpError(WRONG_CODE, tries_left=left)
     if consume:
         discard(phone, purpose)
 

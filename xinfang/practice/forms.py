@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.i18n import label_choices
+from xinfang.core.widgets import DataSelect
 from xinfang.domain import practice as pr
 from xinfang.domain.states import Role
 from xinfang.org.models import Body, Division, User
@@ -122,11 +123,14 @@ class CancelForm(forms.Form):
 
 
 class PreRegisterForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=40)
+    name = forms.CharField(label=_("姓名"), max_length=40,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))  # WCAG 1.3.5
     phone = forms.CharField(label=_("手机号"), max_length=12,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    id_number = forms.CharField(label=_("身份证号码（选填）"), max_length=18, required=False)
-    division = DivisionChoice(label=_("问题发生地"), queryset=Division.objects.none())
+    id_number = forms.CharField(label=_("身份证号码（选填）"), max_length=18, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    division = DivisionChoice(label=_("问题发生地"), queryset=Division.objects.none(),
+                              widget=DataSelect)
     title = forms.CharField(label=_("反映的事项（概要）"), max_length=200)
     request = forms.CharField(label=_("您的诉求"), widget=forms.Textarea(attrs=TEXTAREA))
     content = forms.CharField(label=_("事实和理由（选填）"), required=False,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.i18n import label_choices
+from xinfang.core.widgets import DataSelect
 from xinfang.domain import fields as df
 from xinfang.domain import idcard, limits, route31
 from xinfang.domain import states as st
@@ -376,16 +377,20 @@ class TrackForm(forms.Form):
 class PublicSubmitForm(forms.Form):
     """网上信访 (§17, §19 ¶1): who, where, what — the minimum the 条例 asks for."""
 
-    name = forms.CharField(label=_("姓名（名称）"), max_length=100)
+    # autocomplete (WCAG 1.3.5): the phone fills in the citizen's own name, number and address.
+    name = forms.CharField(label=_("姓名（名称）"), max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
     phone = forms.CharField(label=_("手机号（用于查询进度）"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                           "autocomplete": "tel"}))
-    id_number = forms.CharField(label=_("身份证号码（可不填）"), required=False, max_length=20)
-    address = forms.CharField(label=_("住址"), required=False, max_length=200)
-    division = forms.ChoiceField(label=_("问题发生地"))
+    id_number = forms.CharField(label=_("身份证号码（可不填）"), required=False, max_length=20,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    address = forms.CharField(label=_("住址"), required=False, max_length=200,
+                              widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
+    division = forms.ChoiceField(label=_("问题发生地"), widget=DataSelect)
     klass = forms.ChoiceField(label=_("反映类型"), choices=label_choices(st.KLASS_LABELS), initial=st.Klass.APPEAL.value)
     category = forms.TypedChoiceField(label=_("内容分类（可不选）"), required=False, coerce=int,
-                                      empty_value=None)
+                                      empty_value=None, widget=DataSelect)
     title = forms.CharField(label=_("标题"), max_length=limits.TITLE_MAX)
     request = forms.CharField(label=_("您的请求"), max_length=limits.REQUEST_MAX,
                               widget=forms.Textarea(attrs={"rows": 3}))
@@ -396,6 +401,7 @@ class PublicSubmitForm(forms.Form):
     # §30 ¶3: the unit a report accuses never receives it nor learns who wrote it.
     accused_body = forms.TypedChoiceField(
         label=_("被检举控告的单位（检举控告时选择）"), required=False, coerce=int, empty_value=None,
+        widget=DataSelect,
         help_text=_("检举控告不会转给被检举控告的单位，您的身份对其保密（§30 ¶3）"))
     files = AttachmentsField(label=_("材料（可不上传）"))  # type: ignore[assignment]
     code = forms.CharField(
@@ -403,6 +409,8 @@ class PublicSubmitForm(forms.Form):
         error_messages={"required": _("请输入短信验证码")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     token = forms.CharField(widget=forms.HiddenInput)
+    # The page's order, which the error summary follows (the code sits under the phone).
+    field_order = ["name", "phone", "code", "id_number", "address"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

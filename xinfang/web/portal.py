@@ -49,6 +49,10 @@ def track(request: HttpRequest) -> HttpResponse:
                                                    form.cleaned_data["phone"])
         except Http404:
             error = gettext("查询码或手机号不正确，请核对后重试")
+            # Both fields are in question: each is marked and described by the message.
+            for name in ("code", "phone"):
+                form.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": "track-error"})
         else:
             request.session.cycle_key()
             request.session[SESSION_KEY] = matter.pk

@@ -41,3 +41,22 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("click", function (e) {
   if (e.target.closest && e.target.closest("[data-print]")) window.print();
 });
+// Error summary (WCAG 3.3.1): focus it when the page arrives (autofocus may not fire after a
+// POST in every browser); a link in it moves focus to its field and shows the field's label.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary && document.activeElement !== summary) summary.focus();
+});
+document.addEventListener("click", function (e) {
+  var link = e.target.closest && e.target.closest("[data-error-summary] a[data-focus]");
+  if (!link) return;
+  var control = document.getElementById(link.getAttribute("data-focus"));
+  if (!control) return;
+  e.preventDefault();
+  var details = control.closest("details");
+  if (details) details.open = true;
+  var label = document.querySelector('label[for="' + control.id + '"]') ||
+    control.closest("fieldset") || control;
+  label.scrollIntoView({ block: "start" });
+  control.focus({ preventScroll: true });
+});
