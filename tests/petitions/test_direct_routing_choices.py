@@ -34,8 +34,23 @@ def test_unit_is_offered_only_its_own_subordinate_bodies(county, frozen):
     assert notice.context["kind"] == "转送" and notice.context["to_body"] == below.name
 
 
+def test_no_forwarding_is_offered_where_there_is_nowhere_to_send(county, frozen, login):
+    # 住建 has no subordinate body in the demo county: 转送/交办 are not offered at either
+    # door (QA found both offering a form with an empty list); accepting it directly and
+    # telling the petitioner where to go still are.
+    m = _direct(county)
+    names = {a["name"] for a in login("handler").get(f"/api/v1/matters/{m.pk}/actions").json()}
+    assert "forward" not in names and "assign" not in names
+    assert "accept_direct" in names
+    page = login("handler").get(f"/matters/{m.pk}/").content.decode()
+    assert 'id="act-forward"' not in page and 'id="act-accept_direct"' in page
+
+
 def test_api_lists_the_same_bodies(county, frozen, login):
+    zj = county.dept("住建")
+    below = Body.objects.create(name="安平县住房保障服务中心", kind=zj.kind,
+                                division=zj.division, parent=zj)
     m = _direct(county)
     r = login("handler").get(f"/api/v1/matters/{m.pk}/actions")
     forward = next(a for a in r.json() if a["name"] == "forward")
-    assert forward["bodies"] == []  # 住建 has no subordinate body in the demo county
+    assert [b["id"] for b in forward["bodies"]] == [below.pk]

@@ -9,7 +9,7 @@ from xinfang.domain import route31
 from xinfang.domain import states as st
 from xinfang.org.models import User
 
-from .. import clocks
+from .. import clocks, routing
 from ..models import (
     Dispatch,
     Matter,
@@ -112,7 +112,15 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
 
 
 def allowed_actions(user: User | None, matter: Matter) -> list[st.Transition]:
-    return st.allowed(st.State(matter.state), actor_for(user, matter))
+    """The acts the user may take now. An act that sends the matter to another body is not
+    offered when there is no body it may go to (e.g. 转送 by a unit with no lower body of its
+    own system, §23 ¶1): both doors would otherwise offer an empty list."""
+    acts = st.allowed(st.State(matter.state), actor_for(user, matter))
+    if not any("to_body" in t.required for t in acts):
+        return acts
+    bodies = list(routing.active_bodies())
+    return [t for t in acts
+            if "to_body" not in t.required or routing.permitted_bodies(matter, t.name, bodies)]
 
 
 
