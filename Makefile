@@ -9,7 +9,7 @@ N ?= 100000
 NLP_N ?= 1000000
 DATA ?= ../shared/data
 
-.PHONY: install system-deps demo test test-pg bench lint lock screenshots clean serve stop
+.PHONY: install system-deps demo test test-pg test-replica bench lint lock screenshots clean serve stop
 
 # apt packages for PDFs (CJK fonts, HarfBuzz subsetting) and browser tests (Chromium).
 system-deps:
@@ -50,6 +50,13 @@ stop:
 
 test-pg: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang $(BIN)/pytest
+
+# The read replica (issue 15): a throwaway primary and hot standby on this machine
+# (deploy/pg-replica.sh; PGREPL_PORT=, default 5433/5434) and tests/ops/test_replica.py on them.
+test-replica: install
+	@urls=$$(deploy/pg-replica.sh up) || exit 1; \
+	  env $$urls $(BIN)/pytest -q tests/ops/test_replica.py; rc=$$?; \
+	  deploy/pg-replica.sh down; exit $$rc
 
 # How the read paths grow from 10k to 100k matters (interleaved rounds, median p95), the core
 # figures (queue, matter page, registrations) at N matters, then the same-matter lookup

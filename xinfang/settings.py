@@ -81,6 +81,10 @@ if PRODUCTION and (len(FIELD_KEY) < 32 or "change-me" in FIELD_KEY):
     raise ImproperlyConfigured(
         "XINFANG_FIELD_KEY 过短或仍是示例值（至少 32 个字符的随机串）。 XINFANG_FIELD_KEY is too "
         "short or the example's placeholder: use at least 32 random characters.")
+# Keys being retired by `xinfang rotate-field-key` (comma-separated): still accepted for
+# reading and lookups until the rotation has finished, never used to encrypt.
+FIELD_KEYS_OLD = [k.strip() for k in (envsecret("XINFANG_FIELD_KEY_OLD") or "").split(",")
+                  if k.strip()]
 ALLOWED_HOSTS = os.environ.get("XINFANG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -188,6 +192,32 @@ elif envbool("XINFANG_DB_POOL", "True" if PRODUCTION else "False"):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1, "max_size": _pool_size,
         "timeout": float(os.environ.get("XINFANG_DB_POOL_TIMEOUT", "10"))}
+# A streaming replica (issue 15; xinfang/core/dbrouter.py, docs/operations.md "A read
+# replica"): the read-only pages below read it; writes, and the reads of whoever wrote in the
+# last REPLICA_PIN_SECONDS, go to the primary.
+REPLICA_URL = envsecret("XINFANG_REPLICA_URL")
+REPLICA_VIEWS = frozenset({
+    "search", "search_export", "dashboard", "dashboard_data", "topics", "topic",
+    "practice:report_daily", "practice:report_weekly", "practice:report_monthly",
+    "practice:report_monthly_xlsx", "practice:report_monthly_pdf",
+    "api:search", "api:warnings",
+})
+REPLICA_APPS = frozenset({"petitions", "practice", "org"})
+REPLICA_PIN_SECONDS = int(os.environ.get("XINFANG_REPLICA_PIN_SECONDS", "15"))
+REPLICA_MAX_LAG = float(os.environ.get("XINFANG_REPLICA_MAX_LAG", "30"))
+if REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("XINFANG_REPLICA_URL needs PostgreSQL as DATABASE_URL")
+    _replica = dj_database_url.parse(REPLICA_URL, conn_max_age=0)
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}),
+                           **_replica.get("OPTIONS", {})}
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # Tests: no test database is created on the read-only standby; it reads the primary's
+    # test database as it arrives by replication (recipes §8).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["xinfang.core.dbrouter.ReplicaRouter"]
+    MIDDLEWARE.append("xinfang.core.dbrouter.ReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 

@@ -2,6 +2,17 @@
 
 The key comes from settings.FIELD_KEY (environment, ``*_FILE`` secret, or the demo's
 generated var/field_key). Two sub-keys are derived from it so the index cannot decrypt.
+
+**Key rotation** (``xinfang rotate-field-key``, docs/operations.md): settings.FIELD_KEYS_OLD
+(``XINFANG_FIELD_KEY_OLD``) lists the keys being retired. While it is set, values are
+encrypted under FIELD_KEY and decrypted under any of the keys, and a lookup matches the blind
+index under every key (:func:`blind_indexes`): a row the rotation has not reached yet is read
+and found as before.
+
+**The registry of encrypted data** is the models themselves: every concrete
+:class:`EncryptedTextField` of an installed model is encrypted data, and every
+:class:`BlindIndexField` names the encrypted field and the kind it indexes
+(:func:`encrypted_fields`). A field added with these classes is rotated with no other change.
 """
 
 from __future__ import annotations
@@ -10,40 +21,76 @@ import base64
 import hashlib
 import hmac
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
 
-def _derive(label: bytes) -> bytes:
-    return hmac.new(settings.FIELD_KEY.encode(), label, hashlib.sha256).digest()
+def _derive(key: str, label: bytes) -> bytes:
+    return hmac.new(key.encode(), label, hashlib.sha256).digest()
 
 
-@lru_cache(maxsize=4)
-def _fernet(key: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(b"xinfang-field-encryption")))
+def field_keys() -> tuple[str, ...]:
+    """The current key first, then the keys being retired (settings.FIELD_KEYS_OLD)."""
+    old = tuple(k for k in getattr(settings, "FIELD_KEYS_OLD", ()) or () if k
+                and k != settings.FIELD_KEY)
+    return (settings.FIELD_KEY, *old)
 
 
-def fernet() -> Fernet:
-    return _fernet(settings.FIELD_KEY)
+@lru_cache(maxsize=8)
+def key_fernet(key: str) -> Fernet:
+    """The Fernet of one field key (encryption sub-key)."""
+    return Fernet(base64.urlsafe_b64encode(_derive(key, b"xinfang-field-encryption")))
 
 
-def blind_index(value: str, kind: str) -> str:
-    """Exact-match lookup token; normalised so '330102 …x', '330102…X' and the fullwidth
-    '３３０１０２…Ｘ' agree (NFKC; ASCII input is unchanged, so existing indexes stay valid)."""
+@lru_cache(maxsize=8)
+def _multi(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([key_fernet(k) for k in keys])
+
+
+def fernet() -> MultiFernet:
+    """Encrypts under the current key; decrypts under the current or a retiring one."""
+    return _multi(field_keys())
+
+
+def key_fingerprint(key: str) -> str:
+    """A non-secret name of a key (for the rotation's progress record and messages)."""
+    return hmac.new(_derive(key, b"xinfang-key-fingerprint"), b"fp", hashlib.sha256).hexdigest()[:16]
+
+
+def blind_index(value: str, kind: str, key: str | None = None) -> str:
+    """Exact-match lookup token under the current key (or ``key``); normalised so
+    '330102 …x', '330102…X' and the fullwidth '３３０１０２…Ｘ' agree (NFKC; ASCII input is
+    unchanged, so existing indexes stay valid). Store this; look up with blind_indexes."""
     norm = "".join(unicodedata.normalize("NFKC", value).split()).upper()
     if not norm:
         return ""
-    return hmac.new(_derive(b"xinfang-blind-index"), f"{kind}:{norm}".encode(), hashlib.sha256).hexdigest()[:32]
+    sub = _derive(key or settings.FIELD_KEY, b"xinfang-blind-index")
+    return hmac.new(sub, f"{kind}:{norm}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def blind_indexes(value: str, kind: str) -> list[str]:
+    """The tokens to look ``value`` up by: one per key while a rotation runs (a row not yet
+    rotated still carries the old key's token), else just the current key's. Filter with
+    ``<field>__in=``."""
+    out: list[str] = []
+    for key in field_keys():
+        token = blind_index(value, kind, key)
+        if token and token not in out:
+            out.append(token)
+    return out
 
 
 if TYPE_CHECKING:  # Field is generic in django-stubs only; subscripting it at run time fails
     _TextField = models.TextField[str, str]
+    _CharField = models.CharField[str, str]
 else:
     _TextField = models.TextField
+    _CharField = models.CharField
 
 
 class EncryptedTextField(_TextField):
@@ -62,3 +109,55 @@ class EncryptedTextField(_TextField):
             return fernet().decrypt(value.encode()).decode()
         except InvalidToken:
             return "（无法解密）"
+
+
+class BlindIndexField(_CharField):
+    """The keyed blind index of the encrypted field ``source`` (a :func:`blind_index` of
+    ``kind``). A plain CharField in the database and in migrations (``deconstruct`` leaves
+    ``source`` and ``kind`` out): declaring it only tells the key rotation what to rebuild."""
+
+    def __init__(self, *args: Any, source: str = "", kind: str = "", **kwargs: Any) -> None:
+        self.source, self.kind = source, kind
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
+@dataclass(frozen=True)
+class EncryptedModel:
+    """One model's encrypted columns and the blind indexes derived from them."""
+
+    model: type[models.Model]
+    encrypted: tuple[str, ...]  # attnames of EncryptedTextFields
+    indexes: tuple[tuple[str, str, str], ...]  # (index attname, source attname, kind)
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+
+def encrypted_fields() -> list[EncryptedModel]:
+    """Every installed concrete model with encrypted data (the registry; see module doc)."""
+    from django.apps import apps
+
+    out: list[EncryptedModel] = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed:
+            continue
+        fields = [f for f in meta.concrete_fields if f.model is model or not meta.parents]
+        enc = tuple(f.attname for f in fields if isinstance(f, EncryptedTextField))
+        idx = tuple((f.attname, f.source, f.kind) for f in fields
+                    if isinstance(f, BlindIndexField))
+        for _name, source, _kind in idx:
+            if source not in enc:
+                raise TypeError(f"{meta.label}: blind index source {source!r} is not an "
+                                "EncryptedTextField of the model")
+        if enc:
+            out.append(EncryptedModel(model, enc, idx))
+    return sorted(out, key=lambda m: m.label)

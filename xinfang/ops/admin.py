@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from .models import JobRun, WorkerHeartbeat
+from .models import JobRun, KeyRotation, WorkerHeartbeat
 
 
 @admin.register(JobRun)
@@ -48,6 +48,21 @@ class JobRunAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ("worker_id", "host", "pid", "started_at", "seen_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(KeyRotation)
+class KeyRotationAdmin(admin.ModelAdmin):
+    """Where `xinfang rotate-field-key` stands, per table (read-only: the command's record)."""
+
+    list_display = ("key_fingerprint", "model_label", "last_pk", "rows", "started_at",
+                    "updated_at", "finished_at")
+    list_filter = ("key_fingerprint",)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -64,3 +64,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id}@{self.host}:{self.pid}"
+
+
+class KeyRotation(models.Model):
+    """How far ``xinfang rotate-field-key`` has re-encrypted one model under one new key: the
+    rows up to ``last_pk`` are done (the command resumes after it)."""
+
+    key_fingerprint = models.CharField(_("新密钥指纹"), max_length=16)
+    model_label = models.CharField(_("数据表"), max_length=100)
+    last_pk = models.BigIntegerField(_("已处理到主键"), default=0)
+    rows = models.BigIntegerField(_("已重新加密行数"), default=0)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("字段密钥轮换进度")
+        verbose_name_plural = _("字段密钥轮换进度")
+        constraints = [
+            models.UniqueConstraint(fields=["key_fingerprint", "model_label"],
+                                    name="ops_keyrotation_one_per_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_fingerprint} {self.model_label} ≤{self.last_pk}"

@@ -98,14 +98,14 @@ def can_see_identity(user: User, matter: Matter,
 
 def get_matter_for_citizen(code: str, phone: str) -> Matter:
     """The citizen proves the matter is theirs with the query code and the phone on file."""
-    from xinfang.core.crypto import blind_index
+    from xinfang.core.crypto import blind_indexes
 
     code = (code or "").strip().upper()
     phone = (phone or "").strip()
     if not code or not phone:
         raise Http404("查询码或手机号不正确")
     m = (Matter.objects.filter(query_code=code,
-                               petitioners__phone_index=blind_index(phone, "phone"))
+                               petitioners__phone_index__in=blind_indexes(phone, "phone"))
          .select_related("holder", "lead_body", "division").first())
     if m is None:
         raise Http404("查询码或手机号不正确")

@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_indexes
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.domain.limits import normalize_phone
@@ -144,11 +144,12 @@ def apply(qs: QuerySet[Matter], f: MatterFilter) -> QuerySet[Matter]:
     if f.level_skip is not None:
         qs = qs.filter(level_skip=f.level_skip)
     if f.phone:
-        qs = qs.filter(petitioners__phone_index=blind_index(normalize_phone(f.phone), "phone"))
+        qs = qs.filter(
+            petitioners__phone_index__in=blind_indexes(normalize_phone(f.phone), "phone"))
     if f.id_number:
-        qs = qs.filter(petitioners__id_index=blind_index(f.id_number, "id"))
+        qs = qs.filter(petitioners__id_index__in=blind_indexes(f.id_number, "id"))
     if f.name:
-        qs = qs.filter(petitioners__name_index=blind_index(f.name, "name"))
+        qs = qs.filter(petitioners__name_index__in=blind_indexes(f.name, "name"))
     for term in f.terms():
         qs = qs.filter(_term_q(term))
     if f.has_identity:

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from xinfang.core.crypto import EncryptedTextField
+from xinfang.core.crypto import BlindIndexField, EncryptedTextField
 from xinfang.core.i18n import label_choices
 from xinfang.domain.states import (
     CLOSURE_LABELS,
@@ -236,10 +236,10 @@ class Petitioner(models.Model):
     phone = EncryptedTextField("手机", blank=True)
     address = EncryptedTextField("住址", blank=True)
     # Keyed blind indexes (HMAC): exact-match repeat detection without decrypting.
-    id_index = models.CharField(max_length=32, blank=True, db_index=True)
-    phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    id_index = BlindIndexField(source="id_number", kind="id")
+    phone_index = BlindIndexField(source="phone", kind="phone")
     # The clerk's search by name (issue 16 item 3): exact, whitespace and width folded.
-    name_index = models.CharField(max_length=32, blank=True, db_index=True)
+    name_index = BlindIndexField(source="name", kind="name")
     is_representative = models.BooleanField("代表", default=False)
     is_lead = models.BooleanField("主访人", default=False)
 

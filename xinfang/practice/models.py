@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from xinfang.core.crypto import EncryptedTextField
+from xinfang.core.crypto import BlindIndexField, EncryptedTextField
 from xinfang.core.i18n import label_choices
 from xinfang.domain import practice as pr
 from xinfang.org.models import Body, Division
@@ -142,8 +142,8 @@ class PreRegistration(models.Model):
     name = EncryptedTextField("姓名")
     phone = EncryptedTextField("手机")
     id_number = EncryptedTextField("身份证号码", blank=True)
-    phone_index = models.CharField(max_length=32, blank=True, db_index=True)
-    id_index = models.CharField(max_length=32, blank=True, db_index=True)
+    phone_index = BlindIndexField(source="phone", kind="phone")
+    id_index = BlindIndexField(source="id_number", kind="id")
     division = models.ForeignKey(Division, verbose_name="问题属地", on_delete=models.PROTECT,
                                  related_name="+")
     division_path = models.CharField(max_length=160, db_index=True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from xinfang.audit import services as audit
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_index, blind_indexes
 from xinfang.core.i18n import source_language
 from xinfang.domain import idcard
 from xinfang.domain import states as st
@@ -148,8 +148,8 @@ def validate_registration(reg: Registration) -> dict[str, str]:
 def find_repeats(petitioners: Sequence[PetitionerIn],
                  exclude_id: int | None = None) -> list[Matter]:
     """Earlier matters of the same petitioner (ID number or phone, via the blind index)."""
-    id_keys = [blind_index(p.id_number, "id") for p in petitioners if p.id_number]
-    phone_keys = [blind_index(p.phone, "phone") for p in petitioners if p.phone]
+    id_keys = [k for p in petitioners if p.id_number for k in blind_indexes(p.id_number, "id")]
+    phone_keys = [k for p in petitioners if p.phone for k in blind_indexes(p.phone, "phone")]
     if not id_keys and not phone_keys:
         return []
     from django.db.models import Q

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinfang.audit import services as audit
-from xinfang.core.crypto import blind_index
+from xinfang.core.crypto import blind_index, blind_indexes
 from xinfang.core.i18n import source_language, source_text
 from xinfang.domain import idcard
 from xinfang.domain import practice as pr
@@ -296,7 +296,7 @@ def preregister(slot: ReceptionSlot, *, name: str, phone: str, title: str, reque
         if seats_left(slot) <= 0:
             raise GuardFailed("该接访场次预约已满，请选择其他场次")
         pidx = blind_index(phone, "phone")
-        if slot.preregs.filter(phone_index=pidx).exclude(
+        if slot.preregs.filter(phone_index__in=blind_indexes(phone, "phone")).exclude(
                 status=PreRegistration.Status.DECLINED).exists():
             raise GuardFailed("您已预约该场次")
         p = PreRegistration.objects.create(
@@ -320,7 +320,7 @@ def _new_code() -> str:
 def preregistration_for_citizen(code: str, phone: str) -> PreRegistration | None:
     return PreRegistration.objects.filter(
         code=(code or "").strip().upper(),
-        phone_index=blind_index((phone or "").strip(), "phone")).select_related("slot").first()
+        phone_index__in=blind_indexes((phone or "").strip(), "phone")).select_related("slot").first()
 
 
 TRIAGE = {
@@ -356,9 +356,11 @@ def triage(prereg: PreRegistration, *, user: User, decision: str, note: str = ""
 
 
 def _history(prereg: PreRegistration) -> list[Matter]:
-    q = Q(petitioners__phone_index=prereg.phone_index)
-    if prereg.id_index:
-        q |= Q(petitioners__id_index=prereg.id_index)
+    # From the plain values, not the stored tokens: during a key rotation the two tables
+    # may carry a person's index under different keys.
+    q = Q(petitioners__phone_index__in=blind_indexes(prereg.phone, "phone"))
+    if prereg.id_number:
+        q |= Q(petitioners__id_index__in=blind_indexes(prereg.id_number, "id"))
     return list(Matter.objects.filter(q).distinct().select_related("lead_body", "holder")
                 .order_by("-received_at")[:20])
 
