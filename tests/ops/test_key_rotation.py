@@ -33,7 +33,7 @@ def _raw(pk: int, column: str) -> str:
 
 def _found(county, phone: str) -> list[int]:
     officer = county.users["registrar"]
-    return list(filters.find(officer, filters.MatterFilter(phone=phone))
+    return list(filters.find(officer, filters.MatterFilter(phone=phone, reason="核对信访人"))
                 .values_list("pk", flat=True))
 
 
@@ -106,7 +106,8 @@ def test_rotate_interrupt_resume_then_retire_the_old_key(county, settings, froze
             key_fernet(old_key).decrypt(_raw(p.pk, "phone").encode())
     assert Matter.objects.get(pk=report.pk).accused_name == "李某某"
     assert _found(county, "13900009999") == [late.pk]
-    ident = filters.MatterFilter(id_number=Petitioner.objects.get(matter=late).id_number)
+    ident = filters.MatterFilter(id_number=Petitioner.objects.get(matter=late).id_number,
+                                   name="王大明", reason="核对信访人")
     assert len(filters.find(county.users["registrar"], ident)) == len(matters) + 1
     assert access.get_matter_for_citizen(late.query_code, "13900009999").pk == late.pk
 
