@@ -17,6 +17,7 @@ ROWS = [
     ("b3", "伊景园滨河苑捆绑车位是否合法", "伊景园滨河苑楼盘捆绑销售12万元车位，不买车位就不能买房，这合法吗？", 1),
     ("c1", "英祥春天小区一楼被改成商业门面噪音扰民", "我们是英祥春天小区居民，一楼架空层被改成商业门面，噪音和油烟严重扰民。", 0),
     ("c2", "魅力之城小区一楼被改成商业门面噪音扰民", "我们是魅力之城小区居民，一楼架空层被改成商业门面，噪音和油烟严重扰民。", 0),
+    ("e1", "丽发新城小区物业乱收停车费", "丽发新城小区物业公司擅自把停车费从每月100元涨到300元，未经业主大会表决。", 0),
     ("d1", "郝家坪小学什么时候能改扩建", "郝家坪小学校舍陈旧，学位紧张，请问何时能够改扩建？", 0),
 ]
 
@@ -28,6 +29,7 @@ def test_cluster_topics_groups_concrete_issues() -> None:
     assert topics[0].votes == 69
     assert all(not {"c1", "c2"} <= set(t.ids) for t in topics)  # two 小区, two matters
     assert "搅拌站" in topics[1].keywords
+    assert all("e1" not in t.ids for t in topics)  # the same 小区, another problem
 
 
 def test_topics_cli_contract(tmp_path) -> None:

@@ -38,9 +38,11 @@ OPEN_CHARS = 80  # body characters (after the headline) put in the inverted inde
 PROBE_BUDGET = 30_000  # postings read per query at most
 MAX_PROBES = 32
 N_CANDIDATES = 200
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = 0.26
 AGREE_BONUS = 0.1
 HEAD_WEIGHT = 0.5  # score = max(cos_text, (1-w)·cos_text + w·cos_headline)
+DISAGREE_PENALTY = 0.05  # same named place, headlines naming different problems
+PROBLEM_SHARED = 1  # problem bigrams two headlines must share to agree on the problem
 TYPO_TEXT = 0.8  # names one character apart in texts this alike (cos_text): a typo, not a veto
 # Bigrams that say nothing about the problem (反映, 关于 …): left out of the problem overlap.
 _FILLER_WORDS = ("反映 关于 投诉 举报 请求 希望 建议 咨询 请问 问题 情况 严重 要求 解决 处理 尽快 相关 部门 "
@@ -120,8 +122,10 @@ def _subject_entities(doc: _Doc, gazetteer: Gazetteer | None = None) -> tuple[En
 
 
 @lru_cache(maxsize=1)
-def _filler() -> np.ndarray:
-    return np.unique(np.concatenate([_bigram_hashes(w) for w in _FILLER]))
+def _filler_words() -> tuple[str, ...]:
+    from .places import DESCRIPTIVE
+
+    return tuple(sorted({*_FILLER, *DESCRIPTIVE}, key=len, reverse=True))
 
 
 def problem_bigrams(doc: _Doc, ents: Sequence[Entity]) -> np.ndarray:
@@ -131,14 +135,16 @@ def problem_bigrams(doc: _Doc, ents: Sequence[Entity]) -> np.ndarray:
     head = PLACE_CODE.sub(" ", doc.head)
     for e in ents:
         head = head.replace(e.name, " ").replace(e.core, " ")
-    b = bigrams(head)
-    return b[~np.isin(b, _filler())]
+    for w in _filler_words():
+        if w in head:
+            head = head.replace(w, " ")
+    return bigrams(head)
 
 
 def problems_agree(a: np.ndarray, b: np.ndarray) -> bool:
     """The two headlines share a problem bigram (or one of them says nothing beyond the place:
     then the text score alone decides, without the place bonus)."""
-    return len(a) > 0 and len(b) > 0 and bool(np.intersect1d(a, b, assume_unique=True).size)
+    return len(a) > 0 and len(b) > 0 and np.intersect1d(a, b, assume_unique=True).size >= PROBLEM_SHARED
 
 
 def _entities(meta: _Meta) -> tuple[Entity, ...]:
@@ -180,10 +186,14 @@ class _Gate:
             return None
         # The same place is not the same matter: the bonus needs the problem to agree too.
         same_problem = problem is None or problems_agree(self.problem, problem)
-        if same_problem and (entities_agree(self.ents, d_ents, self.places)
-                             or _keys_agree(self.place, meta.place)
+        same_place = entities_agree(self.ents, d_ents, self.places)
+        if same_problem and (same_place or _keys_agree(self.place, meta.place)
                              or _keys_agree(self.acc, meta.accused)):
             score += AGREE_BONUS
+        elif same_place and problem is not None and len(self.problem) and len(problem):
+            # One place, two problems the headlines name (楼板开裂 / 入学): the shared name
+            # and the estate's boilerplate lift the text score, so take the lift back.
+            score -= DISAGREE_PENALTY
         return round(min(score, 1.0), 4)
 
 

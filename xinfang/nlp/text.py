@@ -233,6 +233,11 @@ def extract_entities(text: str, gazetteer: Gazetteer | None = None) -> tuple[Ent
         # 在德|雅苑: a one-character name before a two-character suffix is the name's start.
         if len(prefix) == 1 and suffix in ("雅苑", "名苑", "新城", "新村"):
             prefix, suffix = prefix + suffix[0], suffix[1:]
+        # 高|桥|镇: a one-character name before a suffix that another suffix follows is part
+        # of the longer name (高桥镇, not a road 高桥 and a village 镇百录村).
+        while len(prefix) == 1 and (more := _SUFFIX_AT.match(text, pos)):
+            prefix, suffix = prefix + suffix, more.group()
+            pos = more.end()
         if len(prefix) < 2 or prefix in _GENERIC or prefix[-1] in "的了是在政人居" or _NOT_NAME.search(prefix):
             continue
         if prefix[0].isdigit() and suffix not in ("路", "大道", "街", "案", "案件", "平台"):

@@ -15,7 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .similarity import DEFAULT_THRESHOLD, SimilarityIndex, _prepare, _subject_entities
+from .places import Places
+from .similarity import (
+    DEFAULT_THRESHOLD,
+    SimilarityIndex,
+    _prepare,
+    _subject_entities,
+    problem_bigrams,
+    problems_agree,
+)
 from .text import (
     PLACE_CODE,
     Entity,
@@ -59,7 +67,8 @@ class Topic:
 
 
 class _Groups:
-    def __init__(self, n: int, ents: Sequence[tuple[Entity, ...]]) -> None:
+    def __init__(self, n: int, ents: Sequence[tuple[Entity, ...]], places: Places | None = None) -> None:
+        self.places = places
         self.parent = list(range(n))
         self.ents: list[list[Entity]] = [list(e) for e in ents]
 
@@ -73,7 +82,7 @@ class _Groups:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if entities_conflict(self.ents[ra], self.ents[rb]):
+        if entities_conflict(self.ents[ra], self.ents[rb], self.places):
             return False
         self.parent[rb] = ra
         self.ents[ra].extend(e for e in self.ents[rb] if e not in self.ents[ra])
@@ -109,12 +118,17 @@ def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: floa
             o = pos.get(other)
             if o is not None and o != n and score >= threshold:
                 edges.append((score, min(n, o), max(n, o)))
-    subject = [_subject_entities(d) for d in docs]
-    groups = _Groups(len(its), subject)
+    subject = [_subject_entities(d, idx.places.gazetteer or None) for d in docs]
+    problem = [problem_bigrams(d, e) for d, e in zip(docs, subject, strict=True)]
+    groups = _Groups(len(its), subject, idx.places)
     for score, a, b in sorted(set(edges), reverse=True):
-        # Below the same-matter threshold, only a shared named place/object/case links two
-        # matters (stops chains of look-alike texts about different things).
-        if score >= max(threshold, DEFAULT_THRESHOLD) or entities_agree(subject[a], subject[b]):
+        # Below the same-matter threshold, only a shared named place/object/case *and* an
+        # agreeing problem link two matters: the same place is not the same matter (every
+        # post about one 小区 is not one topic), and look-alike texts about different things
+        # do not chain.
+        if score >= max(threshold, DEFAULT_THRESHOLD) or (
+                entities_agree(subject[a], subject[b], idx.places)
+                and problems_agree(problem[a], problem[b])):
             groups.union(a, b)
     members: dict[int, list[int]] = {}
     for n in range(len(its)):
