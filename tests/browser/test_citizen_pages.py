@@ -66,7 +66,7 @@ def citizen_world(county) -> dict[str, Any]:
     leader, officer = county.users["leader"], county.users["officer"]
     practice.set_leader_profile(leader, user=officer)
     slot = practice.add_slot(leader, clocks.today() + timedelta(days=3), user=officer,
-                             publish=True, capacity=5)
+                             publish=True, capacity=20)
     return {"matter": m, "slot": slot}
 
 
@@ -100,8 +100,9 @@ def citizen_tour(page: Page, url: str, world: dict[str, Any]) -> Iterator[str]:
     yield "pre-register"
     _submit(page, "")
     yield "pre-register, failed"
+    world["bookings"] = world.get("bookings", 0) + 1  # one booking per phone and day
     page.locator("#id_name").fill("王大明")
-    page.locator("#id_phone").fill("13900139000")
+    page.locator("#id_phone").fill(f"139001390{world['bookings']:02d}")
     page.locator("#id_title").fill("小区电梯长期停运")
     page.locator("#id_request").fill("请求督促物业修复电梯")
     _submit(page, "")
@@ -209,3 +210,88 @@ def test_a_wrong_sms_code_is_told_in_the_readers_language_at_its_field(live_serv
     assert "id_code_error" in (page.locator("#id_code").get_attribute("aria-describedby") or "")
     expect(page.locator("#error-summary")).to_contain_text("SMS code: Wrong code; 4 tries left")
     assert page.title().startswith("Error (1): "), page.title()
+
+
+# --------------------------------------------------------------------------- WCAG 2.1 AA
+
+
+def test_every_citizen_page_passes_axe_wcag_21_aa_in_both_languages_and_widths(
+        live_server, page: Page, citizen_world):
+    failures = each_stop(page, live_server.url, citizen_world, lambda _lang: axe_wcag(page))
+    assert failures == {}, failures
+
+
+# --------------------------------------------------------------------------- item 4
+
+
+def test_every_target_on_the_citizen_pages_is_at_least_44_px(live_server, page: Page,
+                                                               citizen_world):
+    """Measured from the layout: controls, buttons and stand-alone links (a radio or a
+    checkbox counts with its label); a link inside a sentence is exempt (WCAG 2.5.5)."""
+    failures = each_stop(page, live_server.url, citizen_world,
+                         lambda _lang: audit(page, "__audit.smallTargets(44)"),
+                         langs=("zh-hans", "en"))
+    assert failures == {}, failures
+
+
+# --------------------------------------------------------------------------- item 5
+
+
+def _tab_through(page: Page, limit: int = 80) -> list[dict[str, Any]]:
+    """Press Tab through the page; the focus indicator of each control reached."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.locator("body").evaluate("b => b.focus()")
+    seen: list[dict[str, Any]] = []
+    first = None
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = audit(page, "__audit.focusIndicator()")
+        if found is None:
+            continue
+        if found["what"] == first:
+            break
+        first = first or found["what"]
+        seen.append(found)
+    return seen
+
+
+def test_the_focus_indicator_has_3_to_1_contrast_wherever_it_lands(live_server, page: Page,
+                                                                    citizen_world):
+    """Computed: the outline's colour against the background behind it, for every control
+    Tab reaches (the red top bar, the cards, the alerts, the footer)."""
+    def check(_lang: str) -> list[str]:
+        bad = []
+        for f in _tab_through(page):
+            if f["width"] < 2 or f["ratio"] < 3:
+                bad.append(f"{f['what']}: {f['width']} px, {f['colour']} on {f['behind']} = "
+                           f"{f['ratio']}:1")
+        return bad
+
+    failures = each_stop(page, live_server.url, citizen_world, check, langs=("zh-hans",),
+                         sizes=(PHONE,))
+    assert failures == {}, failures
+
+
+# --------------------------------------------------------------------------- item 6
+
+
+def test_english_citizen_pages_mark_chinese_data_with_its_language(live_server, page: Page,
+                                                                    citizen_world):
+    """WCAG 3.1.2: on an English page every Chinese text (a place, a body, a leader's name,
+    the petition's own words) sits in an element marked lang="zh-CN"; nothing of the page's
+    own text is left in Chinese."""
+    failures = each_stop(page, live_server.url, citizen_world,
+                         lambda _lang: audit(page, "__audit.chineseOutsideZh()"),
+                         langs=("en",), sizes=(PHONE,))
+    assert failures == {}, failures
+
+
+def test_portal_fields_say_what_they_hold(live_server, page: Page, citizen_world):
+    """WCAG 1.3.5: the browser can fill in the citizen's own name, phone and address."""
+    page.goto(live_server.url + "/portal/submit/")
+    for field, token in (("name", "name"), ("phone", "tel"), ("address", "street-address"),
+                         ("code", "one-time-code")):
+        assert page.locator(f"#id_{field}").get_attribute("autocomplete") == token, field
+    page.goto(live_server.url + f"/portal/reception/{citizen_world['slot'].pk}/")
+    for field, token in (("name", "name"), ("phone", "tel")):
+        assert page.locator(f"#id_{field}").get_attribute("autocomplete") == token, field

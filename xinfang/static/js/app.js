@@ -60,3 +60,28 @@ document.addEventListener("click", function (e) {
   label.scrollIntoView({ block: "start" });
   control.focus({ preventScroll: true });
 });
+// A table wider than the screen scrolls sideways in its .table-wrap: make that box reachable
+// by keyboard (arrow keys scroll it) and name it after its table (WCAG 2.1.1).
+(function () {
+  "use strict";
+  function reachable() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var t = box.querySelector("caption") || box.closest("section, figure, details") &&
+          box.closest("section, figure, details").querySelector("h2, h3, summary");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", t ? t.textContent.trim() : document.title);
+      } else if (!scrolls && box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", reachable);
+  window.addEventListener("resize", reachable);
+  document.addEventListener("htmx:afterSettle", reachable);
+  document.addEventListener("toggle", reachable, true);
+})();
