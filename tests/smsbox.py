@@ -22,6 +22,7 @@ def last_code(phone: str) -> str:
     """The 6-digit code in the newest message to ``phone``."""
     texts = OUTBOX.get(phone) or []
     assert texts, f"no SMS was sent to {phone}"
-    match = re.search(r"\d{6}", texts[-1])
+    # After "验证码": a message may also carry the matter's number.
+    match = re.search(r"验证码(?:是)?(\d{6})", texts[-1]) or re.search(r"\d{6}", texts[-1])
     assert match, texts[-1]
-    return match.group(0)
+    return match.group(match.lastindex or 0)

@@ -36,6 +36,15 @@ def with_code(client, body):
     return {**body, "sms_code": smsbox.last_code(body["phone"])}
 
 
+def act_code(client, code, purpose, phone="13800138000"):
+    """A fresh code for one act on matter ``code``, texted to its registered phone."""
+    from tests import smsbox
+
+    r = client.post(f"{URL}/{code}/sms-codes", {"phone": phone, "purpose": purpose}, format="json")
+    assert r.status_code == 202, r.content
+    return smsbox.last_code(phone)
+
+
 def submit(client, county, **kw):
     return client.post(URL, with_code(client, payload(county, **kw)), format="json")
 
@@ -119,13 +128,15 @@ def test_citizen_rates_once_then_asks_for_review(county):
                    format="json")
     assert wrong.status_code == 404
     ok = c.post(f"{URL}/{code}/evaluation", {"phone": "13800138000", "rating": "basic",
-                                             "comment": "修好了"}, format="json")
+                                             "comment": "修好了",
+                                             "sms_code": act_code(c, code, "rate")}, format="json")
     assert ok.status_code == 200 and ok.json()["can_rate"] is False
     twice = c.post(f"{URL}/{code}/evaluation", {"phone": "13800138000", "rating": "satisfied"},
                    format="json")
     assert twice.status_code == 409 and twice.json() == {"detail": "本次答复已评价，不能重复评价"}
     review = c.post(f"{URL}/{code}/review-requests",
-                    {"phone": "13800138000", "reason": "修得不彻底"}, format="json")
+                    {"phone": "13800138000", "reason": "修得不彻底",
+                     "sms_code": act_code(c, code, "review")}, format="json")
     assert review.status_code == 201, review.content
     assert Matter.objects.get(query_code=code).state == "review_requested"
     recheck = c.post(f"{URL}/{code}/review-requests",
@@ -204,14 +215,19 @@ def test_unsatisfied_then_redo_keeps_review_open_over_the_api(county):
     phone = {"phone": "13800138000"}
     early = c.post(f"{URL}/{code}/redo-requests", phone, format="json")
     assert early.status_code == 409 and "不满意" in early.json()["detail"]
-    rated = c.post(f"{URL}/{code}/evaluation", {**phone, "rating": "unsatisfied"}, format="json")
+    rated = c.post(f"{URL}/{code}/evaluation",
+                   {**phone, "rating": "unsatisfied", "sms_code": act_code(c, code, "rate")},
+                   format="json")
     assert rated.status_code == 200
     assert rated.json()["state"] == "replied" and rated.json()["can_request_redo"] is True
     assert rated.json()["can_request_review"] is True
-    redo = c.post(f"{URL}/{code}/redo-requests", phone, format="json")
+    redo = c.post(f"{URL}/{code}/redo-requests", {**phone, "sms_code": act_code(c, code, "redo")},
+                  format="json")
     assert redo.status_code == 201 and redo.json()["state"] == "handling"
     assert redo.json()["can_request_review"] is True  # the served opinion can still be reviewed
-    review = c.post(f"{URL}/{code}/review-requests", {**phone, "reason": "不服"}, format="json")
+    review = c.post(f"{URL}/{code}/review-requests",
+                    {**phone, "reason": "不服", "sms_code": act_code(c, code, "review")},
+                    format="json")
     assert review.status_code == 201 and review.json()["state"] == "review_requested"
 
 

@@ -134,6 +134,10 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
                          title=f"事项{i}")
             t(m, name, officer, **data)
 
+        # 撤回 (issue 16 item 6): the petitioner withdraws before an answer.
+        m = register(county, sh(2026, 3, 2), phone="13700000007", id_number="", title="撤回事项")
+        t(m, "withdraw", citizen=True, reason="已自行解决")
+
         # 不满意, then the chosen 重办; 复查 and 复核 refused.
         m = t(accepted(county, sh(2026, 3, 2)), "reply", handler, **REPLY)
         m = t(m, "rate_unsatisfied", citizen=True, rating="unsatisfied")
@@ -180,7 +184,7 @@ def test_every_transition_writes_one_audit_row_and_one_event(county):
     assert t.done == set(st.TRANSITIONS), sorted(set(st.TRANSITIONS) - t.done)
 
 
-def test_every_act_beside_the_state_machine_writes_one_audit_row(county):
+def test_every_act_beside_the_state_machine_writes_one_audit_row(county, settings):
     u = county.users
     officer, handler, other = u["officer"], u["handler"], u["other_handler"]
     with time_machine.travel(sh(2026, 3, 2), tick=False):
@@ -206,6 +210,21 @@ def test_every_act_beside_the_state_machine_writes_one_audit_row(county):
         assist2 = Dispatch.objects.get(matter=m2, role=Dispatch.Role.ASSIST)
         with one_row(m2.pk, "assist_object"):
             services.assist_object(assist2, user=other, reason="不属本单位职责")
+        # The petitioner's side (issue 16 item 6): the unit asks, the petitioner supplements
+        # with a fresh code, the unit records 息诉罢访 on a written pledge.
+        from tests import smsbox
+        from xinfang.petitions.services import citizen as cz
+
+        with one_row(m.pk, "ask_petitioner"):
+            cz.ask_petitioner(m, user=handler, question="请提供收据")
+        proof = cz.prove(m.query_code, "13800138000", address="127.0.0.1")
+        settings.XINFANG_SMS_ADAPTER = smsbox.PATH
+        cz.send_act_code(proof, "supplement")
+        with one_row(m.pk, "supplement"):
+            cz.supplement(proof, text="收据已寄出", sms_code=smsbox.last_code("13800138000"))
+        with one_row(m.pk, "record_settlement"):
+            cz.record_settlement(m, user=handler, statement="书面承诺不再信访",
+                                 written_on=sh(2026, 3, 2).date())
         # Revealing a petitioner's identity has no timeline entry, only the audit row.
         with one_row(m.pk, "view_identity", event=False):
             services.log_identity_view(m, officer, where="详情页")
@@ -247,9 +266,9 @@ def test_the_sweep_reminds_and_supervises_through_the_service_once(county):
     assert not event.public and event.actor_label == "系统" and "届满" in event.note
 
 
-def test_the_audit_chain_verifies_after_every_kind_of_act(county, client):
+def test_the_audit_chain_verifies_after_every_kind_of_act(county, client, settings):
     test_every_transition_writes_one_audit_row_and_one_event(county)
-    test_every_act_beside_the_state_machine_writes_one_audit_row(county)
+    test_every_act_beside_the_state_machine_writes_one_audit_row(county, settings)
     _sweep_scene(county)
     with time_machine.travel(sh(2026, 5, 27), tick=False):
         jobs.sweep()

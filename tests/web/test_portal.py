@@ -17,6 +17,15 @@ def _track(client, matter, phone="13800138000"):
     return client.post(reverse("portal:track"), {"code": matter.query_code.lower(), "phone": phone})
 
 
+def _act_code(client, purpose, phone="13800138000"):
+    """The fresh code for one act, texted to the registered phone (tests/smsbox.py)."""
+    from tests import smsbox
+
+    r = client.post(reverse("portal:act_code", args=[purpose]), HTTP_HX_REQUEST="true")
+    assert r.status_code == 200, r.content.decode()
+    return smsbox.last_code(phone)
+
+
 def test_portal_publishes_the_xinfang_office_channels(client, county):
     page = client.get(reverse("portal:index")).content.decode()
     xf = county.xinfang
@@ -44,10 +53,11 @@ def test_track_shows_public_steps_and_unit_names_but_no_staff_names(client, coun
     assert "信访事项转送单" not in page  # internal document
 
 
-def test_citizen_rates_a_reply_once(client, county, matter):
+def test_citizen_rates_a_reply_once(client, county, matter, sms):
     m = advance(county, matter, "replied")
     _track(client, m)
-    r = client.post(reverse("portal:act", args=["rate_satisfied"]), {"rating": "satisfied"})
+    r = client.post(reverse("portal:act", args=["rate_satisfied"]),
+                    {"rating": "satisfied", "sms_code": _act_code(client, "rate")})
     assert r.status_code == 302
     assert Evaluation.objects.get(matter=m).rating == "satisfied"
     page = client.get(reverse("portal:matter")).content.decode()
@@ -67,10 +77,11 @@ def test_review_request_outside_the_window_explains_why(client, county, matter):
     assert m.state == "replied"
 
 
-def test_review_request_within_the_window_moves_the_matter(client, county, matter):
+def test_review_request_within_the_window_moves_the_matter(client, county, matter, sms):
     m = advance(county, matter, "replied")
     _track(client, m)
-    r = client.post(reverse("portal:act", args=["request_review"]), {"reason": "退还不足"})
+    r = client.post(reverse("portal:act", args=["request_review"]),
+                    {"reason": "退还不足", "sms_code": _act_code(client, "review")})
     assert r.status_code == 302
     m.refresh_from_db()
     assert m.state == "review_requested" and m.review_body == county.gov

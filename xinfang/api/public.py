@@ -1,10 +1,12 @@
 """Public (citizen) endpoints: submit, follow progress, rate, ask for 复查/复核 (§21 ¶2, §35–36).
 
 No login: the citizen proves a matter is theirs with the query code and the phone on file
-(access.get_matter_for_citizen), and proves they hold that phone with a one-time SMS code when
-submitting (the portal's code, xinfang.core.otp; settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE).
-Rate limited per client address and per phone. The progress answer carries public steps and
-unit names only, never staff names.
+(services.citizen.prove: failed proofs counted per address and per code), and proves they hold
+that phone with a one-time SMS code when submitting (the portal's code, xinfang.core.otp;
+settings.XINFANG_PUBLIC_SUBMIT_SMS_CODE). Code and phone only read: every act (评价, 重办,
+复查/复核, 撤回, 补充材料) needs a fresh code texted to the registered phone for that act
+(``…/sms-codes`` with its purpose; issue 14 item 7). Rate limited per client address and per
+phone. The progress answer carries public steps and unit names only, never staff names.
 """
 
 from __future__ import annotations
@@ -16,17 +18,18 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinfang.core import otp
+from xinfang.core import attempts, otp
 from xinfang.core.security import client_address
 from xinfang.domain import states as st
-from xinfang.petitions import access, services
+from xinfang.petitions import services
 from xinfang.petitions.models import Channel, Document, Event, Matter
+from xinfang.petitions.services import citizen as cz
 
 from . import serializers as s
 from .throttles import throttles_for
@@ -118,10 +121,14 @@ class PetitionSubmitView(PublicView):
                         status=status.HTTP_201_CREATED)
 
 
-def _citizen_matter(code: str, phone: Any) -> Matter:
+def _proof(request: Request, code: str, phone: Any) -> cz.Proof:
     proof = s.PhoneProofSerializer(data={"phone": phone})
     proof.is_valid(raise_exception=True)
-    return access.get_matter_for_citizen(code[:12], proof.validated_data["phone"])
+    try:
+        return cz.prove(code[:12], proof.validated_data["phone"],
+                        address=client_address(request._request))
+    except attempts.TooManyAttempts as e:
+        raise exceptions.Throttled(wait=e.retry_after, detail=e.message) from e
 
 
 def progress_data(m: Matter) -> dict[str, Any]:
@@ -151,6 +158,9 @@ def progress_data(m: Matter) -> dict[str, Any]:
         "can_request_redo": "request_redo" in can,
         "can_request_review": "request_review" in can,
         "can_request_recheck": "request_recheck" in can,
+        "can_withdraw": "withdraw" in can,
+        "can_supplement": st.State(m.state) in st.OPEN_STATES,
+        "question": q.note if (q := cz.open_question(m)) is not None else "",
     }
 
 
@@ -162,8 +172,24 @@ class PetitionProgressView(PublicView):
         auth=[],
     )
     def get(self, request: Request, code: str) -> Response:
-        m = _citizen_matter(code, request.query_params.get("phone", ""))
+        m = _proof(request, code, request.query_params.get("phone", "")).matter
         return Response(s.PublicProgressSerializer(progress_data(m)).data)
+
+
+class ActCodeView(PublicView):
+    throttle_group = "public_sms"
+
+    @extend_schema(summary="获取办理操作的短信验证码（发送到登记的手机号，每种操作各一个）",
+                   request=s.PublicActCodeSerializer,
+                   responses={202: s.PublicSmsSentSerializer}, auth=[])
+    def post(self, request: Request, code: str) -> Response:
+        ser = s.PublicActCodeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        proof = _proof(request, code, v["phone"])
+        phone = cz.send_act_code(proof, v["purpose"], address=client_address(request._request))
+        return Response({"detail": f"验证码已发送至登记的手机 {phone}，10分钟内有效"},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class PetitionEvaluationView(PublicView):
@@ -176,10 +202,10 @@ class PetitionEvaluationView(PublicView):
         ser = s.PublicEvaluationSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         v = ser.validated_data
-        m = _citizen_matter(code, v["phone"])
+        proof = _proof(request, code, v["phone"])
         name = "rate_unsatisfied" if v["rating"] == "unsatisfied" else "rate_satisfied"
-        m = services.transition(m, name, citizen=True,
-                                data={"rating": v["rating"], "comment": v.get("comment", "")})
+        m = cz.act(proof, name, sms_code=v.get("sms_code", ""),
+                   data={"rating": v["rating"], "comment": v.get("comment", "")})
         return Response(s.PublicProgressSerializer(progress_data(m)).data)
 
 
@@ -187,13 +213,13 @@ class PetitionRedoRequestView(PublicView):
     throttle_group = "public_act"
 
     @extend_schema(summary="评价不满意后要求重新办理（本地做法；不影响申请复查，§35）",
-                   request=s.PhoneProofSerializer,
+                   request=s.ActProofSerializer,
                    responses={201: s.PublicProgressSerializer}, auth=[])
     def post(self, request: Request, code: str) -> Response:
-        ser = s.PhoneProofSerializer(data=request.data)
+        ser = s.ActProofSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        m = _citizen_matter(code, ser.validated_data["phone"])
-        m = services.transition(m, "request_redo", citizen=True)
+        proof = _proof(request, code, ser.validated_data["phone"])
+        m = cz.act(proof, "request_redo", sms_code=ser.validated_data.get("sms_code", ""))
         return Response(s.PublicProgressSerializer(progress_data(m)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -207,12 +233,47 @@ class PetitionReviewRequestView(PublicView):
         ser = s.PublicReviewRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         v = ser.validated_data
-        m = _citizen_matter(code, v["phone"])
+        proof = _proof(request, code, v["phone"])
+        m = proof.matter
         kind = v.get("kind") or ("recheck" if m.state == st.State.REVIEWED else "review")
         name = "request_recheck" if kind == "recheck" else "request_review"
         data = {"reason": v["reason"]}
         if v.get("late_reason"):
             data["late_reason"] = v["late_reason"]
-        m = services.transition(m, name, citizen=True, data=data)
+        m = cz.act(proof, name, data=data, sms_code=v.get("sms_code", ""))
         return Response(s.PublicProgressSerializer(progress_data(m)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class PetitionWithdrawalView(PublicView):
+    throttle_group = "public_act"
+
+    @extend_schema(summary="撤回信访事项（答复前，或复查、复核申请待答复时）",
+                   request=s.PublicWithdrawalSerializer,
+                   responses={201: s.PublicProgressSerializer}, auth=[])
+    def post(self, request: Request, code: str) -> Response:
+        ser = s.PublicWithdrawalSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        proof = _proof(request, code, v["phone"])
+        m = cz.act(proof, "withdraw", data={"reason": v["reason"]},
+                   sms_code=v.get("sms_code", ""))
+        return Response(s.PublicProgressSerializer(progress_data(m)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class PetitionSupplementView(PublicView):
+    throttle_group = "public_act"
+
+    @extend_schema(summary="补充材料或答复办理单位的问题（§19 ¶1）",
+                   request=s.PublicSupplementSerializer,
+                   responses={201: s.PublicProgressSerializer}, auth=[])
+    def post(self, request: Request, code: str) -> Response:
+        ser = s.PublicSupplementSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        v = ser.validated_data
+        proof = _proof(request, code, v["phone"])
+        cz.supplement(proof, text=v["text"], sms_code=v.get("sms_code", ""))
+        proof.matter.refresh_from_db()
+        return Response(s.PublicProgressSerializer(progress_data(proof.matter)).data,
                         status=status.HTTP_201_CREATED)

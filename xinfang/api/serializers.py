@@ -267,7 +267,8 @@ class MatterDetailSerializer(MatterListSerializer):
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(MatterListSerializer.Meta):
-        fields = [*MatterListSerializer.Meta.fields, "query_code", "request", "content",
+        # No query_code: staff see it only at registration (issue 14 item 7).
+        fields = [*MatterListSerializer.Meta.fields, "request", "content",
                   "source_doc_no", "source_body_name", "accused_name", "accused_body",
                   "is_collective", "headcount", "confidential", "legal_litigation",
                   "repeat_of", "level_skip", "refusal_proposal", "closure_kind", "closure_label", "accepted_on", "replied_on",
@@ -331,6 +332,14 @@ class DocumentListSerializer(serializers.ModelSerializer[Document]):
 class DocumentDetailSerializer(DocumentListSerializer):
     class Meta(DocumentListSerializer.Meta):
         fields = [*DocumentListSerializer.Meta.fields, "context"]
+
+    def to_representation(self, instance: Document) -> Any:
+        data = super().to_representation(instance)
+        # Staff see the query code only at registration (issue 14 item 7): older snapshots
+        # carried it.
+        if isinstance(data.get("context"), dict):
+            data["context"] = {k: v for k, v in data["context"].items() if k != "query_code"}
+        return data
 
 
 class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
@@ -549,6 +558,10 @@ class PublicProgressSerializer(serializers.Serializer[Data]):
         help_text="评价不满意后可要求原办理单位重新办理（本地做法）；不影响申请复查（§35）")
     can_request_review = serializers.BooleanField()
     can_request_recheck = serializers.BooleanField()
+    can_withdraw = serializers.BooleanField(help_text="答复前（或复查、复核申请待答复时）可撤回")
+    can_supplement = serializers.BooleanField(help_text="办理中可补充材料或答复办理单位的问题")
+    question = serializers.CharField(allow_blank=True,
+                                     help_text="办理单位请信访人补充的材料或说明（未答复的）")
 
 
 class PhoneProofSerializer(serializers.Serializer[Data]):
@@ -556,12 +569,36 @@ class PhoneProofSerializer(serializers.Serializer[Data]):
                                    help_text="登记时留的手机号，用于证明是信访人本人")
 
 
-class PublicEvaluationSerializer(PhoneProofSerializer):
+ACT_CODE_HELP = ("短信验证码：先调用 POST /api/v1/public/petitions/{code}/sms-codes（purpose 为本操作）"
+                 "获取，发送到登记的手机号，10分钟内有效，只能使用一次")
+
+
+class ActProofSerializer(PhoneProofSerializer):
+    sms_code = serializers.CharField(max_length=6, required=False, allow_blank=True,
+                                     help_text=ACT_CODE_HELP)
+
+
+class PublicActCodeSerializer(PhoneProofSerializer):
+    purpose = serializers.ChoiceField(
+        choices=[("rate", "评价"), ("redo", "要求重新办理"), ("review", "申请复查（复核）"),
+                 ("withdraw", "撤回"), ("supplement", "补充材料")],
+        help_text="验证码的用途：每种操作各用各的验证码")
+
+
+class PublicWithdrawalSerializer(ActProofSerializer):
+    reason = serializers.CharField(max_length=1000, help_text="撤回理由")
+
+
+class PublicSupplementSerializer(ActProofSerializer):
+    text = serializers.CharField(max_length=2000, help_text="补充说明（或对办理单位问题的答复）")
+
+
+class PublicEvaluationSerializer(ActProofSerializer):
     rating = serializers.ChoiceField(choices=Evaluation.Rating.choices)
     comment = _text(1000)
 
 
-class PublicReviewRequestSerializer(PhoneProofSerializer):
+class PublicReviewRequestSerializer(ActProofSerializer):
     kind = serializers.ChoiceField(choices=[("review", "复查"), ("recheck", "复核")],
                                    required=False,
                                    help_text="不填时按事项状态自动判断：已答复→复查，已复查→复核")

@@ -14,7 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import auth, intel, oversight, public, urgent, views
+from . import auth, citizen_side, intel, oversight, public, urgent, views
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -46,6 +46,12 @@ urlpatterns = [
          name="document"),
     path("v1/matters/<int:pk>/evaluations", views.EvaluationView.as_view(), name="evaluations"),
     path("v1/matters/<int:pk>/urgent", urgent.UrgentView.as_view(), name="urgent"),
+    path("v1/matters/<int:pk>/questions", citizen_side.QuestionView.as_view(),
+         name="matter-question"),
+    path("v1/matters/<int:pk>/settlement/code", citizen_side.SettlementCodeView.as_view(),
+         name="matter-settlement-code"),
+    path("v1/matters/<int:pk>/settlement", citizen_side.SettlementView.as_view(),
+         name="matter-settlement"),
     path("v1/urgent", urgent.UrgentListView.as_view(), name="urgent-list"),
     # §40: 督办 feedback, the three recommendations, the adoption feedback.
     path("v1/oversight", oversight.OversightView.as_view(), name="oversight"),
@@ -69,5 +75,11 @@ urlpatterns = [
          name="public-redo"),
     path("v1/public/petitions/<str:code>/review-requests", public.PetitionReviewRequestView.as_view(),
          name="public-review"),
+    path("v1/public/petitions/<str:code>/sms-codes", public.ActCodeView.as_view(),
+         name="public-act-code"),
+    path("v1/public/petitions/<str:code>/withdrawal", public.PetitionWithdrawalView.as_view(),
+         name="public-withdrawal"),
+    path("v1/public/petitions/<str:code>/supplements", public.PetitionSupplementView.as_view(),
+         name="public-supplement"),
 ]
 

@@ -62,10 +62,15 @@ def normalise(phone: str) -> str:
     return normalize_phone(phone or "")
 
 
-def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None:
+DEFAULT_TEXT = "【信访工作平台】您的验证码是{code}，10分钟内有效。请勿告诉他人。"
+
+
+def send_code(phone: str, purpose: str = "portal", *, address: str = "",
+              text: str = DEFAULT_TEXT) -> None:
     """Text a new code to ``phone``; OtpError (Chinese) if the number or the timing is wrong.
 
-    ``address`` (the client's) caps how many phones one address may text per hour.
+    ``address`` (the client's) caps how many phones one address may text per hour. ``text``
+    is the message with ``{code}`` where the code goes (it says what the code is for).
     """
     phone = normalise(phone)
     if not MOBILE.match(phone):
@@ -80,7 +85,7 @@ def send_code(phone: str, purpose: str = "portal", *, address: str = "") -> None
     cache.set(_key("code", purpose, phone), _mac(purpose, phone, code), CODE_TTL)
     cache.delete(_key("tries", purpose, phone))
     try:
-        sms.send(phone, f"【信访工作平台】您的验证码是{code}，10分钟内有效。请勿告诉他人。")
+        sms.send(phone, text.format(code=code))
     except sms.SmsError as e:
         cache.delete_many([_key("code", purpose, phone), _key("sent", purpose, phone)])
         raise OtpError(gettext_noop("短信发送失败，请稍后再试")) from e
@@ -113,7 +118,18 @@ def verify(phone: str, code: str, purpose: str = "portal", *, consume: bool = Tr
             raise OtpError(gettext_noop("验证码错误次数过多，请重新获取"))
         raise OtpError(WRONG_CODE, tries_left=left)
     if consume:
-        discard(phone, purpose)
+        take(phone, purpose)
+
+
+def take(phone: str, purpose: str = "portal") -> None:
+    """Spend the code of ``purpose``: OtpError when it is gone already (used by a concurrent
+    request, or expired). Call after ``verify(consume=False)``, inside the transaction of the
+    act it protects, so that one code carries out one act only."""
+    phone = normalise(phone)
+    store = security_store()
+    if not store.delete(_key("code", purpose, phone)):
+        raise OtpError("验证码已使用或已过期，请重新获取")
+    store.delete(_key("tries", purpose, phone))
 
 
 def discard(phone: str, purpose: str = "portal") -> None:

@@ -149,6 +149,19 @@ ACTS: dict[str, Act] = {a.name: a for a in [
        who="认定该事项为重大紧急的机关、单位"),
     _a("urgent_report_sent", gettext_noop("登记重大紧急信息报送"), URGENT, Where.CHAIN, "§25",
        who="认定该事项为重大紧急的机关、单位"),
+    # --- the petitioner's side after filing (issue 16 item 6). The citizen acts (Where.ANYWHERE:
+    # the proof is the query code, the phone and a fresh SMS code to it, issue 14 item 7)
+    # add materials or answer the handler's question (§19 ¶1) while the matter is open; the
+    # unit asks, and records 息诉罢访 when the petitioner declares the matter settled (京 §27 ¶2:
+    # a declared end binds an agent too), confirmed by the petitioner's code or written pledge.
+    _a("supplement", gettext_noop("补充材料"), {R.CITIZEN}, Where.ANYWHERE, "§19 ¶1",
+       open_only=True),
+    _a("ask_petitioner", gettext_noop("请信访人补充材料或说明"),
+       {R.HANDLER, R.UNIT_HEAD, R.OFFICER, R.REGISTRAR, R.LEADER}, Where.CHAIN, "§19 ¶1、§28",
+       open_only=True, who="登记或办理该事项的机关、单位"),
+    _a("record_settlement", gettext_noop("登记息诉罢访"),
+       {R.HANDLER, R.UNIT_HEAD, R.OFFICER, R.LEADER}, Where.CHAIN, "京 §27 ¶2；§21 ¶2",
+       who="登记或办理该事项的机关、单位"),
     # --- practice (procedure.md §8): reception, 包案, prevention, meetings
     _a("configure_practice", gettext_noop("修改工作机制配置"), {R.ADMIN, R.OFFICER},
        Where.JURISDICTION, "§18 ¶2"),

@@ -76,6 +76,7 @@ __all__ = [
     "STATE_LABELS",
     "TRANSITIONS",
     "UNIT_STAFF",
+    "WITHDRAWABLE",
     "Actor",
     "ClosureKind",
     "Facts",
@@ -91,6 +92,12 @@ __all__ = [
     "check",
 ]
 
+# Before an answer, or while a 复查/复核 request awaits its opinion (§35, §36), the petitioner
+# may withdraw.
+WITHDRAWABLE = frozenset({
+    State.REGISTERED, State.DISPATCHED, State.SIGNED, State.OBJECTED, State.HANDLING,
+    State.EXTENSION_PENDING, State.REVIEW_REQUESTED, State.RECHECK_REQUESTED,
+    State.RECHECK_HEARING})
 # Leaders 阅办 and assign on the spot at reception days (§18 ¶2).
 STAFF_DISPOSERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_STAFF = frozenset({Role.HANDLER, Role.UNIT_HEAD})
@@ -274,6 +281,12 @@ TRANSITIONS: dict[str, Transition] = {
            S.REVIEW_REQUESTED, REVIEWERS, {Scope.RECHECK_BODY}, "§36；鲁 §45、京 §50",
            required=("review_outcome", "facts", "opinion", "legal_basis", "served_on",
                      "service_method"), guards=(_orders_redo,)),
+        # The petitioner withdraws the petition (or the 复查/复核 request) before an answer:
+        # recorded with the reason, every clock closed, counted apart (ClosureKind.WITHDRAWN).
+        # Only the petitioner, proven by a fresh SMS code to the phone on file (issue 14 item 7).
+        _t("withdraw", gettext_noop("撤回信访事项"), set(WITHDRAWABLE), S.CLOSED,
+           frozenset({Role.CITIZEN}), {Scope.PETITIONER}, "§19 ¶1、§21 ¶2（信访人撤回）",
+           required=("reason",), closure=ClosureKind.WITHDRAWN, danger=True),
         _t("close_lapsed", gettext_noop("期限届满结案"), {S.REPLIED, S.REVIEWED}, S.CLOSED,
            frozenset({Role.SYSTEM}), {Scope.SYSTEM}, "京 §37（三）、鲁 §33 ¶3（配置）",
            closure=ClosureKind.WINDOW_LAPSED),

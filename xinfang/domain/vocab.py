@@ -119,6 +119,7 @@ class ClosureKind(StrEnum):
     REVIEW_REJECTED = "review_rejected"  # 复查/复核 申请不予受理 (N8/N9)
     ANSWERED = "answered"  # §29 reply, §30 feedback, §31 (5) answer: no 复查 route; closed
     # once the petitioner's rating window (V1) has passed
+    WITHDRAWN = "withdrawn"  # 信访人撤回 (issue 16 item 6): counted apart from every answer
 
 
 CLOSURE_LABELS = {
@@ -131,6 +132,7 @@ CLOSURE_LABELS = {
     ClosureKind.WINDOW_LAPSED: gettext_noop("复查复核期限届满结案"),
     ClosureKind.REVIEW_REJECTED: gettext_noop("复查/复核申请不予受理"),
     ClosureKind.ANSWERED: gettext_noop("答复办结"),
+    ClosureKind.WITHDRAWN: gettext_noop("信访人撤回"),
 }
 
 # 不予受理 / 不再受理 reason codes, procedure.md §4.8.

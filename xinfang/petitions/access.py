@@ -19,7 +19,7 @@ from django.http import Http404
 from xinfang.domain.states import Klass, Role
 from xinfang.org.models import Body, User
 
-from .models import Dispatch, Matter
+from .models import Dispatch, Matter, Petitioner
 
 JURISDICTION_ROLES = {Role.LEADER, Role.SUPERVISOR}
 JURISDICTION_KINDS = {Body.Kind.XINFANG, Body.Kind.PARTY_GOV}
@@ -98,15 +98,22 @@ def can_see_identity(user: User, matter: Matter,
 
 def get_matter_for_citizen(code: str, phone: str) -> Matter:
     """The citizen proves the matter is theirs with the query code and the phone on file."""
+    return petitioner_for_citizen(code, phone).matter
+
+
+def petitioner_for_citizen(code: str, phone: str) -> Petitioner:
+    """The petitioner of the matter with query code ``code`` whose phone on file is ``phone``
+    (with ``.matter`` loaded); Http404 when none is."""
     from xinfang.core.crypto import blind_indexes
 
     code = (code or "").strip().upper()
     phone = (phone or "").strip()
     if not code or not phone:
         raise Http404("查询码或手机号不正确")
-    m = (Matter.objects.filter(query_code=code,
-                               petitioners__phone_index__in=blind_indexes(phone, "phone"))
-         .select_related("holder", "lead_body", "division").first())
-    if m is None:
+    p = (Petitioner.objects.filter(matter__query_code=code,
+                                   phone_index__in=blind_indexes(phone, "phone"))
+         .select_related("matter__holder", "matter__lead_body", "matter__division")
+         .order_by("id").first())
+    if p is None:
         raise Http404("查询码或手机号不正确")
-    return m
+    return p

@@ -1,9 +1,10 @@
 """The citizen portal (no login): published channels (§18 ¶1) and progress tracking (§21 ¶2).
 
-A citizen proves a matter is theirs with the query code and the phone on file; the proof is
-kept in the session. They see only public events, unit names (never staff names), the
-documents served on them, and — when the procedure allows — the evaluation and the
-复查/复核 request forms.
+A citizen proves a matter is theirs with the query code and the phone on file (failed proofs
+are throttled per address and per code); the proof — matter and petitioner ids — is kept in
+the session, and lets them read: public events, unit names (never staff names), the documents
+served on them. Every act (评价, 复查/复核, 重办, 撤回, 补充材料) also needs a fresh SMS code sent
+to the registered phone for that act (``services.citizen``; issue 14 item 7).
 """
 
 from __future__ import annotations
@@ -15,18 +16,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from xinfang.core import otp
+from xinfang.core import attempts, otp
 from xinfang.core.security import client_address
 from xinfang.domain import fields as df
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.org.models import Body
-from xinfang.petitions import access, attachments, services
+from xinfang.petitions import attachments, services
 from xinfang.petitions.models import Document, Evaluation, Event, Matter
+from xinfang.petitions.services import citizen as cz
 
 SESSION_KEY = "portal_matter_id"
+PETITIONER_KEY = "portal_petitioner_id"
 CITIZEN_ACTIONS = frozenset({"rate_satisfied", "rate_unsatisfied", "request_redo",
-                             "request_review", "request_recheck"})
+                             "request_review", "request_recheck", "withdraw"})
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -43,10 +46,13 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/track.html", {"form": form, "nav": "track"})
     form = TrackForm(request.POST)
     error = ""
+    status = 400
     if form.is_valid():
         try:
-            matter = access.get_matter_for_citizen(form.cleaned_data["code"],
-                                                   form.cleaned_data["phone"])
+            proof = cz.prove(form.cleaned_data["code"], form.cleaned_data["phone"],
+                             address=client_address(request))
+        except attempts.TooManyAttempts as e:
+            error, status = e.message, e.status
         except Http404:
             error = gettext("查询码或手机号不正确，请核对后重试")
             # Both fields are in question: each is marked and described by the message.
@@ -55,22 +61,30 @@ def track(request: HttpRequest) -> HttpResponse:
                     {"aria-invalid": "true", "aria-describedby": "track-error"})
         else:
             request.session.cycle_key()
-            request.session[SESSION_KEY] = matter.pk
+            request.session[SESSION_KEY] = proof.matter.pk
+            request.session[PETITIONER_KEY] = proof.petitioner_id
             return redirect("portal:matter")
-    return render(request, "portal/track.html", {"form": form, "error": error, "nav": "track"},
-                  status=400)
+    response = render(request, "portal/track.html",
+                      {"form": form, "error": error, "nav": "track"}, status=status)
+    if status == 429:
+        response["Retry-After"] = "3600"
+    return response
+
+
+def _proof(request: HttpRequest) -> cz.Proof | None:
+    pk, petitioner = request.session.get(SESSION_KEY), request.session.get(PETITIONER_KEY)
+    if not pk or not petitioner:
+        return None
+    return cz.proof_for(int(pk), int(petitioner))
 
 
 def _proven_matter(request: HttpRequest) -> Matter | None:
-    pk = request.session.get(SESSION_KEY)
-    if not pk:
-        return None
-    return (Matter.objects.select_related("holder", "lead_body", "division", "review_body",
-                                          "recheck_body").filter(pk=pk).first())
+    proof = _proof(request)
+    return proof.matter if proof is not None else None
 
 
-def _context(matter: Matter, *, error: DomainError | None = None,
-             failed: str = "") -> dict[str, Any]:
+def _context(matter: Matter, *, error: DomainError | None = None, failed: str = "",
+             posted: Any = None, code_sent: dict[str, str] | None = None) -> dict[str, Any]:
     events = (Event.objects.filter(matter=matter, public=True)
               .select_related("actor_body").order_by("at", "id"))
     steps = []
@@ -95,6 +109,10 @@ def _context(matter: Matter, *, error: DomainError | None = None,
         "error": error,
         "failed": failed,
         "state_label": gettext(st.STATE_LABELS[state]),
+        "posted": posted or {},
+        "code_sent": code_sent or {},
+        "question": cz.open_question(matter) if state in st.OPEN_STATES else None,
+        "can_supplement": state in st.OPEN_STATES,
     }
 
 
@@ -107,11 +125,20 @@ def matter(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def act(request: HttpRequest, name: str) -> HttpResponse:
-    m = _proven_matter(request)
-    if m is None:
+    proof = _proof(request)
+    if proof is None:
         return redirect("portal:track")
-    if name not in CITIZEN_ACTIONS:
+    m = proof.matter
+    if name not in CITIZEN_ACTIONS and name != "supplement":
         raise Http404(gettext("未知的操作"))
+    purpose = cz.purpose_of(name)
+    if request.POST.get("send_code"):
+        # "获取验证码" without JavaScript: text the code, show the page with what was typed.
+        message, status = _send_act_code(request, proof, purpose)
+        return render(request, "portal/matter.html", _context(
+            m, posted=request.POST, code_sent={purpose: message},
+            error=None if status == 202 else DomainError(message),
+            failed="" if status == 202 else name), status=200 if status == 202 else status)
     data: dict[str, Any] = {}
     for key in ("rating", "comment", "reason", "late_reason"):
         value = request.POST.get(key, "").strip()
@@ -119,6 +146,7 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
             data[key] = value
     if name == "rate_unsatisfied":
         data["rating"] = Evaluation.Rating.UNSATISFIED.value
+    code = request.POST.get("sms_code", "")
     try:
         for key, value in data.items():  # the limits of the staff forms and the API
             limit = df.FIELDS[key].max_length
@@ -127,16 +155,44 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
                     "label": gettext(df.FIELDS[key].label), "n": limit})
                 e.status = 400
                 raise e
-        services.transition(m, name, data=data, citizen=True)
+        if name == "supplement":
+            cz.supplement(proof, text=request.POST.get("text", ""),
+                          files=request.FILES.getlist("files"), sms_code=code)
+        else:
+            cz.act(proof, name, data=data, sms_code=code)
     except DomainError as e:
-        return render(request, "portal/matter.html", _context(m, error=e, failed=name),
-                      status=e.status)
+        return render(request, "portal/matter.html",
+                      _context(m, error=e, failed=name, posted=request.POST), status=e.status)
     from django.contrib import messages
 
     messages.success(request, gettext("已提交，感谢您的评价") if name.startswith("rate")
                      else gettext("已转原办理单位重新办理") if name == "request_redo"
+                     else gettext("已撤回，事项办理终止") if name == "withdraw"
+                     else gettext("补充材料已提交，办理单位可以看到") if name == "supplement"
                      else gettext("申请已提交"))
     return redirect("portal:matter")
+
+
+def _send_act_code(request: HttpRequest, proof: cz.Proof, purpose: str) -> tuple[str, int]:
+    try:
+        phone = cz.send_act_code(proof, purpose, address=client_address(request))
+    except DomainError as e:
+        return e.message, e.status
+    return gettext("验证码已发送至登记的手机 %(phone)s，10分钟内有效") % {"phone": phone}, 202
+
+
+@require_POST
+def act_code(request: HttpRequest, purpose: str) -> HttpResponse:
+    """htmx "获取验证码" for one act: the status line under its code field."""
+    proof = _proof(request)
+    if proof is None:
+        return HttpResponse(gettext("请先查询事项"), status=403)
+    if purpose not in cz.PURPOSE_LABELS or purpose == "settle":
+        raise Http404(gettext("未知的操作"))
+    message, status = _send_act_code(request, proof, purpose)
+    return render(request, "portal/_otp_status.html",
+                  {"otp_message": message, "otp_error": status != 202},
+                  status=200 if status == 202 else status)
 
 
 def document(request: HttpRequest, doc_id: int) -> HttpResponse:
@@ -156,6 +212,7 @@ def document(request: HttpRequest, doc_id: int) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(PETITIONER_KEY, None)
     return redirect("portal:track")
 
 
@@ -209,6 +266,9 @@ def submit(request: HttpRequest) -> HttpResponse:
             m = done.matter
             request.session.cycle_key()
             request.session[SESSION_KEY] = m.pk
+            first = m.petitioners.order_by("id").values_list("pk", flat=True).first()
+            if first is not None:
+                request.session[PETITIONER_KEY] = first
             # Registered and durable; the files come after and may fail on their own.
             attach_error = ""
             if not done.replay:

@@ -15,6 +15,7 @@ portal_patterns = [
     path("track/", portal.track, name="track"),
     path("matter/", portal.matter, name="matter"),
     path("matter/act/<str:name>/", portal.act, name="act"),
+    path("matter/code/<str:purpose>/", portal.act_code, name="act_code"),
     path("matter/documents/<int:doc_id>/", portal.document, name="document"),
     path("leave/", portal.leave, name="leave"),
 ]
@@ -47,6 +48,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("matters/<int:pk>/confirm-lapse/", views.matter_confirm_lapse,
          name="matter_confirm_lapse"),
     path("matters/<int:pk>/assist/", views.matter_assist, name="matter_assist"),
+    path("matters/<int:pk>/ask/", views.matter_ask, name="matter_ask"),
+    path("matters/<int:pk>/settlement/code/", views.matter_settle_code,
+         name="matter_settle_code"),
+    path("matters/<int:pk>/settlement/", views.matter_settle, name="matter_settle"),
     path("matters/<int:pk>/urgent/<str:name>/", views.matter_urgent, name="matter_urgent"),
     path("matters/<int:pk>/identity/", views.reveal_identity, name="reveal_identity"),
     path("matters/<int:pk>/attachments/", views.matter_attach, name="matter_attach"),

@@ -196,3 +196,9 @@ def _fx_rate_satisfied(m: Matter, u: User | None, data: Mapping[str, Any], today
 def _fx_rate_unsatisfied(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
     return _fx_rate(m, u, {**data, "_unsatisfied": True}, today)
 
+
+
+def _fx_withdraw(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:
+    # Withdrawn: nothing is owed any more, by a unit (办结报告, 落实) or by the petitioner.
+    clocks.meet_all(m, on=today)
+    return f"信访人撤回：{data['reason']}"

@@ -63,7 +63,9 @@ def issue_document(
 ) -> Document:
     today = clocks.today()
     base = {
-        "matter_number": matter.number, "query_code": matter.query_code,
+        # The query code is not kept in the snapshot: the renderer adds it for the petitioner
+        # and the registering desk only (issue 14 item 7).
+        "matter_number": matter.number,
         "title": matter.title, "issuer": body.name, "issued_on": today.isoformat(),
         "received_on": timezone.localdate(matter.received_at).isoformat(),
     }

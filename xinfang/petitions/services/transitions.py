@@ -30,6 +30,7 @@ from .effects_handling import (
     _fx_reply,
     _fx_request_extension,
     _fx_request_redo,
+    _fx_withdraw,
 )
 from .effects_hearing import _fx_end_hearing, _fx_start_hearing
 from .effects_intake import (
@@ -170,5 +171,6 @@ _EFFECTS = {
     "order_redo_recheck": _fx_order_redo_recheck,
     "close_lapsed": _fx_close_lapsed,
     "close_answered": _fx_close_answered,
+    "withdraw": _fx_withdraw,
 }
 

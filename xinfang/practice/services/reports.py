@@ -168,9 +168,13 @@ def monthly_bulletin(division: Division, year: int, month: int,
     as_of = min(end, today)
     mq = Matter.objects.filter(_subtree(division.path))
     received = mq.filter(received_at__date__range=(start, end)).count()
-    closed = mq.filter(closed_at__date__range=(start, end)).count()
+    # 信访人撤回 is counted apart from 办结, and its closed clocks are not 按期 (issue 16 item 6).
+    closed_qs = mq.filter(closed_at__date__range=(start, end))
+    withdrawn = closed_qs.filter(closure_kind="withdrawn").count()
+    closed = closed_qs.count() - withdrawn
     clk = Clock.objects.filter(_subtree(division.path, "matter__division_path"),
-                               owed_by_petitioner=False, due_on__range=(start, as_of))
+                               owed_by_petitioner=False, due_on__range=(start, as_of)).exclude(
+        matter__closure_kind="withdrawn")
     due, kept = clk.count(), sum(1 for c in clk if c.met_on and c.met_on <= c.due_on)
     cases = Case.objects.filter(_subtree(division.path))
     backlog = cases.filter(kind=Case.Kind.BACKLOG)
@@ -185,7 +189,7 @@ def monthly_bulletin(division: Division, year: int, month: int,
     resolved_cases = cases.filter(closed_at__date__range=(start, end))
     return {
         "division": division.name, "month": f"{year}年{month}月",
-        "matters": {"received": received, "closed": closed,
+        "matters": {"received": received, "closed": closed, "withdrawn": withdrawn,
                     "deadlines_kept": _ratio(kept, due)},
         "reception": {
             "days_held": ReceptionSlot.objects.filter(

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from xinfang.core import attempts
+from xinfang.core.security import client_address
 from xinfang.org.models import Division
 
 from .. import forms as f
@@ -75,10 +77,18 @@ def portal_lookup(request: HttpRequest) -> HttpResponse:
     """A citizen checks their 预登记 with the code and the phone."""
     p = None
     error = ""
+    status = 200
     if request.method == "POST":
-        p = svc.preregistration_for_citizen(request.POST.get("code", ""),
-                                            request.POST.get("phone", ""))
-        if p is None:
-            error = gettext("查询码或手机号不正确，请核对后重试")
+        # Failed proofs count per address and per code (issue 14 item 7), as on /portal/track/.
+        code, address = request.POST.get("code", ""), client_address(request)
+        try:
+            attempts.check("reception", address=address, code=code)
+        except attempts.TooManyAttempts as e:
+            error, status = e.message, e.status
+        else:
+            p = svc.preregistration_for_citizen(code, request.POST.get("phone", ""))
+            if p is None:
+                attempts.failed("reception", address=address, code=code)
+                error, status = gettext("查询码或手机号不正确，请核对后重试"), 400
     return render(request, "portal/reception_lookup.html",
-                  {"p": p, "error": error, "nav": "reception"}, status=400 if error else 200)
+                  {"p": p, "error": error, "nav": "reception"}, status=status)

@@ -51,6 +51,7 @@ def bulletin_rows(b: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [
         ("信访事项", "本月登记", str(m["received"])),
         ("信访事项", "本月办结", str(m["closed"])),
+        ("信访事项", "本月信访人撤回", str(m["withdrawn"])),
         ("信访事项", "按期办理率", m["deadlines_kept"]),
         ("领导接访", "已接访天数", str(r["days_held"])),
         ("领导接访", "接谈人次", str(r["visits"])),

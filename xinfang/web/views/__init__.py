@@ -17,6 +17,7 @@ Every DomainError becomes its Chinese message with the error's own status (400/4
 
 from __future__ import annotations
 
+from .citizen_side import matter_ask, matter_settle, matter_settle_code
 from .documents import document_html, document_pdf
 from .files import attachment_download, matter_attach
 from .matter import matter_detail
@@ -41,6 +42,7 @@ __all__ = [
     "document_html",
     "document_pdf",
     "matter_action",
+    "matter_ask",
     "matter_assign_handler",
     "matter_assist",
     "matter_attach",
@@ -50,6 +52,8 @@ __all__ = [
     "matter_personnel_notice",
     "matter_recuse",
     "matter_report",
+    "matter_settle",
+    "matter_settle_code",
     "matter_supervise",
     "matter_urgent",
     "queue",

@@ -127,6 +127,9 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
                         if permissions.may(user, "attach", matter=matter, dispatches=dispatches)
                         else None),
     }
+    from .citizen_side import context as citizen_side  # 补充材料, 息诉罢访 (issue 16 item 6)
+
+    ctx.update(citizen_side(user, matter, data.events))
     ctx.update(extra or {})
     return ctx
 

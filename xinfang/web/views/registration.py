@@ -98,6 +98,9 @@ def register(request: AuthedRequest) -> HttpResponse:
                     "已登记，信访件编号 %(number)s，查询码 %(code)s"
                     "（请告知信访人，凭查询码和手机号查询进度，§21 ¶2）")
                     % {"number": matter.number, "code": matter.query_code})
+                from .documents import remember_receipt
+
+                remember_receipt(request, matter.pk)
                 for note in intel.after_register(matter, request.user, reg.suggested_category):
                     messages.info(request, note)
                 # The matter is durable already; a failed upload is reported, not undone.
