@@ -128,7 +128,7 @@ def take(phone: str, purpose: str = "portal") -> None:
     phone = normalise(phone)
     store = security_store()
     if not store.delete(_key("code", purpose, phone)):
-        raise OtpError("验证码已使用或已过期，请重新获取")
+        raise OtpError(gettext_noop("验证码已使用或已过期，请重新获取"))
     store.delete(_key("tries", purpose, phone))
 
 
