@@ -75,18 +75,26 @@ def start(
     dispatch: Dispatch | None = None,
     owed_by_petitioner: bool = False,
     due_override: date | None = None,
+    due: dl.Due | None = None,
 ) -> Clock:
+    """``due``: the end already computed by ``due_for`` (registration stores it on the matter
+    in the same insert)."""
     rule = rules().get(code) or dl.ClockRule(code, "交办办结报告", 0, dl.DayUnit.CALENDAR,
                                              "§22 ¶1（三）")
     if due_override is not None:
         due = dl.Due(due_override, due_override, False)
-    else:
+    elif due is None:
         due = dl.compute_due(started_on, rule, calendar())
     return Clock.objects.create(
         matter=matter, dispatch=dispatch, code=code, name=rule.name, article=rule.article,
         body=body, owed_by_petitioner=owed_by_petitioner, started_on=started_on,
         due_on=due.due, unextended_on=due.unextended, estimated=due.estimated,
     )
+
+
+def due_for(code: str, started_on: date) -> dl.Due:
+    """The end of a rule's clock started ``started_on``, with today's rules and calendar."""
+    return dl.compute_due(started_on, rules()[code], calendar())
 
 
 def open_clocks(matter: Matter, *codes: str) -> list[Clock]:

@@ -6,8 +6,7 @@ import secrets
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xinfang.org.models import Body, User
@@ -26,16 +25,22 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over
 
 
 def next_number(key: str) -> int:
-    """Gap-free counter; the row lock serialises concurrent registrations."""
-    with transaction.atomic():
-        if not Counter.objects.filter(key=key).update(value=F("value") + 1):
-            try:
-                with transaction.atomic():
-                    Counter.objects.create(key=key, value=1)
-                return 1
-            except IntegrityError:  # another registration created it first
-                Counter.objects.filter(key=key).update(value=F("value") + 1)
-        return Counter.objects.get(key=key).value
+    """Gap-free counter: one ``UPDATE … RETURNING`` whose row lock serialises concurrent
+    registrations of the same key until their transactions end (one round trip, no savepoint;
+    PostgreSQL and SQLite ≥ 3.35). The first number of a key creates its row."""
+    table = Counter._meta.db_table
+    with transaction.atomic(savepoint=False), connection.cursor() as cur:
+        cur.execute(f'UPDATE "{table}" SET "value" = "value" + 1 WHERE "key" = %s '
+                    'RETURNING "value"', [key])
+        row = cur.fetchone()
+    if row is not None:
+        return int(row[0])
+    try:
+        with transaction.atomic():
+            Counter.objects.create(key=key, value=1)
+        return 1
+    except IntegrityError:  # another registration created it first
+        return next_number(key)
 
 
 def matter_number(holder: Body, year: int) -> str:

@@ -201,6 +201,10 @@ def register(
             if existing:
                 return existing.matter
         received_on = timezone.localdate(reg.received_at)
+        # D1 at a 信访部门 (§22), D2 at any other body (§23 ¶1–2); both from receipt. Its end
+        # is the new matter's nearest deadline, stored with it in the one insert.
+        first_clock = "D2" if holder.handles_directly else "D1"
+        first_due = clocks.due_for(first_clock, received_on)
         for _ in range(5):
             code = new_query_code()
             if not Matter.objects.filter(query_code=code).exists():
@@ -235,13 +239,12 @@ def register(
             level_skip=skipped_level,
             first_contact=user,
             suggested_category=reg.suggested_category,
+            next_due=first_due.due,
         )
         Petitioner.objects.bulk_create([
             petitioner_record(matter, p, is_lead=(i == 0)) for i, p in enumerate(reg.petitioners)
         ])
-        # D1 at a 信访部门 (§22), D2 at any other body (§23 ¶1–2); both from receipt.
-        code_ = "D2" if holder.handles_directly else "D1"
-        clocks.start(matter, code_, received_on, body=holder)
+        clocks.start(matter, first_clock, received_on, body=holder, due=first_due)
         issue_document(matter, Document.Kind.RECEIPT, holder, {
             "summary": matter.title,
             "received_on": received_on.isoformat(),
@@ -257,10 +260,10 @@ def register(
         if repeat_of is not None and _escalate_repeat(repeat_of):
             # §8.6: the same matter again after it was answered → 提级核查 (configurable).
             supervise(matter, user=None, note=ESCALATE_NOTE, system=True)
+            matter.next_due = clocks.refresh_next_due(matter.pk)  # its S1 may come first
         audit.record("register", actor=user, actor_label=actor_label, object_type="matter",
                      object_id=matter.pk, matter_id=matter.pk,
                      data={"number": matter.number, "channel": matter.channel})
-        matter.next_due = clocks.refresh_next_due(matter.pk)
         pk = matter.pk
         transaction.on_commit(lambda: matter_registered.send(sender=Matter, matter_id=pk))
     return matter
