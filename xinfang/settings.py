@@ -416,6 +416,12 @@ XINFANG_REVIEW_RULES = {
 # scheduled job in `xinfang worker` (xinfang.ops.jobs; docs/operations.md).
 XINFANG_INPROCESS_SCHEDULER = envbool("XINFANG_INPROCESS_SCHEDULER", "False")
 XINFANG_SWEEP_INTERVAL = int(os.environ.get("XINFANG_SWEEP_INTERVAL", "300"))
+# The other scheduled jobs (xinfang.ops.periodic): last month's bulletins written to
+# var/reports once a day (a no-op once written), the category model retrained weekly.
+XINFANG_REPORTS_INTERVAL = int(os.environ.get("XINFANG_REPORTS_INTERVAL", str(24 * 3600)))
+XINFANG_RETRAIN_INTERVAL = int(os.environ.get("XINFANG_RETRAIN_INTERVAL", str(7 * 24 * 3600)))
+XINFANG_REPORTS_DIR = Path(os.environ.get("XINFANG_REPORTS_DIR", str(VAR_DIR / "reports")))
+XINFANG_EXPORTS_DIR = Path(os.environ.get("XINFANG_EXPORTS_DIR", str(VAR_DIR / "exports")))
 # /metrics from another host needs `Authorization: Bearer <token>` (xinfang.ops.metrics).
 XINFANG_METRICS_TOKEN = envsecret("XINFANG_METRICS_TOKEN") or ""
 # SMS gateway for the portal's one-time codes (xinfang/core/sms.py); the demo logs them.

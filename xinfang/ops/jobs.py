@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from xinfang.petitions import jobs as petitions_jobs
 
+from . import periodic
 from .models import JobRun, WorkerHeartbeat
 
 log = logging.getLogger("xinfang.jobs")
@@ -45,9 +46,10 @@ SWEEP_LOCK = 0x5846_5357  # "XFSW": the advisory lock key of the deadline sweep
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[], dict[str, Any]]
-    every: Callable[[], int]  # seconds between slots
+    run: Callable[..., dict[str, Any]]  # called with the run's params as keywords
+    every: Callable[[], int] | None  # seconds between slots; None: on demand only
     max_attempts: int = 3
+    takes_run: bool = False  # called with run=<JobRun id> too (e.g. to name its file)
 
 
 @contextmanager
@@ -76,6 +78,12 @@ def _sweep() -> dict[str, Any]:
 
 JOBS: dict[str, Job] = {
     "sweep": Job("sweep", _sweep, lambda: int(settings.XINFANG_SWEEP_INTERVAL)),
+    # ops.periodic: the monthly bulletins as files, the category model, large exports.
+    "reports": Job("reports", periodic.monthly_reports,
+                   lambda: int(settings.XINFANG_REPORTS_INTERVAL)),
+    "retrain": Job("retrain", periodic.retrain, lambda: int(settings.XINFANG_RETRAIN_INTERVAL),
+                   max_attempts=2),
+    "export": Job("export", periodic.export, None, takes_run=True),
 }
 
 
@@ -84,16 +92,19 @@ def slot_of(now: datetime, every: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % max(every, 1), UTC)
 
 
-def enqueue(name: str, slot: datetime | None = None) -> JobRun | None:
-    """Record and enqueue one run of ``name`` for ``slot`` (default: now, a one-off run).
-    None when that slot has a run already (another scheduler was first)."""
+def enqueue(name: str, slot: datetime | None = None,
+            params: dict[str, Any] | None = None) -> JobRun | None:
+    """Record and enqueue one run of ``name`` for ``slot`` (default: now, a one-off run) with
+    ``params`` (JSON; passed to the job as keywords). None when that slot has a run already
+    (another scheduler was first)."""
     from .tasks import run_job
 
     job = JOBS[name]
     slot = slot or timezone.now()
     try:
         with transaction.atomic():
-            run = JobRun.objects.create(job=name, slot=slot, max_attempts=job.max_attempts)
+            run = JobRun.objects.create(job=name, slot=slot, max_attempts=job.max_attempts,
+                                        params=params or {})
             result = run_job.enqueue(run.pk)
             JobRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
     except IntegrityError:
@@ -107,6 +118,8 @@ def schedule_due(now: datetime | None = None) -> list[JobRun]:
     now = now or timezone.now()
     out = []
     for job in JOBS.values():
+        if job.every is None:
+            continue
         slot = slot_of(now, job.every())
         if JobRun.objects.filter(job=job.name, slot=slot).exists():
             continue
@@ -130,7 +143,11 @@ def execute(run_id: int) -> dict[str, Any]:
         worker=WORKER_ID)
     run = JobRun.objects.get(pk=run_id)
     try:
-        result = JOBS[run.job].run()
+        job = JOBS[run.job]
+        params = dict(run.params or {})
+        if job.takes_run:
+            params["run"] = run.pk
+        result = job.run(**params)
     except Exception:
         error = traceback.format_exc()
         if run.attempts < run.max_attempts:

@@ -31,6 +31,7 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     worker = models.CharField(_("执行进程"), max_length=128, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
     result = models.JSONField(_("结果"), null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
 

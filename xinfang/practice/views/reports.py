@@ -96,12 +96,11 @@ def _attachment(data: bytes, content_type: str, name: str, ascii_name: str) -> H
     return response
 
 
-@login_required
-def report_monthly_xlsx(request: AuthedRequest) -> HttpResponse:
+def bulletin_xlsx(b: dict[str, Any]) -> bytes:
+    """The 月通报 as a workbook (the page's download and the scheduled reports job)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    _div, month, b = _bulletin(request)
     wb = Workbook()
     ws = wb.active
     ws.title = "月通报"
@@ -116,19 +115,30 @@ def report_monthly_xlsx(request: AuthedRequest) -> HttpResponse:
         ws.column_dimensions[col].width = w
     out = BytesIO()
     wb.save(out)
-    return _attachment(out.getvalue(),
+    return out.getvalue()
+
+
+def bulletin_pdf(b: dict[str, Any]) -> bytes:
+    """The 月通报 as a PDF (the page's download and the scheduled reports job)."""
+    from weasyprint import HTML  # ~0.4 s import: only when a PDF is asked for (recipes §4a)
+
+    html = render_to_string("practice/bulletin_pdf.html",
+                            {"b": b, "rows": bulletin_rows(b), "today": _today(),
+                             "anchor": anchors.latest()})
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+@login_required
+def report_monthly_xlsx(request: AuthedRequest) -> HttpResponse:
+    _div, month, b = _bulletin(request)
+    return _attachment(bulletin_xlsx(b),
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        f"{b['division']}{b['month']}信访工作通报.xlsx", f"bulletin-{month}.xlsx")
 
 
 @login_required
 def report_monthly_pdf(request: AuthedRequest) -> HttpResponse:
-    from weasyprint import HTML  # ~0.4 s import: only when a PDF is asked for (recipes §4a)
-
     _div, month, b = _bulletin(request)
-    html = render_to_string("practice/bulletin_pdf.html",
-                            {"b": b, "rows": bulletin_rows(b), "today": _today(),
-                             "anchor": anchors.latest()})
-    pdf: bytes = HTML(string=html).write_pdf()
-    return _attachment(pdf, "application/pdf", f"{b['division']}{b['month']}信访工作通报.pdf",
-                       f"bulletin-{month}.pdf")
+    return _attachment(bulletin_pdf(b), "application/pdf",
+                       f"{b['division']}{b['month']}信访工作通报.pdf", f"bulletin-{month}.pdf")
