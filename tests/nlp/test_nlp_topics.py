@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, timedelta
 
 from xinfang.nlp.cli import main
 from xinfang.nlp.topics import TopicItem, cluster_topics
@@ -39,17 +40,51 @@ def test_topics_cli_contract(tmp_path) -> None:
     assert main(["topics", "--csv", str(inp), "--text-cols", "留言主题,留言详情", "--id-col", "留言编号",
                  "--votes-col", "点赞数", "--out", str(out)]) == 0
     with open(out, encoding="utf-8", newline="") as fh:
-        assert next(csv.reader(fh)) == ["topic", "keywords", "size", "votes", "ids"]
+        assert next(csv.reader(fh)) == ["rank", "kind", "topic", "heat", "first", "last", "span_days",
+                                         "messages", "petitioners", "likes", "dislikes", "places",
+                                         "keywords", "ids"]
     got = read_csv(out)
     assert len(got) >= 2
     for g in got:
         ids = g["ids"].split(" ")
-        assert int(g["size"]) == len(ids)
-        assert int(g["votes"]) == sum(v for i, _, _, v in ROWS if i in ids)
+        assert int(g["messages"]) == len(ids)
+        assert int(g["likes"]) == sum(v for i, _, _, v in ROWS if i in ids)
         assert g["topic"] and g["keywords"]
     assert set(got[0]["ids"].split()) == {"b1", "b2", "b3"}
-    heat = [int(g["size"]) + int(g["votes"]) / 20 for g in got]
+    heat = [float(g["heat"]) for g in got]
     assert heat == sorted(heat, reverse=True)
     # every id appears in at most one topic
     all_ids = [i for g in got for i in g["ids"].split()]
     assert len(all_ids) == len(set(all_ids))
+
+
+def _dated(i: str, title: str, day: date, likes: int = 0, dislikes: int = 0, author: str = "") -> TopicItem:
+    return TopicItem(i, f"{title}\n{title}，请尽快处理。", likes, None, None, day, dislikes, author or i)
+
+
+def test_a_topic_that_pauses_for_months_is_two_bursts() -> None:
+    d0 = date(2019, 1, 10)
+    items = [_dated(f"s{k}", "丽发新城小区附近搅拌站噪音扰民", d0 + timedelta(days=k)) for k in range(3)]
+    items += [_dated(f"t{k}", "丽发新城小区附近搅拌站噪音扰民", d0 + timedelta(days=200 + k)) for k in range(3)]
+    topics = [t for t in cluster_topics(items) if not t.single]
+    assert sorted(sorted(t.ids) for t in topics) == [["s0", "s1", "s2"], ["t0", "t1", "t2"]]
+    assert {(t.first, t.last, t.span_days) for t in topics} == {
+        (d0, d0 + timedelta(days=2), 3), (d0 + timedelta(days=200), d0 + timedelta(days=202), 3)}
+
+
+def test_heat_counts_votes_and_time_and_reports_lone_hot_posts_apart() -> None:
+    d0 = date(2019, 3, 1)
+    quick = [_dated(f"q{k}", "伊景园滨河苑捆绑销售车位", d0 + timedelta(days=k), author="same")
+             for k in range(4)]
+    slow = [_dated(f"w{k}", "郝家坪小学校舍陈旧何时改扩建", d0 + timedelta(days=25 * k)) for k in range(5)]
+    lone = [_dated("x", "五矿万境小区入学问题", d0, likes=400, dislikes=40)]
+    topics = cluster_topics(quick + slow + lone)
+    by = {t.ids[0][0]: t for t in topics}
+    assert by["q"].petitioners == 1 and by["w"].petitioners == 5
+    # 4 messages in 4 days are hotter than 5 spread over 101 days
+    assert by["q"].heat > by["w"].heat
+    assert by["w"].span_days == 101
+    assert by["w"].heat == round(5 * (30 / 101) ** 0.5, 2)
+    # the lone post: (1 + (400 + 20) / 20) = 22, reported after every topic, flagged single
+    assert by["x"].single and by["x"].heat == 22.0 and by["x"].dislikes == 40
+    assert topics[-1] is by["x"]

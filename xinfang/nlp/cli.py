@@ -119,27 +119,56 @@ def cmd_similar(a: argparse.Namespace) -> int:
     return 0
 
 
+def _int(r: dict[str, str], col: str) -> int:
+    try:
+        return int(float(r[col])) if col else 0
+    except (KeyError, ValueError):
+        return 0
+
+
+def _col(a_value: str | None, header: Sequence[str], default: str) -> str:
+    """An optional column: the one asked for, else ``default`` when the CSV has it ("" = off)."""
+    if a_value is not None:
+        return a_value
+    return default if default in header else ""
+
+
+def _header(path: str) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
 def cmd_topics(a: argparse.Namespace) -> int:
     from .topics import TopicItem, cluster_topics
+    from .warning import parse_date
 
     cols = split_cols(a.text_cols)
-    need = [*cols, a.id_col] + ([a.votes_col] if a.votes_col else [])
+    header = _header(a.csv)
+    votes_col = _col(a.votes_col, header, "点赞数")
+    dislikes_col = _col(a.dislikes_col, header, "反对数")
+    time_col = _col(a.time_col, header, "留言时间")
+    user_col = _col(a.user_col, header, "留言用户")
+    need = [*cols, a.id_col] + [c for c in (votes_col, dislikes_col, time_col, user_col) if c]
     rows = read_rows(a.csv, need)
     texts = _joined(rows, cols)
-
-    def votes(r: dict[str, str]) -> int:
-        try:
-            return int(float(r[a.votes_col])) if a.votes_col else 0
-        except ValueError:
-            return 0
-
     t0 = time.perf_counter()
-    topics = cluster_topics([TopicItem(r[a.id_col], t, votes(r)) for r, t in zip(rows, texts, strict=True)],
-                            threshold=a.threshold, min_size=a.min_size,
+    items = [TopicItem(r[a.id_col], t, _int(r, votes_col), None, None,
+                       parse_date(r[time_col]) if time_col else None, _int(r, dislikes_col),
+                       r[user_col] or None if user_col else None)
+             for r, t in zip(rows, texts, strict=True)]
+    topics = cluster_topics(items, threshold=a.threshold, min_size=a.min_size,
                             votes_per_message=a.votes_per_message)
-    n = write_rows(a.out, ["topic", "keywords", "size", "votes", "ids"], (
-        (t.label, " ".join(t.keywords), t.size, t.votes, " ".join(t.ids)) for t in topics))
-    print(json.dumps({"out": str(a.out), "rows": len(rows), "topics": n,
+    write_rows(a.out, ["rank", "kind", "topic", "heat", "first", "last", "span_days", "messages",
+                           "petitioners", "likes", "dislikes", "places", "keywords", "ids"], (
+        (n, "single" if t.single else "topic", t.label, t.heat,
+         t.first.isoformat() if t.first else "", t.last.isoformat() if t.last else "", t.span_days,
+         t.size, t.petitioners, t.votes, t.dislikes, " ".join(t.entities), " ".join(t.keywords),
+         " ".join(t.ids)) for n, t in enumerate(topics, start=1)))
+    print(json.dumps({"out": str(a.out), "rows": len(rows), "topics": sum(not t.single for t in topics),
+                      "singles": sum(t.single for t in topics), "votes": votes_col or None,
+                      "dislikes": dislikes_col or None, "time": time_col or None,
                       "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False))
     return 0
 
@@ -241,11 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--csv", required=True)
     tp.add_argument("--text-cols", default="留言主题,留言详情")
     tp.add_argument("--id-col", default="留言编号")
-    tp.add_argument("--votes-col", default="", help="e.g. 点赞数 (optional)")
+    tp.add_argument("--votes-col", default=None,
+                    help="likes column (default 点赞数 when the CSV has it; '' to ignore votes)")
+    tp.add_argument("--dislikes-col", default=None, help="default 反对数 when present")
+    tp.add_argument("--time-col", default=None,
+                    help="date column (default 留言时间 when present): bursts and time span")
+    tp.add_argument("--user-col", default=None, help="author column (default 留言用户 when present)")
     tp.add_argument("--out", required=True)
     tp.add_argument("--threshold", type=float, default=0.22)
     tp.add_argument("--min-size", type=float, default=2,
-                    help="smallest heat written: messages + votes/--votes-per-message (default 2)")
+                    help="smallest topic written: messages + votes/--votes-per-message (default 2)")
     tp.add_argument("--votes-per-message", type=float, default=20)
     tp.set_defaults(func=cmd_topics)
 

@@ -62,6 +62,7 @@ def _words(text: str) -> list[str]:
     return list(get_tokenizer().cut(text, HMM=False))
 
 
+@lru_cache(maxsize=65536)
 def is_fragment(core: str) -> bool:
     """True when ``core`` (the characters before the suffix) is not a name: it holds a
     function word or a count (中院按诉讼程序开, 发过一次), or it is one descriptive word
@@ -117,6 +118,7 @@ def one_edit(x: str, y: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=65536)
 def variant(x: str, y: str) -> bool:
     """One name is a one-character typo or transposition of the other."""
     edit = one_edit(x, y)

@@ -280,7 +280,8 @@ def place_codes(text: str) -> frozenset[str]:
     return frozenset(m for m in PLACE_CODE.findall(text) if not m.endswith(("市", "省")))
 
 
-def _name_match(x: str, y: str, places: Places | None = None) -> bool:
+@lru_cache(maxsize=131072)
+def _spelling_match(x: str, y: str) -> bool:
     from .places import variant
 
     if x == y or x in y or y in x:
@@ -288,11 +289,13 @@ def _name_match(x: str, y: str, places: Places | None = None) -> bool:
     # Spelling variants (国王陵考古公园 / 王陵国家考古遗址公园) share two or more bigrams.
     bx = {x[i : i + 2] for i in range(len(x) - 1)}
     by = {y[i : i + 2] for i in range(len(y) - 1)}
-    if len(bx & by) >= 2:
-        return True
-    # One-character typos and transpositions (金领/金邻, 伊景园/伊锦园); nested places
-    # (咸嘉新村 ⊃ 西子园), learned from texts or given by the gazetteer.
-    return variant(x, y) or (places is not None and places.within(x, y))
+    # One-character typos and transpositions (金领/金邻, 伊景园/伊锦园).
+    return len(bx & by) >= 2 or variant(x, y)
+
+
+def _name_match(x: str, y: str, places: Places | None = None) -> bool:
+    # Nested places (咸嘉新村 ⊃ 西子园) are learned from texts or given by the gazetteer.
+    return _spelling_match(x, y) or (places is not None and places.within(x, y))
 
 
 def names_agree(a: Iterable[str], b: Iterable[str], places: Places | None = None) -> bool:

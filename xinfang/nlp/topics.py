@@ -9,10 +9,12 @@ Plain Python: never import Django here.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from .places import Places
@@ -29,7 +31,6 @@ from .text import (
     Entity,
     entities_agree,
     entities_conflict,
-    extract_entities,
     tokenize,
 )
 
@@ -39,31 +40,47 @@ _STOP = frozenset(
 
 
 TOPIC_THRESHOLD = 0.22  # a topic is broader than one matter: same issue, same place/case
-VOTES_PER_MESSAGE = 20  # heat = messages + votes / VOTES_PER_MESSAGE
+VOTES_PER_MESSAGE = 20  # support = (likes + ½·dislikes) / VOTES_PER_MESSAGE messages
+DISLIKE_WEIGHT = 0.5  # a 反对 is attention too, worth half a 点赞
+BURST_GAP_DAYS = 30  # a topic whose messages pause this long is two topics (two bursts)
+CONCENTRATION_DAYS = 30  # heat is scaled by √(30 / max(30, span in days))
+SINGLE_VOTES = 20  # a lone message with this many votes is reported as a standout
 
 
 @dataclass(frozen=True, slots=True)
 class TopicItem:
     id: str
     text: str  # "title\nbody"
-    votes: int = 0
+    votes: int = 0  # likes (点赞数)
     place: str | None = None
     accused: str | None = None
+    when: date | None = None  # the message's date: topics split at pauses, heat uses the span
+    dislikes: int = 0  # 反对数
+    author: str | None = None  # petitioner/user key: distinct petitioners per topic
 
 
 @dataclass(slots=True)
 class Topic:
-    label: str  # headline of the group's most-voted matter
+    label: str  # headline of the group's most central member
     keywords: list[str]
     ids: list[str]
-    votes: int
-    entities: list[str] = field(default_factory=list)
-
+    votes: int  # likes
+    entities: list[str] = field(default_factory=list)  # places/objects named
     heat: float = 0.0
+    dislikes: int = 0
+    first: date | None = None
+    last: date | None = None
+    petitioners: int = 0  # distinct authors (messages without an author count one each)
+    groups: list[str] = field(default_factory=list)  # places/units given by the input
+    single: bool = False  # one message, hot by its votes alone (reported separately)
 
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @property
+    def span_days(self) -> int:
+        return (self.last - self.first).days + 1 if self.first and self.last else 0
 
 
 class _Groups:
@@ -98,12 +115,15 @@ def _as_item(x: TopicItem | tuple[Any, ...]) -> TopicItem:
 def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: float = TOPIC_THRESHOLD,
                    min_size: float = 2, k: int = 30, n_keywords: int = 6,
                    votes_per_message: float = VOTES_PER_MESSAGE) -> list[Topic]:
-    """Group matters into topics, largest first.
+    """Group matters into topics, hottest first; single hot messages come after the topics
+    (``Topic.single``).
 
-    "Largest" is the heat: messages + votes / ``votes_per_message`` (a message with 40 likes
-    weighs like three messages). Topics whose heat is below ``min_size`` are dropped, so a
-    lone message still makes a topic when enough people support it.
-    ``items`` are :class:`TopicItem` or (id, text[, votes[, place[, accused]]]) tuples.
+    A group whose dates pause for more than ``BURST_GAP_DAYS`` is split into bursts. The
+    heat (:func:`heat`) counts messages, likes and dislikes (20 votes to one message) and
+    shrinks with the span. Groups whose messages + votes/20 is below ``min_size`` are
+    dropped, so a lone message still counts when enough people support it.
+    ``items`` are :class:`TopicItem` or (id, text[, votes[, place[, accused[, when[,
+    dislikes[, author]]]]]]) tuples.
     """
     its = [_as_item(x) for x in items]
     if not its:
@@ -133,10 +153,8 @@ def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: floa
     members: dict[int, list[int]] = {}
     for n in range(len(its)):
         members.setdefault(groups.find(n), []).append(n)
-    def heat(m: list[int]) -> float:
-        return len(m) + sum(max(its[i].votes, 0) for i in m) / votes_per_message
-
-    clusters = [m for m in members.values() if heat(m) >= min_size]
+    clusters = [b for m in members.values() for b in split_bursts(m, its)]
+    clusters = [m for m in clusters if _raw(m, its, votes_per_message) >= min_size]
     # keywords: tf within the group x idf over all headlines+openings
     tokens = [[w for w in tokenize(d.head + "。" + d.opening) if _keyword_ok(w)] for d in docs]
     df = Counter(w for ts in tokens for w in set(ts))
@@ -145,19 +163,75 @@ def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: floa
     for m in clusters:
         tf = Counter(w for i in m for w in set(tokens[i]))
         scored = sorted(tf, key=lambda w: (-tf[w] * math.log((n_docs + 1) / (df[w] + 1)), w))
-        named = [i for i in m if extract_entities(docs[i].head)] or m
-        lead = max(named, key=lambda i: (its[i].votes, -i))
-        names = sorted({e.name for e in groups.ents[groups.find(m[0])]})
+        lead = _central(m, its, idx)
+        names = sorted({e.name for i in m for e in subject[i]})
+        dates = sorted(d for i in m if (d := its[i].when) is not None)
         topics.append(Topic(
             label=docs[lead].head,
             keywords=scored[:n_keywords],
             ids=[its[i].id for i in sorted(m, key=lambda i: (-its[i].votes, i))],
-            votes=sum(its[i].votes for i in m),
+            votes=sum(max(its[i].votes, 0) for i in m),
+            dislikes=sum(max(its[i].dislikes, 0) for i in m),
             entities=names,
-            heat=round(heat(m), 2),
+            first=dates[0] if dates else None,
+            last=dates[-1] if dates else None,
+            petitioners=len({its[i].author or f"#{i}" for i in m}),
+            groups=sorted({g for i in m for g in (its[i].place, its[i].accused) if g}),
+            single=len(m) == 1,
         ))
-    topics.sort(key=lambda t: (-t.heat, -t.size, t.ids[0]))
+        t = topics[-1]
+        t.heat = heat(t.size, t.votes, t.dislikes, t.span_days, votes_per_message)
+    topics.sort(key=lambda t: (t.single, -t.heat, -t.size, t.ids[0]))
     return topics
+
+
+def heat(messages: int, likes: int, dislikes: int, span_days: int,
+         votes_per_message: float = VOTES_PER_MESSAGE) -> float:
+    """Heat of a topic (docs/nlp.md): (messages + (likes + ½·dislikes) / 20) ·
+    √(30 / max(30, span in days)). Votes count as messages, 20 to one; a topic that burns for
+    a month keeps its full weight, one spread over four months half of it. Without dates the
+    span is unknown and the factor is 1."""
+    support = (max(likes, 0) + DISLIKE_WEIGHT * max(dislikes, 0)) / votes_per_message
+    factor = math.sqrt(CONCENTRATION_DAYS / max(CONCENTRATION_DAYS, span_days)) if span_days else 1.0
+    return round((messages + support) * factor, 2)
+
+
+def _raw(m: list[int], its: Sequence[TopicItem], votes_per_message: float) -> float:
+    """Messages + votes/20, before the time factor: what ``min_size`` is compared with."""
+    return len(m) + sum(max(its[i].votes, 0) + DISLIKE_WEIGHT * max(its[i].dislikes, 0)
+                        for i in m) / votes_per_message
+
+
+def split_bursts(m: list[int], its: Sequence[TopicItem], gap: int = BURST_GAP_DAYS) -> list[list[int]]:
+    """Split a group where its dates pause for more than ``gap`` days (two outbreaks of one
+    kind of complaint are two topics). Messages without a date stay with the first burst."""
+    dated = sorted((i for i in m if its[i].when is not None), key=lambda i: (its[i].when, i))
+    if len(dated) < 2:
+        return [m]
+    out: list[list[int]] = [[dated[0]]]
+    for prev, cur in itertools.pairwise(dated):
+        if (its[cur].when - its[prev].when).days > gap:  # type: ignore[operator]
+            out.append([])
+        out[-1].append(cur)
+    out[0][:0] = [i for i in m if its[i].when is None]
+    return out
+
+
+def _central(m: list[int], its: Sequence[TopicItem], idx: SimilarityIndex, cap: int = 40) -> int:
+    """The member most similar, on average, to the others (the topic's label): not the most
+    liked post, which is often an outlier. Large topics are judged on their ``cap`` most
+    voted members."""
+    if len(m) <= 2:
+        return max(m, key=lambda i: (its[i].votes, -i))
+    pool = sorted(m, key=lambda i: (-its[i].votes, i))[:cap]
+    ids = [its[i].id for i in pool]
+    best, best_score = pool[0], -1.0
+    for i in pool:
+        got = idx.scores(its[i].text, ids)
+        score = sum(v for k, v in got.items() if k != its[i].id) / (len(pool) - 1)
+        if score > best_score:
+            best, best_score = i, score
+    return best
 
 
 def _keyword_ok(w: str) -> bool:

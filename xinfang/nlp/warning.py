@@ -15,8 +15,10 @@ Two tests, both one-sided (only rises matter):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +97,17 @@ def rising(counts: Sequence[float], **kw: float) -> list[Alert]:
     e_kw = {k: kw[k] for k in ("lam", "L", "min_history") if k in kw}
     alerts = poisson_alerts(counts, **p_kw) + ewma_alerts(counts, **e_kw)  # type: ignore[arg-type]
     return sorted(alerts, key=lambda a: (a.index, a.method))
+
+
+_DATE = re.compile(r"(\d{4})\D(\d{1,2})\D(\d{1,2})")
+
+
+def parse_date(value: str | None) -> date | None:
+    """The date of "2019/2/28 11:25:05", "2019-02-28", "2019年2月28日" …; None when there is none."""
+    m = _DATE.search(value or "")
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -30,6 +30,9 @@ class TopicView:
     previous: int  # matters of the previous period of the same length
     petitioners: int
     divisions: list[str]
+    heat: float = 0.0  # xinfang.nlp.topics.heat over this period's matters
+    first: date | None = None
+    last: date | None = None
 
     @property
     def count(self) -> int:
@@ -51,6 +54,7 @@ def topics(user: User, days: int = 30, division: str = "", category: str = "",
     only topics with ``min_count`` matters in this period are shown. Cached per filter and
     user scope for ``TOPIC_CACHE_SECONDS``."""
     from xinfang.nlp import TopicItem, cluster_topics
+    from xinfang.nlp.topics import heat
 
     days = days if days in PERIODS else 30
     key = "intel:topics:" + hashlib.sha1(
@@ -66,22 +70,28 @@ def topics(user: User, days: int = 30, division: str = "", category: str = "",
                     "received_at")[:2 * TOPIC_CAP])
     when = {r[0]: r[5] for r in rows}
     div_of = {r[0]: r[3] for r in rows}
-    items = [TopicItem(str(pk), matter_text(t, c), 0, None, acc or None)
-             for pk, t, c, _dn, acc, _at in rows]
+    people = person_keys([r[0] for r in rows])
+    # Dated and with the petitioner: topics split where they pause (BURST_GAP_DAYS), and the
+    # heat counts distinct people's matters over their span (docs/nlp.md, hot topics).
+    items = [TopicItem(str(pk), matter_text(t, c), 0, None, acc or None,
+                       timezone.localdate(at), 0, people[pk])
+             for pk, t, c, _dn, acc, at in rows]
     found = cluster_topics(items, min_size=2)
-    people = person_keys([r[0] for r in rows]) if found else {}
     out: list[TopicView] = []
     for t in found:
         ids = [int(i) for i in t.ids]
         cur = sorted((i for i in ids if when[i] > cur_from), key=lambda i: when[i], reverse=True)
         if len(cur) < min_count:
             continue
+        days_ = sorted(timezone.localdate(when[i]) for i in cur)
         out.append(TopicView(
             n=0, label=t.label, keywords=t.keywords, ids=cur, previous=len(ids) - len(cur),
             petitioners=len({people[i] for i in cur}),
             divisions=sorted({div_of[i] for i in cur}),
+            heat=heat(len(cur), 0, 0, (days_[-1] - days_[0]).days + 1),
+            first=days_[0], last=days_[-1],
         ))
-    out.sort(key=lambda v: (-v.count, -v.petitioners, v.ids[0]))
+    out.sort(key=lambda v: (-v.heat, -v.count, -v.petitioners, v.ids[0]))
     for n, v in enumerate(out, start=1):
         v.n = n
     cache.set(key, out, TOPIC_CACHE_SECONDS)
