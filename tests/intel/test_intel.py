@@ -267,3 +267,45 @@ def test_unrelated_handler_is_refused_and_sees_nothing_outside_its_scope(login, 
     assert r.status_code in (200, 403)
     assert not any(m.number in page or m.title in page for m in Matter.objects.all())
     assert r.status_code == 403 or "有关联事项（无权查看）" in page
+
+
+# --------------------------------------------------------------------------- topic warnings
+
+
+def _topic_series(county, people_this_week: int, same_person: bool = False):
+    """阳光小区 停车费: one matter every other week for ten weeks, then a spike today."""
+    end = sh(2026, 6, 15, 9)
+    n = 0
+    for week in range(2, 12, 2):
+        n += 1
+        register(county, end - timedelta(days=7 * week), title="阳光小区物业乱收停车费",
+                 content="阳光小区物业公司每月多收停车费200元，业主多次反映无果。",
+                 id_number=idcard.make(f"99012119700101{n:03d}"), phone=f"1360000{n:04d}")
+    for k in range(people_this_week):
+        n += 1
+        who = 900 if same_person else n
+        register(county, end + timedelta(minutes=k), title="阳光小区物业多收停车费",
+                 content="阳光小区物业每月多收停车费200元，请求退还。",
+                 id_number=idcard.make(f"99012119700101{who:03d}"), phone=f"1360000{who:04d}")
+
+
+def test_a_rising_topic_is_warned_with_its_matters_on_the_warnings_page(login, county, frozen):
+    _topic_series(county, 6)
+    w = intel.topic_rising_warnings(county.users["supervisor"])
+    assert len(w) == 1 and w[0].count == 6 and w[0].persons == 6
+    assert "阳光小区" in w[0].label and sum(w[0].weeks[:-1]) == 5
+    c = login(county.users["supervisor"])
+    page = c.get(reverse("warnings")).content.decode()
+    assert "热点事项上升" in page
+    assert all(m.number in page for m in w[0].matters)  # every matter behind it, linked
+    assert c.get("/api/v1/warnings").json()["topics"][0]["count"] == 6
+
+
+def test_one_petitioner_posting_six_times_is_no_rising_topic(login, county, frozen):
+    _topic_series(county, 6, same_person=True)
+    assert intel.topic_rising_warnings(county.users["supervisor"]) == []
+
+
+def test_warnings_page_is_for_intel_roles_only(login, county, frozen):
+    assert login(county.users["supervisor"]).get(reverse("warnings")).status_code == 200
+    assert login(county.users["registrar"]).get(reverse("warnings")).status_code == 403

@@ -173,6 +173,48 @@ def cmd_topics(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_warn(a: argparse.Namespace) -> int:
+    from .topics import TopicItem, cluster_topics
+    from .warn import topic_warnings
+    from .warning import parse_date
+
+    cols = split_cols(a.text_cols)
+    header = _header(a.csv)
+    votes_col = _col(a.votes_col, header, "点赞数")
+    dislikes_col = _col(a.dislikes_col, header, "反对数")
+    user_col = _col(a.user_col, header, "留言用户")
+    need = [*cols, a.id_col, a.time_col] + [c for c in (votes_col, dislikes_col, user_col) if c]
+    rows = read_rows(a.csv, need)
+    t0 = time.perf_counter()
+    items = [TopicItem(r[a.id_col], t, _int(r, votes_col), None, None, parse_date(r[a.time_col]),
+                       _int(r, dislikes_col), r[user_col] or None if user_col else None)
+             for r, t in zip(rows, _joined(rows, cols), strict=True)]
+    undated = sum(it.when is None for it in items)
+    topics = cluster_topics(items, min_size=a.min_size)
+    warns = topic_warnings(topics, items, a.period, min_persons=a.min_persons,
+                           attention_votes=a.attention_votes)
+    out_rows = []
+    for w in warns:
+        for n in w.flagged:
+            how = sorted({x.method for x in w.alerts if x.index == n} | ({"attention"} if n in w.attention else set()))
+            base = next((x.baseline for x in w.alerts if x.index == n), "")
+            out_rows.append((w.rank, w.topic.label, w.starts[n].isoformat(), w.counts[n], base,
+                             "+".join(how), w.topic.size))
+    n = write_rows(a.out, ["topic_rank", "topic", "period_start", "count", "baseline", "method",
+                           "topic_messages"], out_rows)
+    largest = sorted(warns, key=lambda w: (-w.topic.size, w.rank))[:5]
+    summary = [{"topic": w.topic.label, "messages": w.topic.size,
+                "first_above_baseline": str(w.first_above_baseline or ""),
+                "first_flagged": str(w.first_flagged or ""),
+                "delay_periods": ((w.first_flagged - w.first_above_baseline).days // (7 if a.period == "week" else 1)
+                                  if w.first_flagged and w.first_above_baseline else None)}
+               for w in largest]
+    print(json.dumps({"out": str(a.out), "rows": len(rows), "undated": undated, "period": a.period,
+                      "topics": len(warns), "flags": n, "largest_topics": summary,
+                      "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False, indent=1))
+    return 0
+
+
 def cmd_eval_similar(a: argparse.Namespace) -> int:
     from .similarity import evaluate_pairs
 
@@ -282,6 +324,23 @@ def build_parser() -> argparse.ArgumentParser:
                     help="smallest topic written: messages + votes/--votes-per-message (default 2)")
     tp.add_argument("--votes-per-message", type=float, default=20)
     tp.set_defaults(func=cmd_topics)
+
+    w = sub.add_parser("warn", help="rising-count tests per hot topic over time (daily or weekly)")
+    w.add_argument("--csv", required=True)
+    w.add_argument("--time-col", required=True, help="date column, e.g. 留言时间")
+    w.add_argument("--period", choices=("week", "day"), default="week")
+    w.add_argument("--text-cols", default="留言主题,留言详情")
+    w.add_argument("--id-col", default="留言编号")
+    w.add_argument("--votes-col", default=None, help="default 点赞数 when present")
+    w.add_argument("--dislikes-col", default=None, help="default 反对数 when present")
+    w.add_argument("--user-col", default=None, help="default 留言用户 when present")
+    w.add_argument("--min-persons", type=int, default=2,
+                   help="distinct petitioners a flagged period needs (default 2)")
+    w.add_argument("--attention-votes", type=int, default=100,
+                   help="votes in one period that flag it whatever the count (default 100)")
+    w.add_argument("--min-size", type=float, default=3, help="smallest topic tested (default 3)")
+    w.add_argument("--out", required=True, help="CSV: one row per flagged topic and period")
+    w.set_defaults(func=cmd_warn)
 
     es = sub.add_parser("eval-similar", help="precision/recall on labelled pairs (id_a,id_b,same)")
     es.add_argument("--csv", required=True)

@@ -85,7 +85,8 @@ def ewma_alerts(counts: Sequence[float], lam: float = 0.3, L: float = 3.0,
         past = counts[max(0, t - window) : t]
         mu = max(sum(past) / len(past), min_baseline)
         z = lam * (counts[t] - mu) / math.sqrt(mu) + (1 - lam) * z
-        if z > limit:
+        # A week with nothing is no alert, however high the chart still is after a spike.
+        if z > limit and counts[t] > 0:
             out.append(Alert(t, counts[t], round(mu, 4), "ewma", statistic=round(z, 4),
                              limit=round(limit, 4)))
     return out

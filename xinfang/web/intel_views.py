@@ -107,6 +107,14 @@ def topic_detail(request: AuthedRequest, n: int) -> HttpResponse:
                                                 "f": f})
 
 
+@login_required
+def warnings(request: AuthedRequest) -> HttpResponse:
+    """Every early warning of the user's scope, each with all the matters behind it."""
+    _require_intel(request)
+    return render(request, "intel/warnings.html", {"nav": "warnings",
+                                                   "w": intel.warnings_for(request.user)})
+
+
 # --------------------------------------------------------------------------- dashboard
 
 

@@ -33,6 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("register/suggest/", intel_views.register_suggest, name="register_suggest"),
     path("topics/", intel_views.topics, name="topics"),
     path("topics/<int:n>/", intel_views.topic_detail, name="topic"),
+    path("warnings/", intel_views.warnings, name="warnings"),
     path("dashboard/", intel_views.dashboard, name="dashboard"),
     path("dashboard/data/", intel_views.dashboard_data, name="dashboard_data"),
     path("matters/<int:pk>/", views.matter_detail, name="matter"),

@@ -4,7 +4,7 @@ above its baseline, 集体访 risk, and repeat petitioners before a sensitive pe
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,23 @@ class RisingWarning:
 
 
 @dataclass
+class TopicRisingWarning:
+    """A hot topic whose weekly count rises above its baseline this week, or whose matters
+    this week carry many people (the attention trigger)."""
+
+    label: str
+    matters: list[Matter]  # this week's, newest first
+    weeks: list[int]  # weekly counts (Monday weeks), oldest first; the last is this week
+    persons: int  # distinct petitioners this week
+    method: str  # "poisson", "ewma", "attention" joined by "+"
+    detail: str
+
+    @property
+    def count(self) -> int:
+        return self.weeks[-1]
+
+
+@dataclass
 class CollectiveWarning:
     kind: str  # "headcount" | "topic"
     label: str
@@ -69,6 +86,7 @@ class Warnings:
     rising: list[RisingWarning]
     collective: list[CollectiveWarning]
     sensitive: list[SensitiveWarning]
+    topics: list[TopicRisingWarning] = field(default_factory=list)
     # Marked for translation; pages translate it where shown, the API keeps the Chinese.
     test: str = gettext_noop("按属地（乡镇）× 内容分类统计近 12 周每周新收件数。泊松检验：本周件数 x 与前 8 周"
                              "均值 μ 相比，P(X ≥ x | 泊松 μ) < 0.01 且 x ≥ 3 时预警；EWMA 控制图："
@@ -76,7 +94,7 @@ class Warnings:
 
     @property
     def total(self) -> int:
-        return len(self.rising) + len(self.collective) + len(self.sensitive)
+        return len(self.rising) + len(self.collective) + len(self.sensitive) + len(self.topics)
 
 
 def _week_index(received: datetime, today: date) -> int:
@@ -147,6 +165,53 @@ def collective_warnings(user: User, now: datetime | None = None) -> list[Collect
     return out
 
 
+ATTENTION_PERSONS = 10  # people on one topic's matters in a week that flag it whatever the count
+
+
+def topic_rising_warnings(user: User, today: date | None = None) -> list[TopicRisingWarning]:
+    """Hot topics of the last 12 weeks whose weekly count rises this week (the Poisson and
+    EWMA tests of ``xinfang nlp warn``, from ≥ 2 distinct petitioners), or whose matters this
+    week carry ≥ ATTENTION_PERSONS people (a 集体访's headcount counts as support)."""
+    from xinfang.nlp import TopicItem, cluster_topics
+    from xinfang.nlp.warn import period_start, topic_warnings
+
+    today = today or timezone.localdate()
+    first = period_start(today, "week") - timedelta(weeks=WARNING_WEEKS - 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    rows = list(access.visible_matters(user).filter(received_at__gte=start)
+                .order_by("-received_at").values_list(
+                    "pk", "title", "content", "accused_body__name", "received_at", "headcount")
+                [:TOPIC_CAP])
+    if not rows:
+        return []
+    people = person_keys([r[0] for r in rows])
+    items = [TopicItem(str(pk), matter_text(t, c), max((head or 1) - 1, 0), None, a or None,
+                       timezone.localdate(at), 0, people[pk])
+             for pk, t, c, a, at, head in rows]
+    # Anchor the weeks: a first and a last item with no text span the 12 weeks to today.
+    items += [TopicItem("_first", "", 0, None, None, first), TopicItem("_today", "", 0, None, None, today)]
+    when = {it.id: it.when for it in items}
+    found = cluster_topics(items[:-2], min_size=3)
+    out = []
+    for w in topic_warnings(found, items, "week", attention_votes=ATTENTION_PERSONS - 1):
+        last = len(w.counts) - 1
+        alerts = [a for a in w.alerts if a.index == last]
+        methods = sorted({a.method for a in alerts} | ({"attention"} if last in w.attention else set()))
+        if not methods or w.counts[last] == 0:
+            continue
+        a = min(alerts, key=lambda a: a.method != "poisson") if alerts else None
+        detail = ("" if a is None else f"泊松检验 p = {a.p_value:.2g}" if a.method == "poisson"
+                  else f"EWMA z = {a.statistic} > {a.limit}")
+        week_ids = [int(i) for i in w.topic.ids if (d := when[i]) is not None and d >= w.starts[last]]
+        by_pk = Matter.objects.select_related("division").in_bulk(week_ids)
+        matters = sorted(by_pk.values(), key=lambda m: m.received_at, reverse=True)
+        out.append(TopicRisingWarning(w.topic.label, matters, w.counts[-WARNING_WEEKS:],
+                                      len({people[m.pk] for m in matters}), "+".join(methods),
+                                      detail))
+    out.sort(key=lambda t: -t.count)
+    return out
+
+
 def sensitive_periods() -> list[tuple[str, str, str]]:
     return list(getattr(settings, "XINFANG_SENSITIVE_PERIODS", DEFAULT_SENSITIVE_PERIODS))
 
@@ -190,7 +255,8 @@ def warnings_for(user: User) -> Warnings:
     key = f"intel:warnings:{scope_key(user)}:{timezone.localdate()}"
     hit = cache.get(key)
     if hit is None:
-        hit = Warnings(rising_warnings(user), collective_warnings(user), sensitive_warnings(user))
+        hit = Warnings(rising_warnings(user), collective_warnings(user), sensitive_warnings(user),
+                       topic_rising_warnings(user))
         cache.set(key, hit, WARNING_CACHE_SECONDS)
     return hit  # type: ignore[no-any-return]
 
@@ -204,6 +270,10 @@ def warnings_json(w: Warnings) -> dict[str, Any]:
         "collective": [{"kind": c.kind, "label": c.label, "persons": c.persons,
                         "matters": [{"id": m.pk, "number": m.number} for m in c.matters]}
                        for c in w.collective],
+        "topics": [{"label": t.label, "count": t.count, "weeks": t.weeks, "persons": t.persons,
+                    "method": t.method, "detail": t.detail,
+                    "matters": [{"id": m.pk, "number": m.number} for m in t.matters]}
+                   for t in w.topics],
         "sensitive": [{"period": s.period, "starts": s.starts.isoformat(),
                        "days_to_start": s.days_to_start,
                        "matter": {"id": s.matter.pk, "number": s.matter.number},

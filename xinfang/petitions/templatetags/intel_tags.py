@@ -14,4 +14,4 @@ register = template.Library()
 def warnings_panel(context: dict[str, Any]) -> dict[str, Any]:
     from xinfang.petitions import intel
 
-    return {"w": intel.warnings_for(context["request"].user)}
+    return {"w": intel.warnings_for(context["request"].user), "limit": ":5", "full": False}
