@@ -67,11 +67,12 @@ def test_rotate_interrupt_resume_then_retire_the_old_key(county, settings, froze
     calls = {"n": 0}
     real_update = keyrotation._update
 
-    def flaky(em, pk, changes):
+    def flaky(em, columns, params):
         calls["n"] += em.label == "petitions.Petitioner"
-        if em.label == "petitions.Petitioner" and calls["n"] == 5:
+        if em.label == "petitions.Petitioner" and calls["n"] == 3:  # the third batch
+            real_update(em, columns, params[:1])  # one row written, then the failure
             raise RuntimeError("interrupted")
-        real_update(em, pk, changes)
+        real_update(em, columns, params)
 
     monkeypatch.setattr(keyrotation, "_update", flaky)
     with pytest.raises(RuntimeError, match="interrupted"):

@@ -102,13 +102,13 @@ def _row_changes(em: EncryptedModel, row: Sequence[Any]) -> dict[str, str]:
     return changes
 
 
-def _update(em: EncryptedModel, pk: Any, changes: dict[str, str]) -> None:
+def _update(em: EncryptedModel, columns: tuple[str, ...], params: list[list[Any]]) -> None:
+    """One UPDATE per row, sent together (psycopg pipelines ``executemany``)."""
     table, pk_col, _enc, _idx = _columns(em)
     q = connection.ops.quote_name
-    sets = ", ".join(f"{q(c)} = %s" for c in changes)
+    sets = ", ".join(f"{q(c)} = %s" for c in columns)
     with connection.cursor() as cur:
-        cur.execute(f"UPDATE {q(table)} SET {sets} WHERE {q(pk_col)} = %s",
-                    [*changes.values(), pk])
+        cur.executemany(f"UPDATE {q(table)} SET {sets} WHERE {q(pk_col)} = %s", params)
 
 
 def rotate(batch: int = 500, limit: int | None = None,
@@ -133,11 +133,14 @@ def rotate(batch: int = 500, limit: int | None = None,
                 return reports
             with transaction.atomic():
                 rows = _batch(em, state.last_pk, batch, lock=True)
+                pending: dict[tuple[str, ...], list[list[Any]]] = {}
                 for row in rows:
                     changes = _row_changes(em, row)
                     if changes:
-                        _update(em, row[0], changes)
+                        pending.setdefault(tuple(changes), []).append([*changes.values(), row[0]])
                         rep.changed += 1
+                for columns, params in pending.items():
+                    _update(em, columns, params)
                 if rows:
                     state.last_pk = int(rows[-1][0])
                     state.rows += len(rows)
