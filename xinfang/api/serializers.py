@@ -439,6 +439,8 @@ class RegistrationSerializer(serializers.Serializer[Data]):
     accused_body = serializers.PrimaryKeyRelatedField(queryset=Body.objects.all(), required=False,
                                                       allow_null=True)
     headcount = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    is_collective = serializers.BooleanField(
+        default=False, help_text="集体访（走访）或联名信（来信）：多人提出，信访人数不少于2人")
     is_anonymous = serializers.BooleanField(default=False)
     is_urgent = serializers.BooleanField(default=False)
     confidential = serializers.BooleanField(default=False)

@@ -204,6 +204,9 @@ class MatterListView(MatterQueryView):
             source_doc_no=v.get("source_doc_no", ""), source_body_name=v.get("source_body_name", ""),
             accused_name=v.get("accused_name", ""), accused_body=v.get("accused_body"),
             headcount=v["headcount"], is_anonymous=v["is_anonymous"], is_urgent=v["is_urgent"],
+            collective=v["is_collective"],
+            channel_details={"joint_letter": "1" if v["is_collective"] and v["channel"] == "letter"
+                             else ""},
             confidential=v["confidential"], legal_litigation=v["legal_litigation"],
             petitioners=[services.PetitionerIn(
                 name=p["name"], id_number=p.get("id_number", ""), phone=p.get("phone", ""),

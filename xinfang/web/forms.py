@@ -312,6 +312,7 @@ class RegistrationForm(forms.Form):
     source_body_name = forms.CharField(label=_("来文机关"), required=False, max_length=100)
     is_collective = forms.BooleanField(label=_("集体访（多人走访，推选代表不超过5人，§20 ¶3）"),
                                        required=False)
+    is_joint_letter = forms.BooleanField(label=_("联名信（多人联名来信）"), required=False)
     headcount = forms.IntegerField(label=_("信访人数"), min_value=1, initial=1)
     title = forms.CharField(label=_("标题"), max_length=limits.TITLE_MAX)
     request = forms.CharField(label=_("诉求"), max_length=limits.REQUEST_MAX,
@@ -409,6 +410,8 @@ class PublicSubmitForm(forms.Form):
         error_messages={"required": _("请输入短信验证码")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     token = forms.CharField(widget=forms.HiddenInput)
+    # 码上办: the unit whose QR code was scanned (``?body=<id>``), recorded with the matter.
+    qr_body = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The page's order, which the error summary follows (the code sits under the phone).
     field_order = ["name", "phone", "code", "id_number", "address"]
 

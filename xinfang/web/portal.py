@@ -231,6 +231,8 @@ def submit(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         initial, qr_body = _prefill(request)
+        if qr_body is not None:
+            initial["qr_body"] = str(qr_body.pk)
         form = PublicSubmitForm(initial={"token": secrets.token_urlsafe(16), **initial})
         return render(request, "portal/submit.html", {
             "form": form, "nav": "submit", "qr_body": qr_body,
@@ -253,7 +255,9 @@ def submit(request: HttpRequest) -> HttpResponse:
             klass=v["klass"], accused_name=v.get("accused_name", ""),
             accused_body=Body.objects.filter(pk=v["accused_body"], active=True).first()
             if v.get("accused_body") else None,
-            category=Category.objects.filter(pk=v["category"]).first() if v.get("category") else None)
+            category=Category.objects.filter(pk=v["category"]).first() if v.get("category") else None,
+            scanned_body=Body.objects.filter(pk=v["qr_body"], active=True).first()
+            if channel == "qr" and v.get("qr_body") else None)
         try:
             # The hidden token makes a double submit (back button, slow network) one matter.
             done = services.submit_online(sub, idempotency_key=f"portal:{v['token']}",

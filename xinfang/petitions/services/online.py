@@ -69,6 +69,7 @@ class OnlineSubmission:
     accused_name: str = ""
     accused_body: Body | None = None  # the unit a report accuses (§30 ¶3)
     channel: str = Channel.ONLINE  # or Channel.QR: 码上办
+    scanned_body: Body | None = None  # 码上办: the unit whose QR code was scanned (recorded)
 
 
 @dataclass
@@ -116,6 +117,9 @@ def submit_online(sub: OnlineSubmission, *, idempotency_key: str, sms_code: str 
         channel=sub.channel, title=sub.title, request=sub.request, content=sub.content,
         division=division, received_at=timezone.now(), klass=sub.klass,
         category=sub.category, accused_name=sub.accused_name, accused_body=sub.accused_body,
+        channel_details={"qr_body_id": str(sub.scanned_body.pk),
+                         "qr_body_name": sub.scanned_body.name}
+        if sub.channel == Channel.QR and sub.scanned_body is not None else {},
         petitioners=[PetitionerIn(name=sub.name, phone=sub.phone.strip(),
                                   id_number=sub.id_number, address=sub.address)],
     )

@@ -82,6 +82,8 @@ class Registration:
     accused_name: str = ""
     accused_body: Body | None = None
     headcount: int = 1
+    # 集体访 or 联名信 flagged by the clerk (several petitioners even if one row is entered).
+    collective: bool = False
     is_anonymous: bool = False
     is_urgent: bool = False
     confidential: bool = False
@@ -131,6 +133,10 @@ def validate_registration(reg: Registration) -> dict[str, str]:
         errors["petitioners"] = f"多人走访应推选代表，代表人数不得超过{MAX_REPRESENTATIVES}人（§20 ¶3）"
     if reg.headcount < max(1, len(reg.petitioners)):
         errors["headcount"] = "信访人数不能少于登记的信访人数"
+    elif reg.collective and reg.headcount < 2:
+        errors["headcount"] = "集体访、联名信的信访人数应不少于2人"
+    if reg.collective and reg.channel not in ("visit", "letter"):
+        errors["channel"] = "集体访适用于走访，联名信适用于来信"
     for i, p in enumerate(reg.petitioners):
         if p.id_number:
             problem = idcard.validate(p.id_number)
@@ -228,7 +234,7 @@ def register(
             klass=reg.klass,
             accused_name=reg.accused_name,
             accused_body=reg.accused_body,
-            is_collective=reg.headcount >= 5 or len(reg.petitioners) > 1,
+            is_collective=reg.collective or reg.headcount >= 5 or len(reg.petitioners) > 1,
             headcount=reg.headcount,
             is_anonymous=reg.is_anonymous,
             is_urgent=reg.is_urgent,

@@ -8,13 +8,16 @@
     var channel = form.querySelector("[name=channel]");
     var klass = form.querySelector("[name=klass]");
     var collective = form.querySelector("[name=is_collective]");
+    var joint = form.querySelector("[name=is_joint_letter]");
     form.querySelectorAll("[data-channel]").forEach(function (el) {
       el.hidden = channel && el.getAttribute("data-channel") !== channel.value;
     });
     form.querySelectorAll("[data-klass]").forEach(function (el) {
       el.hidden = klass && el.getAttribute("data-klass") !== klass.value;
     });
-    var many = collective && collective.checked && channel && channel.value === "visit";
+    // 集体访 for a visit, 联名信 for a letter: more petitioner rows.
+    var many = channel && ((channel.value === "visit" && collective && collective.checked) ||
+                           (channel.value === "letter" && joint && joint.checked));
     form.querySelectorAll("[data-collective]").forEach(function (el) {
       var filled = Array.prototype.some.call(el.querySelectorAll("input"), function (i) { return i.value; });
       el.hidden = !many && !filled;

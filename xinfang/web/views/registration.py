@@ -22,7 +22,10 @@ def _build_registration(form: RegistrationForm) -> tuple[services.Registration, 
     d = form.cleaned_data
     rows: list[int] = []
     petitioners: list[services.PetitionerIn] = []
-    collective = bool(d.get("is_collective"))
+    # 集体访 (a visit) and 联名信 (a letter): several petitioners, the rows are their
+    # representatives or signatories; each flag counts for its own channel only.
+    collective = ((d.get("channel") == "visit" and bool(d.get("is_collective")))
+                  or (d.get("channel") == "letter" and bool(d.get("is_joint_letter"))))
     for i in range(MAX_PETITIONER_ROWS):
         name = (d.get(f"p{i}_name") or "").strip()
         if not name:
@@ -46,8 +49,10 @@ def _build_registration(form: RegistrationForm) -> tuple[services.Registration, 
         channel_details={
             "reception_room": (d.get("reception_room") or "").strip(),
             "postmark_on": d["postmark_on"].isoformat() if d.get("postmark_on") else "",
+            "joint_letter": "1" if d.get("channel") == "letter" and d.get("is_joint_letter")
+            else "",
         },  # the caller's number is personal data: it goes to the encrypted petitioner phone
-        accused_body=accused, headcount=d.get("headcount") or 1,
+        accused_body=accused, headcount=d.get("headcount") or 1, collective=collective,
         is_anonymous=bool(d.get("is_anonymous")), is_urgent=bool(d.get("is_urgent")),
         confidential=bool(d.get("confidential")), legal_litigation=bool(d.get("legal_litigation")),
     )
