@@ -26,3 +26,20 @@ def last_code(phone: str) -> str:
     match = re.search(r"验证码(?:是)?(\d{6})", texts[-1]) or re.search(r"\d{6}", texts[-1])
     assert match, texts[-1]
     return match.group(match.lastindex or 0)
+
+
+class FlakySmsAdapter:
+    """Refuses the first message to each phone (a gateway hiccup), takes the next."""
+
+    refused: set[str] = set()
+
+    def send(self, phone: str, text: str) -> None:
+        from xinfang.core.sms import SmsError
+
+        if phone not in self.refused:
+            self.refused.add(phone)
+            raise SmsError("网关超时")
+        OUTBOX.setdefault(phone, []).append(text)
+
+
+FLAKY_PATH = "tests.smsbox.FlakySmsAdapter"

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "xinfang.web",
     "xinfang.api",
     "xinfang.practice",
+    "xinfang.notify",  # notifications to petitioners and staff (issue 16; docs/operations.md)
     "django_tasks",
     "django_tasks_db",
     "xinfang.ops",  # jobs, worker, /healthz, /metrics (docs/operations.md)
@@ -430,6 +431,29 @@ XINFANG_SMS_ADAPTER = os.environ.get("XINFANG_SMS_ADAPTER", "xinfang.core.sms.Lo
 # matter under a phone they do not hold. Off only where a trusted front end has already
 # verified the phone (or in a test that is about something else).
 XINFANG_PUBLIC_SUBMIT_SMS_CODE = envbool("XINFANG_PUBLIC_SUBMIT_SMS_CODE", "True")
+
+# Notifications (xinfang.notify; docs/operations.md, "Notifications"): SMS through the adapter
+# above, e-mail through Django's mail (the SMTP server below), an optional app adapter.
+XINFANG_NOTIFY = envbool("XINFANG_NOTIFY", "True")
+XINFANG_NOTIFY_RETRY_SECONDS = int(os.environ.get("XINFANG_NOTIFY_RETRY_SECONDS", "60"))
+XINFANG_SMS_SIGNATURE = os.environ.get("XINFANG_SMS_SIGNATURE", "信访工作平台")
+XINFANG_PUBLIC_URL = os.environ.get("XINFANG_PUBLIC_URL", "")
+XINFANG_NOTIFY_APP_ADAPTER = os.environ.get("XINFANG_NOTIFY_APP_ADAPTER", "")
+XINFANG_WECOM_WEBHOOKS = os.environ.get("XINFANG_WECOM_WEBHOOKS", "")
+# The petitioner is reminded this many days before a 复查/复核 window closes (§35, §36).
+XINFANG_WINDOW_NOTICE_DAYS = int(os.environ.get("XINFANG_WINDOW_NOTICE_DAYS", "5"))
+# A 回访 is expected within this many days of the answer (the supervision page lists the rest).
+XINFANG_FOLLOW_UP_DAYS = int(os.environ.get("XINFANG_FOLLOW_UP_DAYS", "15"))
+EMAIL_BACKEND = os.environ.get("XINFANG_EMAIL_BACKEND",
+                               "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("XINFANG_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("XINFANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("XINFANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("XINFANG_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("XINFANG_EMAIL_TLS", "False")
+EMAIL_USE_SSL = envbool("XINFANG_EMAIL_SSL", "False")
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = os.environ.get("XINFANG_EMAIL_FROM", "noreply@xinfang.invalid")
 
 LOGGING = {
     "version": 1,

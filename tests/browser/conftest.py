@@ -89,3 +89,4 @@ def _short_timeouts(page: Any) -> None:
 
     page.set_default_timeout(8000)
     expect.set_options(timeout=8000)
+from tests.smtpbox import smtpd  # noqa: E402,F401  (the local SMTP server, issue 16)

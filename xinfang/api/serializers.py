@@ -347,7 +347,7 @@ class EvaluationSerializer(serializers.ModelSerializer[Evaluation]):
 
     class Meta:
         model = Evaluation
-        fields = ["round", "rating", "rating_label", "comment", "at"]
+        fields = ["round", "rating", "rating_label", "comment", "at", "on_behalf"]
 
 
 # --------------------------------------------------------------------------- input

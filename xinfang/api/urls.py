@@ -14,7 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import auth, citizen_side, intel, oversight, public, urgent, views
+from . import auth, citizen_side, follow_up, intel, oversight, public, urgent, views
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -45,6 +45,7 @@ urlpatterns = [
     path("v1/matters/<int:pk>/documents/<int:doc_id>", views.DocumentDetailView.as_view(),
          name="document"),
     path("v1/matters/<int:pk>/evaluations", views.EvaluationView.as_view(), name="evaluations"),
+    path("v1/matters/<int:pk>/follow-ups", follow_up.FollowUpView.as_view(), name="follow_ups"),
     path("v1/matters/<int:pk>/urgent", urgent.UrgentView.as_view(), name="urgent"),
     path("v1/matters/<int:pk>/questions", citizen_side.QuestionView.as_view(),
          name="matter-question"),

@@ -363,6 +363,8 @@ class EvaluationView(ApiView):
         request=inline_serializer("StaffEvaluationIn", {
             "rating": serializers.ChoiceField(choices=Evaluation.Rating.choices),
             "comment": serializers.CharField(required=False, allow_blank=True, max_length=1000),
+            "follow_up": serializers.IntegerField(
+                help_text="回访记录编号：代信访人评价须依据本次答复的回访（POST …/follow-ups）"),
         }),
         responses={201: s.EvaluationSerializer(many=True)},
     )
@@ -374,8 +376,11 @@ class EvaluationView(ApiView):
         if not rating:
             raise serializers.ValidationError({"rating": ["请选择评价"]})
         name = "rate_unsatisfied" if rating == "unsatisfied" else "rate_satisfied"
+        raw = request.data.get("follow_up", "") if isinstance(request.data, dict) else ""
+        follow_up = str(raw or "").strip()
         services.transition(m, name, user=request.user, data={
-            "rating": rating, "comment": ser.validated_data.get("comment", "")})
+            "rating": rating, "comment": ser.validated_data.get("comment", ""),
+            "follow_up": int(follow_up) if follow_up.isdigit() else None})
         return Response(s.EvaluationSerializer(m.evaluations.order_by("round"), many=True).data,
                         status=status.HTTP_201_CREATED)
 

@@ -136,6 +136,10 @@ ACTS: dict[str, Act] = {a.name: a for a in [
        "§28", open_only=True, who="办理单位的负责人或领导"),
     _a("recuse", gettext_noop("登记回避"), {R.UNIT_HEAD, R.LEADER, R.HANDLER, R.OFFICER},
        Where.CHAIN, "§28 ¶3", open_only=True, who="办理该事项的机关、单位"),
+    # 回访 (issue 16 item 2): after the answer, a call with the petitioner, recorded with its
+    # opinion; a rating given in it is recorded on the petitioner's behalf (§21 ¶2).
+    _a("follow_up", gettext_noop("登记回访"), {R.REGISTRAR, R.OFFICER, R.HANDLER, R.UNIT_HEAD},
+       Where.CHAIN, "§21 ¶2", who="登记或办理该事项的机关、单位"),
     # §30 ¶2: the 党委和政府信访部门 holding a petition about a cadre 通报 it to the 组织（人事）
     # 部门 by 干部管理权限 — a record and a document that never names the reporter.
     _a("notify_personnel", gettext_noop("向组织（人事）部门通报反映干部问题的信访情况"),

@@ -76,6 +76,18 @@ def _sweep() -> dict[str, Any]:
         return result
 
 
+def _notify() -> dict[str, Any]:
+    from xinfang.notify import sweep as notify_sweep
+
+    return notify_sweep.run()
+
+
+def _notify_digest() -> dict[str, Any]:
+    from xinfang.notify import sweep as notify_sweep
+
+    return dict(notify_sweep.digest())
+
+
 JOBS: dict[str, Job] = {
     "sweep": Job("sweep", _sweep, lambda: int(settings.XINFANG_SWEEP_INTERVAL)),
     # ops.periodic: the monthly bulletins as files, the category model, large exports.
@@ -84,6 +96,10 @@ JOBS: dict[str, Job] = {
     "retrain": Job("retrain", periodic.retrain, lambda: int(settings.XINFANG_RETRAIN_INTERVAL),
                    max_attempts=2),
     "export": Job("export", periodic.export, None, takes_run=True),
+    # Notifications (xinfang.notify.sweep): windows about to close, lost tasks; the digest
+    # once a day (the UTC day's slot: 08:00 in China).
+    "notify": Job("notify", _notify, lambda: int(settings.XINFANG_SWEEP_INTERVAL)),
+    "notify_digest": Job("notify_digest", _notify_digest, lambda: 24 * 3600),
 }
 
 

@@ -432,6 +432,10 @@ class Evaluation(models.Model):
     rating = models.CharField("评价", max_length=12, choices=Rating.choices)
     comment = models.TextField("意见", blank=True)
     at = models.DateTimeField()
+    # Recorded by staff on the petitioner's behalf, in a 回访 call (issue 16 item 2).
+    on_behalf = models.BooleanField("代为评价", default=False)
+    follow_up = models.ForeignKey("petitions.FollowUp", verbose_name="回访记录", null=True,
+                                  blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [
@@ -515,6 +519,7 @@ class IdempotencyKey(models.Model):
 
 # 重大紧急 (§25) and the §36 ¶2 hearing record live in their own modules; importing them here
 # registers their models.
+from .models_followup import FollowUp as FollowUp  # noqa: E402
 from .models_hearing import Hearing as Hearing  # noqa: E402
 from .models_oversight import Recommendation as Recommendation  # noqa: E402
 from .models_urgent import UrgentDeclaration as UrgentDeclaration  # noqa: E402

@@ -101,7 +101,13 @@ def _context(matter: Matter, *, error: DomainError | None = None, failed: str = 
     documents = Document.objects.filter(matter=matter, to_petitioner=True).select_related("issued_by")
     state = st.State(matter.state)
     can = services.citizen_choices(matter) & CITIZEN_ACTIONS
+    from xinfang.notify import services as notify  # the 通知设置 card (portal_notify)
+    from xinfang.notify.planner import mask_email
+
+    contact = notify.contact_for(matter)
     return {
+        "contact": contact,
+        "email_label": mask_email(contact.email) if contact.email else "",
         "matter": matter,
         "steps": steps,
         "documents": documents,

@@ -114,8 +114,22 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         "total": sum(len(g.rows) for g in groups),
         "overdue": sum(g.overdue for g in groups),
         "near_days": NEAR_DAYS,
+        **_awaiting_follow_up(request.user),
     }
     return render(request, "web/supervision.html", ctx, status=400 if form.errors else 200)
+
+
+FOLLOW_UP_ROWS = 50
+
+
+def _awaiting_follow_up(user: User) -> dict[str, Any]:
+    """Answered matters with no 回访 of the answer after ``XINFANG_FOLLOW_UP_DAYS`` days
+    (issue 16 item 2), within what the user may see."""
+    from django.conf import settings
+
+    qs = services.awaiting_follow_up(access.visible_matters(user)).select_related("lead_body")
+    return {"follow_up_rows": list(qs[:FOLLOW_UP_ROWS]), "follow_up_total": qs.count(),
+            "follow_up_days": settings.XINFANG_FOLLOW_UP_DAYS}
 
 
 def _bulk_supervise(user: User, ids: list[int], v: dict[str, Any]) -> tuple[int, list[str]]:

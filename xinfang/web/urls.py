@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import account, intel_views, portal, qr, search, supervision, views
+from . import account, intel_views, portal, portal_notify, qr, search, supervision, views
 from .forms_auth import LoginForm
 from .views import oversight as oversight_views
 
@@ -18,6 +18,9 @@ portal_patterns = [
     path("matter/code/<str:purpose>/", portal.act_code, name="act_code"),
     path("matter/documents/<int:doc_id>/", portal.document, name="document"),
     path("leave/", portal.leave, name="leave"),
+    path("notify/sms/", portal_notify.sms, name="notify_sms"),
+    path("notify/email/", portal_notify.email, name="notify_email"),
+    path("notify/confirm/<str:token>/", portal_notify.confirm, name="notify_confirm"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -44,6 +47,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("matters/<int:pk>/implementation/", views.matter_implementation,
          name="matter_implementation"),
     path("matters/<int:pk>/recuse/", views.matter_recuse, name="matter_recuse"),
+    path("matters/<int:pk>/follow-up/", views.matter_follow_up, name="matter_follow_up"),
     path("matters/<int:pk>/personnel-notice/", views.matter_personnel_notice,
          name="matter_personnel_notice"),
     path("matters/<int:pk>/confirm-lapse/", views.matter_confirm_lapse,

@@ -10,6 +10,7 @@ non-state acts). Nothing else saves these models. The package is split by use ca
 - ``unit_acts``: 办结报告, 督办, 协办, identity reveal (declared in ``xinfang.domain.acts``);
 - ``urgent``: 重大紧急 (§25): declaration, measures, reports sent, the sweep's flag;
 - ``online``: 网上信访, the one submission use case of the portal and the public API;
+- ``follow_up``: 回访 after an answer, and a rating given in it (issue 16 item 2);
 - ``lapse``: a supervisor confirms a petitioner's window lapsed on an estimated date;
 - ``records``: numbers, documents, timeline events.
 
@@ -28,6 +29,7 @@ from .actors import (
 )
 from .cadre_notice import may_notify_personnel, notify_personnel
 from .effects_intake import REPORT_CODES
+from .follow_up import FollowUpIn, awaiting_follow_up, record_follow_up
 from .handlers import assign_handler, record_implementation, recuse
 from .lapse import confirm_lapse
 from .online import (
@@ -85,6 +87,7 @@ __all__ = [
     "OVERSIGHT_ACTS",
     "REPORT_CODES",
     "URGENT_ACTS",
+    "FollowUpIn",
     "OnlineSubmission",
     "PetitionerIn",
     "Registration",
@@ -97,6 +100,7 @@ __all__ = [
     "assist_object",
     "assist_reply",
     "assist_sign",
+    "awaiting_follow_up",
     "citizen_choices",
     "confirm_lapse",
     "current_lead_dispatch",
@@ -117,6 +121,7 @@ __all__ = [
     "notify_personnel",
     "oversight_act",
     "record_event",
+    "record_follow_up",
     "record_implementation",
     "record_measure",
     "recuse",

@@ -157,16 +157,25 @@ def _fx_rate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) ->
     unsatisfied = rating == Evaluation.Rating.UNSATISFIED
     if (rating not in Evaluation.Rating.values) or (unsatisfied != (data.get("_unsatisfied") is True)):
         raise GuardFailed("评价应为满意、基本满意或不满意")
+    follow_up = None
+    if u is not None:
+        # Staff record a rating only on the petitioner's behalf, from a 回访 call of this
+        # answer (issue 16 item 2): the rating is marked so and points at the call's record.
+        follow_up = m.follow_ups.filter(pk=data.get("follow_up") or 0, round=m.redo_count).first()
+        if follow_up is None:
+            raise GuardFailed("代信访人评价须依据本次答复的回访记录：请在“登记回访”中记录通话并选择评价")
     try:
         with transaction.atomic():
             Evaluation.objects.create(matter=m, round=m.redo_count, rating=rating,
-                                      comment=str(data.get("comment", "")), at=timezone.now())
+                                      comment=str(data.get("comment", "")), at=timezone.now(),
+                                      on_behalf=u is not None, follow_up=follow_up)
     except IntegrityError as e:
         raise GuardFailed("本次答复已评价，不能重复评价") from e
     # A rating is only a rating: the §35 window (D8) keeps running whatever it says; after a
     # 不满意 the petitioner may choose 复查 or, where practice allows, a 重办 (request_redo).
     label = str(Evaluation.Rating(rating).label)
-    return f"评价：{label}" + (f"（{data['comment']}）" if data.get("comment") else "")
+    return (f"评价：{label}" + ("（代信访人登记，据回访记录）" if follow_up else "")
+            + (f"（{data['comment']}）" if data.get("comment") else ""))
 
 
 def _fx_request_redo(m: Matter, u: User | None, data: Mapping[str, Any], today: date) -> str:

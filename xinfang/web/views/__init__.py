@@ -20,6 +20,7 @@ from __future__ import annotations
 from .citizen_side import matter_ask, matter_settle, matter_settle_code
 from .documents import document_html, document_pdf
 from .files import attachment_download, matter_attach
+from .follow_up import matter_follow_up
 from .matter import matter_detail
 from .matter_acts import (
     matter_action,
@@ -48,6 +49,7 @@ __all__ = [
     "matter_attach",
     "matter_confirm_lapse",
     "matter_detail",
+    "matter_follow_up",
     "matter_implementation",
     "matter_personnel_notice",
     "matter_recuse",

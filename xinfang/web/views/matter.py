@@ -57,6 +57,9 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
     link = intel.repeat_link(user, matter)  # masked unless the user may open it (§30 ¶3)
     for e in data.events:
         e.note = intel.mask_note(e.note, matter, link)
+    from xinfang.notify import timeline  # each event's notifications and their delivery
+
+    timeline.attach(matter, data.events)
     proposal = intel.matter_proposal(user, matter)
     actions = []
     for t in transitions:
@@ -119,6 +122,10 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         # §30 ¶2: the 通报 of a petition about a cadre, offered to its 信访部门.
         "handler_form": handler_form(user, matter),
         "recuse_form": recuse_form(user, matter),
+        # 回访 after the answer (issue 16 item 2), and the calls recorded so far.
+        "follow_up_form": _follow_up_form(user, matter),
+        "follow_ups": list(matter.follow_ups.select_related("staff").order_by("contact_at", "id"))
+        if matter.replied_on else [],
         "personnel_form": (PersonnelNoticeForm(prefix="personnel")
                            if services.may_notify_personnel(user, matter) else None),
         "attachments": data.attachments,
@@ -190,6 +197,12 @@ def post_act(request: AuthedRequest, pk: int, form: Any, invalid: Callable[[Any]
     except DomainError as e:
         return matter_error(request, pk, None, e, e.status)
     return done(request, pk, message)
+
+
+def _follow_up_form(user: User, matter: Matter) -> forms.Form | None:
+    from .follow_up import follow_up_form
+
+    return follow_up_form(user, matter)
 
 
 def handler_form(user: User, matter: Matter, data: Any = None) -> forms.Form | None:

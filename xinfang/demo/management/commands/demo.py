@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from typing import Any
 
@@ -53,7 +54,10 @@ class Command(BaseCommand):
             if kind == "demo":  # a seed that stopped half-way
                 call_command("flush", interactive=False, verbosity=0)
             self.stdout.write(f"首次运行：生成演示数据（{matters} 件事项，约需数分钟）…")
-            res = seed(matters, log=self.stdout.write)
+            from xinfang.notify import paused
+
+            with paused():  # generated history texts nobody
+                res = seed(matters, log=self.stdout.write)
             self.stdout.write(self.style.SUCCESS(f"演示数据已生成：{res.summary()}"))
             self.stdout.write(self.style.WARNING(
                 f"已创建演示超级用户 admin（及全部演示账号），密码为公开的演示密码 {DEMO_PASSWORD}；"
@@ -68,6 +72,11 @@ class Command(BaseCommand):
         from xinfang.petitions import jobs
 
         jobs.start_background(settings.XINFANG_SWEEP_INTERVAL)
+        # Notifications: e-mail to a local SMTP server kept in var/mail/, texts in this log.
+        from xinfang.demo import notify_demo
+
+        notify_demo.start_mailbox(int(os.environ.get("XINFANG_DEMO_SMTP_PORT", "8025")))
+        notify_demo.start_delivery(settings.XINFANG_SWEEP_INTERVAL)
         self.stdout.write(self.login_table(addr))
         # runserver without the autoreloader: one process, so the sweep thread runs once.
         # whitenoise serves /static/ (settings.MIDDLEWARE); --insecure covers DEBUG=False.
@@ -96,6 +105,12 @@ class Command(BaseCommand):
             " Leaders, petition officers and admins log in with a second-factor code: the demo",
             " enrolled them with a published secret; get the current code with",
             " .venv/bin/xinfang demo-otp <username>  (each code works once).",
+        ]
+        lines += [
+            "-" * 78,
+            " 通知：短信写入本窗口日志（xinfang.sms），邮件由本机 SMTP 服务接收并保存在 var/mail/。",
+            " Notices: text messages go to this log (xinfang.sms); e-mail to a local SMTP server,",
+            " kept in var/mail/.",
         ]
         lines += ["=" * 78, " 期限巡检已在后台运行（每 "
                   f"{settings.XINFANG_SWEEP_INTERVAL} 秒）；按 Ctrl+C 停止。", ""]
