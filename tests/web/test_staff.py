@@ -236,8 +236,9 @@ def test_clock_without_official_holiday_table_is_marked_estimated(login, county)
 def test_registered_matter_page_with_routing_is_bounded(login, county, matter,
                                                         django_assert_max_num_queries):
     c = login(county.users["officer"])
-    # 17 + the session's second-factor device + the timeline's notifications (issue 16)
-    with django_assert_max_num_queries(19):
+    # 18 (main was already at 19 against a budget of 18: the bodies of the offered 转送/交办,
+    # e3ecbbd) + the session's second-factor device + the timeline's notifications (issue 16)
+    with django_assert_max_num_queries(20):
         r = c.get(reverse("matter", args=[matter.pk]))
     assert r.status_code == 200
 
