@@ -116,6 +116,10 @@ def test_citizen_hears_of_every_step_by_sms_and_mail_and_can_stop_the_texts(
     page.get_by_label("查询码").fill(code)
     page.get_by_label("登记的手机号").fill(PHONE)
     page.get_by_role("button", name="查询").click()
+    rate = page.locator("section[aria-labelledby=h-rate]")
+    rate.get_by_role("button", name="获取验证码").click()  # a fresh code for the act
+    expect(page.locator("#code-status-rate")).to_contain_text("已发送")
+    page.locator("#code-rate").fill(sms.last_code(PHONE))
     page.get_by_role("button", name="提交评价").click()
     expect(page.locator(".messages")).to_contain_text("感谢您的评价")
     page.get_by_role("button", name="不再接收本事项短信").click()
@@ -123,8 +127,12 @@ def test_citizen_hears_of_every_step_by_sms_and_mail_and_can_stop_the_texts(
     expect(page.locator("#h-notify + p + form")).to_contain_text("短信通知：已关闭")
 
     # --- the next step: a 复查 request. No text; the e-mail still comes.
-    before = len(texts(sms))
     page.locator("#review-reason").fill("路灯仍未修复")
+    page.locator("section[aria-labelledby=h-review]").get_by_role(
+        "button", name="获取验证码").click()
+    expect(page.locator("#code-status-review")).to_contain_text("已发送")
+    page.locator("#code-review").fill(sms.last_code(PHONE))
+    before = len(texts(sms))
     page.get_by_role("button", name="申请复查").click()
     expect(page.locator(".state")).to_have_text("复查中")
     deliver()

@@ -214,3 +214,37 @@ def test_a_staff_member_who_prefers_the_digest_gets_one_mail_a_day(county, froze
     summary = Delivery.objects.get(user=u, kind="digest")
     assert m1.number in summary.text and m2.number in summary.text
     assert not Delivery.objects.filter(user=u, status="held").exists()
+
+
+def test_the_citizen_is_texted_when_a_reception_appointment_is_arranged(county):
+    from datetime import date
+
+    from xinfang.practice import services as svc
+
+    leader, officer = county.users["leader"], county.users["officer"]
+    svc.set_leader_profile(leader, user=officer)
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        slot = svc.add_slot(leader, date(2026, 3, 5), user=officer, publish=True)
+        p = svc.preregister(slot, name="王大明", phone=PHONE, title="小区电梯停运",
+                            request="请求督促物业修复电梯", division=county.villages[0])
+        assert not Delivery.objects.filter(kind="reception").exists()
+        svc.triage(p, user=officer, decision="accept")
+        svc.triage(p, user=officer, decision="accept")  # the same decision: told once
+    [d] = Delivery.objects.filter(kind="reception")
+    assert d.recipient == PHONE and f"查询码{p.code}" in d.text
+    assert "已安排于3月5日" in d.text and "王大明" not in d.text and "电梯" not in d.text
+
+
+def test_the_units_question_and_the_withdrawal_reach_the_other_side(county, frozen):
+    from xinfang.petitions.services import citizen
+
+    county.users["handler"].email = "handler@example.gov.cn"
+    county.users["handler"].save()
+    m = matter(county, "handling")
+    citizen.ask_petitioner(m, user=county.users["handler"], question="请提供物业收费票据")
+    [q] = Delivery.objects.filter(matter=m, kind="question", channel="sms")
+    assert "需要您补充材料" in q.text and "票据" not in q.text
+    services.transition(m, "withdraw", citizen=True, data={"reason": "已与物业协商解决"})
+    assert Delivery.objects.filter(matter=m, kind="withdrawn", channel="sms").exists()
+    staff = Delivery.objects.get(matter=m, kind="withdrawn", audience="staff")
+    assert staff.recipient == "handler@example.gov.cn" and "撤回" in staff.text

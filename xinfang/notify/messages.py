@@ -68,7 +68,9 @@ PETITIONER: dict[str, PetitionerMsg] = {
     "closed": PetitionerMsg("已办结", "您的信访事项已办结（{date}）。"),
     "window_closing": PetitionerMsg(
         "申请{window}的期限即将届满", "申请{window}的期限于{due}届满；逾期不再受理（{article}）。"),
-    "reception": PetitionerMsg("接访预约有新安排", "您的接访预约：{detail}"),
+    "question": PetitionerMsg("需要您补充材料", "{unit}请您补充材料或说明情况（{date}），"
+                                           "请在查询页面查看并提交。"),
+    "withdrawn": PetitionerMsg("已撤回", "您已撤回信访事项（{date}），办理终止。"),
 }
 
 SMS_SHAPE = re.compile(
@@ -121,6 +123,8 @@ STAFF: dict[str, str] = {
     "overdue": "信访事项{number}的“{clock}”已于{due}届满，已超期督办（§40）。",
     "supervised": "信访事项{number}被督办，请于{due}前书面反馈（§40）。",
     "redo": "信访人对信访事项{number}的答复不满意，已要求重新办理{due_part}。",
+    "supplemented": "信访人对信访事项{number}补充了材料，请查看。",
+    "withdrawn": "信访人撤回了信访事项{number}，办理终止。",
 }
 
 

@@ -46,7 +46,9 @@ PETITIONER_BY_ACTION: dict[str, str] = {
     "issue_review": "review_opinion", "issue_recheck": "recheck_opinion",
     "mediate": "closed", "close_lapsed": "closed", "close_answered": "closed",
     "notify_window": "window_closing",  # the notification sweep (sweep.windows_closing)
-    # Issue 16 item 6 (the citizen's withdrawal, 补充材料): add their actions here.
+    # Issue 16 item 6: the unit's question (补充材料), the petitioner's withdrawal.
+    "ask_petitioner": "question",
+    "withdraw": "withdrawn",
 }
 
 # The documents served with a step, attached to the petitioner's e-mail.
@@ -67,13 +69,16 @@ STAFF_ACTIONS = frozenset({
     "forward", "assign", "refer_political_legal", "refer_discipline", "object",
     "uphold_objection", "reject_objection", "request_extension", "approve_extension",
     "reject_extension", "request_review", "request_recheck", "request_redo", "remind",
-    "supervise", "order_redo_review", "order_redo_recheck",
+    "supervise", "order_redo_review", "order_redo_recheck", "supplement", "withdraw",
 })
 UNIT_ROLES = ("handler", "unit_head", "officer")
 
 
 def connect() -> None:
+    from . import reception
+
     post_save.connect(_on_event, sender=Event, dispatch_uid="xinfang.notify.planner")
+    reception.connect()
 
 
 def _on_event(sender: Any, instance: Event, created: bool, raw: bool = False,
@@ -87,8 +92,7 @@ def _on_event(sender: Any, instance: Event, created: bool, raw: bool = False,
 
 def plan(event: Event) -> list[Delivery]:
     """Write the deliveries ``event`` owes; they are enqueued when the transaction commits."""
-    matter = (Matter.objects.select_related("holder", "lead_body", "category", "review_body",
-                                            "recheck_body").get(pk=event.matter_id))
+    matter = event.matter  # the service's own instance: no query
     out: list[Delivery] = []
     kind = PETITIONER_BY_ACTION.get(event.action)
     if kind is not None:
@@ -101,11 +105,6 @@ def plan(event: Event) -> list[Delivery]:
 
 
 # --------------------------------------------------------------------------- petitioner
-
-
-def _contact(matter: Matter) -> MatterContact:
-    contact, _ = MatterContact.objects.get_or_create(matter=matter)
-    return contact
 
 
 def _petitioner_phones(matter: Matter) -> list[str]:
@@ -132,23 +131,31 @@ def _facts(matter: Matter, event: Event) -> dict[str, Any]:
 
 
 def _to_petitioner(matter: Matter, event: Event, kind: str) -> list[Delivery]:
+    """The petitioner's SMS (unless turned off) and e-mail (once confirmed). Registration
+    costs three statements: the petitioners, the contact row (the code is sent), the SMS."""
     if matter.is_anonymous:
         return []
-    contact = _contact(matter)
-    facts = _facts(matter, event)
-    facts.update(_extra_facts(matter, event, kind))
-    docs = _documents(matter, kind)
-    facts["documents"] = [d.get_kind_display() for d in docs]
+    first = event.action == "register"  # the matter was created in this transaction
+    contact = None if first else MatterContact.objects.filter(matter_id=matter.pk).first()
     out: list[Delivery] = []
-    if not contact.sms_opt_out:
-        code = "" if contact.code_sent else matter.query_code
-        text = messages.sms_text(kind, matter.number, code=code, facts=facts)
-        for phone in _petitioner_phones(matter):
+    phones = [] if contact is not None and contact.sms_opt_out else _petitioner_phones(matter)
+    code = matter.query_code if phones and (contact is None or not contact.code_sent) else ""
+    if phones:
+        text = messages.sms_text(kind, matter.number, code=code,
+                                 facts=_extra_facts(matter, event, kind, sms=True))
+        for phone in phones:
             out.append(_new(matter, event, kind, Delivery.Audience.PETITIONER,
                             Delivery.Channel.SMS, phone, mask_phone(phone), "", text))
-        if out and code:
-            MatterContact.objects.filter(pk=contact.pk).update(code_sent=True)
-    if contact.email_active:
+    if code:  # the query code goes in the first SMS only
+        if first:
+            MatterContact.objects.create(matter=matter, code_sent=True)
+        else:
+            MatterContact.objects.update_or_create(matter=matter, defaults={"code_sent": True})
+    if contact is not None and contact.email_active:
+        facts = _facts(matter, event)
+        facts.update(_extra_facts(matter, event, kind))
+        docs = _documents(matter, kind)
+        facts["documents"] = [d.get_kind_display() for d in docs]
         subject, body = messages.email_text(kind, facts)
         out.append(_new(matter, event, kind, Delivery.Audience.PETITIONER,
                         Delivery.Channel.EMAIL, contact.email, mask_email(contact.email),
@@ -156,9 +163,19 @@ def _to_petitioner(matter: Matter, event: Event, kind: str) -> list[Delivery]:
     return out
 
 
-def _extra_facts(matter: Matter, event: Event, kind: str) -> dict[str, Any]:
+def _extra_facts(matter: Matter, event: Event, kind: str, *,
+                 sms: bool = False) -> dict[str, Any]:
+    """The facts a kind's text needs beyond the matter's own (``sms``: only what the SMS
+    phrase takes, which costs no query)."""
     data = event.data or {}
     extra: dict[str, Any] = {}
+    if kind == "window_closing":
+        code = str(data.get("code", "D8"))
+        extra["window"] = "复核" if code == "D10" else "复查"
+        extra["article"] = "§36" if code == "D10" else "§35"
+        extra["due"] = str(data.get("due_on", ""))
+    if sms:
+        return extra
     if kind == "forwarded":
         to_body = data.get("to_body")
         body = Body.objects.filter(pk=int(to_body)).first() if to_body else None
@@ -170,11 +187,6 @@ def _extra_facts(matter: Matter, event: Event, kind: str) -> dict[str, Any]:
         reviewable = matter.clocks.filter(code="D8", met_on__isnull=True).exists()
         extra["review_hint"] = ("对意见不服的，可自收到之日起30日内请求上一级机关复查（§35）。"
                                 if reviewable else "")
-    if kind == "window_closing":
-        code = str(data.get("code", "D8"))
-        extra["window"] = "复核" if code == "D10" else "复查"
-        extra["article"] = "§36" if code == "D10" else "§35"
-        extra["due"] = str(data.get("due_on", ""))
     if kind in ("review_requested", "review_opinion", "review_rejected") and matter.review_body:
         extra["unit"] = matter.review_body.name
     if kind in ("recheck_requested", "recheck_opinion") and matter.recheck_body:
@@ -258,9 +270,23 @@ def _staff_notices(matter: Matter, event: Event) -> list[_Notice]:
                 ] if body else []
     if a in ("request_redo", "order_redo_review") and lead is not None:
         return [_Notice("redo", [lead], {"due_part": _due_part(matter.next_due)})]
+    if a in ("supplement", "withdraw"):  # the petitioner's acts: the body acting now hears
+        body = _acting_body(matter)
+        return [_Notice("supplemented" if a == "supplement" else "withdrawn", [body], {})
+                ] if body else []
     if a in ("remind", "supervise"):
         return _supervision_notice(matter, event, data)
     return []
+
+
+def _acting_body(matter: Matter) -> Body | None:
+    """The body the matter waits on (or waited on, for a closing act): the review bodies in
+    their stages, else the lead unit, else the holding 信访部门."""
+    if matter.state in (st.State.RECHECK_REQUESTED, st.State.RECHECK_HEARING):
+        return matter.recheck_body
+    if matter.state in (st.State.REVIEW_REQUESTED, st.State.REVIEWED):
+        return matter.review_body
+    return matter.lead_body or matter.holder
 
 
 def _supervision_notice(matter: Matter, event: Event, data: dict[str, Any]) -> list[_Notice]:
