@@ -29,14 +29,38 @@ def _portal_slot(pk: int) -> ReceptionSlot:
     return slot
 
 
+SLOTS_PER_PAGE = 6  # about three phone screens
+
+
 def portal_schedule(request: HttpRequest) -> HttpResponse:
-    """领导接访日程 (§18 ¶2): published days from today on, with the seats left."""
-    rows = []
-    for root in Division.objects.filter(parent__isnull=True):
-        for s in svc.published_schedule(root).select_related("leader", "body"):
-            rows.append({"slot": s, "seats": svc.seats_left(s)})
-    rows.sort(key=lambda r: (r["slot"].day, r["slot"].session, r["slot"].pk))
-    return render(request, "portal/reception.html", {"rows": rows, "nav": "reception"})
+    """领导接访日程 (§18 ¶2): published days from today on, with the seats left; the citizen
+    narrows them by day and place and reads them a page at a time (issue 20 item 7)."""
+    from datetime import date
+    from urllib.parse import urlencode
+
+    from django.core.paginator import Paginator
+
+    slots = [s for root in Division.objects.filter(parent__isnull=True)
+             for s in svc.published_schedule(root).select_related("leader", "body")]
+    slots.sort(key=lambda s: (s.day, s.session, s.pk))
+    days = sorted({s.day for s in slots})
+    places = sorted({s.place for s in slots if s.place})
+    try:
+        day: date | None = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = None
+    day = day if day in days else None
+    place = request.GET.get("place", "")
+    place = place if place in places else ""
+    chosen = [s for s in slots if (day is None or s.day == day) and (not place or s.place == place)]
+    page = Paginator(chosen, SLOTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [{"slot": s, "seats": svc.seats_left(s)} for s in page.object_list]
+    query = urlencode({k: v for k, v in (("day", day.isoformat() if day else ""),
+                                         ("place", place)) if v})
+    return render(request, "portal/reception.html", {
+        "rows": rows, "page": page, "days": days, "places": places, "day": day,
+        "place": place, "query": query, "filtered": bool(day or place), "any": bool(slots),
+        "nav": "reception"})
 
 
 def portal_preregister(request: HttpRequest, pk: int) -> HttpResponse:

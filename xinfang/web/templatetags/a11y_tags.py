@@ -79,3 +79,10 @@ def zh(value: Any, autoescape: bool = True) -> str:
     if value in (None, "") or not needs_zh(value):
         return mark_safe(text)  # escaped above
     return mark_safe(f'<span lang="zh-CN">{text}</span>')  # escaped above
+
+
+@register.filter
+def zh_attr(value: Any) -> str:
+    """`` lang="zh-CN"`` for an element holding Chinese data on a page in another language
+    (an ``<option>``, which cannot hold a span)."""
+    return mark_safe(' lang="zh-CN"') if needs_zh(value) else ""
