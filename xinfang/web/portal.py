@@ -304,7 +304,7 @@ def _send_code(request: HttpRequest) -> tuple[str, int]:
 
 @require_POST
 def send_code(request: HttpRequest) -> HttpResponse:
-    """htmx "获取验证码": the status line under the code field."""
+    """"获取验证码" by fetch (app.js): the status line under the code field."""
     message, status = _send_code(request)
     return render(request, "portal/_otp_status.html",
                   {"otp_message": message, "otp_error": status != 200}, status=status)
