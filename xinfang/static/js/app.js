@@ -36,25 +36,29 @@
   });
 })();
 // 获取验证码 is a submit button without JavaScript (the form comes back with the code sent).
-// With JavaScript it only asks for the code (a small fetch: the portal loads no htmx) and puts
-// the answer in the status line, which is part of the code field's description; Enter in a
-// field still submits the form.
+// With JavaScript it only asks for the code and puts the answer in its status line (part of
+// the code field's description). The portal loads no htmx (issue 20 item 8), so a small
+// fetch does it, to the button's data-otp URL (or its hx-post) into its hx-target (or
+// #otp-status); where htmx is loaded it does its own. Enter in a field still submits the form.
 document.addEventListener("DOMContentLoaded", function () {
+  if (!window.fetch && !window.htmx) return;
   document.querySelectorAll("button[data-otp]").forEach(function (b) { b.type = "button"; });
 });
 document.addEventListener("click", function (e) {
   var b = e.target.closest && e.target.closest("button[data-otp]");
   if (!b || b.type === "submit" || !window.fetch) return;
+  if (window.htmx && b.hasAttribute("hx-post")) return;
   var form = b.form;
-  var status = document.getElementById("otp-status");
+  var status = document.querySelector(b.getAttribute("hx-target") || "#otp-status");
   var body = new FormData();
-  body.append("phone", form.elements.phone.value);
+  if (form.elements.phone) body.append("phone", form.elements.phone.value);
   body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
   b.disabled = true;
-  fetch(b.getAttribute("data-otp"), { method: "POST", body: body, credentials: "same-origin",
-                                      headers: { "X-Requested-With": "fetch" } })
+  fetch(b.getAttribute("data-otp") || b.getAttribute("hx-post"), {
+    method: "POST", body: body, credentials: "same-origin",
+    headers: { "X-Requested-With": "fetch" } })
     .then(function (r) { return r.text(); })
-    .then(function (html) { status.innerHTML = html; })
+    .then(function (html) { if (status) status.innerHTML = html; })
     .then(function () { b.disabled = false; }, function () {
       b.disabled = false; b.type = "submit"; b.click(); // offline or refused: the page way
     });
