@@ -421,6 +421,7 @@ XINFANG_SWEEP_INTERVAL = int(os.environ.get("XINFANG_SWEEP_INTERVAL", "300"))
 # var/reports once a day (a no-op once written), the category model retrained weekly.
 XINFANG_REPORTS_INTERVAL = int(os.environ.get("XINFANG_REPORTS_INTERVAL", str(24 * 3600)))
 XINFANG_RETRAIN_INTERVAL = int(os.environ.get("XINFANG_RETRAIN_INTERVAL", str(7 * 24 * 3600)))
+XINFANG_TOPICS_INTERVAL = int(os.environ.get("XINFANG_TOPICS_INTERVAL", "900"))  # the topics job
 XINFANG_REPORTS_DIR = Path(os.environ.get("XINFANG_REPORTS_DIR", str(VAR_DIR / "reports")))
 XINFANG_EXPORTS_DIR = Path(os.environ.get("XINFANG_EXPORTS_DIR", str(VAR_DIR / "exports")))
 # /metrics from another host needs `Authorization: Bearer <token>` (xinfang.ops.metrics).

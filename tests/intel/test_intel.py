@@ -309,3 +309,35 @@ def test_one_petitioner_posting_six_times_is_no_rising_topic(login, county, froz
 def test_warnings_page_is_for_intel_roles_only(login, county, frozen):
     assert login(county.users["supervisor"]).get(reverse("warnings")).status_code == 200
     assert login(county.users["registrar"]).get(reverse("warnings")).status_code == 403
+
+
+# --------------------------------------------------------------------------- stored topics
+
+
+def test_topics_page_is_served_from_the_topics_jobs_stored_result(login, county, frozen, monkeypatch):
+    from django.core.cache import cache
+
+    import xinfang.nlp
+    from xinfang.ops.jobs import JOBS
+    from xinfang.petitions.intel import snapshot
+
+    assert "topics" in JOBS  # scheduled with the other jobs
+    rows = [("阳光小区物业乱收停车费", ID_A, "13800138000"), ("阳光小区物业多收停车费", ID_B, "13900139000"),
+            ("反映阳光小区停车费乱收", idcard.make("99012119850505123"), "13600136000")]
+    topic = [register(county, sh(2026, 6, 10 + i), title=t, content="阳光小区物业每月多收停车费200元。",
+                      id_number=i_, phone=p) for i, (t, i_, p) in enumerate(rows)]
+    got = snapshot.compute()
+    assert got["topics"] == 1
+    cache.clear()
+
+    def no_live_clustering(*a, **kw):
+        raise AssertionError("the page clustered live")
+
+    monkeypatch.setattr(xinfang.nlp, "cluster_topics", no_live_clustering)
+    c = login(county.users["officer"])
+    page = c.get(reverse("topics") + "?days=30").content.decode()
+    assert "阳光小区" in page and "停车费" in page
+    detail = c.get(reverse("topic", args=[1]) + "?days=30").content.decode()
+    assert all(m.number in detail for m in topic)
+    # a handler outside the scope sees none of it
+    assert "阳光小区" not in login(county.users["other_handler"]).get(reverse("topics")).content.decode()

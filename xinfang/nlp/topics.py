@@ -73,6 +73,8 @@ class Topic:
     petitioners: int = 0  # distinct authors (messages without an author count one each)
     groups: list[str] = field(default_factory=list)  # places/units given by the input
     single: bool = False  # one message, hot by its votes alone (reported separately)
+    lead: str = ""  # id of the most central member (whose headline is the label)
+    keyword_ids: dict[str, list[str]] = field(default_factory=dict)  # keyword -> members with it
 
     @property
     def size(self) -> int:
@@ -178,6 +180,8 @@ def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: floa
             petitioners=len({its[i].author or f"#{i}" for i in m}),
             groups=sorted({g for i in m for g in (its[i].place, its[i].accused) if g}),
             single=len(m) == 1,
+            lead=its[lead].id,
+            keyword_ids={w: [its[i].id for i in m if w in tokens[i]] for w in scored[:n_keywords]},
         ))
         t = topics[-1]
         t.heat = heat(t.size, t.votes, t.dislikes, t.span_days, votes_per_message)

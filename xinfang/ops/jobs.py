@@ -100,6 +100,9 @@ JOBS: dict[str, Job] = {
     # once a day (the UTC day's slot: 08:00 in China).
     "notify": Job("notify", _notify, lambda: int(settings.XINFANG_SWEEP_INTERVAL)),
     "notify_digest": Job("notify_digest", _notify_digest, lambda: 24 * 3600),
+    # issue 18: /topics/ and the topic warnings read the stored result of this job.
+    "topics": Job("topics", periodic.topics, lambda: int(settings.XINFANG_TOPICS_INTERVAL),
+                  max_attempts=2),
 }
 
 

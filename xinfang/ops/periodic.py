@@ -62,6 +62,13 @@ def monthly_reports(today: str | None = None) -> dict[str, Any]:
     return {"month": f"{y}-{m:02d}", "written": written, "already": kept}
 
 
+def topics() -> dict[str, Any]:
+    """Hot topics over every matter of the window, stored for /topics/ and the warnings."""
+    from xinfang.petitions.intel import snapshot
+
+    return snapshot.compute()
+
+
 def retrain() -> dict[str, Any]:
     from xinfang.petitions import intel
 

@@ -521,6 +521,7 @@ class IdempotencyKey(models.Model):
 # registers their models.
 from .models_followup import FollowUp as FollowUp  # noqa: E402
 from .models_hearing import Hearing as Hearing  # noqa: E402
+from .models_intel import TopicSnapshot as TopicSnapshot  # noqa: E402
 from .models_oversight import Recommendation as Recommendation  # noqa: E402
 from .models_urgent import UrgentDeclaration as UrgentDeclaration  # noqa: E402
 from .models_urgent import UrgentMeasure as UrgentMeasure  # noqa: E402

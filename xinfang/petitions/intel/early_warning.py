@@ -22,6 +22,7 @@ from .. import access
 from ..models import Matter, RepeatKind
 from .base import matter_text, may_use, person_keys, scope_key
 from .hot_topics import TOPIC_CAP
+from .snapshot import latest
 
 WARNING_CACHE_SECONDS = 300
 WARNING_WEEKS = 12
@@ -191,7 +192,14 @@ def topic_rising_warnings(user: User, today: date | None = None) -> list[TopicRi
     # Anchor the weeks: a first and a last item with no text span the 12 weeks to today.
     items += [TopicItem("_first", "", 0, None, None, first), TopicItem("_today", "", 0, None, None, today)]
     when = {it.id: it.when for it in items}
-    found = cluster_topics(items[:-2], min_size=3)
+    snap = latest()
+    if snap is not None:  # the job's topics, kept to this user's matters of the 12 weeks
+        from xinfang.nlp.topics import Topic
+
+        found = [Topic("", [], ids, 0) for t in snap.topics
+                 if len(ids := [str(i) for i in t["ids"] if str(i) in when]) >= 3]
+    else:
+        found = cluster_topics(items[:-2], min_size=3)
     out = []
     for w in topic_warnings(found, items, "week", attention_votes=ATTENTION_PERSONS - 1):
         last = len(w.counts) - 1
@@ -205,7 +213,7 @@ def topic_rising_warnings(user: User, today: date | None = None) -> list[TopicRi
         week_ids = [int(i) for i in w.topic.ids if (d := when[i]) is not None and d >= w.starts[last]]
         by_pk = Matter.objects.select_related("division").in_bulk(week_ids)
         matters = sorted(by_pk.values(), key=lambda m: m.received_at, reverse=True)
-        out.append(TopicRisingWarning(w.topic.label, matters, w.counts[-WARNING_WEEKS:],
+        out.append(TopicRisingWarning(w.topic.label or matters[0].title, matters, w.counts[-WARNING_WEEKS:],
                                       len({people[m.pk] for m in matters}), "+".join(methods),
                                       detail))
     out.sort(key=lambda t: -t.count)

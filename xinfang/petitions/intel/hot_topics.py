@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils import timezone
 from xinfang.org.models import User
 
 from .base import matter_text, person_keys, scope_key, scoped
+from .snapshot import latest
 
 TOPIC_CAP = 3000  # matters clustered per period
 TOPIC_CACHE_SECONDS = 300
@@ -64,6 +66,11 @@ def topics(user: User, days: int = 30, division: str = "", category: str = "",
         return hit  # type: ignore[no-any-return]
     now = timezone.now()
     cur_from = now - timedelta(days=days)
+    snap = latest(now)
+    if snap is not None:
+        stored = _from_snapshot(snap.topics, user, days, division, category, min_count)
+        cache.set(key, stored, TOPIC_CACHE_SECONDS)
+        return stored
     rows = list(scoped(user, 2 * days, division, category, now)
                 .order_by("-received_at").values_list(
                     "pk", "title", "content", "division__name", "accused_body__name",
@@ -97,3 +104,38 @@ def topics(user: User, days: int = 30, division: str = "", category: str = "",
     cache.set(key, out, TOPIC_CACHE_SECONDS)
     return out
 
+
+
+def _from_snapshot(stored: list[dict[str, Any]], user: User, days: int, division: str,
+                   category: str, min_count: int) -> list[TopicView]:
+    """The stored topics, kept to the user's visible matters of the period and filters: one
+    query for the matters, one for their petitioners (intel.snapshot)."""
+    from xinfang.nlp.topics import heat
+
+    now = timezone.now()
+    cur_from = now - timedelta(days=days)
+    rows = {pk: (title, div, at) for pk, title, div, at in scoped(
+        user, 2 * days, division, category, now).values_list(
+            "pk", "title", "division__name", "received_at")}
+    found = []
+    for t in stored:
+        seen = [i for i in t["ids"] if i in rows]
+        cur = [i for i in seen if rows[i][2] > cur_from]
+        if len(cur) >= min_count:
+            found.append((t, seen, cur))
+    people = person_keys(sorted({i for _, _, cur in found for i in cur}))
+    out: list[TopicView] = []
+    for t, seen, cur in found:
+        cur_set = set(cur)
+        days_ = sorted(timezone.localdate(rows[i][2]) for i in cur)
+        out.append(TopicView(
+            n=0, label=rows[cur[0]][0], ids=sorted(cur, key=lambda i: rows[i][2], reverse=True),
+            keywords=[w for w, ids in t["keywords"] if cur_set.intersection(ids)],
+            previous=len(seen) - len(cur), petitioners=len({people[i] for i in cur}),
+            divisions=sorted({rows[i][1] for i in cur}),
+            heat=heat(len(cur), 0, 0, (days_[-1] - days_[0]).days + 1),
+            first=days_[0], last=days_[-1]))
+    out.sort(key=lambda v: (-v.heat, -v.count, -v.petitioners, v.ids[0]))
+    for n, v in enumerate(out, start=1):
+        v.n = n
+    return out
