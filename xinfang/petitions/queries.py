@@ -10,7 +10,7 @@ table; these parts grow with the page size only (see docs/benchmarks.md, ## Core
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -52,6 +52,9 @@ class Tab:
     label: str  # Chinese; marked for translation, translated where it is shown
     states: tuple[State, ...]
     due: str = ""  # "", "near" or "overdue": a filter on next_due
+    # Body columns besides the acting body's by which a desk sees the tab's matters: the unit
+    # that raised an objection follows it while the forwarder decides (§23 ¶3).
+    also: tuple[str, ...] = ()
 
 
 TABS: dict[str, Tab] = {t.key: t for t in [
@@ -64,6 +67,10 @@ TABS: dict[str, Tab] = {t.key: t for t in [
     Tab("rate", gettext_noop("待评价"), (S.REPLIED,)),
     Tab("review", gettext_noop("复查复核"), (S.REVIEW_REQUESTED, S.REVIEWED, S.RECHECK_REQUESTED,
                               S.RECHECK_HEARING)),
+    # Issue 16 item 5: the unit head's 延期 requests awaiting approval (§34), and 退回 awaiting
+    # the forwarder's decision — at the forwarder and at the unit that objected (§23 ¶3).
+    Tab("extension", gettext_noop("延期待批"), (S.EXTENSION_PENDING,)),
+    Tab("objection", gettext_noop("退回待审"), (S.OBJECTED,), also=("lead_body_id",)),
 ]}
 
 # The body that has to act on a matter in each state (models.ACTING_BODY_FIELD), as a column.
@@ -145,9 +152,9 @@ def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, li
     for state in tab.states:
         fields: list[str | None] = [None]
         if body is not None:
-            fields = [ACTING_FIELD[state]]
+            fields = [ACTING_FIELD[state], *(c for c in tab.also if c != ACTING_FIELD[state])]
             # 信访部门 and 党委政府 also follow what they registered and dispatched.
-            if body.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV) and fields[0] != "holder_id":
+            if body.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV) and "holder_id" not in fields:
                 fields.append("holder_id")
         for f in fields:
             where = "b.state = %s" + (f" AND b.{f} = %s" if f else "")
@@ -241,12 +248,14 @@ def queue_page(user: User, tab: str = "all", page: int = 1, *,
 COUNT_CAP = 99
 
 
-def queue_counts(user: User) -> dict[str, int]:
+def queue_counts(user: User, seen: dict[str, datetime] | None = None) -> dict[str, int]:
     """Matters per queue tab, capped: a value above ``COUNT_CAP`` means "more than COUNT_CAP".
 
     The same UNION ALL parts as ``queue_page`` (same filters, same index range scans), each
     limited to COUNT_CAP + 1 rows, so a count costs at most ~100 index entries per part no
-    matter how large the table grows. All tabs go in one round trip.
+    matter how large the table grows. All tabs go in one round trip. With ``seen`` (tab →
+    when the user last opened it), ``"new:<tab>"`` counts the matters in the tab that changed
+    since (the badge the queue polls, issue 16 item 5), in the same round trip.
     """
     today = clocks.today()
     sqls: list[str] = []
@@ -257,9 +266,30 @@ def queue_counts(user: User) -> dict[str, int]:
         # A matter can sit in two parts (holder and lead body): count distinct ids.
         sqls.append(f"SELECT {i}, COUNT(DISTINCT u{i}.id) FROM ({sql}) u{i}")
         params.extend(p)
+    for key, sql, p in _new_parts(user, seen, today) if seen else []:
+        i = len(keys)
+        keys.append(key)
+        sqls.append(f"SELECT {i}, COUNT(*) FROM ({sql}) u{i}")
+        params.extend(p)
     with connection.cursor() as cur:
         cur.execute(" UNION ALL ".join(sqls), params)
         return {keys[int(i)]: int(n) for i, n in cur.fetchall()}
+
+
+def _new_parts(user: User, seen: dict[str, datetime], today: date
+               ) -> list[tuple[str, str, list[SqlParam]]]:
+    """Per tab, SQL for the matters in it that changed since ``user`` last opened the tab
+    (``seen``; a tab never opened counts from ``seen["*"]``), limited like the counts."""
+    base = visible_matters(user)
+    parts: list[tuple[str, str, list[SqlParam]]] = []
+    for key, tab in TABS.items():
+        since = seen.get(key) or seen.get("*")
+        if since is None:
+            continue
+        qs = base.filter(_tab_filter(user, tab, today), updated_at__gt=since)
+        sql, p = qs.values("pk")[:COUNT_CAP + 1].query.sql_with_params()
+        parts.append((f"new:{key}", sql, list(p)))
+    return parts
 
 
 # Sort keys of the queue: the default walks the (body, state, next_due) indexes; the others
@@ -282,6 +312,8 @@ def _tab_filter(user: User, tab: Tab, today: date) -> Q:
             continue
         field_name = ACTING_FIELD[state]
         acting = Q(**{field_name: body.pk})
+        for extra in tab.also:
+            acting |= Q(**{extra: body.pk})
         if body.kind in (Body.Kind.XINFANG, Body.Kind.PARTY_GOV) and field_name != "holder_id":
             acting |= Q(holder_id=body.pk)
         q |= Q(state=state.value) & acting

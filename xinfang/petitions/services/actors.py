@@ -111,11 +111,21 @@ def facts_for(matter: Matter, name: str | None = None) -> st.Facts:
     )
 
 
+# Transitions whose guards need no input from the person: not offered once a guard refuses
+# (issue 16 item 5: 退回 after its 5-working-day window, or once the forwarder refused it).
+OFFER_GUARDED = frozenset({"object"})
+
+
 def allowed_actions(user: User | None, matter: Matter) -> list[st.Transition]:
     """The acts the user may take now. An act that sends the matter to another body is not
     offered when there is no body it may go to (e.g. 转送 by a unit with no lower body of its
-    own system, §23 ¶1): both doors would otherwise offer an empty list."""
+    own system, §23 ¶1): both doors would otherwise offer an empty list. Nor is an act whose
+    input-free guard refuses it (``OFFER_GUARDED``: 退回 after its window)."""
     acts = st.allowed(st.State(matter.state), actor_for(user, matter))
+    for t in [t for t in acts if t.name in OFFER_GUARDED]:
+        facts = facts_for(matter, t.name)
+        if any(guard(facts, {}) is not None for guard in t.guards):
+            acts.remove(t)
     if not any("to_body" in t.required for t in acts):
         return acts
     bodies = list(routing.active_bodies())
