@@ -14,7 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import auth, citizen_side, follow_up, intel, oversight, public, urgent, views
+from . import auth, citizen_side, corrections, follow_up, intel, oversight, public, urgent, views
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -46,6 +46,8 @@ urlpatterns = [
          name="document"),
     path("v1/matters/<int:pk>/evaluations", views.EvaluationView.as_view(), name="evaluations"),
     path("v1/matters/<int:pk>/follow-ups", follow_up.FollowUpView.as_view(), name="follow_ups"),
+    path("v1/matters/<int:pk>/corrections", corrections.CorrectionView.as_view(),
+         name="matter-corrections"),
     path("v1/matters/<int:pk>/urgent", urgent.UrgentView.as_view(), name="urgent"),
     path("v1/matters/<int:pk>/questions", citizen_side.QuestionView.as_view(),
          name="matter-question"),

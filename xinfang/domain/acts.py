@@ -37,6 +37,7 @@ class Where(StrEnum):
     ASSIGNEE = "assignee"  # the 主办 unit of a 交办 (§22 ¶1 (3))
     ASSISTANT = "assistant"  # a 协办 unit of the matter (§24)
     LEAD = "lead"  # the unit handling the matter now (its 主办 or the body handling it itself)
+    HOLDER = "holder"  # the body that registered (holds) the matter
 
 
 # Roles that work at a desk; citizens and the scheduler are not staff.
@@ -76,6 +77,12 @@ ACTS: dict[str, Act] = {a.name: a for a in [
     _a("register", gettext_noop("登记信访事项"),
        {R.REGISTRAR, R.OFFICER, R.HANDLER, R.UNIT_HEAD, R.LEADER, R.ADMIN},
        Where.OWN_BODY, "§21 ¶1、§23 ¶1", who="本机关、单位的登记、办理人员和领导"),
+    # Issue 16 item 4: the registering body corrects what was mistyped at intake (§19 ¶1 the
+    # petition's facts, §21 ¶1 registration); after a 转送/交办 the receiving units are told,
+    # after the answer not at all (the service checks the stage: services/correction.py).
+    _a("correct_registration", gettext_noop("更正登记信息"),
+       {R.REGISTRAR, R.OFFICER, R.HANDLER, R.UNIT_HEAD, R.LEADER, R.ADMIN},
+       Where.HOLDER, "§19 ¶1、§21 ¶1", open_only=True, who="登记该事项的机关、单位的工作人员"),
     # 网上信访 by the citizen (§17, §19 ¶1, §21 ¶2): the portal and the public API.
     _a("submit_online", gettext_noop("网上提交信访事项"), {R.CITIZEN}, Where.ANYWHERE,
        "§17、§19 ¶1、§21 ¶2"),

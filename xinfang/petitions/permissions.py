@@ -81,6 +81,9 @@ def _where_ok(user: Any, act: acts.Act, matter: Matter | None, path: str | None,
                 and lead.to_body_id == user.body_id)
     if w == Where.ASSISTANT:
         return assist_dispatch(user, matter, dispatches) is not None
+    if w == Where.HOLDER:
+        return bool(user.is_superuser or (user.body_id is not None
+                                          and user.body_id == matter.holder_id))
     if w == Where.LEAD:
         return matter.lead_body_id is not None and matter.lead_body_id == user.body_id
     raise AssertionError(f"unknown scope {w}")  # pragma: no cover

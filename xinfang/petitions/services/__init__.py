@@ -11,6 +11,7 @@ non-state acts). Nothing else saves these models. The package is split by use ca
 - ``urgent``: 重大紧急 (§25): declaration, measures, reports sent, the sweep's flag;
 - ``online``: 网上信访, the one submission use case of the portal and the public API;
 - ``follow_up``: 回访 after an answer, and a rating given in it (issue 16 item 2);
+- ``correction``: the registering body corrects a registration (issue 16 item 4);
 - ``lapse``: a supervisor confirms a petitioner's window lapsed on an estimated date;
 - ``records``: numbers, documents, timeline events.
 
@@ -28,6 +29,7 @@ from .actors import (
     facts_for,
 )
 from .cadre_notice import may_notify_personnel, notify_personnel
+from .correction import Correction, correct_registration, may_correct, registration_corrected
 from .effects_intake import REPORT_CODES
 from .follow_up import FollowUpIn, awaiting_follow_up, record_follow_up
 from .handlers import assign_handler, record_implementation, recuse
@@ -88,6 +90,7 @@ __all__ = [
     "REPORT_CODES",
     "URGENT_ACTS",
     "FollowUpIn",
+    "Correction",
     "OnlineSubmission",
     "PetitionerIn",
     "Registration",
@@ -103,6 +106,7 @@ __all__ = [
     "awaiting_follow_up",
     "citizen_choices",
     "confirm_lapse",
+    "correct_registration",
     "current_lead_dispatch",
     "declare_urgent",
     "doc_number",
@@ -115,6 +119,7 @@ __all__ = [
     "mark_report_sent",
     "matter_number",
     "matter_registered",
+    "may_correct",
     "may_notify_personnel",
     "new_query_code",
     "next_number",
@@ -127,6 +132,7 @@ __all__ = [
     "recuse",
     "register",
     "register_once",
+    "registration_corrected",
     "submit_online",
     "submit_report",
     "supervise",

@@ -6,6 +6,7 @@ One module per page or use case:
   error, redirect with a message, the POST-act helper);
 - ``matter_acts``: the acts posted from the matter page (transitions, 办结报告, 督办, 协办,
   identity reveal);
+- ``correction``: 更正登记信息 (issue 16 item 4);
 - ``documents``: the 文书 as HTML and PDF;
 - ``files``: attachments, upload and download;
 - ``registration``: 登记 and its 查重 panel;
@@ -18,6 +19,7 @@ Every DomainError becomes its Chinese message with the error's own status (400/4
 from __future__ import annotations
 
 from .citizen_side import matter_ask, matter_settle, matter_settle_code
+from .correction import matter_correct
 from .documents import document_html, document_pdf
 from .files import attachment_download, matter_attach
 from .follow_up import matter_follow_up
@@ -36,7 +38,7 @@ from .matter_acts import (
 )
 from .registration import register, register_repeats
 from .urgent import matter_urgent
-from .work_queue import queue
+from .work_queue import queue, queue_badges
 
 __all__ = [
     "attachment_download",
@@ -48,6 +50,7 @@ __all__ = [
     "matter_assist",
     "matter_attach",
     "matter_confirm_lapse",
+    "matter_correct",
     "matter_detail",
     "matter_follow_up",
     "matter_implementation",
@@ -59,6 +62,7 @@ __all__ = [
     "matter_supervise",
     "matter_urgent",
     "queue",
+    "queue_badges",
     "register",
     "register_repeats",
     "reveal_identity",

@@ -128,6 +128,7 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         if matter.replied_on else [],
         "personnel_form": (PersonnelNoticeForm(prefix="personnel")
                            if services.may_notify_personnel(user, matter) else None),
+        "can_correct": services.may_correct(user, matter),
         "attachments": data.attachments,
         "can_download": attachments.can_download(user, matter, dispatches),
         "attach_form": (AttachForm(prefix="attach")
