@@ -38,6 +38,17 @@ def _track(page: Page, url: str, code: str, phone: str = PHONE) -> None:
     expect(page.get_by_role("heading", name="办理进度", exact=True)).to_be_visible()
 
 
+def _fresh_code(page: Page, section: str, purpose: str, input_id: str = "") -> None:
+    """"获取验证码" in the section of an act, then type the code texted to the registered
+    phone (issue 14 item 7: the tracking session alone only reads)."""
+    from tests import smsbox
+
+    page.locator(f"section[aria-labelledby={section}]").get_by_role(
+        "button", name="获取验证码").click()
+    expect(page.locator(f"#code-status-{purpose}")).to_contain_text("验证码已发送")
+    page.locator(f"#{input_id or 'code-' + purpose}").fill(smsbox.last_code(PHONE))
+
+
 def _act(page: Page, action: str, button: str, fields: dict[str, str] | None = None,
          selects: dict[str, str] | None = None) -> None:
     """Open an action on the matter page, fill it by its labels and submit it."""
@@ -177,13 +188,14 @@ def test_officer_assigns_unit_signs_extends_and_replies(live_server, page, count
 
 
 def test_unsatisfied_rating_then_the_chosen_redo_goes_back_under_supervision(
-        live_server, page, county, login_as):
+        live_server, page, county, login_as, sms):
     """§35: 不满意 is a rating; the page says what each choice does, and the petitioner
     chooses the 重办 (the 复查 route stays offered)."""
     m = matter(county, "replied", when=_now() - timedelta(days=1))
     _track(page, live_server.url, m.query_code)
     expect(page.locator(".state")).to_have_text("已答复")
     page.get_by_label("不满意的原因").fill("物业至今没有退钱")
+    _fresh_code(page, "h-rate", "rate", "code-rate-unsat")
     page.get_by_role("button", name="不满意", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("感谢您的评价")
     expect(page.locator(".state")).to_have_text("已答复")
@@ -191,6 +203,7 @@ def test_unsatisfied_rating_then_the_chosen_redo_goes_back_under_supervision(
     expect(page.locator("#h-redo")).to_be_visible()
     expect(page.locator("main")).to_contain_text("不影响您申请复查的权利")
     expect(page.get_by_role("button", name="申请复查")).to_be_visible()
+    _fresh_code(page, "h-redo", "redo")
     page.get_by_role("button", name="要求重新办理").click()
     expect(page.locator(".state")).to_have_text("办理中")
     expect(page.get_by_role("button", name="申请复查")).to_be_visible()  # still open (§35)
@@ -207,10 +220,11 @@ def test_unsatisfied_rating_then_the_chosen_redo_goes_back_under_supervision(
 
 
 def test_review_request_in_time_is_taken_and_after_the_window_refused(live_server, page,
-                                                                      county):
+                                                                      county, sms):
     m = matter(county, "replied", when=_now() - timedelta(days=1))
     _track(page, live_server.url, m.query_code)
     page.get_by_label(label("理由")).fill("处理意见没有解决停车费问题")
+    _fresh_code(page, "h-review", "review")
     page.get_by_role("button", name="申请复查").click()
     expect(page.locator(".messages")).to_contain_text("申请已提交")
     expect(page.locator(".state")).to_have_text("复查中")
