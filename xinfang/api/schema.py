@@ -7,7 +7,8 @@ drf-spectacular lists only the success of each operation; the API also answers
 - 401 — no, an expired or a revoked token: every operation that needs a login;
 - 403 — the act is not the caller's (``domain.acts``, §30 ¶3): every operation that needs a
   login, and every write;
-- 404 — "missing" and "not yours" alike: every operation with a path parameter;
+- 404 — "missing" and "not yours" alike: every operation with a path parameter; a page past
+  the end of a paginated list;
 - 409 — the procedure refuses it now (state machine, guards): every write;
 - 429 — too many requests (the public endpoints' throttles, the log-in lock-out).
 
@@ -60,7 +61,9 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["401", "403"]
         elif write:
             codes.append("403")
-        if has_path:
+        # DRF answers a page past the end 404 ("无效页面。").
+        paginated = self._get_paginator() is not None  # type: ignore[no-untyped-call]
+        if has_path or (self.method == "GET" and paginated):
             codes.append("404")
         if write:
             codes.append("409")
