@@ -266,6 +266,10 @@ XINFANG_MODEL_DIR = VAR_DIR / "models"  # trained text models (xinfang.petitions
 # §25: a 重大紧急 report is due "及时" — the 条例 gives no hours, so this is the local limit
 # (hours from the declaration; default 2). The sweep flags an unsent report after it.
 XINFANG_URGENT_REPORT_HOURS = float(os.environ.get("XINFANG_URGENT_REPORT_HOURS", "2"))
+# Unit assessment (issue 17, §39): the weights of the score (indicator code → points; default
+# the published 达川区 scheme, docs/shared assessment.md) and the minimum volume (deadlines the
+# unit's rates rest on in the period) below which a unit is listed but not ranked.
+XINFANG_ASSESSMENT: dict[str, object] = {"weights": None, "min_volume": 10}
 MEDIA_URL = "/media/"
 # Production serves what `collectstatic` (run by `make serve` and the deploy units) wrote:
 # hashed names, gzip and brotli siblings, cached for a year. Development, the demo and the

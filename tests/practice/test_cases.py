@@ -9,6 +9,7 @@ import time_machine
 
 from tests.conftest import sh
 from tests.petitions.helpers import ID_B, register
+from tests.scenario import advance
 from xinfang.domain.errors import Forbidden, GuardFailed
 from xinfang.petitions.models import Matter, Supervision
 from xinfang.petitions.services import ValidationFailed
@@ -48,6 +49,7 @@ def test_four_fixes_are_required_and_four_duties_are_tracked_with_evidence(count
                                  evidence="x")
         svc.record_milestone(case, "investigate", user=handler, evidence="核对收费台账")
         svc.record_milestone(case, "handle", user=leader, evidence="责令退费")
+        advance(county, m, "replied")  # 销号 only once the matter is answered (issue 17)
         with pytest.raises(GuardFailed, match="包息诉罢访"):
             svc.propose_closure(case, user=leader, criterion="settled", statement="已退费")
         svc.record_milestone(case, "educate", user=leader, evidence="释法明理")

@@ -57,7 +57,8 @@ def test_compliance_flags_the_leader_behind_the_monthly_quota(county):
         sept = svc.add_slot(on_track, date(2026, 9, 10), user=officer, publish=True)
         svc.add_slot(behind, date(2026, 9, 15), user=officer, publish=True)  # never held
     with time_machine.travel(sh(2026, 9, 10), tick=False):
-        svc.mark_held(sept, user=officer)
+        svc.mark_held(sept, user=officer, no_visitors=True,
+                      room_log="接待室登记簿：9月10日全天无群众来访")
     with time_machine.travel(sh(2026, 10, 12), tick=False):
         svc.add_slot(on_track, date(2026, 10, 20), user=on_track)
         view = svc.compliance_view(county.county, date(2026, 9, 1), date(2026, 10, 31))

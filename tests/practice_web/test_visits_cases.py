@@ -11,6 +11,7 @@ from django.urls import reverse
 from tests.conftest import sh
 from tests.petitions.helpers import register
 from tests.practice.helpers import county_leader
+from tests.scenario import advance
 from xinfang.petitions.models import Dispatch
 from xinfang.practice import services as svc
 from xinfang.practice.models import Case, VisitRecord
@@ -107,6 +108,7 @@ def test_supervisor_lists_a_case_and_signs_off_its_closure(county, frozen, login
     assert m.number in listed and "每半月报告进展" in listed
     for duty in ("investigate", "handle", "settle"):
         svc.record_milestone(case, duty, user=leader, evidence="佐证")
+    advance(county, m, "replied")  # 销号 only once the matter is answered (issue 17)
     r = login(leader).post(reverse("practice:case_action", args=[case.pk, "closure"]),
                            {"criterion": "settled", "statement": "息诉罢访承诺书",
                             "resolved": "on"})

@@ -14,7 +14,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import auth, citizen_side, corrections, follow_up, intel, oversight, public, urgent, views
+from . import (
+    auth,
+    citizen_side,
+    corrections,
+    follow_up,
+    indicators,
+    intel,
+    oversight,
+    public,
+    urgent,
+    views,
+)
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -68,6 +79,9 @@ urlpatterns = [
     path("v1/divisions", views.DivisionListView.as_view(), name="divisions"),
     path("v1/categories", views.CategoryListView.as_view(), name="categories"),
     path("v1/warnings", intel.WarningsView.as_view(), name="warnings"),
+    path("v1/indicators", indicators.IndicatorListView.as_view(), name="indicators"),
+    path("v1/indicators/<str:code>", indicators.IndicatorDetailView.as_view(),
+         name="indicator"),
     path("v1/public/sms-codes", public.SmsCodeView.as_view(), name="public-sms-code"),
     path("v1/public/petitions", public.PetitionSubmitView.as_view(), name="public-submit"),
     path("v1/public/petitions/<str:code>", public.PetitionProgressView.as_view(),

@@ -95,6 +95,8 @@ class MatterFilterSerializer(serializers.Serializer[s.Data]):
     category = serializers.CharField(required=False, max_length=32, help_text="分类代码，含下级")
     holder = serializers.IntegerField(required=False, min_value=1, max_value=s.MAX_ID)
     lead_body = serializers.IntegerField(required=False, min_value=1, max_value=s.MAX_ID)
+    acting_body = serializers.IntegerField(required=False, min_value=1, max_value=s.MAX_ID,
+                                           help_text="当前应办单位（超期统计按此归属）")
     received_from = s.SaneDateField(required=False)
     received_to = s.SaneDateField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -124,6 +126,7 @@ def matter_filter(f: dict[str, Any]) -> filters.MatterFilter:
         q=f.get("q") or "", states=list(f.get("state") or []), klass=f.get("klass") or "",
         channel=f.get("channel") or "", division=f.get("division") or "",
         category=f.get("category") or "", holder=f.get("holder"), lead_body=f.get("lead_body"),
+        acting_body=f.get("acting_body"),
         received_from=f.get("received_from"), received_to=f.get("received_to"),
         overdue=f.get("overdue"), supervised=f.get("supervised"),
         level_skip=f.get("level_skip"), phone=f.get("phone") or "",
@@ -140,6 +143,7 @@ FILTER_PARAMS = [
     OpenApiParameter("category", str, description="分类代码（含下级）"),
     OpenApiParameter("holder", int),
     OpenApiParameter("lead_body", int),
+    OpenApiParameter("acting_body", int, description="当前应办单位"),
     OpenApiParameter("received_from", OpenApiTypes.DATE),
     OpenApiParameter("received_to", OpenApiTypes.DATE),
     OpenApiParameter("overdue", bool),

@@ -199,6 +199,13 @@ ACTS: dict[str, Act] = {a.name: a for a in [
        {R.OFFICER, R.LEADER, R.UNIT_HEAD, R.SUPERVISOR, R.ADMIN}, Where.OWN_BODY, "§10"),
     _a("keep_meetings", gettext_noop("登记会议"), {R.OFFICER, R.LEADER, R.ADMIN},
        Where.JURISDICTION, "§8、§13"),
+    # --- assessment (§39; issue 17): a matter leaves the assessed figures only by a
+    # supervisor's audited decision on a reason from the fixed list; reports are issued by
+    # the 信访部门 and its leaders, and once issued never change.
+    _a("exempt_from_assessment", gettext_noop("决定不纳入考核"), {R.SUPERVISOR, R.ADMIN},
+       Where.JURISDICTION, "§39", who="督查"),
+    _a("issue_report", gettext_noop("印发报告"), {R.OFFICER, R.LEADER, R.ADMIN},
+       Where.JURISDICTION, "§39、§41", who="信访部门的信访干部或领导"),
 ]}
 
 

@@ -8,7 +8,9 @@ longer answer the same question differently. Definitions that appear nowhere els
   found in the title, the request or the content, or is the matter's number or query code;
 - "overdue" is an open matter whose nearest deadline is before today (``overdue_q``);
 - a division or category includes everything below it; an unknown one matches nothing;
-- "unit" is the unit that holds or leads the matter;
+- "unit" is the unit that holds or leads the matter; "acting" the body that has to act now
+  (``Matter.queue_body``): the overdue figures of the dashboard and the supervision page are
+  attributed to it (``practice.indicators.overdue_by_unit``), and their links land here;
 - an identity search (the petitioner's name, phone or ID number: exact, through the blind
   index, so nothing is decrypted to search) needs a reason, finds only matters whose
   petitioner's identity the searcher may see (§30 ¶3: a hidden reporter is not found by
@@ -52,6 +54,7 @@ class MatterFilter:
     unit: int | None = None  # holds or leads the matter
     holder: int | None = None
     lead_body: int | None = None
+    acting_body: int | None = None  # the body that has to act now (Matter.queue_body)
     received_from: date | None = None
     received_to: date | None = None
     overdue: bool | None = None
@@ -133,6 +136,8 @@ def apply(qs: QuerySet[Matter], f: MatterFilter) -> QuerySet[Matter]:
         qs = qs.filter(holder_id=f.holder)
     if f.lead_body:
         qs = qs.filter(lead_body_id=f.lead_body)
+    if f.acting_body:
+        qs = qs.filter(queue_body=f.acting_body)
     if f.received_from:
         qs = qs.filter(received_at__gte=_day_start(f.received_from))
     if f.received_to:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.i18n import label_choices
@@ -72,7 +73,8 @@ def month_choices(today: date | None = None, back: int = 3, ahead: int = 12) -> 
     out = []
     for i in range(-back, ahead):
         y, m = divmod(t.year * 12 + t.month - 1 + i, 12)
-        out.append((f"{y}-{m + 1:02d}", f"{y}年{m + 1}月"))
+        # "2026年3月" in Chinese, "2026-03" on an English page (issue 17: month pickers).
+        out.append((f"{y}-{m + 1:02d}", gettext("%(y)s年%(m)s月") % {"y": y, "m": m + 1}))
     return out
 
 

@@ -108,6 +108,10 @@ class ReceptionSlot(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices,
                               default=Status.PROPOSED)
     people_met = models.TextField("下访接触群众", blank=True)
+    # A reception day with nobody coming counts only when recorded so, with the reception
+    # room's log entry (issue 17: 达标 needs a recorded 接谈 or a recorded empty day).
+    no_visitors = models.BooleanField("当日无群众来访", default=False)
+    room_log = models.TextField("接待室登记簿记载", blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -431,3 +435,8 @@ class MeetingDecision(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "会议议定事项"
         ordering = ["due_on", "id"]
+
+
+# Assessment records (issue 17): importing them here registers their models.
+from .models_assessment import Exemption as Exemption  # noqa: E402
+from .models_assessment import IssuedReport as IssuedReport  # noqa: E402

@@ -75,7 +75,8 @@ def seed_practice(county: County, today: date) -> dict[str, int]:
     svc.publish_slots(slots, user=officer)
     for s in slots:
         if s.day < today and s.leader_id != deputy.pk:
-            svc.mark_held(s, user=officer)
+            svc.mark_held(s, user=officer, no_visitors=True,
+                          room_log=f"接待室登记簿：{s.day:%m月%d日}无群众来访")
     # A 下访 about nine days ahead, on the first day the rota left free for this leader.
     field_day = today + timedelta(days=9)
     while ReceptionSlot.objects.filter(leader=leader, day=field_day).exists():

@@ -45,6 +45,9 @@ urlpatterns = [
     path("practice/reports/monthly/", v.report_monthly, name="report_monthly"),
     path("practice/reports/monthly/xlsx/", v.report_monthly_xlsx, name="report_monthly_xlsx"),
     path("practice/reports/monthly/pdf/", v.report_monthly_pdf, name="report_monthly_pdf"),
+    path("practice/reports/issue/", v.report_issue, name="report_issue"),
+    path("practice/reports/doc/<str:kind>/", v.report_doc, name="report_doc"),
+    path("practice/reports/doc/<str:kind>/pdf/", v.report_doc_pdf, name="report_doc_pdf"),
     # 6. 源头预防
     path("practice/prevention/", v.prevention, name="prevention"),
     path("practice/prevention/screening/", v.screening_add, name="screening_add"),

@@ -19,9 +19,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from xinfang.core.http import AuthedRequest
-from xinfang.org.models import Body, Category, Division
+from xinfang.org.models import Body, Category, Division, User
 from xinfang.petitions import access, intel
 from xinfang.petitions.models import Matter
+from xinfang.practice import indicators
 
 from .desk import require_registrar
 from .forms import category_choices, division_choices, routing_suggestion
@@ -122,11 +123,16 @@ def warnings(request: AuthedRequest) -> HttpResponse:
 def dashboard(request: AuthedRequest) -> HttpResponse:
     _require_intel(request)
     return render(request, "intel/dashboard.html", {
-        "nav": "dashboard", "data": intel.dashboard_data(request.user)})
+        "nav": "dashboard", "data": _dashboard(request.user)})
 
 
 @login_required
 def dashboard_data(request: AuthedRequest) -> JsonResponse:
     _require_intel(request)
-    return JsonResponse(intel.dashboard_data(request.user),
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(_dashboard(request.user), json_dumps_params={"ensure_ascii": False})
+
+
+def _dashboard(user: User) -> dict[str, Any]:
+    """Volume charts (petitions.intel) and the indicators (practice.indicators: the rates and
+    the overdue bars, defined once for every page)."""
+    return {**intel.dashboard_data(user), **indicators.dashboard_figures(user)}

@@ -56,6 +56,8 @@ class SearchForm(forms.Form):
                                       empty_value=None)
     division = forms.ChoiceField(label=_("问题属地"), required=False)
     unit = forms.TypedChoiceField(label=_("办理单位"), required=False, coerce=int, empty_value=None)
+    acting = forms.TypedChoiceField(label=_("当前应办单位"), required=False, coerce=int,
+                                    empty_value=None)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[
         ("", _("全部")), ("open", _("未办结（全部）"))] + [(s.value, _(label)) for s, label in
                                                  st.STATE_LABELS.items()])
@@ -81,7 +83,9 @@ class SearchForm(forms.Form):
         self.user = user
         choice_field(self, "category").choices = [("", _("全部")), *category_choices()[1:]]
         choice_field(self, "division").choices = _division_choices(user)
-        choice_field(self, "unit").choices = [("", _("全部"))] + [(b.pk, b.name) for b in active_bodies()]
+        bodies = [(b.pk, b.name) for b in active_bodies()]
+        choice_field(self, "unit").choices = [("", _("全部")), *bodies]
+        choice_field(self, "acting").choices = [("", _("全部")), *bodies]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -101,6 +105,7 @@ def matter_filter(v: dict[str, Any]) -> filters.MatterFilter:
     return filters.MatterFilter(
         q=v.get("q") or "", channel=v.get("channel") or "", klass=v.get("klass") or "",
         category=category, division=v.get("division") or "", unit=v.get("unit"),
+        acting_body=v.get("acting"),
         states=[v["state"]] if v.get("state") else [], overdue=True if v.get("overdue") else None,
         level_skip=True if v.get("level_skip") else None,
         received_from=v.get("date_from"), received_to=v.get("date_to"),

@@ -64,13 +64,17 @@ def groups_for(user: User) -> list[Group]:
           .select_related("matter", "matter__division", "matter__lead_body", "matter__holder",
                           "body")
           .order_by("due_on", "id"))
+    rows = list(qs[:MAX_CLOCKS])
+    acting = Body.objects.in_bulk({c.matter.queue_body for c in rows if c.matter.queue_body})
     seen: set[int] = set()
     by_body: dict[int | None, Group] = {}
-    for c in qs[:MAX_CLOCKS]:
+    for c in rows:
         if c.matter_id in seen:
             continue
         seen.add(c.matter_id)
-        body = c.body or c.matter.lead_body or c.matter.holder
+        # Attributed to the body that has to act now (Matter.queue_body), as the dashboard's
+        # overdue bars and the search's "acting" filter (practice.indicators.overdue_by_unit).
+        body = acting.get(c.matter.queue_body) if c.matter.queue_body else None
         g = by_body.setdefault(body.pk if body else None, Group(body))
         g.rows.append(Row(c.matter, c, c.due_on < today, (c.due_on - today).days))
     return sorted(by_body.values(),

@@ -4,7 +4,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import account, intel_views, portal, portal_notify, qr, search, supervision, views
+from . import (
+    account,
+    indicators,
+    intel_views,
+    portal,
+    portal_notify,
+    public_stats,
+    qr,
+    search,
+    supervision,
+    views,
+)
 from .forms_auth import LoginForm
 from .views import oversight as oversight_views
 
@@ -21,6 +32,7 @@ portal_patterns = [
     path("notify/sms/", portal_notify.sms, name="notify_sms"),
     path("notify/email/", portal_notify.email, name="notify_email"),
     path("notify/confirm/<str:token>/", portal_notify.confirm, name="notify_confirm"),
+    path("statistics/", public_stats.statistics, name="statistics"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -40,6 +52,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("warnings/", intel_views.warnings, name="warnings"),
     path("dashboard/", intel_views.dashboard, name="dashboard"),
     path("dashboard/data/", intel_views.dashboard_data, name="dashboard_data"),
+    path("indicators/", indicators.indicators, name="indicators"),
+    path("indicators/exemptions/", indicators.exemptions, name="indicator_exemptions"),
+    path("indicators/<str:code>/", indicators.indicator_drill, name="indicator_drill"),
     path("matters/<int:pk>/", views.matter_detail, name="matter"),
     path("matters/<int:pk>/act/<str:name>/", views.matter_action, name="matter_action"),
     path("matters/<int:pk>/report/", views.matter_report, name="matter_report"),

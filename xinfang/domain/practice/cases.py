@@ -102,6 +102,13 @@ class ClosureCriterion(StrEnum):
 CRITERION_LABELS = {ClosureCriterion.SETTLED: gettext_noop("息诉罢访"), ClosureCriterion.TERMINATED: gettext_noop("依法终结")}
 
 
+# A case is 销号 only once its matter is answered and not contested: before the answer it is
+# open or unhandled, and during a 复查/复核 the petitioner has not settled (issue 17 item 6).
+UNSETTLED_MATTER_STATES = frozenset({
+    "registered", "dispatched", "signed", "objected", "handling", "extension_pending",
+    "review_requested", "recheck_requested", "recheck_hearing"})
+
+
 def closure_problem(criterion: str, *, matter_state: str, statement: str) -> str | None:
     """Why a case may not be proposed for closure on ``criterion`` (None: it may)."""
     if criterion not in set(ClosureCriterion):
@@ -110,6 +117,8 @@ def closure_problem(criterion: str, *, matter_state: str, statement: str) -> str
         return "请说明销号依据（息诉罢访承诺、终结文书等）"
     if criterion == ClosureCriterion.TERMINATED and matter_state != "final":
         return "该事项尚未经复核终结，不能以“依法终结”销号（§36 ¶3）"
+    if matter_state in UNSETTLED_MATTER_STATES:
+        return "该事项尚未办理答复或正在复查、复核，不能销号"
     return None
 
 

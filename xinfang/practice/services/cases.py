@@ -228,11 +228,14 @@ def propose_closure(case: Case, *, user: User, criterion: str, statement: str,
 def sign_off(case: Case, *, user: User, approve: bool = True, note: str = "") -> Case:
     """The supervisor signs off the closure, or sends it back with a reason."""
     permissions.require(user, "sign_off_case", path=case.division_path)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update().select_related("matter").get(pk=case.pk)
     if user.pk in (case.leader_id, case.handler_id):
         raise Forbidden("包案领导和承办人不能审核本人案件的销号")
     if case.status != Case.Status.CLOSING:
         raise GuardFailed("案件未提请销号")
+    if approve and case.matter.state in pr.UNSETTLED_MATTER_STATES:
+        # The matter may have been reopened (a 复查 request) since the proposal.
+        raise GuardFailed("该事项尚未办理答复或正在复查、复核，不能销号")
     if approve:
         case.status, case.signed_off_by, case.closed_at = (Case.Status.CLOSED, user,
                                                            timezone.now())

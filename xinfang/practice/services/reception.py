@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinfang.audit import services as audit
@@ -29,6 +29,7 @@ from ..models import (
     LeaderProfile,
     PreRegistration,
     ReceptionSlot,
+    VisitRecord,
 )
 from ._common import R, _audit, _subtree, _today
 from .config import reception_config
@@ -232,20 +233,39 @@ def publish_slots(slots: Iterable[ReceptionSlot], *, user: User) -> int:
     return n
 
 
+def held_q() -> Q:
+    """A held day that counts for compliance: a 接谈 recorded on it, or "no visitors" recorded
+    with the reception room's log entry, or for a 下访 the people met (issue 17 item 6)."""
+    return Q(status=ReceptionSlot.Status.HELD) & (
+        Q(Exists(VisitRecord.objects.filter(slot=OuterRef("pk"))))
+        | (Q(no_visitors=True) & ~Q(room_log=""))
+        | (Q(kind=ReceptionSlot.Kind.FIELD) & ~Q(people_met="")))
+
+
 @transaction.atomic
-def mark_held(slot: ReceptionSlot, *, user: User, people_met: str = "") -> ReceptionSlot:
-    """The reception or 下访 took place (counts for compliance)."""
+def mark_held(slot: ReceptionSlot, *, user: User, people_met: str = "",
+              no_visitors: bool = False, room_log: str = "") -> ReceptionSlot:
+    """The reception or 下访 took place (counts for compliance): with its 接谈 records, or
+    "no visitors" and the room log's entry, or (下访) the people met."""
     slot = ReceptionSlot.objects.select_for_update().get(pk=slot.pk)
     if slot.status == ReceptionSlot.Status.HELD:
         return slot
     _manageable(slot, user)
     if slot.day > _today():
         raise GuardFailed("接访日期未到，不能登记为已接访")
+    has_visits = VisitRecord.objects.filter(slot=slot).exists()
+    if slot.kind == ReceptionSlot.Kind.FIELD:
+        if not (has_visits or people_met.strip()):
+            raise GuardFailed("登记已下访，应填写接触群众情况或接谈记录")
+    elif not has_visits and not (no_visitors and room_log.strip()):
+        raise GuardFailed("尚无接谈记录：请先填写接谈记录，或登记“当日无群众来访”并填写接待室登记簿记载")
     slot.status = ReceptionSlot.Status.HELD
     if people_met:
         slot.people_met = people_met
-    slot.save(update_fields=["status", "people_met", "updated_at"])
-    _audit("slot_held", user, slot)
+    if no_visitors and not has_visits:
+        slot.no_visitors, slot.room_log = True, room_log.strip()
+    slot.save(update_fields=["status", "people_met", "no_visitors", "room_log", "updated_at"])
+    _audit("slot_held", user, slot, no_visitors=slot.no_visitors)
     return slot
 
 

@@ -7,9 +7,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import BooleanField, Value, When
+from django.db.models import Case as SqlCase
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from xinfang.domain import indicators as ind
 from xinfang.domain import practice as pr
+from xinfang.domain import states as st
 from xinfang.org.models import Division
 from xinfang.petitions import clocks
 from xinfang.petitions.models import Clock, Dispatch, Matter
@@ -25,7 +30,7 @@ from ..models import (
 from ._common import _subtree, _today
 from .config import reception_config, rule_sheet
 from .prevention import screening_overview
-from .reception import _ref, leaders_in
+from .reception import _ref, held_q, leaders_in
 from .visits import item_status
 
 
@@ -60,10 +65,18 @@ def compliance_view(division: Division, start: date, end: date,
     planned: dict[int, list[date]] = defaultdict(list)
     covered: set[date] = set()
     rota_ids = {p.user_id for p in profiles if p.tier == cfg.rota_tier.value}
-    for s in ReceptionSlot.objects.filter(leader_id__in=[p.user_id for p in profiles],
-                                          day__range=(start - timedelta(days=190), end)
-                                          ).exclude(status=ReceptionSlot.Status.CANCELLED):
-        (held if s.status == ReceptionSlot.Status.HELD else planned)[s.leader_id].append(s.day)
+    slots = (ReceptionSlot.objects.filter(leader_id__in=[p.user_id for p in profiles],
+                                          day__range=(start - timedelta(days=190), end))
+             .exclude(status=ReceptionSlot.Status.CANCELLED)
+             .annotate(counts=SqlCase(When(held_q(), then=Value(True)), default=Value(False),
+                                   output_field=BooleanField())))
+    for s in slots:
+        # Only a day with a recorded 接谈 (or a recorded empty day) is 已接访 (issue 17); a
+        # day marked held with nothing recorded neither counts nor stays "planned".
+        if s.counts:
+            held[s.leader_id].append(s.day)
+        elif s.status != ReceptionSlot.Status.HELD:
+            planned[s.leader_id].append(s.day)
         if s.leader_id in rota_ids and s.session == pr.Session.DAY:
             covered.add(s.day)
     rows = pr.compliance([_ref(p) for p in profiles], held, planned, start, end, today, cfg)
@@ -92,8 +105,11 @@ def daily_digest(division: Division, day: date | None = None) -> list[dict[str, 
               .select_related("to_body", "matter")):
         owner("body", d.to_body_id, d.to_body.name)["new"].append(
             {"type": "dispatch", "matter": d.matter.number, "title": d.matter.title})
+    # Deadlines of open matters only (issue 17): a closed matter's unmet clock is no task.
     for c in (Clock.objects.filter(in_div, met_on__isnull=True, owed_by_petitioner=False,
-                                   due_on__lt=day, body__isnull=False)
+                                   due_on__lt=day, body__isnull=False,
+                                   matter__state__in=[s.value for s in st.OPEN_STATES],
+                                   paused_since__isnull=True)
               .select_related("body", "matter")):
         owner("body", c.body_id, c.body.name)["overdue"].append(  # type: ignore[union-attr]
             {"type": "clock", "matter": c.matter.number, "title": c.name,
@@ -116,48 +132,39 @@ def daily_digest(division: Division, day: date | None = None) -> list[dict[str, 
     return sorted(rows, key=lambda o: (-len(o["overdue"]), -len(o["new"]), o["name"]))
 
 
-def weekly_ranking(division: Division, week_start: date) -> dict[str, list[pr.RankRow]]:
-    """周排名: units and leaders by backlog cleared and deadlines kept in the week."""
+def weekly_ranking(division: Division, week_start: date,
+                   today: date | None = None) -> dict[str, Any]:
+    """周排名: units by the weighted assessment score over the week (minimum volume, rank
+    change; ``practice.rankings``), and 包案 leaders by cases cleared and deadlines kept."""
+    from .. import indicators as I
+    from .. import rankings
+
     ws, we = pr.period_window(pr.Period.WEEK, week_start)
-    in_div = _subtree(division.path, "matter__division_path")
-    unit: dict[int, Counter[str]] = defaultdict(Counter)
-    names: dict[tuple[str, int], str] = {}
-    for c in (Clock.objects.filter(in_div, owed_by_petitioner=False, body__isnull=False,
-                                   due_on__range=(ws, we)).select_related("body")):
-        unit[c.body_id]["due"] += 1  # type: ignore[index]
-        unit[c.body_id]["met"] += bool(c.met_on and c.met_on <= c.due_on)  # type: ignore[index]
-        names[("body", c.body_id)] = c.body.name  # type: ignore[index, union-attr]
+    units = rankings.unit_ranking(I.Scope.for_division(division),
+                                  I.Period(ws, we, today or _today()))
     leader: dict[int, Counter[str]] = defaultdict(Counter)
-    cases = Case.objects.filter(_subtree(division.path)).select_related(
-        "leader", "matter__lead_body")
+    names: dict[int, str] = {}
+    cases = Case.objects.filter(_subtree(division.path)).select_related("leader")
     for c in cases:
-        b = c.matter.lead_body
         closed_in_week = c.closed_at is not None and ws <= timezone.localdate(c.closed_at) <= we
         met = c.closed_at is not None and timezone.localdate(c.closed_at) <= c.due_on
-        names[("leader", c.leader_id)] = str(c.leader)
+        names[c.leader_id] = str(c.leader)
         if closed_in_week:
             leader[c.leader_id]["cleared"] += 1
-            if b is not None:
-                unit[b.pk]["cleared"] += 1
-                names[("body", b.pk)] = b.name
         if ws <= c.due_on <= we:
             leader[c.leader_id]["due"] += 1
             leader[c.leader_id]["met"] += met
         if c.status != Case.Status.CLOSED:
             leader[c.leader_id]["open"] += 1
-            if b is not None:
-                unit[b.pk]["open"] += 1
-                names[("body", b.pk)] = b.name
-
-    def stats(kind: str, data: dict[int, Counter[str]]) -> list[pr.OwnerStats]:
-        return [pr.OwnerStats(k, names[(kind, k)], v["cleared"], v["due"], v["met"], v["open"])
-                for k, v in data.items()]
-
-    return {"units": pr.rank(stats("body", unit)), "leaders": pr.rank(stats("leader", leader))}
+    stats = [pr.OwnerStats(k, names[k], v["cleared"], v["due"], v["met"], v["open"])
+             for k, v in leader.items()]
+    return {"units": rankings.ranking_rows(units), "leaders": pr.rank(stats)}
 
 
 def _ratio(num: int, den: int) -> str:
-    return "—（0/0）" if den == 0 else f"{100 * num / den:.0f}%（{num}/{den}）"
+    from ..indicators import rate_text
+
+    return rate_text(num, den, 0)
 
 
 def monthly_bulletin(division: Division, year: int, month: int,
@@ -193,8 +200,7 @@ def monthly_bulletin(division: Division, year: int, month: int,
                     "deadlines_kept": _ratio(kept, due)},
         "reception": {
             "days_held": ReceptionSlot.objects.filter(
-                _subtree(division.path), day__range=(start, end),
-                status=ReceptionSlot.Status.HELD).count(),
+                held_q(), _subtree(division.path), day__range=(start, end)).count(),
             "visits": len(items),
             "items_done": _ratio(sum(i.status == "done" for i in assigned), len(assigned)),
             "leaders_behind": [str(p.user) for p in comp.behind],
@@ -216,8 +222,51 @@ def monthly_bulletin(division: Division, year: int, month: int,
             "disputes_resolved": disputes.filter(resolved_on__range=(start, end)).count(),
             "disputes_converted": disputes.filter(status=DisputeEntry.Status.CONVERTED).count(),
         },
-        "decisions": {"due": decisions.count(),
-                      "kept": _ratio(sum(1 for d in decisions
-                                         if d.done_on and d.done_on <= d.due_on),
-                                     decisions.count())},
+        "decisions": _decisions(decisions, today),
     }
+
+
+def _decisions(decisions: Any, today: date) -> dict[str, Any]:
+    """会议议定事项 due in the month: kept on time, done late, or overdue — a decision not yet
+    done is late only once its due date has passed (issue 17 item 6)."""
+    buckets: Counter[str] = Counter()
+    for d in decisions:
+        b = ind.clock_bucket(d.due_on, d.done_on, today)
+        buckets[b or "pending"] += 1
+    settled = buckets[ind.ON_TIME] + buckets[ind.LATE] + buckets[ind.MISSED]
+    return {"due": sum(buckets.values()), "pending": buckets["pending"],
+            "late": buckets[ind.MISSED] + buckets[ind.LATE],
+            "kept": _ratio(buckets[ind.ON_TIME], settled)}
+
+
+def bulletin_rows(b: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The monthly bulletin as (section, item, figure) rows: page, Excel and PDF alike."""
+    def names(xs: list[str]) -> str:
+        return gettext("、").join(xs) if xs else gettext("无")
+
+    m, r, c, s, d = b["matters"], b["reception"], b["cases"], b["screening"], b["decisions"]
+    return [
+        ("信访事项", "本月登记", str(m["received"])),
+        ("信访事项", "本月办结", str(m["closed"])),
+        ("信访事项", "本月信访人撤回", str(m["withdrawn"])),
+        ("信访事项", "按期办理率", m["deadlines_kept"]),
+        ("领导接访", "已接访天数", str(r["days_held"])),
+        ("领导接访", "接谈人次", str(r["visits"])),
+        ("领导接访", "交办事项办结率", r["items_done"]),
+        ("领导接访", "未达接访要求的领导", names(r["leaders_behind"])),
+        ("领导接访", "无县领导轮值的工作日", names(r["rota_gaps"])),
+        ("包案积案", "新确定包案", str(c["opened"])),
+        ("包案积案", "本月销号", str(c["closed"])),
+        ("包案积案", "销号案件实际化解率", c["resolved"]),
+        ("包案积案", "在办积案", str(c["backlog_open"])),
+        ("包案积案", "本月化解积案", str(c["backlog_cleared"])),
+        ("包案积案", "挂牌督办积案", str(c["listed"])),
+        ("源头预防", "排查单位数", str(s["divisions"])),
+        ("源头预防", "未按期排查", names(s["overdue"])),
+        ("源头预防", "新排查矛盾纠纷", str(s["disputes_new"])),
+        ("源头预防", "本月化解矛盾纠纷", str(s["disputes_resolved"])),
+        ("源头预防", "转为信访事项（累计）", str(s["disputes_converted"])),
+        ("会议议定事项", "本月到期", str(d["due"])),
+        ("会议议定事项", "按期落实率", d["kept"]),
+        ("会议议定事项", "逾期未落实", str(d["late"])),
+    ]

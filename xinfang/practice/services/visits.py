@@ -72,8 +72,9 @@ def record_visit(slot: ReceptionSlot, *, leader: User, talk: str,
         if prereg is not None:
             PreRegistration.objects.filter(pk=prereg.pk).update(
                 status=PreRegistration.Status.VISITED)
-        if slot.status != ReceptionSlot.Status.HELD:
-            ReceptionSlot.objects.filter(pk=slot.pk).update(status=ReceptionSlot.Status.HELD)
+        # A recorded 接谈 makes the day held; it is no longer a day "without visitors".
+        ReceptionSlot.objects.filter(pk=slot.pk).update(status=ReceptionSlot.Status.HELD,
+                                                        no_visitors=False)
         _audit("record_visit", leader, visit, matter_id=matter.pk, slot=slot.pk)
     return visit
 

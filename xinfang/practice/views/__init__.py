@@ -12,6 +12,7 @@ model the services refuse by.
 
 from __future__ import annotations
 
+from ..services.reports import bulletin_rows
 from .cases import (
     backlog,
     backlog_promote,
@@ -43,8 +44,10 @@ from .prevention import (
     screening_add,
 )
 from .reports import (
-    bulletin_rows,
     report_daily,
+    report_doc,
+    report_doc_pdf,
+    report_issue,
     report_monthly,
     report_monthly_pdf,
     report_monthly_xlsx,
@@ -68,7 +71,7 @@ __all__ = [
     "compliance", "decision_complete", "dispute_action", "dispute_add", "dispute_page",
     "handover_page", "handover_submit", "index", "listed", "meeting_add", "meeting_page",
     "meetings", "portal_done", "portal_lookup", "portal_preregister", "portal_schedule",
-    "prereg_triage", "preregs", "prevention", "report_daily", "report_monthly",
+    "prereg_triage", "preregs", "prevention", "report_daily", "report_doc", "report_doc_pdf", "report_issue", "report_monthly",
     "report_monthly_pdf", "report_monthly_xlsx", "report_weekly", "schedule",
     "schedule_propose", "schedule_publish", "screening_add", "slot_add", "slot_cancel",
     "slot_held", "slot_page", "visit_ack", "visit_assign", "visit_record", "visits",

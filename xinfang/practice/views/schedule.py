@@ -135,7 +135,9 @@ def slot_held(request: AuthedRequest, pk: int) -> HttpResponse:
     slot = access.get_for_user(request.user, ReceptionSlot, pk)
 
     def act(_d: dict[str, Any]) -> tuple[str, str]:
-        svc.mark_held(slot, user=request.user)
+        svc.mark_held(slot, user=request.user, people_met=request.POST.get("people_met", ""),
+                      no_visitors=request.POST.get("no_visitors") == "on",
+                      room_log=request.POST.get("room_log", "")[:2000])
         return gettext("已登记为已接访"), _schedule_url(request)
 
     return submit(request, None, act, _again(request))

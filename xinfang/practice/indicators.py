@@ -1,0 +1,551 @@
+"""The one indicator module (procedure.md §7.2; issue 17): one definition per figure, used by
+the dashboard, the supervision page, the rankings, the bulletins, the indicator pages and the
+API. The search filter's "overdue" is ``petitions.filters.overdue_q`` and is used here as is.
+
+A figure counts *rows* of a scope (the matters a user may see, or a division's) in a period;
+each row falls in exactly one *bucket* (``xinfang.domain.indicators`` says which, in plain
+Python); numerator and denominator are sums of buckets, and each is shown next to the rate.
+``figure`` counts the buckets in the database (one aggregate); ``drill`` lists the rows of a
+bucket and classifies each in Python: the two agree for every figure
+(``tests/practice/test_indicators.py``).
+
+Matters excluded from assessment (不纳入考核, ``models_assessment.Exemption``) leave every
+assessed figure; the operational "overdue" keeps them (they are still overdue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from xinfang.domain import indicators as ind
+from xinfang.domain.i18n import gettext_noop
+from xinfang.org.models import Body, Division, User
+from xinfang.petitions import access, clocks
+from xinfang.petitions.filters import OPEN_VALUES, overdue_q
+from xinfang.petitions.models import Clock, Evaluation, Matter
+
+from .models import Case as PracticeCase
+from .models_assessment import Exemption
+
+# ============================================================================ scope, period
+
+
+def _subtree(path: str, field_name: str = "division_path") -> Q:
+    return Q(**{field_name: path}) | Q(**{f"{field_name}__startswith": path + "/"})
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    today: date  # deadlines past due before today count as missed
+
+    @classmethod
+    def month(cls, year: int, month: int, today: date | None = None) -> Period:
+        start = date(year, month, 1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return cls(start, end, today or clocks.today())
+
+    @classmethod
+    def last_twelve_months(cls, today: date | None = None) -> Period:
+        t = today or clocks.today()
+        return cls(*ind.last_twelve_months(t), t)
+
+    @property
+    def key(self) -> str:
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    def previous(self) -> Period:
+        """The period of the same length just before (a month before a month)."""
+        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
+            prev_end = self.start - timedelta(days=1)
+            return Period.month(prev_end.year, prev_end.month, self.today)
+        span = self.end - self.start
+        return Period(self.start - span - timedelta(days=1), self.start - timedelta(days=1),
+                      self.today)
+
+    def datetimes(self) -> tuple[datetime, datetime]:
+        tz = timezone.get_current_timezone()
+        return (datetime.combine(self.start, time.min, tz),
+                datetime.combine(self.end + timedelta(days=1), time.min, tz))
+
+
+@dataclass
+class Scope:
+    """The matters a figure may count (a user's read gate or a division's subtree), the
+    division for practice records, and optionally one unit."""
+
+    matters: QuerySet[Matter]
+    division: Division | None
+    unit: Body | None = None
+
+    @classmethod
+    def for_user(cls, user: User, unit: Body | None = None) -> Scope:
+        div = user.body.division if user.body is not None else None
+        return cls(access.visible_matters(user), div, unit)
+
+    @classmethod
+    def for_division(cls, division: Division, unit: Body | None = None) -> Scope:
+        return cls(Matter.objects.filter(_subtree(division.path)), division, unit)
+
+    def with_unit(self, unit: Body | None) -> Scope:
+        return Scope(self.matters, self.division, unit)
+
+    def assessed(self) -> QuerySet[Matter]:
+        """The scope's matters without those excluded from assessment (不纳入考核)."""
+        return self.matters.exclude(pk__in=Exemption.objects.active().values("matter_id"))
+
+
+# ============================================================================ definitions
+
+
+@dataclass(frozen=True)
+class Definition:
+    code: str
+    label: str  # Chinese msgid (gettext_noop); translated where shown
+    basis: str  # how it is computed, for the page and the report (Chinese msgid)
+    buckets: tuple[str, ...]
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...]
+    unit_field: str  # the row's field naming the unit a figure is attributed to
+    rows: Callable[[Scope, Period], QuerySet[Any]]
+    bucket_q: Callable[[Period], dict[str, Q]]
+    facts: tuple[str, ...]  # the row values the plain-Python classifier reads
+    classify: Callable[[dict[str, Any], Period], str | None]
+    matter_field: str = "pk"  # the row's matter id
+    assessed: bool = True  # exemptions apply
+    persons: str = ""  # a headcount field: 人次 beside 件次
+
+
+REGISTRY: dict[str, Definition] = {}
+WITHDRAWN = "withdrawn"  # ClosureKind.WITHDRAWN: the petitioner's 撤回
+
+
+def _define(d: Definition) -> Definition:
+    REGISTRY[d.code] = d
+    return d
+
+
+def _unit(qs: QuerySet[Any], scope: Scope, field_name: str) -> QuerySet[Any]:
+    return qs.filter(**{field_name: scope.unit}) if scope.unit is not None else qs
+
+
+# --- deadlines (a row is a Clock) -------------------------------------------------------
+
+
+def _clock_rows(codes: tuple[str, ...]) -> Callable[[Scope, Period], QuerySet[Clock]]:
+    def rows(scope: Scope, p: Period) -> QuerySet[Clock]:
+        # A withdrawn matter's clocks were closed by the petitioner (撤回, issue 16 item 6),
+        # not met by the body: counted apart, never as 按期.
+        qs = Clock.objects.filter(code__in=codes, owed_by_petitioner=False,
+                                  due_on__range=(p.start, p.end),
+                                  matter__in=scope.assessed().exclude(closure_kind=WITHDRAWN))
+        qs = qs.filter(Q(met_on__isnull=False) | Q(due_on__lt=p.today))
+        return _unit(qs, scope, "body")
+    return rows
+
+
+def _clock_q(p: Period) -> dict[str, Q]:
+    return {ind.ON_TIME: Q(met_on__isnull=False, met_on__lte=F("due_on")),
+            ind.LATE: Q(met_on__isnull=False, met_on__gt=F("due_on")),
+            ind.MISSED: Q(met_on__isnull=True, due_on__lt=p.today)}
+
+
+def _clock_classify(r: dict[str, Any], p: Period) -> str | None:
+    return ind.clock_bucket(r["due_on"], r["met_on"], p.today)
+
+
+def _clock_definition(code: str, label: str, basis: str, codes: tuple[str, ...]) -> Definition:
+    return _define(Definition(
+        code, label, basis, ind.CLOCK_BUCKETS, (ind.ON_TIME,), ind.CLOCK_BUCKETS, "body",
+        _clock_rows(codes), _clock_q, ("due_on", "met_on"), _clock_classify,
+        matter_field="matter_id"))
+
+
+_clock_definition(
+    "timely_acceptance", gettext_noop("及时受理率"),
+    gettext_noop("15 日内登记处置（信访部门 §22）、书面告知（§23 ¶1–2）或作出受理决定并告知（§23 ¶3）"
+                 "÷（及时 + 超期 + 超期未受理），按期限届满日计入期间"),
+    ind.ACCEPTANCE_CODES)
+_clock_definition(
+    "on_time_reply", gettext_noop("按期答复率（按期办结率）"),
+    gettext_noop("按期答复 ÷（按期答复 + 超期答复 + 超期未答复）；办理期限含延期（§34），"
+                 "按期限届满日计入期间"),
+    ind.REPLY_CODES)
+for _grade, _label in (("green", gettext_noop("绿色交办按期反馈率")),
+                       ("yellow", gettext_noop("黄色交办按期反馈率")),
+                       ("red", gettext_noop("红色交办按期反馈率"))):
+    _clock_definition(f"graded_{_grade}", _label,
+                      gettext_noop("三色分类交办：按该等级的反馈期限反馈 ÷ 到期应反馈"),
+                      (ind.GRADE_CODES[_grade],))
+
+
+# --- evaluation (a row is a Matter) --------------------------------------------------------
+
+
+def in_evaluation_scope() -> Q:
+    """国信发〔2022〕11号 scope as a filter (the same rule as
+    ``domain.indicators.evaluation_scope_exclusion``)."""
+    return (~Q(channel="superior") & Q(legal_litigation=False)
+            & ~Q(closure_kind__in=sorted(ind.OUT_OF_SCOPE_CLOSURES))
+            & ~Q(route31__in=sorted(ind.STATUTORY_ROUTES)) & ~Q(klass="report")
+            & Q(confidential=False))
+
+
+def _rating_window() -> int:
+    return clocks.rules()["V1"].days
+
+
+def _with_ratings(qs: QuerySet[Matter]) -> QuerySet[Matter]:
+    evaluations = Evaluation.objects.filter(matter=OuterRef("pk"))
+    return qs.annotate(rated=Exists(evaluations),
+                       latest_rating=Subquery(evaluations.order_by("-round")
+                                              .values("rating")[:1]))
+
+
+def _replied(scope: Scope, p: Period) -> QuerySet[Matter]:
+    qs = scope.assessed().filter(in_evaluation_scope(), replied_on__range=(p.start, p.end))
+    return _with_ratings(_unit(qs, scope, "lead_body"))
+
+
+def _participation_rows(scope: Scope, p: Period) -> QuerySet[Matter]:
+    closed_before = p.today - timedelta(days=_rating_window())
+    return _replied(scope, p).filter(Q(rated=True) | Q(replied_on__lt=closed_before))
+
+
+def _participation_q(p: Period) -> dict[str, Q]:
+    return {ind.RATED: Q(rated=True), ind.UNRATED: Q(rated=False)}
+
+
+def _participation_classify(r: dict[str, Any], p: Period) -> str | None:
+    return ind.participation_bucket(r["replied_on"], r["rated"], _rating_window(), p.today)
+
+
+_define(Definition(
+    "participation_handling", gettext_noop("群众参评率（有权处理机关）"),
+    gettext_noop("评价范围内（国信发〔2022〕11号）本期答复的事项中，信访人已评价 ÷（已评价 + 评价期满未评价）"),
+    (ind.RATED, ind.UNRATED), (ind.RATED,), (ind.RATED, ind.UNRATED), "lead_body",
+    _participation_rows, _participation_q, ("replied_on", "rated"), _participation_classify))
+
+
+def _satisfaction_rows(scope: Scope, p: Period) -> QuerySet[Matter]:
+    return _replied(scope, p).filter(rated=True)
+
+
+def _satisfaction_q(p: Period) -> dict[str, Q]:
+    ok = sorted(ind.SATISFIED_RATINGS)
+    return {ind.SATISFIED: Q(latest_rating__in=ok), ind.UNSATISFIED: ~Q(latest_rating__in=ok)}
+
+
+_define(Definition(
+    "satisfaction_handling", gettext_noop("参评满意率（有权处理机关）"),
+    gettext_noop("评价范围内本期答复并已评价的事项中，最近一次评价为满意或基本满意 ÷ 已评价"),
+    (ind.SATISFIED, ind.UNSATISFIED), (ind.SATISFIED,), (ind.SATISFIED, ind.UNSATISFIED),
+    "lead_body", _satisfaction_rows, _satisfaction_q, ("latest_rating",),
+    lambda r, p: ind.satisfaction_bucket(r["latest_rating"])))
+
+
+# --- matters registered in the period ------------------------------------------------------
+
+
+def _received(scope: Scope, p: Period) -> QuerySet[Matter]:
+    a, b = p.datetimes()
+    return _unit(scope.assessed().filter(received_at__gte=a, received_at__lt=b), scope, "holder")
+
+
+_define(Definition(
+    "repeat", gettext_noop("重复信访率"),
+    gettext_noop("本期登记的重复信访件次（同一信访人就同一事项再次信访，按事项计）÷ 本期登记件次；"
+                 "人次为这些件次的信访人数之和"),
+    (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO), "holder", _received,
+    lambda p: {ind.YES: Q(repeat_kind="repeat"), ind.NO: ~Q(repeat_kind="repeat")},
+    ("repeat_kind",), lambda r, p: ind.repeat_bucket(r["repeat_kind"]), persons="headcount"))
+
+
+_define(Definition(
+    "level_skip", gettext_noop("越级走访占比"),
+    gettext_noop("本期登记的来访中越级走访（§20 ¶1，高于有权处理机关两级以上）÷ 本期来访件次"),
+    (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO), "holder",
+    lambda s, p: _received(s, p).filter(channel="visit"),
+    lambda p: {ind.YES: Q(level_skip=True), ind.NO: Q(level_skip=False)},
+    ("level_skip",), lambda r, p: ind.YES if r["level_skip"] else ind.NO, persons="headcount"))
+
+
+def _first_concluded(scope: Scope, p: Period) -> QuerySet[Matter]:
+    a, b = p.datetimes()
+    qs = scope.assessed().filter(repeat_kind="first", closed_at__gte=a, closed_at__lt=b).exclude(
+        closure_kind=WITHDRAWN)
+    qs = _with_ratings(_unit(qs, scope, "lead_body"))
+    return qs.annotate(repeated=Exists(Matter.objects.filter(repeat_of=OuterRef("pk"))))
+
+
+def _first_q(p: Period) -> dict[str, Q]:
+    # Spelled out both ways: the latest rating is NULL for an unrated matter, and NOT over a
+    # NULL comparison is not true in SQL.
+    bad = Q(repeated=True) | Q(review_body__isnull=False) | Q(latest_rating="unsatisfied")
+    good = (Q(repeated=False) & Q(review_body__isnull=True)
+            & (Q(latest_rating__isnull=True) | ~Q(latest_rating="unsatisfied")))
+    return {ind.YES: good, ind.NO: bad}
+
+
+_define(Definition(
+    "first_resolution", gettext_noop("初信初访化解率"),
+    gettext_noop("本期办结的初信初访中，未再重复信访、未申请复查、未评价不满意的 ÷ 本期办结的初信初访"),
+    (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO), "lead_body", _first_concluded, _first_q,
+    ("repeated", "review_body", "latest_rating"),
+    lambda r, p: ind.resolution_bucket(repeated=r["repeated"],
+                                       reviewed=r["review_body"] is not None,
+                                       unsatisfied=r["latest_rating"] == "unsatisfied")))
+
+
+# --- 包案 and 积案 (a row is a Case) ---------------------------------------------------------
+
+
+def _case_rows(kind: str) -> Callable[[Scope, Period], QuerySet[PracticeCase]]:
+    def rows(scope: Scope, p: Period) -> QuerySet[PracticeCase]:
+        a, b = p.datetimes()
+        qs = PracticeCase.objects.filter(kind=kind, matter__in=scope.assessed(), created_at__lt=b)
+        if scope.division is not None:
+            qs = qs.filter(_subtree(scope.division.path))
+        qs = qs.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=a))
+        return _unit(qs, scope, "matter__lead_body")
+    return rows
+
+
+def _case_q(p: Period) -> dict[str, Q]:
+    _a, b = p.datetimes()
+    yes = Q(closed_at__lt=b, resolved=True)
+    return {ind.YES: yes, ind.NO: ~yes}
+
+
+def _case_classify(r: dict[str, Any], p: Period) -> str | None:
+    closed = timezone.localdate(r["closed_at"]) if r["closed_at"] else None
+    return ind.case_bucket(closed, r["resolved"], p.end)
+
+
+for _kind, _code, _label, _basis in (
+        ("ownership", "case_resolution", gettext_noop("领导包案化解率"),
+         gettext_noop("本期在办的领导包案中，期末前经审核销号且认定化解的 ÷ 本期在办包案")),
+        ("backlog", "backlog_resolution", gettext_noop("信访积案化解率"),
+         gettext_noop("本期在册的信访积案中，期末前经审核销号且认定化解的 ÷ 本期在册积案"))):
+    _define(Definition(_code, _label, _basis, (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO),
+                       "matter__lead_body", _case_rows(_kind), _case_q,
+                       ("closed_at", "resolved"), _case_classify, matter_field="matter_id"))
+
+
+# --- overdue now (operational: exemptions do not apply) ------------------------------------
+
+
+def _open_rows(scope: Scope, p: Period) -> QuerySet[Matter]:
+    return _unit(scope.matters.filter(state__in=OPEN_VALUES), scope, "queue_body")
+
+
+_define(Definition(
+    "overdue", gettext_noop("超期未办结"),
+    gettext_noop("未办结且最近一个由机关承担的期限已过（与综合查询“仅超期”、督查督办同一定义），"
+                 "按当前应办理的单位统计"),
+    (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO), "queue_body", _open_rows,
+    lambda p: {ind.YES: overdue_q(p.today), ind.NO: ~overdue_q(p.today)},
+    ("next_due",), lambda r, p: ind.YES if r["next_due"] and r["next_due"] < p.today else ind.NO,
+    assessed=False))
+
+
+# ============================================================================ figures
+
+
+def rate_text(n: int, d: int, digits: int = 1) -> str:
+    """"95.0%（61/62）" — with full-width brackets in Chinese (the language of an issued
+    report), ASCII ones on an English page."""
+    zh = (get_language() or "zh-hans").lower().startswith("zh")
+    o, c = ("（", "）") if zh else (" (", ")")
+    if not d:
+        return f"—{o}0/0{c}"
+    return f"{100 * n / d:.{digits}f}%{o}{n}/{d}{c}"
+
+
+@dataclass
+class Figure:
+    code: str
+    label: str
+    basis: str
+    parts: dict[str, int]
+    numerator: int
+    denominator: int
+    persons: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
+
+    @property
+    def text(self) -> str:
+        """The rate with its numerator and denominator beside it (procedure.md §7.2)."""
+        return rate_text(self.numerator, self.denominator)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "label": self.label, "parts": dict(self.parts),
+                "numerator": self.numerator, "denominator": self.denominator,
+                "percent": self.percent, "persons": self.persons, "text": self.text}
+
+
+def _aggregate(d: Definition, qs: QuerySet[Any], p: Period,
+               group: str | None = None) -> dict[Any, dict[str, int]]:
+    """Rows counted per bucket (and per ``group``), in one grouped query; the bucket is a
+    CASE over the definition's filters, so the database classifies each row once."""
+    qs_ = d.bucket_q(p)
+    bucket = Case(*[When(qs_[b], then=Value(b)) for b in d.buckets], default=Value(""),
+                  output_field=CharField())
+    fields = [*([group] if group else []), "_bucket"]
+    aggs: dict[str, Any] = {"_n": Count("pk")}
+    if d.persons:
+        aggs["_p"] = Sum(d.persons)
+    out: dict[Any, dict[str, int]] = {}
+    for row in qs.annotate(_bucket=bucket).order_by().values(*fields).annotate(**aggs):
+        parts = out.setdefault(row[group] if group else None,
+                               dict.fromkeys(d.buckets, 0) | ({"_persons": 0} if d.persons else {}))
+        if row["_bucket"]:
+            parts[row["_bucket"]] += row["_n"]
+            if d.persons and row["_bucket"] in d.numerator:
+                parts["_persons"] += int(row["_p"] or 0)
+    if group is None and None not in out:
+        out[None] = dict.fromkeys(d.buckets, 0) | ({"_persons": 0} if d.persons else {})
+    return out
+
+
+def _figure(d: Definition, parts: dict[str, int]) -> Figure:
+    persons = parts.pop("_persons", None) if d.persons else None
+    return Figure(d.code, d.label, d.basis, parts, sum(parts[b] for b in d.numerator),
+                  sum(parts[b] for b in d.denominator), persons)
+
+
+def figure(code: str, scope: Scope, period: Period) -> Figure:
+    d = REGISTRY[code]
+    return _figure(d, _aggregate(d, d.rows(scope, period), period)[None])
+
+
+def figures(scope: Scope, period: Period, codes: list[str] | None = None) -> list[Figure]:
+    return [figure(c, scope, period) for c in (codes or list(REGISTRY))]
+
+
+def by_unit(code: str, scope: Scope, period: Period) -> dict[int | None, Figure]:
+    """One figure per unit (the definition's unit field), in one grouped aggregate."""
+    d = REGISTRY[code]
+    grouped = _aggregate(d, d.rows(scope.with_unit(None), period), period, d.unit_field)
+    return {k: _figure(d, parts) for k, parts in grouped.items()}
+
+
+# ============================================================================ drill-down
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    matter_id: int
+    bucket: str
+    facts: dict[str, Any]
+
+
+def drill(code: str, scope: Scope, period: Period, buckets: tuple[str, ...] | None = None,
+          limit: int | None = None) -> list[DrillRow]:
+    """The rows a figure counts, each classified by the plain-Python definition; ``buckets``
+    None: the denominator's rows."""
+    d = REGISTRY[code]
+    wanted = set(buckets or d.denominator)
+    qs = d.rows(scope, period).order_by("pk")
+    out: list[DrillRow] = []
+    for r in qs.values("pk", d.matter_field, *d.facts, *([d.persons] if d.persons else [])):
+        b = d.classify(r, period)
+        if b is None or b not in wanted:
+            continue
+        out.append(DrillRow(r[d.matter_field], b, r))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def drill_matters(code: str, scope: Scope, period: Period,
+                  buckets: tuple[str, ...] | None = None) -> QuerySet[Matter]:
+    """The matters behind a drill-down (a matter with two counted deadlines appears once)."""
+    d = REGISTRY[code]
+    wanted = buckets or d.denominator
+    qs_ = d.bucket_q(period)
+    rows = d.rows(scope, period).filter(Q(*[qs_[b] for b in wanted], _connector=Q.OR))
+    return Matter.objects.filter(pk__in=rows.values(d.matter_field))
+
+
+# ============================================================================ overdue by unit
+
+
+def overdue_by_unit(scope: Scope, today: date | None = None) -> list[dict[str, Any]]:
+    """超期未办结 by the unit that has to act now: the dashboard's bars, the supervision page's
+    groups and the search's ``acting=<unit>&overdue=1`` all count these same matters."""
+    p = Period(clocks.today(), clocks.today(), today or clocks.today())
+    units = by_unit("overdue", scope, p)
+    names = dict(Body.objects.filter(pk__in=[k for k in units if k]).values_list("pk", "name"))
+    rows = [{"unit_id": k, "unit": names.get(k, "未指定") if k else "未指定",
+             "count": f.numerator} for k, f in units.items() if f.numerator]
+    return sorted(rows, key=lambda r: (-r["count"], r["unit"]))
+
+
+# ============================================================================ the dashboard
+
+
+def _rate(f: Figure) -> dict[str, Any]:
+    return {"numerator": f.numerator, "denominator": f.denominator, "percent": f.percent,
+            "code": f.code}
+
+
+def dashboard_figures(user: User) -> dict[str, Any]:
+    """The dashboard's rates over the last twelve months and its overdue bars (now): the same
+    definitions as every other page. Kept as plain data (a chart and a table render it)."""
+    scope, period = Scope.for_user(user), Period.last_twelve_months()
+    reply = figure("on_time_reply", scope, period)
+    sat = figure("satisfaction_handling", scope, period)
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "on_time_rate": {**_rate(reply), "on_time": reply.parts[ind.ON_TIME],
+                         "late": reply.parts[ind.LATE],
+                         "overdue_unanswered": reply.parts[ind.MISSED]},
+        "satisfaction_rate": _rate(sat),
+        "overdue_by_unit": overdue_by_unit(scope)[:15],
+        "figures": [f.as_dict() for f in figures(scope, period) if f.code != "overdue"],
+    }
+
+
+def parse_period(value: str, today: date | None = None) -> Period:
+    """"2026-02" (a month), "2026" (a year) or "" (this month); ValueError with a Chinese
+    message otherwise."""
+    t = today or clocks.today()
+    value = (value or "").strip()
+    try:
+        if not value:
+            return Period.month(t.year, t.month, t)
+        if len(value) == 4:
+            y = int(value)
+            return Period(date(y, 1, 1), date(y, 12, 31), t)
+        y, m = (int(x) for x in value.split("-"))
+        if not 2000 <= y <= 2100:
+            raise ValueError
+        return Period.month(y, m, t)
+    except ValueError:
+        raise ValueError("期间格式应为“2026-02”（月）或“2026”（年）") from None
