@@ -49,6 +49,9 @@ def test_the_replica_is_a_streaming_standby():
         cur.execute("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
         assert cur.fetchone()[0] >= 1
     assert dbrouter.lag.usable()
+    from django.test import Client
+
+    assert Client().get("/healthz").json()["checks"]["replica"]["ok"] is True
 
 
 def test_a_write_on_the_primary_is_read_on_the_replica_and_the_router_chooses(county):

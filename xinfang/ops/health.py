@@ -78,6 +78,11 @@ def report() -> tuple[bool, dict[str, Any]]:
             for rest in ("worker", "sweep"):  # they read the database too
                 checks[rest] = {"ok": False, "error": "database", "required": required[rest]}
             break
+    from xinfang.core import dbrouter
+
+    if dbrouter.configured():  # informational: a lagging replica is skipped, not fatal
+        checks["replica"] = {"ok": dbrouter.lag.usable(), "required": False,
+                             "max_lag_s": settings.REPLICA_MAX_LAG}
     ok = all(c["ok"] for c in checks.values() if c["required"])
     return ok, checks
 
