@@ -227,7 +227,7 @@ def correct_registration(matter: Matter, correction: Correction, *, user: User) 
         raise GuardFailed(NOT_CORRECTABLE)
     reason = (correction.reason or "").strip()[:REASON_MAX]
     with transaction.atomic():
-        m = Matter.objects.select_for_update().select_related(
+        m = Matter.objects.select_for_update(of=("self",)).select_related(
             "category", "division", "accused_body", "holder").get(pk=matter.pk)
         values = {k: v for k, v in correction.matter.items()
                   if k not in MATTER_FIELDS or not _same(_current(m, k), v)}
