@@ -248,3 +248,20 @@ def test_the_units_question_and_the_withdrawal_reach_the_other_side(county, froz
     assert Delivery.objects.filter(matter=m, kind="withdrawn", channel="sms").exists()
     staff = Delivery.objects.get(matter=m, kind="withdrawn", audience="staff")
     assert staff.recipient == "handler@example.gov.cn" and "撤回" in staff.text
+
+
+def test_a_staff_member_chooses_the_digest_on_the_account_page(county, frozen, login):
+    from xinfang.audit.models import AuditLog
+    from xinfang.notify.models import StaffPreference
+
+    u = county.users["handler"]
+    u.email, u.phone = "handler@example.gov.cn", ""
+    u.save()
+    c = login(u)
+    refused = c.post("/account/notifications/", {"mode": "each", "sms": "on"})
+    assert refused.status_code == 400 and "没有登记手机号" in refused.content.decode()
+    assert c.post("/account/notifications/", {"mode": "digest"}).status_code == 302
+    assert StaffPreference.objects.get(user=u).mode == "digest"
+    assert AuditLog.objects.filter(action="notify_preference").exists()
+    m = matter(county, "dispatched")
+    assert Delivery.objects.get(matter=m, user=u).status == "held"

@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from xinfang.audit import services as audit
 from xinfang.domain.errors import GuardFailed
+from xinfang.org.models import User
 from xinfang.petitions.models import Matter
 
 from . import delivery, messages
-from .models import Delivery, MatterContact
+from .models import Delivery, MatterContact, StaffPreference
 from .planner import mask_email
 
 CONFIRM_SALT = "xinfang.notify.email"
@@ -124,3 +125,17 @@ def remove_email(matter: Matter) -> MatterContact:
                                     "updated_at"])
         _audit("notify_email_removed", matter, {})
     return contact
+
+
+def set_preference(user: User, *, mode: str, sms: bool) -> StaffPreference:
+    """A staff member's own choice: each notice, a daily digest, or none; SMS as well."""
+    if mode not in StaffPreference.Mode.values:
+        raise GuardFailed("请选择通知方式")
+    if sms and not user.phone:
+        raise GuardFailed("您的账号没有登记手机号，无法接收短信（请联系管理员登记）")
+    with transaction.atomic():
+        pref, _ = StaffPreference.objects.update_or_create(
+            user=user, defaults={"mode": mode, "sms": sms})
+        audit.record("notify_preference", actor=user, object_type="user", object_id=user.pk,
+                     data={"mode": mode, "sms": sms})
+    return pref

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from . import (
     account,
+    account_notify,
     indicators,
     intel_views,
     portal,
@@ -42,6 +43,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("account/security/", account.security, name="account_security"),
     path("account/password/", account.password_change, name="password_change"),
+    path("account/notifications/", account_notify.notifications, name="account_notifications"),
     path("", views.queue, name="queue"),
     path("queue/badges/", views.queue_badges, name="queue_badges"),
     path("register/", views.register, name="register"),
