@@ -76,6 +76,8 @@ class Command(BaseCommand):
         from xinfang.demo import notify_demo
 
         notify_demo.start_mailbox(int(os.environ.get("XINFANG_DEMO_SMTP_PORT", "8025")))
+        if not settings.XINFANG_PUBLIC_URL:  # the links in messages point at this server
+            settings.XINFANG_PUBLIC_URL = f"http://{addr if ':' in addr else '127.0.0.1:' + addr}"
         notify_demo.start_delivery(settings.XINFANG_SWEEP_INTERVAL)
         self.stdout.write(self.login_table(addr))
         # runserver without the autoreloader: one process, so the sweep thread runs once.
