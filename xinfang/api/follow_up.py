@@ -28,7 +28,8 @@ class FollowUpIn(serializers.Serializer[dict[str, object]]):
     channel = serializers.ChoiceField(choices=FollowUp.Channel.choices)
     direction = serializers.ChoiceField(choices=FollowUp.Direction.choices,
                                         default=FollowUp.Direction.OUT)
-    petitioner = serializers.IntegerField(required=False, allow_null=True)
+    petitioner = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                          max_value=2**31 - 1)
     opinion = serializers.CharField(max_length=1000)
     rating = serializers.ChoiceField(choices=[("", "不改变评价"), *Evaluation.Rating.choices],
                                      required=False, allow_blank=True, default="")

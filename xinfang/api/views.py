@@ -384,7 +384,7 @@ class EvaluationView(ApiView):
         follow_up = str(raw or "").strip()
         services.transition(m, name, user=request.user, data={
             "rating": rating, "comment": ser.validated_data.get("comment", ""),
-            "follow_up": int(follow_up) if follow_up.isdigit() else None})
+            "follow_up": int(follow_up) if follow_up.isdigit() and len(follow_up) < 12 else None})
         return Response(s.EvaluationSerializer(m.evaluations.order_by("round"), many=True).data,
                         status=status.HTTP_201_CREATED)
 
