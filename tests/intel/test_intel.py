@@ -68,6 +68,20 @@ def test_typed_text_gets_top3_categories_and_the_routed_unit(login, county, trai
     assert page.count("%</span>") == 3
     # The routing table: 劳动和社会保障 in the county goes to 人社局, with its reason.
     assert "建议承办单位" in page and county.dept("人社").name in page and "§22 ¶1" in page
+    # … and the words that drove the suggestion, beside it (issue 18 item 6)
+    words = intel.suggest_categories(WAGE["title"], WAGE["content"])[0]["words"]
+    assert words and "依据词语" in page and all(w in page for w in words)
+    assert any(w in WAGE["title"] + WAGE["content"] for w in words)
+
+
+def test_an_unsure_model_abstains_outside_its_labels(login, county, training, settings):
+    _train()
+    settings.XINFANG_NLP_ABSTAIN = 1.01  # above any probability: always unsure
+    got = intel.suggest_categories(WAGE["title"], WAGE["content"])
+    assert [(s["label"], s["outside"], s["category_id"]) for s in got] == [("不属于已知分类", True, None)]
+    page = login(county.users["officer"]).post(reverse("register_suggest"), {
+        **WAGE, "division": county.villages[0].code, "klass": "appeal"}).content.decode()
+    assert "模型不作建议" in page and "依据词语" not in page
 
 
 def test_chosen_vs_suggested_category_is_recorded_and_feeds_training(login, county, training):

@@ -317,6 +317,34 @@ class Classifier:
         order = np.argsort(-P)[:k]
         return [(self.labels[i], float(P[i])) for i in order]
 
+    def explain(self, text: Doc, label: str, n: int = 5) -> list[str]:
+        """The words and character runs of ``text`` that pushed it most towards ``label``: the
+        largest positive products of the linear model's weight and the text's TF-IDF value,
+        over the word and character blocks (the lexicon and stacked columns are left out).
+        Same word in the title and whole-text blocks counts once, summed."""
+        if self.model is None or label not in self.labels:
+            return []
+        X = self.features.transform([prepare(text)]).tocsr()
+        coef = self.model.coef_
+        k = self.labels.index(label)
+        row = (coef[0] if k == 1 else -coef[0]) if coef.shape[0] == 1 else coef[k]
+        names: list[str] = []
+        for (_attr, vec), on in zip(self.features.blocks, self.features.active, strict=True):
+            if on:
+                names.extend(str(x) for x in vec.get_feature_names_out())
+        score: dict[str, float] = {}
+        for j, v in zip(X.indices.tolist(), X.data.tolist(), strict=True):
+            if j < len(names) and len(names[j].strip()) >= 2:
+                score[names[j]] = score.get(names[j], 0.0) + v * float(row[j])
+        best = sorted((w for w, c in score.items() if c > 0), key=lambda w: -score[w])
+        out: list[str] = []
+        for w in best:  # a character run inside a word already chosen adds nothing
+            if not any(w in o for o in out):
+                out.append(w)
+            if len(out) == n:
+                break
+        return out
+
     # -- persistence ---------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
         d = Path(directory)

@@ -256,6 +256,32 @@ def cmd_bench_similar(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_topics(a: argparse.Namespace) -> int:
+    """The cost of the app's ``topics`` job: cluster ``--n`` synthetic matters (mutated real
+    messages, dated over 180 days) as the job clusters its newest matters."""
+    import random
+    from datetime import date, timedelta
+
+    from . import bench
+    from .topics import TopicItem, cluster_topics
+
+    path = Path(a.csv) if a.csv else _default_bench_csv()
+    if path.exists():
+        rows = read_rows(path, ["留言主题", "留言详情"])
+        base = [(r["留言主题"], r["留言详情"]) for r in rows]
+    else:
+        base = list(bench.BUILTIN)
+    rng = random.Random(a.seed)
+    start = date(2026, 1, 1)
+    items = [TopicItem(i, text, 0, None, None, start + timedelta(days=rng.randrange(180)), 0, f"p{k}")
+             for k, (i, text) in enumerate(bench.synthetic_corpus(base, a.n, seed=a.seed))]
+    w0, c0 = time.perf_counter(), time.process_time()
+    topics = cluster_topics(items, min_size=2)
+    print(json.dumps({"n": a.n, "topics": len(topics), "wall_seconds": round(time.perf_counter() - w0, 1),
+                      "cpu_seconds": round(time.process_time() - c0, 1)}, ensure_ascii=False))
+    return 0
+
+
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--C", type=float, default=1.0, help=argparse.SUPPRESS)
     p.add_argument("--no-lexicon", action="store_true",
@@ -349,6 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
     es.add_argument("--id-col", default="留言编号")
     es.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     es.set_defaults(func=cmd_eval_similar)
+
+    bt = sub.add_parser("bench-topics", help="time hot-topic clustering of N synthetic matters")
+    bt.add_argument("--n", type=int, default=20_000)
+    bt.add_argument("--csv", help="real messages to mutate (default: the board's messages-with-votes.csv)")
+    bt.add_argument("--seed", type=int, default=0)
+    bt.set_defaults(func=cmd_bench_topics)
 
     b = sub.add_parser("bench-similar", help="lookup latency against N synthetic historic matters")
     b.add_argument("--n", type=int, default=100_000)

@@ -41,6 +41,10 @@ CALIBRATION_FOLDS = 3
 MIN_TRAIN = 30  # fewer labelled matters than this: no model
 MIN_PER_CLASS = 3  # labels with fewer examples are left out of training
 CORRECTED = "分类建议更正"
+OUTSIDE = gettext_noop("不属于已知分类")
+# With 7 labels a uniform guess is 0.14; below 0.35 the best label is no better than a coin
+# toss between it and the rest, so the model abstains (docs/nlp.md).
+ABSTAIN_BELOW = 0.35
 
 
 def model_dir() -> Path:
@@ -94,8 +98,21 @@ def suggest_categories(title: str, content: str, k: int = 3) -> list[dict[str, A
     if label_level() != "leaf":
         cats = cats.filter(parent__isnull=True)
     by_name = {c.name: c.pk for c in cats}
+    # Outside these labels: when even the best label is this unsure, the model abstains and
+    # says so; the officer chooses unaided.
+    if out and out[0][1] < abstain_below():
+        return [{"label": OUTSIDE, "prob": round(out[0][1], 4), "percent": round(100 * out[0][1]),
+                 "category_id": None, "outside": True, "words": []}]
     return [{"label": label, "prob": round(p, 4), "percent": round(100 * p),
-             "category_id": by_name.get(label)} for label, p in out]
+             "category_id": by_name.get(label), "outside": False,
+             # the words that drove it, shown beside the routing reason
+             "words": clf.explain(text, label, n=4) if n == 0 else []}
+            for n, (label, p) in enumerate(out)]
+
+
+def abstain_below() -> float:
+    """The top probability under which the model abstains (``XINFANG_NLP_ABSTAIN``)."""
+    return float(getattr(settings, "XINFANG_NLP_ABSTAIN", ABSTAIN_BELOW))
 
 
 def training_rows(cap: int = TRAIN_CAP) -> tuple[list[str], list[str], int]:
@@ -109,7 +126,8 @@ def training_rows(cap: int = TRAIN_CAP) -> tuple[list[str], list[str], int]:
         label = name if leaf or not parent else parent
         texts.append(matter_text(title, content)[:TEXT_CHARS])
         labels.append(label)
-        if suggested and isinstance(suggested, list) and suggested[0].get("label") != label:
+        if (suggested and isinstance(suggested, list) and not suggested[0].get("outside")
+                and suggested[0].get("label") != label):
             corrections += 1  # the officer chose otherwise than the model: a correction
     return texts, labels, corrections
 
@@ -157,7 +175,7 @@ def record_category_choice(matter: Matter, suggestions: list[dict[str, Any]],
     """Event 分类建议采纳 / 分类建议更正: did the officer keep the model's first suggestion?
 
     One timeline entry (``services.record_event``) and its audit row, in one transaction."""
-    if not suggestions or matter.category_id is None:
+    if not suggestions or matter.category_id is None or suggestions[0].get("outside"):
         return None
     top = suggestions[0]
     chosen = category_label(matter.category)
