@@ -113,6 +113,7 @@ def test_portal_says_what_each_choice_does(county, frozen, client):
     m = services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
     session = client.session
     session["portal_matter_id"] = m.pk
+    session["portal_petitioner_id"] = m.petitioners.first().pk  # the proven petitioner
     session.save()
     page = client.get("/portal/matter/").content.decode()
     assert "申请复查" in page and "要求重新办理" in page
