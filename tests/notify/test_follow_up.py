@@ -42,14 +42,33 @@ def test_a_rating_by_staff_needs_the_call_record_and_is_marked_on_behalf(county,
     assert not Evaluation.objects.get(matter=m2).on_behalf
 
 
-def test_a_call_can_change_the_petitioners_rating_while_the_answer_stands(county, frozen):
+def test_a_call_never_overwrites_the_petitioners_own_rating(county, frozen):
+    # Review: the officer's call turned the citizen's 不满意 into 满意, which also took away
+    # the petitioner's choice of a 重办 (§35). The petitioner's own rating stands.
     m = matter(county, "replied")
     services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
-    fu = call(county, m, rating="satisfied", opinion="经解释后表示满意")
+    with pytest.raises(GuardFailed, match="信访人已自行评价"):
+        call(county, m, rating="satisfied", opinion="经解释后表示满意")
+    assert Evaluation.objects.get(matter=m).rating == "unsatisfied"
+    assert not m.events.filter(action="rating_changed").exists()
+
+
+def test_a_rating_recorded_on_behalf_may_be_corrected_by_a_later_call(county, frozen):
+    m = matter(county, "replied")
+    call(county, m, rating="unsatisfied", opinion="电话中表示不满意")
+    fu = call(county, m, rating="basic", opinion="再次回访，表示基本满意")
     ev = Evaluation.objects.get(matter=m)
-    assert (ev.rating, ev.on_behalf, ev.follow_up_id) == ("satisfied", True, fu.pk)
+    assert (ev.rating, ev.on_behalf, ev.follow_up_id) == ("basic", True, fu.pk)
     assert fu.rating_before == "unsatisfied"
     assert m.events.filter(action="rating_changed").exists()
+
+
+def test_the_handling_unit_does_not_rate_its_own_work(county, frozen):
+    m = matter(county, "replied")
+    with pytest.raises(GuardFailed, match="办理单位不能代信访人登记"):
+        call(county, m, rating="satisfied", user="handler")
+    assert not Evaluation.objects.filter(matter=m).exists()
+    call(county, m, user="handler")  # the unit's call itself is recorded
 
 
 def test_a_call_without_a_rating_leaves_it_alone_and_is_on_the_timeline(county, frozen):

@@ -437,3 +437,12 @@ def test_a_refused_objection_cannot_be_raised_again(county, frozen):
     m = services.transition(m, "sign", user=handler)
     with pytest.raises(GuardFailed, match="不同意退回"):
         services.transition(m, "object", user=handler, data={"reason": "仍不属本单位"})
+
+
+def test_a_review_request_cannot_be_withdrawn_into_a_closed_matter(county, frozen):
+    """Review: withdrawing a 复查 request closed the matter (已办结, 撤回), and the §35 window —
+    still open — was then refused as '事项已办结'. A request runs to its opinion."""
+    m = matter(county, "review_requested")
+    assert "withdraw" not in services.citizen_choices(m)
+    with pytest.raises(DomainError):
+        services.transition(m, "withdraw", citizen=True, data={"reason": "不想复查了"})

@@ -89,7 +89,6 @@ def test_withdrawn_matters_are_counted_apart_in_the_indicators(county, matter):
     from xinfang.petitions.services import citizen as cz
 
     m = advance(county, matter, "handling")
-    before = dashboard_data(county.users["leader"])["on_time_rate"]
     proof = cz.prove(m.query_code, PHONE, address="127.0.0.1")
     cz.send_act_code(proof, "withdraw")
     from tests import smsbox
@@ -97,7 +96,7 @@ def test_withdrawn_matters_are_counted_apart_in_the_indicators(county, matter):
     cz.act(proof, "withdraw", data={"reason": "撤回"}, sms_code=smsbox.last_code(PHONE))
     data = dashboard_data(county.users["leader"])
     assert data["withdrawn"] == 1
-    assert data["on_time_rate"]["on_time"] == before["on_time"]  # not a 按期 answer
+    # The on-time figures leave it out: practice.indicators (tests/practice/test_indicators*).
 
 
 # --------------------------------------------------------------------------- 补充材料

@@ -92,12 +92,13 @@ __all__ = [
     "check",
 ]
 
-# Before an answer, or while a 复查/复核 request awaits its opinion (§35, §36), the petitioner
-# may withdraw.
+# Before an answer the petitioner may withdraw the petition (it closes). Not a 复查/复核
+# request: withdrawing it would close the matter and with it the §35/§36 ¶1 window that may
+# still be open (review) — a request runs to its opinion until withdrawing it returns the
+# matter to the answer with the window's remaining days (not built).
 WITHDRAWABLE = frozenset({
     State.REGISTERED, State.DISPATCHED, State.SIGNED, State.OBJECTED, State.HANDLING,
-    State.EXTENSION_PENDING, State.REVIEW_REQUESTED, State.RECHECK_REQUESTED,
-    State.RECHECK_HEARING})
+    State.EXTENSION_PENDING})
 # Leaders 阅办 and assign on the spot at reception days (§18 ¶2).
 STAFF_DISPOSERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_STAFF = frozenset({Role.HANDLER, Role.UNIT_HEAD})
@@ -281,7 +282,7 @@ TRANSITIONS: dict[str, Transition] = {
            S.REVIEW_REQUESTED, REVIEWERS, {Scope.RECHECK_BODY}, "§36；鲁 §45、京 §50",
            required=("review_outcome", "facts", "opinion", "legal_basis", "served_on",
                      "service_method"), guards=(_orders_redo,)),
-        # The petitioner withdraws the petition (or the 复查/复核 request) before an answer:
+        # The petitioner withdraws the petition before an answer:
         # recorded with the reason, every clock closed, counted apart (ClosureKind.WITHDRAWN).
         # Only the petitioner, proven by a fresh SMS code to the phone on file (issue 14 item 7).
         _t("withdraw", gettext_noop("撤回信访事项"), set(WITHDRAWABLE), S.CLOSED,

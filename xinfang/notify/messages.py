@@ -67,7 +67,8 @@ PETITIONER: dict[str, PetitionerMsg] = {
     "recheck_opinion": PetitionerMsg("已出具复核意见", "{unit}已出具复核意见书（{date}），信访程序终结。"),
     "closed": PetitionerMsg("已办结", "您的信访事项已办结（{date}）。"),
     "window_closing": PetitionerMsg(
-        "申请{window}的期限即将届满", "申请{window}的期限于{due}届满；逾期不再受理（{article}）。"),
+        "申请{window}的期限即将届满", "申请{window}的期限于{due}届满（{article}）；逾期且无正当理由的，"
+        "按本地规定不再受理。"),
     "question": PetitionerMsg("需要您补充材料", "{unit}请您补充材料或说明情况（{date}），"
                                            "请在查询页面查看并提交。"),
     "withdrawn": PetitionerMsg("已撤回", "您已撤回信访事项（{date}），办理终止。"),
@@ -114,7 +115,7 @@ def email_text(kind: str, facts: dict[str, Any]) -> tuple[str, str]:
 # Staff and units: what happened, as a template over non-personal facts only.
 STAFF: dict[str, str] = {
     "dispatched": "信访事项{number}已{how}至{unit}，请及时签收办理{due_part}。",
-    "objection": "{unit}对信访事项{number}提出退回（异议），请在5个工作日内审核（§23 ¶3）。",
+    "objection": "{unit}对信访事项{number}提出退回（异议），请及时审核并书面答复（§23 ¶3）。",
     "objection_decided": "对信访事项{number}的退回（异议），{decider}决定：{decision}。",
     "extension_requested": "信访事项{number}申请延期，待单位负责人审批（§34）。",
     "extension_decided": "信访事项{number}的延期申请：{decision}{due_part}。",

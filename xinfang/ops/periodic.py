@@ -93,6 +93,5 @@ def export(user: int, filters: dict[str, Any], run: int | None = None) -> dict[s
     name = f"{run or 'export'}-{user}.xlsx"
     _write(Path(settings.XINFANG_EXPORTS_DIR) / name, data)
     audit.record("export", actor=who, object_type="search", object_id=0,
-                 data={"rows": len(matters), "queued": True,
-                       "filters": {k: str(v) for k, v in filters.items() if v}})
+                 data={"rows": len(matters), "queued": True, **flt.audit_filters(filters)})
     return {"file": name, "rows": len(matters)}

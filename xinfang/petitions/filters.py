@@ -22,8 +22,10 @@ Rows come newest first (``received_at`` is indexed), so a page is a LIMIT, never
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -80,6 +82,20 @@ class MatterFilter:
 
 IDENTITY_FIELDS = ("name", "phone", "id_number")
 REASON_MAX = 200
+
+
+def audit_filters(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The filters of a search or export as an audit row keeps them: the identity values are
+    personal data and stay out of the chain (issue 14 item 13) — only which kinds were used,
+    and the searcher's reason."""
+    plain = {k: str(v) for k, v in values.items()
+             if v and k not in IDENTITY_FIELDS and k != "reason"}
+    kinds = [k for k in IDENTITY_FIELDS if values.get(k)]
+    out: dict[str, Any] = {"filters": plain}
+    if kinds:
+        out["identity_kinds"] = kinds
+        out["reason"] = str(values.get("reason") or "")
+    return out
 # The matters an identity search may return before the identity rule is applied row by row;
 # an exact name, phone or ID matches a handful in practice.
 IDENTITY_CAP = 1000

@@ -202,7 +202,6 @@ def export(request: AuthedRequest) -> HttpResponse:
     from xinfang.audit import services as audit
 
     audit.record("export", actor=request.user, object_type="search", object_id=0,
-                 data={"rows": len(matters), "filters": {k: str(v) for k, v in
-                                                         form.cleaned_data.items() if v}})
+                 data={"rows": len(matters), **filters.audit_filters(form.cleaned_data)})
     return response
 

@@ -69,6 +69,8 @@ def record_follow_up(matter: Matter, *, user: User, data: FollowUpIn) -> FollowU
             if petitioner is None:
                 raise GuardFailed("被回访人应为本事项的信访人")
         current = matter.evaluations.filter(round=matter.redo_count).first()
+        if data.rating:
+            _may_rate_on_behalf(matter, user, current)
         fu = FollowUp.objects.create(
             matter=matter, round=matter.redo_count, direction=data.direction, staff=user,
             petitioner=petitioner, contact_at=data.contact_at, channel=data.channel,
@@ -89,6 +91,18 @@ def record_follow_up(matter: Matter, *, user: User, data: FollowUpIn) -> FollowU
     return fu
 
 
+def _may_rate_on_behalf(matter: Matter, user: User, current: Evaluation | None) -> None:
+    """A rating is the petitioner's (§21 ¶2). Staff record one for them only from a call, never
+    over one the petitioner gave themself, and never for the unit's own handling: the unit
+    being rated does not rate itself (issue 14 item 7's attack through another door)."""
+    if current is not None and not current.on_behalf:
+        raise GuardFailed("信访人已自行评价：回访只能记录意见，不能改变信访人本人的评价（§21 ¶2）")
+    handling = {matter.lead_body_id} | set(
+        matter.dispatches.exclude(role="assist").values_list("to_body_id", flat=True))
+    if user.body_id is not None and user.body_id in handling - {matter.holder_id}:
+        raise GuardFailed("办理单位不能代信访人登记对本单位办理工作的评价，请由信访部门回访登记")
+
+
 def _apply_rating(matter: Matter, user: User, fu: FollowUp, current: Evaluation | None) -> None:
     if current is None:
         name = ("rate_unsatisfied" if fu.rating == Evaluation.Rating.UNSATISFIED
@@ -96,8 +110,9 @@ def _apply_rating(matter: Matter, user: User, fu: FollowUp, current: Evaluation 
         transition(matter, name, user=user, data={"rating": fu.rating, "comment": fu.opinion,
                                                   "follow_up": fu.pk})
         return
-    # A changed rating of the same answer, while the matter still waits on it: a 不满意 that
-    # led to a 重办 or a 复查 request cannot be taken back by a call.
+    # A changed rating recorded on the petitioner's behalf (never their own, see
+    # _may_rate_on_behalf), while the matter still waits on it: a 不满意 that led to a 重办 or
+    # a 复查 request cannot be taken back by a call.
     if matter.state != st.State.REPLIED:
         raise GuardFailed("事项已进入重新办理或复查程序，回访不能改变原评价")
     Evaluation.objects.filter(pk=current.pk).update(
