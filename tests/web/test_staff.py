@@ -294,6 +294,9 @@ def test_documents_preview_and_redaction_outside_the_chain(login, county, frozen
     r = login(county.users["leader"]).get(reverse("document", args=[m.pk, receipt.pk]))
     assert r.status_code == 200 and "王大明" not in r.content.decode()
     page = login(county.users["leader"]).get(reverse("matter", args=[m.pk])).content.decode()
+    # Only through the audited reveal (issue 14 item 3: leaders, with the second factor).
+    assert "王大明" not in page and "显示身份信息" in page
+    page = login(county.users["supervisor"]).get(reverse("matter", args=[m.pk])).content.decode()
     assert "王大明" not in page and "显示身份信息" not in page
 
 

@@ -303,7 +303,17 @@ class MatterDetailSerializer(MatterListSerializer):
 
     def to_representation(self, instance: Matter) -> dict[str, Any]:
         self._repeat_link(instance)  # before the events: their notes are masked with it
-        return super().to_representation(instance)
+        data = super().to_representation(instance)
+        red = self.context.get("redaction")
+        if red is not None and red.active:
+            # Issue 14 item 3: the same redaction as the matter page (petitions.redaction).
+            for name in ("title", "request", "content"):
+                data[name] = red.text(data[name])
+            for e in data["events"]:
+                e["note"] = red.text(e["note"])
+            for d in data["dispatches"]:
+                d["instructions"] = red.text(d["instructions"])
+        return data
 
     @extend_schema_field(serializers.ChoiceField(choices=IDENTITY_MODES))
     def get_identity(self, obj: Matter) -> str:

@@ -28,7 +28,7 @@ from xinfang.core.http import AuthedAPIRequest
 from xinfang.domain import states as st
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body, Category, Division, User
-from xinfang.petitions import access, filters, permissions, services
+from xinfang.petitions import access, filters, permissions, redaction, services
 from xinfang.petitions.models import Evaluation, Matter
 
 from . import serializers as s
@@ -77,9 +77,13 @@ def matter_for(request: AuthedAPIRequest, pk: Any) -> Matter:
 
 
 def identity_mode(user: User, matter: Matter, *, reveal: bool = False) -> str:
+    """``full`` only on an explicit reveal that the act allows (audited by the caller);
+    outside the chain of a confidential matter ``hidden`` (issue 14 item 3)."""
+    if reveal and access.may_reveal(user, matter):
+        return "full"
     if not access.can_see_identity(user, matter):
         return "hidden"
-    return "full" if reveal else "masked"
+    return "masked"
 
 
 # --------------------------------------------------------------------------- filtering
@@ -266,7 +270,10 @@ def detail_data(request: AuthedAPIRequest, m: Matter, mode: str) -> dict[str, An
         "recheck_body", "repeat_of").prefetch_related(
         "petitioners", "dispatches__from_body", "dispatches__to_body", "clocks",
         "events__actor_body").get(pk=m.pk))
-    return s.MatterDetailSerializer(m, context={"request": request, "identity": mode}).data
+    # Issue 14 item 3: free text as the web's matter page shows it to this user.
+    red = redaction.for_viewer(request.user, m, m.dispatches.all(), revealed=mode == "full")
+    return s.MatterDetailSerializer(m, context={"request": request, "identity": mode,
+                                                "redaction": red}).data
 
 
 EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",
@@ -353,7 +360,11 @@ class DocumentDetailView(ApiView):
         doc = m.documents.select_related("issued_by").filter(pk=_pk(doc_id)).first()
         if doc is None:
             raise Http404("文书不存在")
-        return Response(s.DocumentDetailSerializer(doc).data)
+        data = s.DocumentDetailSerializer(doc).data
+        # The same redaction as the web's rendering of the document (issue 14 item 3).
+        red = (redaction.of_matter(m) if redaction.hides_identity(request.user, m)
+               or (doc.context or {}).get("redact_identity") else redaction.NONE)
+        return Response({**data, "context": red.data(data["context"])})
 
 
 class EvaluationView(ApiView):

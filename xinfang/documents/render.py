@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from django.template.loader import render_to_string
 
 from xinfang.core.i18n import source_language
+from xinfang.domain import redact
 
 if TYPE_CHECKING:
     from xinfang.petitions.models import Document, Matter, Petitioner
 
 # §30 ¶3 (and §5.1 of procedure.md): a reporter's identity is not shown outside the chain.
-REDACTED = "（依法保密）"
+REDACTED = redact.REDACTED
 
 _CN_ITEM = {1: "（一）", 2: "（二）", 3: "（三）", 4: "（四）", 5: "（五）", 6: "（六）"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -74,22 +75,8 @@ def _petitioner_line(matter: Matter, people: list[PetitionerView]) -> tuple[str,
     return label, names
 
 
-def _secrets(people: list[Petitioner]) -> list[str]:
-    values = {v.strip() for p in people for v in (p.name, p.id_number, p.phone, p.address)}
-    # Longest first, so an address containing a name is replaced whole.
-    return sorted((v for v in values if len(v) >= 2), key=len, reverse=True)
-
-
-def _scrub(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        for s in secrets:
-            value = value.replace(s, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
+def _secrets(people: list[Petitioner]) -> tuple[str, ...]:
+    return redact.secrets_of(v for p in people for v in (p.name, p.id_number, p.phone, p.address))
 
 
 def _format_dates(value: Any) -> Any:
@@ -129,10 +116,11 @@ def build_context(document: Document, *, redact_identity: bool = False) -> dict[
         "headcount": matter.headcount,
     }
     if redact_identity:
-        # Free text (诉求, 事实与理由, 处理意见) may repeat a name, ID or phone number.
+        # Free text (诉求, 事实与理由, 处理意见) may repeat a name, ID or phone number: the one
+        # scrubber of every door (xinfang.petitions.redaction, issue 14 item 3).
         secrets = _secrets(raw)
-        snapshot = _scrub(snapshot, secrets)
-        facts = _scrub(facts, secrets)
+        snapshot = redact.scrub(snapshot, secrets)
+        facts = redact.scrub(facts, secrets)
     c = _format_dates(snapshot)
     if "route31" in c:
         c["route31_cn"] = _CN_ITEM.get(int(c["route31"]), f"（{c['route31']}）")

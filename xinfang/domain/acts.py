@@ -33,7 +33,9 @@ class Where(StrEnum):
     CHAIN = "chain"  # a body that holds, handles, reviews or received the matter
     CONFIDENTIAL = "confidential"  # never the accused unit; a report or a confidential
     # matter only within the chain (§30 ¶3; 京 §22 (4), 沪 §14 (5))
-    IDENTITY = "identity"  # CONFIDENTIAL, and the matter is not anonymous
+    IDENTITY = "identity"  # the audited reveal: CONFIDENTIAL and not anonymous; for a
+    # confidential matter also leaders, officers and admins outside the chain who may open it
+    # and have a second factor (issue 14 item 3)
     ASSIGNEE = "assignee"  # the 主办 unit of a 交办 (§22 ¶1 (3))
     ASSISTANT = "assistant"  # a 协办 unit of the matter (§24)
     LEAD = "lead"  # the unit handling the matter now (its 主办 or the body handling it itself)
@@ -119,7 +121,7 @@ ACTS: dict[str, Act] = {a.name: a for a in [
        "§18 ¶1"),
     # --- one matter, outside the state machine
     _a("reveal_identity", gettext_noop("查看信访人身份信息"), STAFF, Where.IDENTITY, "§30 ¶3",
-       who="办理单位"),
+       who="办理单位，或启用动态口令的领导、信访干部和管理员"),
     # A petitioner's 复查/复核 window whose end rests on an estimated holiday table does not
     # lapse by itself (issue 13 item 4): a 督查 or an administrator confirms the closure.
     _a("confirm_lapse", gettext_noop("确认请求期限届满结案"), {R.SUPERVISOR, R.ADMIN}, Where.MATTER,

@@ -76,16 +76,50 @@ def can_open(user: User, matter: Matter) -> bool:
     return visible_matters(user).filter(pk=matter.pk).exists()
 
 
+# The handling chain of a confidential matter (a 检举控告, or a petitioner who asked for
+# confidentiality), defined once by role and scope (§30 ¶3, issue 14 item 3): staff who do the
+# work — the registering 信访部门's registrars and officers, the handling body's handlers,
+# unit heads and officers — at a body that holds, handles, reviews or received the matter.
+# Leaders, 督查, administrators and upper bodies are not in it: they see the matter with the
+# identity masked and may reveal it only through the audited act (``may_reveal``), which
+# needs the second factor. The accused unit is never in it.
+CHAIN_ROLES = frozenset({Role.REGISTRAR, Role.OFFICER, Role.HANDLER, Role.UNIT_HEAD})
+REVEAL_ROLES = frozenset({Role.LEADER, Role.OFFICER, Role.ADMIN})
+
+
+def is_confidential(matter: Matter) -> bool:
+    return bool(matter.is_report or matter.confidential)
+
+
+def confidential_q() -> Q:
+    """The confidential matters (``Matter.seals_text``): their free text is encrypted at rest
+    and they stay out of the text models — the training rows, the same-matter index, the
+    topics and warnings (issue 14 item 13). Use as ``.exclude(confidential_q())``."""
+    return Q(klass=Klass.REPORT.value) | Q(confidential=True)
+
+
+def is_accused(user: User, matter: Matter) -> bool:
+    return user.body_id is not None and matter.accused_body_id == user.body_id
+
+
+def in_identity_chain(user: User, matter: Matter,
+                      dispatches: Iterable[Dispatch] | None = None) -> bool:
+    """Whether ``user`` is in the handling chain of ``matter`` by role and scope."""
+    if is_accused(user, matter) or user.role not in CHAIN_ROLES:
+        return False
+    return in_handling_chain(user, matter, dispatches)
+
+
 def confidential_ok(user: User, matter: Matter,
                     dispatches: Iterable[Dispatch] | None = None) -> bool:
     """What carries the petitioner's identity (the identity itself, scanned letters) may
     reach ``user``: never the accused unit (§30 ¶3); for a 检举控告 or a matter whose
     petitioner asked for confidentiality (沪 §14 (5), 京 §22 (4)) only the handling chain
     (redacted copies to everyone else, procedure.md §5.1)."""
-    if user.body_id is not None and matter.accused_body_id == user.body_id:
+    if is_accused(user, matter):
         return False
-    if matter.is_report or matter.confidential:
-        return bool(user.is_superuser or in_handling_chain(user, matter, dispatches))
+    if is_confidential(matter):
+        return in_identity_chain(user, matter, dispatches)
     return True
 
 
@@ -94,6 +128,22 @@ def can_see_identity(user: User, matter: Matter,
     """Whether the petitioner's identity may be shown to ``user`` (anonymous matters have
     none to show)."""
     return not matter.is_anonymous and confidential_ok(user, matter, dispatches)
+
+
+def may_reveal(user: User, matter: Matter,
+               dispatches: Iterable[Dispatch] | None = None) -> bool:
+    """The audited reveal (``services.log_identity_view``): whoever may see the identity,
+    and — for a confidential matter — leaders, officers and administrators outside the chain
+    who may open the matter and log in with a second factor. Never the accused unit."""
+    if matter.is_anonymous or is_accused(user, matter):
+        return False
+    if can_see_identity(user, matter, dispatches):
+        return True
+    if not (user.is_superuser or user.role in REVEAL_ROLES):
+        return False
+    from xinfang.core import totp
+
+    return totp.has_device(user) and can_open(user, matter)
 
 
 def get_matter_for_citizen(code: str, phone: str) -> Matter:

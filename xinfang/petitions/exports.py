@@ -12,7 +12,7 @@ from xinfang.core.sheets import append_text_row
 from xinfang.domain import idcard
 from xinfang.org.models import User
 
-from . import access
+from . import access, redaction
 from .models import Matter
 
 HEADERS = ["信访件编号", "收到时间", "信访形式", "事项类别", "内容分类", "问题属地", "标题", "诉求",
@@ -43,10 +43,13 @@ def workbook_bytes(user: User, matters: list[Matter]) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for m in matters:  # every cell text, none a formula (issue 14 item 14)
+        # The matter page's redaction of free text (issue 14 item 3).
+        red = redaction.for_viewer(user, m, m.dispatches.all())
         append_text_row(ws, [
             m.number, timezone.localtime(m.received_at).strftime("%Y-%m-%d %H:%M"),
             m.get_channel_display(), m.get_klass_display(),
-            m.category.name if m.category else "", m.division.name, m.title, m.request,
+            m.category.name if m.category else "", m.division.name, red.text(m.title),
+            red.text(m.request),
             m.holder.name, m.lead_body.name if m.lead_body else "", m.state_label,
             m.next_due.isoformat() if m.next_due else "", "是" if m.supervised else "",
             *_identity(user, m),

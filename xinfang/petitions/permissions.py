@@ -72,7 +72,7 @@ def _where_ok(user: Any, act: acts.Act, matter: Matter | None, path: str | None,
     if w == Where.CONFIDENTIAL:
         return access.confidential_ok(user, matter, dispatches)
     if w == Where.IDENTITY:
-        return access.can_see_identity(user, matter, dispatches)
+        return access.may_reveal(user, matter, dispatches)
     if w == Where.ASSIGNEE:
         from .services import current_lead_dispatch
 

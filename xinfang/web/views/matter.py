@@ -21,7 +21,15 @@ from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.domain.states import Role
 from xinfang.org.models import User
-from xinfang.petitions import access, attachments, clocks, permissions, queries, services
+from xinfang.petitions import (
+    access,
+    attachments,
+    clocks,
+    permissions,
+    queries,
+    redaction,
+    services,
+)
 from xinfang.petitions.models import Dispatch, Matter
 
 from ..forms import (
@@ -37,7 +45,7 @@ from ..forms import (
 
 
 def redact_for(user: Any, matter: Matter, dispatches: list[Dispatch]) -> bool:
-    return not access.can_see_identity(user, matter, dispatches)
+    return redaction.hides_identity(user, matter, dispatches)
 
 
 def matter_context(request: AuthedRequest, matter_id: int | str, *,
@@ -82,6 +90,10 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
     # A petitioner's window past an estimated end (待确认): a 督查 or admin may confirm it lapsed.
     can_confirm_lapse = (permissions.may(user, "confirm_lapse", matter=matter)
                          and bool(clocks.pending_lapses(matter)))
+    # Issue 14 item 3: the free text outside the chain of a confidential matter, unless revealed.
+    red = redaction.for_viewer(user, matter, dispatches, revealed=reveal)
+    redaction.apply_to_page(red, events=data.events, dispatches=dispatches,
+                            supervisions=data.supervisions, evaluations=data.evaluations)
     petitioners = []
     for p in data.petitioners:
         petitioners.append({
@@ -103,8 +115,12 @@ def matter_context(request: AuthedRequest, matter_id: int | str, *,
         "evaluations": data.evaluations,
         "supervisions": data.supervisions,
         "petitioner_rows": petitioners,
-        "show_identity": show_identity,
+        "show_identity": show_identity or reveal,
+        "may_reveal": permissions.may(user, "reveal_identity", matter=matter,
+                                      dispatches=dispatches),
         "revealed": reveal,
+        "text": {"title": red.text(matter.title), "request": red.text(matter.request),
+                 "content": red.text(matter.content)},
         "redact_documents": redact_for(user, matter, dispatches),
         "actions": actions,
         "suggestion": suggestion,
