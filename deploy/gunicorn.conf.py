@@ -26,6 +26,8 @@ keepalive = 30
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = os.environ.get("XINFANG_ACCESS_LOG", "-")
+# Phones, ID numbers, names and query codes in query strings are masked (issue 14 item 13).
+logger_class = "xinfang.core.accesslog.ScrubbingLogger"
 errorlog = "-"
 # The TLS proxy on this host; its X-Forwarded-* headers are trusted from there only.
 forwarded_allow_ips = os.environ.get("XINFANG_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

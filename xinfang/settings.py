@@ -77,6 +77,24 @@ FIELD_KEY = envsecret("XINFANG_FIELD_KEY") or _local_secret("field_key")
 AUDIT_KEY = envsecret("XINFANG_AUDIT_KEY") or _local_secret("audit_key")
 XINFANG_AUDIT_ANCHOR_FILE = os.environ.get("XINFANG_AUDIT_ANCHOR_FILE",
                                            str(VAR_DIR / "audit-anchors.jsonl"))
+
+
+def _inside(path: str, root: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+# Issue 14 item 13: in production the field key never sits in the data directory, so a copy
+# of the data (a backup, a stolen disk image of var/) does not carry the key that opens it.
+if (PRODUCTION and not os.environ.get("XINFANG_FIELD_KEY")
+        and _inside(os.environ.get("XINFANG_FIELD_KEY_FILE", "") or "/", VAR_DIR)):
+    raise ImproperlyConfigured(
+        "XINFANG_FIELD_KEY_FILE 位于数据目录（XINFANG_VAR_DIR）内：字段密钥不得与数据存放在一起。 "
+        "XINFANG_FIELD_KEY_FILE lies inside the data directory (XINFANG_VAR_DIR): keep the "
+        "field key apart from the data it opens (e.g. /run/secrets or /etc/xinfang).")
 if PRODUCTION and (len(FIELD_KEY) < 32 or "change-me" in FIELD_KEY):
     raise ImproperlyConfigured(
         "XINFANG_FIELD_KEY 过短或仍是示例值（至少 32 个字符的随机串）。 XINFANG_FIELD_KEY is too "
@@ -465,18 +483,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     # XINFANG_LOG_FORMAT: json (production's default: one object a line with the request id)
     # or text (the demo's); xinfang.core.logs.
-    "filters": {"request_id": {"()": "xinfang.core.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "xinfang.core.logs.RequestIdFilter"},
+                # No personal query parameters in any line (issue 14 item 13).
+                "personal_data": {"()": "xinfang.core.logs.PersonalDataFilter"}},
     "formatters": {
         "json": {"()": "xinfang.core.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {"console": {
-        "class": "logging.StreamHandler", "filters": ["request_id"],
+        "class": "logging.StreamHandler", "filters": ["request_id", "personal_data"],
         "formatter": os.environ.get("XINFANG_LOG_FORMAT", "json" if PRODUCTION else "text")}},
     "loggers": {
         "xinfang": {"handlers": ["console"], "level": os.environ.get("XINFANG_LOG_LEVEL", "INFO")},
         # A 500 leaves its traceback in the log whatever DEBUG is (Django's default sends
         # django.request only to mail_admins outside DEBUG, i.e. nowhere) — issue 14 item 11.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # runserver's request lines (the demo's access log), scrubbed like every other line.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -29,6 +29,30 @@ from django.utils import timezone
 from .models import AuditHead, AuditLog
 
 GENESIS = "0" * 64
+# Issue 14 item 13: an audit row names people by stable reference (a user's or petitioner's
+# id), never by personal data or a blind-index value (a key rotation must not touch the
+# chain). Values under these keys are written as "***"; identity-like numbers in any other
+# string (a phone, an ID number typed into a reason) as "（依法保密）".
+PERSONAL_KEYS = frozenset({
+    "phone", "id_number", "id_card", "idcard", "mobile", "tel", "address", "q", "keyword",
+    "phone_index", "id_index", "petitioner_name", "accused_name", "sms_code",
+    "query_code", "otp", "password", "secret", "token",
+})
+HIDDEN = "***"
+
+
+def personal_free(value: Any) -> Any:
+    """``value`` (an audit row's data) without personal data: see ``PERSONAL_KEYS``."""
+    from xinfang.domain import redact
+
+    if isinstance(value, dict):
+        return {k: (HIDDEN if str(k).lower() in PERSONAL_KEYS and v not in ("", None, [], {})
+                    else personal_free(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [personal_free(v) for v in value]
+    if isinstance(value, str):
+        return redact.scrub_text(value)
+    return value
 DEFAULT_CHAIN = "main"
 _LOCK_ID = 7_240_001
 
@@ -93,7 +117,8 @@ def record(
             object_type=object_type,
             object_id=str(object_id),
             matter_id=matter_id,
-            data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+            data=personal_free(json.loads(json.dumps(data or {}, ensure_ascii=False,
+                                                     default=str))),
             chain=DEFAULT_CHAIN,
             prev_hash=head.last_hash,
         )

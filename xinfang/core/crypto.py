@@ -135,6 +135,10 @@ class EncryptedModel:
     model: type[models.Model]
     encrypted: tuple[str, ...]  # attnames of EncryptedTextFields
     indexes: tuple[tuple[str, str, str], ...]  # (index attname, source attname, kind)
+    # Sealable free text (issue 14 item 13): encrypted only on a confidential matter's rows,
+    # ``xf1:<token>`` (text) or ``{"__xf1__": <token>}`` (JSON); plain rows are left alone.
+    sealed: tuple[str, ...] = ()
+    sealed_json: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -158,6 +162,115 @@ def encrypted_fields() -> list[EncryptedModel]:
             if source not in enc:
                 raise TypeError(f"{meta.label}: blind index source {source!r} is not an "
                                 "EncryptedTextField of the model")
-        if enc:
-            out.append(EncryptedModel(model, enc, idx))
+        sealed = tuple(f.attname for f in fields if isinstance(f, SealableTextField))
+        sealed_json = tuple(f.attname for f in fields if isinstance(f, SealableJSONField))
+        if enc or sealed or sealed_json:
+            out.append(EncryptedModel(model, enc, idx, sealed, sealed_json))
     return sorted(out, key=lambda m: m.label)
+
+# --------------------------------------------------------------------------- sealed free text
+# Issue 14 item 13: the free text of a confidential matter (a 检举控告, or a petitioner who
+# asked for confidentiality) is encrypted at rest, everything else stays plain (searchable,
+# readable by the text models). The model decides per row: a field made with
+# ``seal_if="<attribute>"`` encrypts when the instance's attribute is true at save time
+# (``Matter.seals_text``; ``Event``/``Document`` ask their matter). A stored value starts with
+# ``SEAL_PREFIX`` (text) or is ``{SEAL_KEY: token}`` (JSON); reading decrypts either, and a
+# plain value is returned as it is. Not searchable, by design: such matters are found by
+# number, query code or exact identity (the blind index) only.
+
+SEAL_PREFIX = "xf1:"
+SEAL_KEY = "__xf1__"
+# Set on an instance to force sealing where the attribute is missing (historical models in a
+# data migration have no properties).
+FORCE_SEAL = "_xinfang_seal"
+
+
+def seal(plain: str) -> str:
+    return SEAL_PREFIX + fernet().encrypt(plain.encode()).decode()
+
+
+def unseal(value: str) -> str:
+    try:
+        return fernet().decrypt(value[len(SEAL_PREFIX):].encode()).decode()
+    except InvalidToken:
+        return "（无法解密）"
+
+
+def _wants_seal(instance: Any, attr: str) -> bool:
+    forced = getattr(instance, FORCE_SEAL, None)
+    if forced is not None:
+        return bool(forced)
+    return bool(getattr(instance, attr, False))
+
+
+class _SealedText(str):
+    """A value the field is to encrypt (returned by ``pre_save``)."""
+
+
+class _SealedJSON:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class SealableTextField(_TextField):
+    def __init__(self, *args: Any, seal_if: str = "seals_text", **kwargs: Any) -> None:
+        self.seal_if = seal_if
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["seal_if"] = self.seal_if
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if value and isinstance(value, str) and _wants_seal(model_instance, self.seal_if):
+            return _SealedText(value)
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, _SealedText):
+            return seal(str.__str__(value))
+        return super().get_prep_value(value)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, str) and value.startswith(SEAL_PREFIX):
+            return unseal(value)
+        return value
+
+
+class SealableJSONField(models.JSONField):
+    def __init__(self, *args: Any, seal_if: str = "seals_text", **kwargs: Any) -> None:
+        self.seal_if = seal_if
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["seal_if"] = self.seal_if
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if value not in (None, {}, []) and _wants_seal(model_instance, self.seal_if):
+            return _SealedJSON(value)
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, _SealedJSON):
+            import json
+
+            plain = json.dumps(value.value, cls=self.encoder, ensure_ascii=False)
+            return super().get_prep_value({SEAL_KEY: fernet().encrypt(plain.encode()).decode()})
+        return super().get_prep_value(value)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        data = super().from_db_value(value, expression, connection)
+        if isinstance(data, dict) and len(data) == 1 and SEAL_KEY in data:
+            import json
+
+            try:
+                return json.loads(fernet().decrypt(str(data[SEAL_KEY]).encode()).decode(),
+                                  cls=self.decoder)
+            except InvalidToken:
+                return {"error": "（无法解密）"}
+        return data

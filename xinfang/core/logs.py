@@ -1,6 +1,11 @@
 """Logs with a request id: one id per request (the proxy's X-Request-ID when it is sane, else
 a new one), on every log line written while the request runs and on the response header.
 
+No personal data in a log line (issue 14 item 13): query parameters that carry it — a phone,
+an ID number, a name, the portal's query code, search words — are replaced by ``***`` in
+every URL a line carries (``scrub_urls``; ``PersonalDataFilter`` on the handlers, and
+``xinfang.core.accesslog`` for gunicorn's access log).
+
 ``XINFANG_LOG_FORMAT=json`` (production's default) writes one JSON object per line for a log
 collector; ``text`` (the demo's default) stays readable in a terminal. Both carry the id.
 """
@@ -16,6 +21,45 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponseBase
+
+# Query parameters whose values are personal data (or open a citizen's matter): masked.
+PERSONAL_PARAMS = frozenset({
+    "phone", "id_number", "idcard", "id_card", "mobile", "tel", "name", "petitioner",
+    "code", "query_code", "sms_code", "otp", "q", "keyword", "address", "accused_name",
+    "track_phone", "tracking_phone",
+})
+_PARAM = re.compile(r"([?&;])([^=&;\s#\"']+)=([^&;\s#\"']*)")
+
+
+def scrub_urls(text: str) -> str:
+    """``text`` with the value of every personal query parameter replaced by ``***``
+    (``/search/?phone=138…&page=2`` → ``/search/?phone=***&page=2``)."""
+    if "=" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        key = m.group(2)
+        plain = key.split("-")[-1].lower()  # form prefixes: ``lookup-phone``
+        if plain in PERSONAL_PARAMS or key.lower() in PERSONAL_PARAMS:
+            return f"{m.group(1)}{key}=***"
+        return m.group(0)
+
+    return _PARAM.sub(one, text)
+
+
+class PersonalDataFilter(logging.Filter):
+    """Scrubs personal query parameters from a record's message (``scrub_urls``): Django's
+    ``django.server`` request lines, ``django.request`` warnings, anything else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: leave it to the formatter
+            return True
+        clean = scrub_urls(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -59,10 +59,56 @@ def _columns(em: EncryptedModel) -> tuple[str, str, list[str], list[tuple[str, s
     return meta.db_table, str(meta.pk.column), enc, idx
 
 
+def _sealed_columns(em: EncryptedModel) -> tuple[list[str], list[str]]:
+    col = {f.attname: str(f.column) for f in em.model._meta.concrete_fields}
+    return [col[a] for a in em.sealed], [col[a] for a in em.sealed_json]
+
+
+def _reseal(em: EncryptedModel, row_pk: Any, column: str, token: str) -> str | None:
+    """A sealed token under the new key, or None when it is already under it."""
+    new = key_fernet(settings.FIELD_KEY)
+    try:
+        new.decrypt(token.encode())
+        return None
+    except InvalidToken:
+        pass
+    try:
+        plain = fernet().decrypt(token.encode())
+    except InvalidToken as exc:
+        raise RotationError(
+            f"{em.label} #{row_pk} 的字段 {column} 用当前密钥和旧密钥都无法解密：轮换已停止。 "
+            f"{em.label} #{row_pk}.{column} decrypts under none of the keys.") from exc
+    return new.encrypt(plain).decode()
+
+
+def _sealed_changes(em: EncryptedModel, row: Sequence[Any]) -> dict[str, str]:
+    """Sealed free text (issue 14 item 13) not yet under the new key; plain rows untouched."""
+    import json
+
+    from xinfang.core.crypto import SEAL_KEY, SEAL_PREFIX
+
+    text, js = _sealed_columns(em)
+    values = row[len(row) - len(text) - len(js):]
+    changes: dict[str, str] = {}
+    for column, raw in zip(text, values[:len(text)], strict=True):
+        if isinstance(raw, str) and raw.startswith(SEAL_PREFIX):
+            token = _reseal(em, row[0], column, raw[len(SEAL_PREFIX):])
+            if token is not None:
+                changes[column] = SEAL_PREFIX + token
+    for column, raw in zip(js, values[len(text):], strict=True):
+        data = json.loads(raw) if isinstance(raw, str | bytes) else raw
+        if isinstance(data, dict) and len(data) == 1 and SEAL_KEY in data:
+            token = _reseal(em, row[0], column, str(data[SEAL_KEY]))
+            if token is not None:
+                changes[column] = json.dumps({SEAL_KEY: token})
+    return changes
+
+
 def _batch(em: EncryptedModel, after: int, size: int, lock: bool) -> list[tuple[Any, ...]]:
     table, pk, enc, idx = _columns(em)
     q = connection.ops.quote_name
-    cols = [pk, *enc, *(i for i, _s, _k in idx)]
+    cols = [pk, *enc, *(i for i, _s, _k in idx), *(c for group in _sealed_columns(em)
+                                                   for c in group)]
     sql = (f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table)} WHERE {q(pk)} > %s "
            f"ORDER BY {q(pk)} LIMIT %s")
     if lock and connection.features.has_select_for_update:
@@ -95,10 +141,12 @@ def _row_changes(em: EncryptedModel, row: Sequence[Any]) -> dict[str, str]:
                 f"已完成的批次保留。 {em.label} #{row[0]}.{column} decrypts under none of the "
                 "keys (XINFANG_FIELD_KEY, XINFANG_FIELD_KEY_OLD).") from exc
         changes[column] = new.encrypt(plain[column].encode()).decode()
-    for (column, source, kind), stored in zip(idx, row[1 + len(enc):], strict=True):
+    for (column, source, kind), stored in zip(idx, row[1 + len(enc):1 + len(enc) + len(idx)],
+                                              strict=True):
         wanted = blind_index(plain[source], kind) if plain[source] else ""
         if (stored or "") != wanted:
             changes[column] = wanted
+    changes.update(_sealed_changes(em, row))
     return changes
 
 
@@ -106,7 +154,9 @@ def _update(em: EncryptedModel, columns: tuple[str, ...], params: list[list[Any]
     """One UPDATE per row, sent together (psycopg pipelines ``executemany``)."""
     table, pk_col, _enc, _idx = _columns(em)
     q = connection.ops.quote_name
-    sets = ", ".join(f"{q(c)} = %s" for c in columns)
+    json_cols = set(_sealed_columns(em)[1])
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sets = ", ".join(f"{q(c)} = %s{cast if c in json_cols else ''}" for c in columns)
     with connection.cursor() as cur:
         cur.executemany(f"UPDATE {q(table)} SET {sets} WHERE {q(pk_col)} = %s", params)
 

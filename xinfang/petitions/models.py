@@ -15,7 +15,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from xinfang.core.crypto import BlindIndexField, EncryptedTextField
+from xinfang.core.crypto import (
+    BlindIndexField,
+    EncryptedTextField,
+    SealableJSONField,
+    SealableTextField,
+)
 from xinfang.core.i18n import label_choices
 from xinfang.domain.states import (
     CLOSURE_LABELS,
@@ -89,9 +94,11 @@ class Matter(models.Model):
     holder = models.ForeignKey(
         Body, verbose_name="登记机关", on_delete=models.PROTECT, related_name="held_matters"
     )
-    title = models.CharField("标题", max_length=200)
-    request = models.TextField("诉求")
-    content = models.TextField("事实与理由")
+    # Free text: encrypted at rest when the matter is confidential (``seals_text``, issue 14
+    # item 13); the title's 200 characters are checked by the forms (domain.limits).
+    title = SealableTextField("标题", max_length=200)
+    request = SealableTextField("诉求")
+    content = SealableTextField("事实与理由")
     division = models.ForeignKey(Division, verbose_name="问题属地", on_delete=models.PROTECT)
     # Copy of division.path: jurisdiction filters are an indexed prefix match.
     division_path = models.CharField(max_length=160, db_index=True)
@@ -214,6 +221,13 @@ class Matter(models.Model):
     @property
     def is_report(self) -> bool:
         return self.klass == Klass.REPORT.value
+
+    @property
+    def seals_text(self) -> bool:
+        """A confidential matter (§30 ¶3; 京 §22 (4)): its free text, its events' notes and
+        data and its documents' snapshots are encrypted at rest and kept out of the search
+        index and the text models (issue 14 item 13)."""
+        return bool(self.klass == Klass.REPORT.value or self.confidential)
 
     @property
     def closure_label(self) -> str:
@@ -367,9 +381,9 @@ class Event(models.Model):
                                    related_name="+")
     actor_label = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(db_index=True)
-    note = models.TextField(blank=True)
+    note = SealableTextField(blank=True)
     public = models.BooleanField(default=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = SealableJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -377,6 +391,10 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.label}"
+
+    @property
+    def seals_text(self) -> bool:
+        return self.matter.seals_text
 
 
 class Document(models.Model):
@@ -411,7 +429,7 @@ class Document(models.Model):
     served_on = models.DateField("送达日期", null=True, blank=True)
     service_method = models.CharField("送达方式", max_length=16, blank=True)
     to_petitioner = models.BooleanField("送达信访人", default=True)
-    context = models.JSONField("内容", default=dict)
+    context = SealableJSONField("内容", default=dict)
 
     class Meta:
         verbose_name = verbose_name_plural = "文书"
@@ -419,6 +437,10 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def seals_text(self) -> bool:
+        return self.matter.seals_text
 
 
 class Evaluation(models.Model):

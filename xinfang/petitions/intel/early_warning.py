@@ -150,7 +150,7 @@ def collective_warnings(user: User, now: datetime | None = None) -> list[Collect
     out = [CollectiveWarning("headcount", f"{m.title}（{m.headcount} 人）", [m], m.headcount)
            for m in recent.filter(headcount__gte=min_persons).select_related("division")
            .order_by("-headcount")[:20]]
-    rows = list(recent.order_by("-received_at").values_list(
+    rows = list(recent.exclude(access.confidential_q()).order_by("-received_at").values_list(
         "pk", "title", "content", "accused_body__name")[:TOPIC_CAP])
     groups = cluster_topics([TopicItem(str(pk), matter_text(t, c), 0, None, a or None)
                              for pk, t, c, a in rows], min_size=3)

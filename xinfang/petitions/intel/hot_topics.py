@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from xinfang.org.models import User
 
+from .. import access
 from .base import matter_text, person_keys, scope_key, scoped
 from .snapshot import latest
 
@@ -72,7 +73,7 @@ def topics(user: User, days: int = 30, division: str = "", category: str = "",
         cache.set(key, stored, TOPIC_CACHE_SECONDS)
         return stored
     rows = list(scoped(user, 2 * days, division, category, now)
-                .order_by("-received_at").values_list(
+                .exclude(access.confidential_q()).order_by("-received_at").values_list(
                     "pk", "title", "content", "division__name", "accused_body__name",
                     "received_at")[:2 * TOPIC_CAP])
     when = {r[0]: r[5] for r in rows}

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from xinfang.org.models import Body, Division
 
-from .. import services
+from .. import access, services
 from ..models import Matter
 from .base import lock, matter_text, state
 
@@ -84,7 +84,8 @@ def _build() -> _Index:
     from xinfang.nlp import SimilarityIndex
 
     since = timezone.now() - timedelta(days=REPEAT_WINDOW_DAYS)
-    rows = list(Matter.objects.filter(received_at__gte=since).order_by("-received_at", "-pk")
+    rows = list(Matter.objects.filter(received_at__gte=since).exclude(access.confidential_q())
+                .order_by("-received_at", "-pk")
                 .values_list(*_COLS)[:INDEX_CAP])
     ix = _Index(SimilarityIndex(gazetteer=gazetteer()), built=time.monotonic())
     _add_rows(ix, reversed(rows))
@@ -98,7 +99,8 @@ def similarity_index() -> _Index:
         if ix is None or time.monotonic() - ix.built > REBUILD_SECONDS:
             ix = state["index"] = _build()
         else:
-            _add_rows(ix, Matter.objects.filter(pk__gt=ix.max_pk).order_by("pk")
+            _add_rows(ix, Matter.objects.filter(pk__gt=ix.max_pk).exclude(access.confidential_q())
+                      .order_by("pk")
                       .values_list(*_COLS)[:10_000])
         return ix
 
@@ -108,7 +110,8 @@ def index_matter(matter_id: int) -> None:
     with lock:
         ix = state.get("index")
         if ix is not None:
-            _add_rows(ix, Matter.objects.filter(pk=matter_id).values_list(*_COLS))
+            _add_rows(ix, Matter.objects.filter(pk=matter_id).exclude(access.confidential_q())
+                      .values_list(*_COLS))
 
 
 def _on_registered(sender: object, matter_id: int, **kwargs: object) -> None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_noop
 from xinfang.audit import services as audit
 from xinfang.org.models import Category, User
 
-from .. import services
+from .. import access, services
 from ..models import Matter
 from .base import lock, matter_text, state
 
@@ -117,7 +117,8 @@ def abstain_below() -> float:
 
 def training_rows(cap: int = TRAIN_CAP) -> tuple[list[str], list[str], int]:
     """(texts, labels, corrections): the newest labelled matters, labelled by officers."""
-    rows = (Matter.objects.filter(category__isnull=False).order_by("-received_at", "-pk")
+    rows = (Matter.objects.filter(category__isnull=False).exclude(access.confidential_q())
+            .order_by("-received_at", "-pk")
             .values_list("title", "content", "category__name", "category__parent__name",
                          "suggested_category")[:cap])
     leaf = label_level() == "leaf"

@@ -107,9 +107,13 @@ def transition(
         label = "信访人" if citizen else ("系统" if system and user is None else "")
         _event(matter, name, t.label, old, t.target, user, label, note=note or str(data.get("reason", "")),
                public=t.public, data=_public_data(data))
+        audit_data = {"from": old, "to": t.target.value, **_public_data(data)}
+        if matter.seals_text:  # a confidential matter's names stay out of the audit log
+            from ..redaction import of_matter
+
+            audit_data = of_matter(matter).data(audit_data)
         audit.record(name, actor=user, actor_label=label, object_type="matter",
-                     object_id=matter.pk, matter_id=matter.pk,
-                     data={"from": old, "to": t.target.value, **_public_data(data)})
+                     object_id=matter.pk, matter_id=matter.pk, data=audit_data)
         if t.closure is not None or t.target == st.State.FINAL:
             # A closed matter owes nothing more, except a 交办's 办结报告 (D5 and its 三色
             # feedback clock, §22 ¶1 (3)), met only by submit_report, and the carrying out
