@@ -67,7 +67,7 @@ def test_a_confidential_matter_is_found_by_number_code_or_identity_only(report, 
     api = APIClient()
     api.force_authenticate(county.users["officer"])
     assert api.get("/api/v1/search", {"q": "红包"}).json()["count"] == 0
-    found = api.get("/api/v1/matters", {"phone": "13800138000"}).json()
+    found = api.get("/api/v1/matters", {"phone": "13800138000", "reason": "核对信访人"}).json()
     assert [r["id"] for r in found["results"]] == [report.pk]
 
 

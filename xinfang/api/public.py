@@ -40,6 +40,15 @@ _PUBLIC_FIELDS = {"petitioners.0.phone": "phone", "petitioners.0.id_number": "id
                   "petitioners": "name", "accused_name": "accused_name"}
 
 
+class PublicReplaySerializer(serializers.Serializer[s.Data]):
+    """A replay without a fresh SMS code: the number only, never the query code (issue 14
+    item 8)."""
+
+    number = serializers.CharField(help_text="信访件编号")
+    replay = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
 def public_error_fields(errors: dict[str, str]) -> dict[str, list[str]]:
     return {_PUBLIC_FIELDS.get(k, k): [v] for k, v in errors.items()}
 
@@ -92,7 +101,7 @@ class PetitionSubmitView(PublicView):
             "Idempotency-Key", str, OpenApiParameter.HEADER,
             description="同一键（同一手机号）重复提交只产生一件事项：重放只返回信访件编号，"
                         "不返回查询码；附新的短信验证码重放才返回查询码")],
-        responses={201: s.PublicReceiptSerializer, 200: s.PublicReplaySerializer},
+        responses={201: s.PublicReceiptSerializer, 200: PublicReplaySerializer},
         auth=[],
     )
     def post(self, request: Request) -> Response:

@@ -303,17 +303,7 @@ class MatterDetailSerializer(MatterListSerializer):
 
     def to_representation(self, instance: Matter) -> dict[str, Any]:
         self._repeat_link(instance)  # before the events: their notes are masked with it
-        data = super().to_representation(instance)
-        red = self.context.get("redaction")
-        if red is not None and red.active:
-            # Issue 14 item 3: the same redaction as the matter page (petitions.redaction).
-            for name in ("title", "request", "content"):
-                data[name] = red.text(data[name])
-            for e in data["events"]:
-                e["note"] = red.text(e["note"])
-            for d in data["dispatches"]:
-                d["instructions"] = red.text(d["instructions"])
-        return data
+        return super().to_representation(instance)
 
     @extend_schema_field(serializers.ChoiceField(choices=IDENTITY_MODES))
     def get_identity(self, obj: Matter) -> str:
@@ -530,15 +520,6 @@ class PublicReceiptSerializer(serializers.Serializer[Data]):
     code = serializers.CharField(help_text="查询码：凭查询码和手机号查询进度、评价")
     receipt_url = serializers.CharField()
     replay = serializers.BooleanField(help_text="同一 Idempotency-Key 的重放（附新验证码）")
-
-
-class PublicReplaySerializer(serializers.Serializer[Data]):
-    """A replay without a fresh SMS code: the number only, never the query code (issue 14
-    item 8)."""
-
-    number = serializers.CharField(help_text="信访件编号")
-    replay = serializers.BooleanField()
-    detail = serializers.CharField()
 
 
 class PublicStepSerializer(serializers.Serializer[Data]):

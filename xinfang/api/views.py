@@ -272,8 +272,8 @@ def detail_data(request: AuthedAPIRequest, m: Matter, mode: str) -> dict[str, An
         "events__actor_body").get(pk=m.pk))
     # Issue 14 item 3: free text as the web's matter page shows it to this user.
     red = redaction.for_viewer(request.user, m, m.dispatches.all(), revealed=mode == "full")
-    return s.MatterDetailSerializer(m, context={"request": request, "identity": mode,
-                                                "redaction": red}).data
+    data = s.MatterDetailSerializer(m, context={"request": request, "identity": mode}).data
+    return redaction.apply_to_detail(red, data)
 
 
 EXTRA_ACTS = {"supervise", "submit_report", "assist_sign", "assist_object", "assist_reply",

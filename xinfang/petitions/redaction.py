@@ -83,3 +83,18 @@ def apply_to_page(red: Redaction, *, events: Iterable[Any] = (),
         s.feedback_text = red.text(s.feedback_text)
     for v in evaluations:
         v.comment = red.text(v.comment)
+
+
+def apply_to_detail(red: Redaction, data: dict[str, Any]) -> dict[str, Any]:
+    """The API's matter detail (a serialised dict) as the matter page shows it."""
+    if not red.active:
+        return data
+    for name in ("title", "request", "content"):
+        data[name] = red.text(data[name])
+    for e in data.get("events", []):
+        e["note"] = red.text(e["note"])
+    for d in data.get("dispatches", []):
+        for name in DISPATCH_TEXTS:
+            if name in d:
+                d[name] = red.text(d[name])
+    return data
