@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from xinfang.domain import states as st
 from xinfang.org.models import Body, Division
 
-from .. import access, services
+from .. import services
 from ..models import Matter
 from .base import lock, matter_text, state
 
@@ -46,19 +47,26 @@ class _Index:
     index: SimilarityIndex
     division: dict[str, str] = field(default_factory=dict)  # matter id -> division code
     print_: dict[str, int] = field(default_factory=dict)  # matter id -> text fingerprint
+    # Confidential matters (issue 14 item 13): scored only against the same petitioner's new
+    # petition (found by exact identity, ``person_matter_scores``), never returned by a text
+    # search (``same_matter_candidates``).
+    sealed: set[str] = field(default_factory=set)
     max_pk: int = 0
     built: float = 0.0
 
 
-_COLS = ("pk", "title", "content", "division_id", "division__name", "accused_body__name")
+_COLS = ("pk", "title", "content", "division_id", "division__name", "accused_body__name",
+         "klass", "confidential")
 
 
 def _add_rows(ix: _Index, rows: Iterable[tuple[Any, ...]]) -> None:
     items = []
-    for pk, title, content, div, div_name, accused in rows:
+    for pk, title, content, div, div_name, accused, klass, confidential in rows:
         key = str(pk)
         if key in ix.division:
             continue
+        if klass == st.Klass.REPORT.value or confidential:
+            ix.sealed.add(key)
         ix.division[key] = div
         ix.print_[key] = _fingerprint(title, content)
         ix.max_pk = max(ix.max_pk, int(pk))
@@ -84,8 +92,7 @@ def _build() -> _Index:
     from xinfang.nlp import SimilarityIndex
 
     since = timezone.now() - timedelta(days=REPEAT_WINDOW_DAYS)
-    rows = list(Matter.objects.filter(received_at__gte=since).exclude(access.confidential_q())
-                .order_by("-received_at", "-pk")
+    rows = list(Matter.objects.filter(received_at__gte=since).order_by("-received_at", "-pk")
                 .values_list(*_COLS)[:INDEX_CAP])
     ix = _Index(SimilarityIndex(gazetteer=gazetteer()), built=time.monotonic())
     _add_rows(ix, reversed(rows))
@@ -99,8 +106,7 @@ def similarity_index() -> _Index:
         if ix is None or time.monotonic() - ix.built > REBUILD_SECONDS:
             ix = state["index"] = _build()
         else:
-            _add_rows(ix, Matter.objects.filter(pk__gt=ix.max_pk).exclude(access.confidential_q())
-                      .order_by("pk")
+            _add_rows(ix, Matter.objects.filter(pk__gt=ix.max_pk).order_by("pk")
                       .values_list(*_COLS)[:10_000])
         return ix
 
@@ -110,8 +116,7 @@ def index_matter(matter_id: int) -> None:
     with lock:
         ix = state.get("index")
         if ix is not None:
-            _add_rows(ix, Matter.objects.filter(pk=matter_id).exclude(access.confidential_q())
-                      .values_list(*_COLS))
+            _add_rows(ix, Matter.objects.filter(pk=matter_id).values_list(*_COLS))
 
 
 def _on_registered(sender: object, matter_id: int, **kwargs: object) -> None:
@@ -148,8 +153,8 @@ def same_matter_candidates(title: str, content: str, division: Division | None,
     ix = similarity_index()
     hits = ix.index.query(matter_text(title, content),
                           accused=accused_body.name if accused_body else None,
-                          k=k + 3, exclude=str(exclude_id) if exclude_id else None)
-    hits = [(i, s) for i, s in hits if s >= SHOW_SCORE]
+                          k=k + 8, exclude=str(exclude_id) if exclude_id else None)
+    hits = [(i, s) for i, s in hits if s >= SHOW_SCORE and i not in ix.sealed]
     by_pk = Matter.objects.select_related("division", "lead_body", "holder").in_bulk(
         [int(i) for i, _ in hits])
     out = []
