@@ -46,7 +46,10 @@ def personal_free(value: Any) -> Any:
     from xinfang.domain import redact
 
     if isinstance(value, dict):
-        return {k: (HIDDEN if str(k).lower() in PERSONAL_KEYS and v not in ("", None, [], {})
+        # A scalar under a personal key is hidden; a structure (an admin edit's
+        # {"changed": true}) is kept and cleaned itself.
+        return {k: (HIDDEN if str(k).lower() in PERSONAL_KEYS
+                    and not isinstance(v, dict | list | tuple | bool) and v not in ("", None)
                     else personal_free(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [personal_free(v) for v in value]
