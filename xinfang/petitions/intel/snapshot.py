@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from .. import access
 from ..models import Matter, TopicSnapshot
 from .base import lock, matter_text, person_keys, state
 
@@ -43,6 +44,7 @@ def compute(now: datetime | None = None) -> dict[str, Any]:
     rows = list(Matter.objects.filter(received_at__gt=now - timedelta(days=SNAPSHOT_DAYS),
                                       received_at__lte=now)
                 .order_by("-received_at", "-pk")
+                .exclude(access.confidential_q())
                 .values_list("pk", "title", "content", "accused_body__name", "received_at")
                 [:SNAPSHOT_CAP])
     people = person_keys([r[0] for r in rows])
