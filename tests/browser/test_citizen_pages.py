@@ -28,12 +28,6 @@ from .conftest import AXE_JS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture(autouse=True)
-def _patient_navigation(page: Page) -> None:
-    """A page may take a while on a shared CI machine; a missing element still fails fast."""
-    page.set_default_navigation_timeout(30_000)
-
 AUDIT_JS = Path(__file__).with_name("audit.js").read_text(encoding="utf-8")
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE, DESKTOP = {"width": 375, "height": 740}, {"width": 1280, "height": 800}

@@ -14,15 +14,7 @@ from playwright.sync_api import Page
 from tests.scenario import matter
 from xinfang.petitions import intel
 
-from .test_citizen_pages import (  # noqa: F401 - _patient_navigation is an autouse fixture
-    DESKTOP,
-    LANGS,
-    PHONE,
-    _patient_navigation,
-    _tab_through,
-    axe_wcag,
-    set_language,
-)
+from .test_citizen_pages import DESKTOP, LANGS, PHONE, _tab_through, axe_wcag, set_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
