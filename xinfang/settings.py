@@ -415,6 +415,9 @@ SPECTACULAR_SETTINGS = {
         # An act's outcome and new_outcome (domain/fields.py, labelled by value) are one set;
         # the matter's stored outcome (Chinese labels) keeps MatterDetailOutcomeEnum.
         "OutcomeEnum": "xinfang.domain.states.OUTCOME_LABELS",
+        # A matter's intake channel (信访形式) and a 回访's channel (phone, visit …) differ.
+        "MatterChannelEnum": "xinfang.petitions.models.Channel",
+        "FollowUpChannelEnum": "xinfang.petitions.models_followup.FollowUp.Channel",
     },
 }
 
