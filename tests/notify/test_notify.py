@@ -265,3 +265,19 @@ def test_a_staff_member_chooses_the_digest_on_the_account_page(county, frozen, l
     assert AuditLog.objects.filter(action="notify_preference").exists()
     m = matter(county, "dispatched")
     assert Delivery.objects.get(matter=m, user=u).status == "held"
+
+
+def test_a_correction_after_dispatch_tells_the_receiving_unit_which_fields(county, frozen):
+    # Issue 16 item 4 (review: the correction named the units it told, but nothing told them).
+    from xinfang.petitions.services import Correction
+
+    for key in ("handler", "unit_head"):
+        county.users[key].email = f"{key}@example.gov.cn"
+        county.users[key].save()
+    m = matter(county, "handling")
+    services.correct_registration(m, user=county.users["officer"], correction=Correction(
+        matter={"klass": "suggestion"}, reason="类别登记有误"))
+    told = Delivery.objects.filter(matter=m, audience="staff", kind="corrected")
+    assert sorted(d.recipient for d in told) == ["handler@example.gov.cn",
+                                                 "unit_head@example.gov.cn"]
+    assert "事项类别" in told[0].text and "类别登记有误" not in told[0].text

@@ -126,6 +126,7 @@ STAFF: dict[str, str] = {
     "redo": "信访人对信访事项{number}的答复不满意，已要求重新办理{due_part}。",
     "supplemented": "信访人对信访事项{number}补充了材料，请查看。",
     "withdrawn": "信访人撤回了信访事项{number}，办理终止。",
+    "corrected": "登记机关更正了信访事项{number}的登记信息（{fields}），请按更正后的信息办理。",
 }
 
 

@@ -70,6 +70,7 @@ STAFF_ACTIONS = frozenset({
     "uphold_objection", "reject_objection", "request_extension", "approve_extension",
     "reject_extension", "request_review", "request_recheck", "request_redo", "remind",
     "supervise", "order_redo_review", "order_redo_recheck", "supplement", "withdraw",
+    "correct_registration",
 })
 UNIT_ROLES = ("handler", "unit_head", "officer")
 
@@ -274,6 +275,12 @@ def _staff_notices(matter: Matter, event: Event) -> list[_Notice]:
         body = _acting_body(matter)
         return [_Notice("supplemented" if a == "supplement" else "withdrawn", [body], {})
                 ] if body else []
+    if a == "correct_registration" and data.get("told"):
+        # Issue 16 item 4: after dispatch, the receiving units are told of a correction —
+        # which fields changed, never the values (personal data, free text).
+        told = list(Body.objects.filter(pk__in=data["told"]))
+        fields = "、".join(str(c.get("label", "")) for c in data.get("changes", []))
+        return [_Notice("corrected", told, {"fields": fields})] if told else []
     if a in ("remind", "supervise"):
         return _supervision_notice(matter, event, data)
     return []
