@@ -221,7 +221,9 @@ REPLICA_VIEWS = frozenset({
     "practice:report_monthly_xlsx", "practice:report_monthly_pdf",
     "api:search", "api:warnings",
 })
-REPLICA_APPS = frozenset({"petitions", "practice", "org"})
+# The case data only: users, roles and bodies (org) are read on the primary, so a deactivated or
+# moved account never keeps its old scope on a lagging replica (review).
+REPLICA_APPS = frozenset({"petitions", "practice"})
 REPLICA_PIN_SECONDS = int(os.environ.get("XINFANG_REPLICA_PIN_SECONDS", "15"))
 REPLICA_MAX_LAG = float(os.environ.get("XINFANG_REPLICA_MAX_LAG", "30"))
 if REPLICA_URL:

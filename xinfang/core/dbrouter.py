@@ -7,7 +7,7 @@ which is always correct):
 - the request is one of the read-only pages named in ``settings.REPLICA_VIEWS`` (search and
   its export, the dashboard, hot topics, the practice reports, the API's search and warnings);
   nothing else is ever routed — a service that writes and reads back reads the primary;
-- the model belongs to one of ``settings.REPLICA_APPS`` (the case data and the organisation),
+- the model belongs to one of ``settings.REPLICA_APPS`` (the case data),
   never sessions, users' devices, audit, jobs;
 - no transaction is open on the primary in this thread;
 - the person did not write in the last ``XINFANG_REPLICA_PIN_SECONDS`` (read-your-own-writes:
@@ -87,6 +87,12 @@ class _Lag:
                             " THEN 0 ELSE COALESCE(EXTRACT(EPOCH FROM now() - "
                             "pg_last_xact_replay_timestamp()), 1e9) END")
                 lag = float(cur.fetchone()[0])
+                # A replica whose stream stopped has replayed all it received: lag 0 forever.
+                # Only a streaming replica is read (the role needs pg_read_all_stats to see the
+                # status; without it the replica is never used — the safe side).
+                cur.execute("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")
+                if not cur.fetchone()[0]:
+                    lag = 1e9
         except Exception as exc:  # unreachable replica: read the primary
             log.warning("replica unusable: %s", exc)
             with contextlib.suppress(Exception):  # closing a broken connection
