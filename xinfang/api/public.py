@@ -257,7 +257,7 @@ class PetitionReviewRequestView(PublicView):
 class PetitionWithdrawalView(PublicView):
     throttle_group = "public_act"
 
-    @extend_schema(summary="撤回信访事项（答复前，或复查、复核申请待答复时）",
+    @extend_schema(summary="撤回信访事项（答复前）",
                    request=s.PublicWithdrawalSerializer,
                    responses={201: s.PublicProgressSerializer}, auth=[])
     def post(self, request: Request, code: str) -> Response:

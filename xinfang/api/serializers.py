@@ -551,7 +551,7 @@ class PublicProgressSerializer(serializers.Serializer[Data]):
         help_text="评价不满意后可要求原办理单位重新办理（本地做法）；不影响申请复查（§35）")
     can_request_review = serializers.BooleanField()
     can_request_recheck = serializers.BooleanField()
-    can_withdraw = serializers.BooleanField(help_text="答复前（或复查、复核申请待答复时）可撤回")
+    can_withdraw = serializers.BooleanField(help_text="答复前可撤回")
     can_supplement = serializers.BooleanField(help_text="办理中可补充材料或答复办理单位的问题")
     question = serializers.CharField(allow_blank=True,
                                      help_text="办理单位请信访人补充的材料或说明（未答复的）")
