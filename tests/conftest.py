@@ -44,6 +44,16 @@ def _text_models(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A test that switches to English (a page in the second locale, a worker thread) must not
+    leave it on for the next: records and percentages are formatted in the active language."""
+    from django.utils import translation
+
+    yield
+    translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters, log-in lock-outs and one-time codes live in the process-wide cache:
     every test starts and ends with it empty."""
