@@ -127,6 +127,16 @@ class BlindIndexField(_CharField):
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs
 
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        """Derived on every save from the source's plain value: no writer sets it by hand
+        (registration, corrections, the history import, the bench)."""
+        if not self.source:
+            return super().pre_save(model_instance, add)
+        plain = getattr(model_instance, self.source, "") or ""
+        value = blind_index(str(plain), self.kind) if plain else ""
+        setattr(model_instance, self.attname, value)
+        return value
+
 
 @dataclass(frozen=True)
 class EncryptedModel:

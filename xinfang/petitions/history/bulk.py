@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+from xinfang.core.crypto import BlindIndexField
+
 # Field classes whose Python value is already what the driver takes (no prep to run).
 _AS_IS = (models.BooleanField, models.IntegerField, models.BigIntegerField,
           models.SmallIntegerField, models.PositiveIntegerField,
@@ -49,11 +51,11 @@ def _preparer(field: models.Field[Any, Any], conn: Any) -> Callable[[Any], Any] 
 
 
 def _sealing(field: models.Field[Any, Any]) -> bool:
-    """A field that decides at save time whether to encrypt the row's value (a confidential
-    matter's free text, issue 14 item 13): its ``pre_save`` must run, as in ``Model.save``.
-    (Other fields' ``pre_save`` is not run: auto_now values are set by the caller, so history
-    keeps its own dates.)"""
-    return hasattr(field, "seal_if")
+    """A field whose value is decided at save time — sealable free text of a confidential
+    matter (issue 14 item 13), a blind index derived from its source: its ``pre_save`` runs,
+    as in ``Model.save``. (Other fields' ``pre_save`` is not run: auto_now values are set by
+    the caller, so history keeps its own dates.)"""
+    return hasattr(field, "seal_if") or isinstance(field, BlindIndexField)
 
 
 def allocate_ids(model: type[models.Model], n: int) -> list[int]:

@@ -28,7 +28,6 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from xinfang.audit import services as audit
-from xinfang.core.crypto import blind_index
 from xinfang.domain import idcard, route31
 from xinfang.domain import states as st
 from xinfang.domain.errors import GuardFailed
@@ -246,13 +245,7 @@ def correct_registration(matter: Matter, correction: Correction, *, user: User) 
                             "label": f"信访人{PETITIONER_FIELDS[name]}",
                             "old": _mask(name, old), "new": _mask(name, new)})
             setattr(p, name, new)
-            if name == "id_number":
-                p.id_index = blind_index(new, "id")
-            elif name == "phone":
-                p.phone_index = blind_index(new, "phone")
-            elif name == "name":
-                p.name_index = blind_index(new, "name")
-            p.save()
+            p.save()  # the blind indexes follow (BlindIndexField.pre_save)
         told = units_to_tell(m) if where == "dispatched" else []
         note = "；".join(f"{c['label']}：{c['old'] or '（空）'} → {c['new'] or '（空）'}"
                         for c in changes)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from xinfang.audit import services as audit
-from xinfang.core.crypto import blind_index, blind_indexes
+from xinfang.core.crypto import blind_indexes
 from xinfang.core.i18n import source_language
 from xinfang.domain import idcard
 from xinfang.domain import states as st
@@ -276,15 +276,12 @@ def register(
 
 
 def petitioner_record(matter: Matter, p: PetitionerIn, *, is_lead: bool) -> Petitioner:
-    """The stored petitioner: encrypted fields and their blind indexes (registration and the
-    history import both write it so, so identity search finds either)."""
+    """The stored petitioner (registration and the history import): encrypted fields; their
+    blind indexes derive themselves on save (``core.crypto.BlindIndexField``)."""
     return Petitioner(
         matter=matter, kind=p.kind, name=p.name.strip(),
         id_number=idcard.normalize(p.id_number) if p.id_number else "",
         phone=p.phone.strip(), address=p.address.strip(),
-        id_index=blind_index(p.id_number, "id") if p.id_number else "",
-        phone_index=blind_index(p.phone, "phone") if p.phone else "",
-        name_index=blind_index(p.name, "name"),
         is_representative=p.is_representative, is_lead=is_lead,
     )
 

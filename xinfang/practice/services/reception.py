@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinfang.audit import services as audit
-from xinfang.core.crypto import blind_index, blind_indexes
+from xinfang.core.crypto import blind_indexes
 from xinfang.core.i18n import source_language, source_text
 from xinfang.domain import idcard
 from xinfang.domain import practice as pr
@@ -315,14 +315,13 @@ def preregister(slot: ReceptionSlot, *, name: str, phone: str, title: str, reque
             raise GuardFailed("该接访场次不接受预约")
         if seats_left(slot) <= 0:
             raise GuardFailed("该接访场次预约已满，请选择其他场次")
-        pidx = blind_index(phone, "phone")
         if slot.preregs.filter(phone_index__in=blind_indexes(phone, "phone")).exclude(
                 status=PreRegistration.Status.DECLINED).exists():
             raise GuardFailed("您已预约该场次")
         p = PreRegistration.objects.create(
             slot=slot, code=_new_code(), name=name.strip(), phone=phone,
-            id_number=idcard.normalize(id_number) if id_number else "", phone_index=pidx,
-            id_index=blind_index(id_number, "id") if id_number else "", division=division,
+            # phone_index and id_index derive themselves (BlindIndexField.pre_save).
+            id_number=idcard.normalize(id_number) if id_number else "", division=division,
             division_path=division.path, title=title.strip(), request=request.strip(),
             content=content.strip(), headcount=headcount)
         _audit("preregister", None, p, label="信访人", slot=slot.pk)
