@@ -38,7 +38,8 @@ from .models import JobRun, WorkerHeartbeat
 log = logging.getLogger("xinfang.jobs")
 
 # Who runs jobs in this process (set by `xinfang worker`; a shell or a test is "host:pid").
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+PROCESS_ID = f"{socket.gethostname()[:100]}:{os.getpid()}"
+WORKER_ID = PROCESS_ID
 
 SWEEP_LOCK = 0x5846_5357  # "XFSW": the advisory lock key of the deadline sweep
 

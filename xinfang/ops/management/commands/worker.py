@@ -37,7 +37,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         worker_id = get_random_string(12)
-        jobs.WORKER_ID = f"{jobs.WORKER_ID}:{worker_id}"
+        # Set, not appended: a process that runs the command again (the tests) keeps one id.
+        jobs.WORKER_ID = f"{jobs.PROCESS_ID}:{worker_id}"
         started = timezone.now()
         if opts["once"]:
             jobs.beat(worker_id, started)
