@@ -7,6 +7,7 @@ xinfang.petitions.services, which is the only writer of these tables.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -75,6 +76,25 @@ def _acting_body_expr() -> Case:
         by_field.setdefault(name, []).append(state.value)
     return Case(*[When(state__in=sorted(states), then=F(name))
                   for name, states in by_field.items()], default=None)
+
+
+class SealedWithMatter:
+    """A row whose free text belongs to a matter (issue 14 item 13): its ``SealableTextField``
+    / ``SealableJSONField`` values are encrypted at rest when that matter is confidential
+    (``Matter.seals_text``). ``SEAL_MATTER`` is the lookup from the row to its matter
+    (``"matter"``, ``"case__matter"`` …): :func:`xinfang.petitions.sealing.seal_matter_rows`
+    uses it to seal a matter's rows when the matter becomes confidential later."""
+
+    SEAL_MATTER = "matter"
+
+    @property
+    def seals_text(self) -> bool:
+        obj: Any = self
+        for part in self.SEAL_MATTER.split("__"):
+            obj = getattr(obj, part, None)  # a missing reverse one-to-one is an AttributeError
+            if obj is None:
+                return False
+        return bool(obj.seals_text)
 
 
 class Matter(models.Model):
@@ -264,7 +284,7 @@ class Petitioner(models.Model):
         return self.name
 
 
-class Dispatch(models.Model):
+class Dispatch(SealedWithMatter, models.Model):
     """One 转送/交办 of a matter to one unit; 主办 and 协办 each have their own (§22, §24)."""
 
     class Kind(models.TextChoices):
@@ -305,13 +325,13 @@ class Dispatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField("签收时间", null=True, blank=True)
-    objection_reason = models.TextField("退回理由", blank=True)
+    objection_reason = SealableTextField("退回理由", blank=True)
     report_due = models.DateField("办结报告期限", null=True, blank=True)
-    report_text = models.TextField("办结报告", blank=True)
+    report_text = SealableTextField("办结报告", blank=True)
     reported_at = models.DateTimeField("报告时间", null=True, blank=True)
     grade = models.CharField("三色等级", max_length=8, choices=Grade.choices, blank=True)
-    instructions = models.TextField("交办要求", blank=True)
-    assist_reply = models.TextField("协办意见", blank=True)
+    instructions = SealableTextField("交办要求", blank=True)
+    assist_reply = SealableTextField("协办意见", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "转送交办"
@@ -367,7 +387,7 @@ class Clock(models.Model):
         return self.met_on is None
 
 
-class Event(models.Model):
+class Event(SealedWithMatter, models.Model):
     """The matter's timeline: every transition and notable act, with actor and time."""
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="events")
@@ -392,12 +412,8 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.label}"
 
-    @property
-    def seals_text(self) -> bool:
-        return self.matter.seals_text
 
-
-class Document(models.Model):
+class Document(SealedWithMatter, models.Model):
     """A 文书 issued on a matter (procedure.md §6); rendered from a stored snapshot."""
 
     class Kind(models.TextChoices):
@@ -438,12 +454,8 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
 
-    @property
-    def seals_text(self) -> bool:
-        return self.matter.seals_text
 
-
-class Evaluation(models.Model):
+class Evaluation(SealedWithMatter, models.Model):
     class Rating(models.TextChoices):
         SATISFIED = "satisfied", _("满意")
         BASIC = "basic", _("基本满意")
@@ -452,7 +464,7 @@ class Evaluation(models.Model):
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="evaluations")
     round = models.PositiveSmallIntegerField(default=0)  # = matter.redo_count when rated
     rating = models.CharField("评价", max_length=12, choices=Rating.choices)
-    comment = models.TextField("意见", blank=True)
+    comment = SealableTextField("意见", blank=True)
     at = models.DateTimeField()
     # Recorded by staff on the petitioner's behalf, in a 回访 call (issue 16 item 2).
     on_behalf = models.BooleanField("代为评价", default=False)
@@ -465,7 +477,7 @@ class Evaluation(models.Model):
         ]
 
 
-class Supervision(models.Model):
+class Supervision(SealedWithMatter, models.Model):
     """Reminders and 督办 (§40). One per (clock, kind): the sweep is idempotent."""
 
     class Kind(models.TextChoices):
@@ -484,14 +496,14 @@ class Supervision(models.Model):
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = SealableTextField(blank=True)
     feedback_due = models.DateField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     # §40 ¶1: the supervised body answers in writing (meets its S1 clock); the supervisor
     # accepts the answer (resolved) or asks again (a new feedback date and S1 clock).
     feedback_clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="+")
-    feedback_text = models.TextField("书面反馈", blank=True)
+    feedback_text = SealableTextField("书面反馈", blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
     feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")

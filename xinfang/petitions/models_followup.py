@@ -11,10 +11,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import Evaluation, Matter, Petitioner
+from xinfang.core.crypto import SealableTextField
+
+from .models import Evaluation, Matter, Petitioner, SealedWithMatter
 
 
-class FollowUp(models.Model):
+class FollowUp(SealedWithMatter, models.Model):
     class Direction(models.TextChoices):
         OUT = "out", _("工作人员联系信访人")
         IN = "in", _("信访人联系工作人员")
@@ -37,7 +39,7 @@ class FollowUp(models.Model):
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     contact_at = models.DateTimeField(_("回访时间"))
     channel = models.CharField(_("回访方式"), max_length=8, choices=Channel.choices)
-    opinion = models.TextField(_("信访人意见"))
+    opinion = SealableTextField(_("信访人意见"))
     rating_before = models.CharField(_("原评价"), max_length=12, blank=True)
     rating = models.CharField(_("回访评价"), max_length=12, blank=True)  # blank: unchanged
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.crypto import SealableTextField
 from xinfang.org.models import Body
 
-from .models import Matter
+from .models import Matter, SealedWithMatter
 
 
-class Hearing(models.Model):
+class Hearing(SealedWithMatter, models.Model):
     """One hearing: the request (petitioner's application or the body's own motion, 鲁 §39 ¶1),
     the 复核 body that held it, its start (the pause of D11 begins) and end (the pause ends)."""
 
@@ -32,7 +33,7 @@ class Hearing(models.Model):
                                    null=True, on_delete=models.PROTECT, related_name="+")
     started_on = models.DateField("听证开始日期")
     ended_on = models.DateField("听证结束日期", null=True, blank=True)
-    conclusion = models.TextField("听证结论", blank=True)
+    conclusion = SealableTextField("听证结论", blank=True)
     paused_days = models.PositiveSmallIntegerField("不计入复核期限的天数", default=0)
 
     class Meta:

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.crypto import SealableTextField
 from xinfang.org.models import Body
 
-from .models import Clock, Document, Matter
+from .models import Clock, Document, Matter, SealedWithMatter
 
 
-class Recommendation(models.Model):
+class Recommendation(SealedWithMatter, models.Model):
     """A 信访部门's 改进工作 / 完善政策 / 追究责任 recommendation to a body (§40 ¶1–¶3), its
     建议书, and the body's written feedback on adoption within D12 (§40 ¶4)."""
 
@@ -37,8 +38,8 @@ class Recommendation(models.Model):
                                 related_name="recommendations_received")
     concerns_body = models.ForeignKey(Body, verbose_name="被建议追责的机关、单位", null=True,
                                       blank=True, on_delete=models.PROTECT, related_name="+")
-    problem = models.TextField("发现的问题")
-    proposal = models.TextField("建议内容")
+    problem = SealableTextField("发现的问题")
+    proposal = SealableTextField("建议内容")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
     issued_at = models.DateTimeField("提出时间")
@@ -47,7 +48,7 @@ class Recommendation(models.Model):
                               related_name="+")
     feedback_due = models.DateField("反馈期限")
     adoption = models.CharField("采纳情况", max_length=10, choices=Adoption.choices, blank=True)
-    feedback_text = models.TextField("书面反馈", blank=True)
+    feedback_text = SealableTextField("书面反馈", blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
     feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")

@@ -11,12 +11,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from xinfang.core.crypto import SealableTextField
 from xinfang.org.models import Body
 
-from .models import Document, Matter
+from .models import Document, Matter, SealedWithMatter
 
 
-class UrgentDeclaration(models.Model):
+class UrgentDeclaration(SealedWithMatter, models.Model):
     """One body's decision that a matter is 重大、紧急 (§25 ¶1); each body that holds or
     handles the matter owes its own reports, so one row per (matter, body)."""
 
@@ -27,9 +28,9 @@ class UrgentDeclaration(models.Model):
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="认定人",
                                     on_delete=models.PROTECT, related_name="+")
     declared_at = models.DateTimeField("认定时间")
-    event = models.TextField("事件情况")
+    event = SealableTextField("事件情况")
     scale = models.CharField("规模", max_length=200)
-    risk = models.TextField("风险研判")
+    risk = SealableTextField("风险研判")
     is_xinfang = models.BooleanField("信访部门（§25 ¶2）", default=False)
 
     class Meta:
@@ -84,14 +85,14 @@ class UrgentReport(models.Model):
         return "、".join(r["name"] for r in self.recipients)
 
 
-class UrgentMeasure(models.Model):
+class UrgentMeasure(SealedWithMatter, models.Model):
     """A measure taken on an urgent matter (§25 ¶1 在职责范围内依法及时采取措施), recorded
     as it happens; each is also a timeline event."""
 
     declaration = models.ForeignKey(UrgentDeclaration, on_delete=models.CASCADE,
                                     related_name="measures")
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="urgent_measures")
-    text = models.TextField("措施")
+    text = SealableTextField("措施")
     taken_at = models.DateTimeField("登记时间")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人",
                                     on_delete=models.PROTECT, related_name="+")

@@ -12,11 +12,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from xinfang.core.crypto import BlindIndexField, EncryptedTextField
+from xinfang.core.crypto import (
+    BlindIndexField,
+    EncryptedTextField,
+    SealableJSONField,
+    SealableTextField,
+)
 from xinfang.core.i18n import label_choices
 from xinfang.domain import practice as pr
 from xinfang.org.models import Body, Division
-from xinfang.petitions.models import Dispatch, Matter
+from xinfang.petitions.models import Dispatch, Matter, SealedWithMatter
 
 USER = settings.AUTH_USER_MODEL
 
@@ -130,8 +135,12 @@ class ReceptionSlot(models.Model):
         return f"{self.day} {self.leader} {self.get_kind_display()}"
 
 
-class PreRegistration(models.Model):
-    """A citizen's 预登记 for a published reception day; triaged by staff before the visit."""
+class PreRegistration(SealedWithMatter, models.Model):
+    """A citizen's 预登记 for a published reception day; triaged by staff before the visit.
+    Its text is sealed once the visit registers it as a confidential matter (issue 14 item 13;
+    before that it is no matter's, and a 预登记 has no report form)."""
+
+    SEAL_MATTER = "visit__matter"
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("待分办")
@@ -151,17 +160,17 @@ class PreRegistration(models.Model):
     division = models.ForeignKey(Division, verbose_name="问题属地", on_delete=models.PROTECT,
                                  related_name="+")
     division_path = models.CharField(max_length=160, db_index=True)
-    title = models.CharField("事项", max_length=200)
-    request = models.TextField("诉求")
-    content = models.TextField("事实与理由", blank=True)
+    title = SealableTextField("事项", max_length=200)
+    request = SealableTextField("诉求")
+    content = SealableTextField("事实与理由", blank=True)
     headcount = models.PositiveSmallIntegerField("人数", default=1)
     status = models.CharField("状态", max_length=12, choices=Status.choices,
                               default=Status.SUBMITTED)
-    triage_note = models.TextField("分办意见", blank=True)
+    triage_note = SealableTextField("分办意见", blank=True)
     triaged_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     triaged_at = models.DateTimeField(null=True, blank=True)
-    brief = models.JSONField("访前研判", default=dict, blank=True)
+    brief = SealableJSONField("访前研判", default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -172,7 +181,7 @@ class PreRegistration(models.Model):
         return f"{self.code} {self.title}"
 
 
-class VisitRecord(models.Model):
+class VisitRecord(SealedWithMatter, models.Model):
     """接谈记录: one visitor (or group) received by a leader, and the item assigned on the spot."""
 
     slot = models.ForeignKey(ReceptionSlot, on_delete=models.PROTECT, related_name="visits")
@@ -180,11 +189,11 @@ class VisitRecord(models.Model):
                                   on_delete=models.SET_NULL, related_name="visit")
     leader = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="visit_records")
-    talk = models.TextField("接谈记录")
-    people_met = models.TextField("接触群众（下访）", blank=True)
+    talk = SealableTextField("接谈记录")
+    people_met = SealableTextField("接触群众（下访）", blank=True)
     dispatch = models.ForeignKey(Dispatch, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", help_text="现场交办的主办交办单")
-    instructions = models.TextField("领导批示", blank=True)
+    instructions = SealableTextField("领导批示", blank=True)
     reported_back_at = models.DateTimeField("已向领导反馈", null=True, blank=True)
     division_path = models.CharField(max_length=160, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -197,7 +206,7 @@ class VisitRecord(models.Model):
         return f"{self.slot.day} {self.matter.number}"
 
 
-class Case(models.Model):
+class Case(SealedWithMatter, models.Model):
     """包案 (四定四包) or 积案: one leader, one handler and team, one plan, one deadline."""
 
     class Kind(models.TextChoices):
@@ -211,13 +220,13 @@ class Case(models.Model):
 
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="cases")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.OWNERSHIP)
-    task = models.TextField("任务（定任务）")
+    task = SealableTextField("任务（定任务）")
     leader = models.ForeignKey(USER, verbose_name="包案领导", on_delete=models.PROTECT,
                                related_name="led_cases")
     handler = models.ForeignKey(USER, verbose_name="具体承办人", on_delete=models.PROTECT,
                                 related_name="handled_cases")
     team = models.ManyToManyField(USER, verbose_name="工作专班", blank=True, related_name="+")
-    plan = models.TextField("化解方案", blank=True)
+    plan = SealableTextField("化解方案", blank=True)
     due_on = models.DateField("办结时限")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     backlog_reason = models.CharField("积案原因", max_length=24, blank=True,
@@ -228,10 +237,10 @@ class Case(models.Model):
     listed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     listed_at = models.DateTimeField(null=True, blank=True)
-    listing_note = models.TextField("督办要求", blank=True)
+    listing_note = SealableTextField("督办要求", blank=True)
     criterion = models.CharField("销号标准", max_length=12, blank=True,
                                  choices=label_choices(pr.CRITERION_LABELS))
-    closure_statement = models.TextField("销号依据", blank=True)
+    closure_statement = SealableTextField("销号依据", blank=True)
     resolved = models.BooleanField("已化解", null=True, blank=True)
     proposed_at = models.DateTimeField(null=True, blank=True)
     signed_off_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
@@ -255,14 +264,16 @@ class Case(models.Model):
         return f"{self.get_kind_display()} {self.matter.number}"
 
 
-class CaseMilestone(models.Model):
+class CaseMilestone(SealedWithMatter, models.Model):
     """One of the 四包 duties done, with its evidence."""
+
+    SEAL_MATTER = "case__matter"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="milestones")
     duty = models.CharField("职责", max_length=12,
                             choices=[(c, label) for c, label, _ in pr.FOUR_DUTIES])
     done_on = models.DateField("完成日期")
-    evidence = models.TextField("工作佐证")
+    evidence = SealableTextField("工作佐证")
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 
@@ -271,15 +282,17 @@ class CaseMilestone(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "duty"], name="one_milestone_per_duty")]
 
 
-class CaseLog(models.Model):
+class CaseLog(SealedWithMatter, models.Model):
     """The case's history: opening, progress, listing, hand-over, closure."""
+
+    SEAL_MATTER = "case__matter"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="log")
     action = models.CharField(max_length=24)
-    note = models.TextField(blank=True)
+    note = SealableTextField(blank=True)
     actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
-    data = models.JSONField(default=dict, blank=True)
+    data = SealableJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -417,18 +430,18 @@ class Meeting(models.Model):
         return f"{self.held_on} {self.title}"
 
 
-class MeetingDecision(models.Model):
+class MeetingDecision(SealedWithMatter, models.Model):
     """A decision with an owner and a deadline, tracked to done."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
-    text = models.TextField("议定事项")
+    text = SealableTextField("议定事项")
     owner_body = models.ForeignKey(Body, verbose_name="责任单位", on_delete=models.PROTECT,
                                    related_name="+")
     owner = models.ForeignKey(USER, verbose_name="责任人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField("完成时限")
     done_on = models.DateField("完成日期", null=True, blank=True)
-    evidence = models.TextField("落实情况", blank=True)
+    evidence = SealableTextField("落实情况", blank=True)
     matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
 

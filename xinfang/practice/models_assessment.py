@@ -13,9 +13,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
+from xinfang.core.crypto import SealableTextField
 from xinfang.domain import indicators as ind
 from xinfang.org.models import Division
-from xinfang.petitions.models import Matter
+from xinfang.petitions.models import Matter, SealedWithMatter
 
 USER = settings.AUTH_USER_MODEL
 
@@ -25,19 +26,19 @@ class ExemptionQuerySet(models.QuerySet["Exemption"]):
         return self.filter(revoked_at__isnull=True)
 
 
-class Exemption(models.Model):
+class Exemption(SealedWithMatter, models.Model):
     """A matter excluded from assessment, for a reason from the fixed list, by a supervisor."""
 
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="exemptions")
     reason = models.CharField("不纳入考核理由", max_length=24,
                               choices=[(k, gettext_lazy(v)) for k, v in ind.EXEMPTION_REASONS.items()])
-    note = models.TextField("说明")
+    note = SealableTextField("说明")
     decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField("决定时间")
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
     revoked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    revoke_note = models.TextField("撤销理由", blank=True)
+    revoke_note = SealableTextField("撤销理由", blank=True)
 
     objects = ExemptionQuerySet.as_manager()
 

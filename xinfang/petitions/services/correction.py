@@ -36,6 +36,7 @@ from xinfang.org.models import Body, Category, Division, User
 
 from .. import clocks, permissions
 from ..models import Clock, Dispatch, Event, Matter, Petitioner
+from ..sealing import seal_matter_rows
 from .records import record_event
 from .registration import RECEIVED_BACKDATE, RECEIVED_SKEW, ValidationFailed
 
@@ -239,7 +240,10 @@ def correct_registration(matter: Matter, correction: Correction, *, user: User) 
         changes: list[dict[str, Any]] = [{"field": k, "label": MATTER_FIELDS[k],
                     "old": _mask(k, _shown(_current(m, k))), "new": _mask(k, _shown(v))}
                    for k, v in values.items()]
+        was_sealed = m.seals_text
         moved = _apply(m, values)
+        if m.seals_text and not was_sealed:  # now a 检举控告: its earlier rows are sealed too
+            seal_matter_rows(m)
         for p, name, old, new in people:
             changes.append({"field": f"petitioner.{name}", "petitioner": p.pk,
                             "label": f"信访人{PETITIONER_FIELDS[name]}",

@@ -115,9 +115,11 @@ def _apply_rating(matter: Matter, user: User, fu: FollowUp, current: Evaluation 
     # a 复查 request cannot be taken back by a call.
     if matter.state != st.State.REPLIED:
         raise GuardFailed("事项已进入重新办理或复查程序，回访不能改变原评价")
-    Evaluation.objects.filter(pk=current.pk).update(
-        rating=fu.rating, comment=fu.opinion[:1000], on_behalf=True, follow_up=fu,
-        at=timezone.now())
+    # Saved through the model, not ``update()``: the comment is sealed on a confidential matter.
+    current.rating, current.comment, current.on_behalf = fu.rating, fu.opinion[:1000], True
+    current.follow_up, current.at = fu, timezone.now()
+    current.matter = matter
+    current.save(update_fields=["rating", "comment", "on_behalf", "follow_up", "at"])
     before = Evaluation.Rating(current.rating).label
     after = Evaluation.Rating(fu.rating).label
     record_event(matter, "rating_changed", gettext_noop("回访改变评价"), matter.state,

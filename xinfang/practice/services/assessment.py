@@ -48,9 +48,9 @@ def revoke_exemption(exemption: Exemption, *, user: User, note: str) -> Exemptio
         raise GuardFailed("该决定已撤销")
     if not note.strip():
         raise GuardFailed("请说明撤销的理由")
-    Exemption.objects.filter(pk=e.pk).update(revoked_at=timezone.now(), revoked_by=user,
-                                             revoke_note=note.strip()[:2000])
-    e.refresh_from_db()
+    # Saved through the model: the note is sealed on a confidential matter (issue 14 item 13).
+    e.revoked_at, e.revoked_by, e.revoke_note = timezone.now(), user, note.strip()[:2000]
+    e.save(update_fields=["revoked_at", "revoked_by", "revoke_note"])
     _audit("revoke_exemption", user, e, matter_id=e.matter_id)
     return e
 

@@ -17,6 +17,7 @@ from xinfang.org.models import Body, User
 from xinfang.petitions import clocks, permissions
 from xinfang.petitions import services as ps
 from xinfang.petitions.models import Clock, Dispatch, Matter
+from xinfang.petitions.sealing import seal_matter_rows
 from xinfang.petitions.services import PetitionerIn, Registration
 
 from ..models import (
@@ -72,6 +73,8 @@ def record_visit(slot: ReceptionSlot, *, leader: User, talk: str,
         if prereg is not None:
             PreRegistration.objects.filter(pk=prereg.pk).update(
                 status=PreRegistration.Status.VISITED)
+            if matter.seals_text:  # registered as a confidential matter: seal what it said
+                seal_matter_rows(matter)
         # A recorded 接谈 makes the day held; it is no longer a day "without visitors".
         ReceptionSlot.objects.filter(pk=slot.pk).update(status=ReceptionSlot.Status.HELD,
                                                         no_visitors=False)
