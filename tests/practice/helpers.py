@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
+from xinfang.core.models import StaffTOTPDevice as TOTPDevice
 from xinfang.domain.states import Role
 from xinfang.org.models import User
 from xinfang.practice import services as svc

@@ -69,7 +69,7 @@ def test_the_log_sms_adapter_masks_the_number(caplog, settings):
 
 @pytest.mark.django_db
 def test_a_pending_totp_secret_is_not_in_the_session(county, login):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from xinfang.core.models import StaffTOTPDevice as TOTPDevice
 
     c = login("handler")  # a role that may enrol
     assert c.get(reverse("account_security")).status_code == 200

@@ -70,7 +70,7 @@ def test_the_leader_reveals_through_the_audited_act_and_the_supervisor_cannot(re
     assert "显示身份信息" not in c.get(reverse("matter", args=[report.pk])).content.decode()
     assert c.post(reverse("reveal_identity", args=[report.pk])).status_code == 403
     # Without a second factor the leader may not reveal either.
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from xinfang.core.models import StaffTOTPDevice as TOTPDevice
 
     TOTPDevice.objects.filter(user=county.users["leader"]).delete()
     assert not access.may_reveal(county.users["leader"], report)

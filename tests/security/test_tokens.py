@@ -101,6 +101,6 @@ def test_an_administrator_lists_and_revokes_anyones_token_audited(county, login)
     assert audit.actor == admin and audit.data == {"user": county.users["handler"].pk,
                                                    "reason": "admin"}
     # The device list shows no secret key.
-    devices = c.get("/admin/otp_totp/totpdevice/").content.decode()
+    devices = c.get("/admin/core/stafftotpdevice/").content.decode()
     key = totp.confirmed_device(county.users["officer"]).key
     assert "王信访" in devices and key not in devices

@@ -19,10 +19,10 @@ from datetime import timedelta
 from django.contrib.auth import password_validation
 from django.db import transaction
 from django.utils.translation import gettext_noop
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.settings import knox_settings
 
 from xinfang.core import totp
+from xinfang.core.models import StaffTOTPDevice as TOTPDevice
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import ApiToken, User
 

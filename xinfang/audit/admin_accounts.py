@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from xinfang.core.models import StaffTOTPDevice
 from xinfang.org.models import ApiToken
 
 from . import accounts
@@ -64,6 +65,8 @@ class StaffDeviceAdmin(AuditedModelAdmin):
 
 
 admin.site.register(ApiToken, ApiTokenAdmin)
+# django-otp's own device table is empty since core/0002 (the devices are StaffTOTPDevice, the
+# seed encrypted); its admin, which shows keys and QR codes, is not offered.
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
-admin.site.register(TOTPDevice, StaffDeviceAdmin)
+admin.site.register(StaffTOTPDevice, StaffDeviceAdmin)

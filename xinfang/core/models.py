@@ -1,4 +1,5 @@
-"""The one table core owns: the security store (issue 14 item 9), see ``xinfang.core.store``."""
+"""core's tables: the security store (issue 14 item 9, ``xinfang.core.store``) and the staff's
+second-factor devices with their seed encrypted (``models_otp``)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,7 @@ class StoreEntry(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# The second factor's device (its seed encrypted at rest): importing it registers the model.
+from .models_otp import StaffTOTPDevice as StaffTOTPDevice  # noqa: E402

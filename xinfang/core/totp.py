@@ -1,6 +1,7 @@
 """The second factor: RFC 6238 TOTP devices of django-otp (issue 14 item 4).
 
-One confirmed ``TOTPDevice`` per staff member. Every door that lets a person in — the web
+One confirmed device per staff member: ``core.StaffTOTPDevice``, a django-otp device whose seed
+is encrypted at rest (xinfang/core/models_otp.py; issue 14 item 13). Every door that lets a person in — the web
 log-in, the admin (which sends its log-in to the web's) and the API token endpoint — calls
 ``check`` here, so the same rules hold everywhere:
 
@@ -29,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import StaffTOTPDevice as TOTPDevice
 
 DEVICE_NAME = "验证器"
 LOCKOUT_AFTER = 10

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from xinfang.core.models import StaffTOTPDevice as TOTPDevice
 from xinfang.core.second_factor import DEFAULT_ROLES
 from xinfang.domain.states import Role
 from xinfang.org.models import Body, Category, Division, RoutingRule, User

@@ -142,7 +142,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # ApiToken: k
     )
     phone = models.CharField("手机", max_length=20, blank=True)
     title = models.CharField("职务", max_length=32, blank=True)
-    # The second factor is a django-otp TOTPDevice (xinfang.core.totp; issue 14 item 4).
+    # The second factor is a django-otp device, core.StaffTOTPDevice (xinfang.core.totp).
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"

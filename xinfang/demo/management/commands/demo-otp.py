@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinfang.core import totp
+from xinfang.core.models import StaffTOTPDevice
 from xinfang.demo.county import demo_otp_key
 from xinfang.demo.guard import NOT_DEMO, database_kind, refuse_production
 
@@ -30,8 +30,9 @@ class Command(BaseCommand):
         if database_kind() != "demo":
             raise CommandError(NOT_DEMO)
         username = opts["username"]
-        device = (TOTPDevice.objects.filter(user__username=username, confirmed=True,
-                                            key=demo_otp_key(username)).first())
+        # The seed is encrypted (no lookup by value): compare the decrypted ones.
+        device = next((d for d in StaffTOTPDevice.objects.filter(
+            user__username=username, confirmed=True) if d.key == demo_otp_key(username)), None)
         if device is None:
             raise CommandError(f"{username} 没有演示动态口令（只有领导、信访干部、管理员的演示账号有）。"
                                f"\n{username} has no demo second factor.")
