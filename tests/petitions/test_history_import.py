@@ -98,6 +98,14 @@ def test_history_keeps_states_dates_and_clocks_and_sends_nothing(county, frozen,
     # Personal data encrypted and findable by the blind index, as for a registration.
     p = Petitioner.objects.get(matter=fresh)
     assert p.phone == "13800138000" and p.phone_index and p.name_index
+    from xinfang.core.crypto import blind_indexes
+
+    # The clerk's searches by phone and by name find the imported petitioner.
+    assert Petitioner.objects.filter(matter=fresh,
+                                     phone_index__in=blind_indexes("13800138000", "phone")).exists()
+    assert Petitioner.objects.filter(matter=fresh, name_index__in=blind_indexes("王五", "name")).exists()
+    # The timeline says where each step came from (JSON queried like any event's data).
+    assert Event.objects.filter(matter=handling, data__imported="old.csv", data__line=4).count() == 3
     # The next registration of 2026 does not collide with the imported number.
     from xinfang.petitions.services.records import matter_number
 
@@ -210,8 +218,20 @@ def test_an_imported_report_is_sealed_at_rest_like_a_registered_one(county, froz
                       "被反映单位": HOUSING})
     call_command("import", str(write(tmp_path, [r])))
     m = Matter.objects.get(number="J-1")
-    assert m.content == "某局干部收受好处费两万元"
+    assert m.content == "某局干部收受好处费两万元" and m.title == "小区物业费上涨"
     with connection.cursor() as cur:
-        cur.execute("SELECT content FROM petitions_matter WHERE number = %s", ["J-1"])
-        raw = cur.fetchone()[0]
-    assert "好处费" not in raw
+        cur.execute("SELECT title, content FROM petitions_matter WHERE number = %s", ["J-1"])
+        raw_title, raw = cur.fetchone()
+        cur.execute("SELECT note, data FROM petitions_event WHERE matter_id = %s", [m.pk])
+        raw_events = cur.fetchall()
+    assert "好处费" not in raw and "物业" not in raw_title
+    # Its timeline's note and data are sealed too (they name the file and the line).
+    assert raw_events and all("old.csv" not in str(d) and "历史数据导入" not in n
+                              for n, d in raw_events)
+    ev = m.events.get()
+    assert ev.note.startswith("历史数据导入") and ev.data["imported"] == "old.csv"
+    # An ordinary matter of the same file is not sealed.
+    call_command("import", str(write(tmp_path, [row("J-2")], name="more.csv")))
+    with connection.cursor() as cur:
+        cur.execute("SELECT content FROM petitions_matter WHERE number = %s", ["J-2"])
+        assert cur.fetchone()[0] == "物业公司未经业主大会同意上调物业费"

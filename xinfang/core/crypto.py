@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,29 @@ def blind_index(value: str, kind: str, key: str | None = None) -> str:
         return ""
     sub = _derive(key or settings.FIELD_KEY, b"xinfang-blind-index")
     return hmac.new(sub, f"{kind}:{norm}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def blind_indexer(key: str | None = None) -> Callable[[str, str], str]:
+    """:func:`blind_index` with its sub-key derived once, for writers of many rows (the
+    history import): the same token for the same value, kind and key."""
+    sub = _derive(key or settings.FIELD_KEY, b"xinfang-blind-index")
+    normalize, digest = unicodedata.normalize, hmac.digest
+
+    def index(value: str, kind: str) -> str:
+        norm = "".join(normalize("NFKC", value).split()).upper()
+        if not norm:
+            return ""
+        return digest(sub, f"{kind}:{norm}".encode(), "sha256").hex()[:32]
+
+    return index
+
+
+def seal_json(value: Any, encoder: type[Any] | None = None) -> dict[str, str]:
+    """The stored form of a sealed JSON value (what :class:`SealableJSONField` writes)."""
+    import json
+
+    plain = json.dumps(value, cls=encoder, ensure_ascii=False)
+    return {SEAL_KEY: fernet().encrypt(plain.encode()).decode()}
 
 
 def blind_indexes(value: str, kind: str) -> list[str]:
@@ -267,10 +291,7 @@ class SealableJSONField(models.JSONField):
 
     def get_prep_value(self, value: Any) -> Any:
         if isinstance(value, _SealedJSON):
-            import json
-
-            plain = json.dumps(value.value, cls=self.encoder, ensure_ascii=False)
-            return super().get_prep_value({SEAL_KEY: fernet().encrypt(plain.encode()).decode()})
+            return super().get_prep_value(seal_json(value.value, self.encoder))
         return super().get_prep_value(value)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:

@@ -1,71 +1,149 @@
-"""Bulk writes for the history import: ids drawn up front, rows sent as plain tuples.
+"""Bulk writes for the history import: ids drawn up front, rows built as plain tuples.
 
-Django's ``bulk_create`` builds an INSERT statement through the query compiler value by
-value; on SQLite it may bind only 999 parameters per statement (22 matters). For a million
-rows that compiler time is most of the load. Here each model's rows become tuples of
-database values (each field's own ``get_db_prep_save``: encryption, JSON, datetimes) and go
-out as PostgreSQL ``COPY`` or one SQLite ``executemany``. The ids are drawn first (the
-table's sequence on PostgreSQL; on SQLite the batch holds the write lock from its
-``BEGIN IMMEDIATE``, so max(id) + 1 … is ours), so children can point at their parents
-without reading anything back. Generated columns are left to the database.
+No model instances: a Django instance costs ~40 µs to build and each field's preparation
+another few µs, and the import writes about eleven rows per matter (docs/benchmarks.md,
+"History import"). A :class:`Table` knows a model's columns in order and a row of their
+defaults, prepared once by each field itself; the loader gives the values it sets in a fixed
+order and :meth:`Table.filler` places them (one C-level ``itemgetter`` per row). The values
+are already database values: :class:`Out` turns dates, datetimes and JSON into what the
+driver takes (unchanged on PostgreSQL; SQLite's text forms, as Django writes them), and the
+loader encrypts and seals (``core.crypto``). Rows go out as PostgreSQL ``COPY`` or one SQLite
+``executemany`` per table and batch.
+
+The ids are drawn first (the table's sequence on PostgreSQL; on SQLite the batch holds the
+write lock from its ``BEGIN IMMEDIATE``, so max(id) + 1 … is ours), so children point at
+their parents without reading anything back. Generated columns are left to the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from xinfang.core.crypto import BlindIndexField
-
-# Field classes whose Python value is already what the driver takes (no prep to run).
-_AS_IS = (models.BooleanField, models.IntegerField, models.BigIntegerField,
-          models.SmallIntegerField, models.PositiveIntegerField,
-          models.PositiveSmallIntegerField, models.ForeignKey)
-_TEXT = (models.CharField, models.TextField)
+_UNSET = object()
 
 
-def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields
-            if not getattr(f, "generated", False)]
+def columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
 
 
-def _text(v: Any) -> Any:
-    # A StrEnum member is a str, but psycopg dumps an Enum by its *name*: send the value.
-    return v.value if isinstance(v, Enum) else v
+class Out:
+    """The connection and the database values of Python ones (dates, datetimes, JSON)."""
+
+    def __init__(self) -> None:
+        self.conn = connections[DEFAULT_DB_ALIAS]
+        self.pg = self.conn.vendor == "postgresql"
+        self._dt: dict[datetime, str] = {}
+
+    def dt(self, v: datetime | None) -> Any:
+        """An aware datetime: as it is for PostgreSQL (timestamptz); for SQLite Django's text,
+        the UTC time without zone (``adapt_datetimefield_value``)."""
+        if v is None or self.pg:
+            return v
+        text = self._dt.get(v)
+        if text is None:
+            if len(self._dt) > 200_000:
+                self._dt.clear()
+            text = self._dt[v] = str(v.astimezone(UTC).replace(tzinfo=None))
+        return text
+
+    def d(self, v: date | None) -> Any:
+        return v if v is None or self.pg else v.isoformat()
+
+    def json(self, v: Any) -> str:
+        # Text on both: SQLite stores it, PostgreSQL's COPY parses it into jsonb.
+        return json.dumps(v)
+
+    def write(self, table: Table) -> None:
+        """Send the table's rows (one COPY or executemany) and forget them."""
+        rows = table.rows
+        if not rows:
+            return
+        cols = ", ".join(f'"{c}"' for c in table.columns)
+        with self.conn.cursor() as cur:
+            if self.pg:
+                raw = cur.cursor  # the psycopg cursor under Django's wrapper
+                with raw.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+                    write_row = copy.write_row
+                    for r in rows:
+                        write_row(r)
+            else:
+                marks = ", ".join(["%s"] * len(table.columns))
+                cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
+        table.rows = []
 
 
-def _preparer(field: models.Field[Any, Any], conn: Any) -> Callable[[Any], Any] | None:
-    """None when the value goes to the driver unchanged; else the field's own preparation
-    (encryption, JSON, SQLite's datetime text)."""
-    kind = type(field)
-    if kind in _AS_IS:
-        return None
-    if kind in _TEXT:
-        return _text
-    if kind in (models.DateTimeField, models.DateField) and conn.vendor == "postgresql":
-        return None  # dates and aware datetimes go to date/timestamptz as they are
-    return lambda v: field.get_db_prep_save(v, conn)
+class Table:
+    """One model's table: its columns in order, a row of defaults as database values, and
+    the rows of the batch being built."""
 
+    def __init__(self, model: type[models.Model], out: Out) -> None:
+        fields = columns(model)
+        self.model = model
+        self.name = model._meta.db_table
+        self.columns = [f.column for f in fields]
+        self.attnames = [f.attname for f in fields]
+        self.rows: list[tuple[Any, ...]] = []
+        self.default: list[Any] = []
+        for f in fields:
+            if f.primary_key or not (f.has_default() or f.null or f.blank):
+                self.default.append(_UNSET)  # the writer must give it
+                continue
+            v = f.get_default()
+            self.default.append(f.get_db_prep_save(v.value if isinstance(v, Enum) else v,
+                                                   out.conn))
 
-def _sealing(field: models.Field[Any, Any]) -> bool:
-    """A field whose value is decided at save time — sealable free text of a confidential
-    matter (issue 14 item 13), a blind index derived from its source: its ``pre_save`` runs,
-    as in ``Model.save``. (Other fields' ``pre_save`` is not run: auto_now values are set by
-    the caller, so history keeps its own dates.)"""
-    return hasattr(field, "seal_if") or isinstance(field, BlindIndexField)
+    def filler(self, attnames: Sequence[str]) -> Callable[[Iterable[Any]], None]:
+        """A function that adds one row from the values of ``attnames``, in that order; the
+        other columns get their defaults. A column with neither (a field added to the model
+        without a default, which the loader does not know) is refused here, before any row."""
+        pos = {a: i for i, a in enumerate(self.attnames)}
+        unknown = [a for a in attnames if a not in pos]
+        if unknown:
+            raise ImproperlyConfigured(f"{self.name}: no column {', '.join(unknown)}")
+        given = {pos[a]: j for j, a in enumerate(attnames)}
+        consts = [v for i, v in enumerate(self.default) if i not in given]
+        lacking = [self.attnames[i] for i, v in enumerate(self.default)
+                   if i not in given and v is _UNSET]
+        if lacking:
+            raise ImproperlyConfigured(
+                f"{self.name}: the history import gives no value for {', '.join(lacking)}")
+        n, k, perm = len(attnames), 0, []
+        for i in range(len(self.default)):
+            if i in given:
+                perm.append(given[i])
+            else:
+                perm.append(n + k)
+                k += 1
+        pick = itemgetter(*perm)
+        tail = tuple(consts)
+        rows = self
+
+        def add(values: Iterable[Any]) -> None:
+            rows.rows.append(pick((*values, *tail)))
+
+        return add
 
 
 def allocate_ids(model: type[models.Model], n: int) -> list[int]:
+    if n == 0:
+        return []
     table = model._meta.db_table
     pk = model._meta.pk.column
     conn = connections[DEFAULT_DB_ALIAS]
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
-            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                        "FROM generate_series(1, %s)", [table, pk, n])
+            # The sequence looked up once: pg_get_serial_sequence per row cost 5 µs an id.
+            cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            seq = cur.fetchone()[0]
+            cur.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [seq, n])
             return [r[0] for r in cur.fetchall()]
         cur.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')
         start = int(cur.fetchone()[0]) + 1
@@ -76,42 +154,3 @@ def allocate_ids(model: type[models.Model], n: int) -> list[int]:
             if row is not None:
                 start = max(start, int(row[0]) + 1)
         return list(range(start, start + n))
-
-
-def insert(objs: Sequence[models.Model]) -> None:
-    """Write ``objs`` (one model, ids already set) in one COPY or executemany."""
-    if not objs:
-        return
-    model = type(objs[0])
-    fields = _columns(model)
-    conn = connections[DEFAULT_DB_ALIAS]
-    names_attr = [f.attname for f in fields]
-    preps = [_preparer(f, conn) for f in fields]
-    plain = [i for i, p in enumerate(preps) if p is None]
-    sealing = [i for i, f in enumerate(fields) if _sealing(f)]
-    prepped = [(i, p) for i, p in enumerate(preps) if p is not None and i not in sealing]
-    width = len(fields)
-    rows = []
-    for o in objs:
-        d = o.__dict__
-        row: list[Any] = [None] * width
-        for i in plain:
-            row[i] = d[names_attr[i]]
-        for i, p in prepped:
-            row[i] = p(d[names_attr[i]])
-        for i in sealing:
-            row[i] = fields[i].get_db_prep_save(fields[i].pre_save(o, True), conn)
-        rows.append(tuple(row))
-    table = model._meta.db_table
-    names = [f.column for f in fields]
-    with conn.cursor() as cur:
-        if conn.vendor == "postgresql":
-            cols = ", ".join(f'"{c}"' for c in names)
-            raw = cur.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                for r in rows:
-                    copy.write_row(r)
-        else:
-            cols = ", ".join(f'"{c}"' for c in names)
-            marks = ", ".join(["%s"] * len(names))
-            cur.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)

@@ -77,19 +77,33 @@ class RowError:
 # --------------------------------------------------------------------------- reading
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number as a spreadsheet shows it, {header: cell}) for every non-empty row."""
+def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header, and (line number as a spreadsheet shows it, cells) for every non-empty
+    row, streamed: a file of any length is read in bounded memory (Excel in openpyxl's
+    read-only mode)."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        yield from _xlsx_rows(path)
+        rows = _xlsx_rows(path)
     elif suffix in (".csv", ".txt"):
-        yield from _csv_rows(path)
+        rows = _csv_rows(path)
     else:
         raise FileProblem(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .csv 或 .xlsx")
+    header = next(rows, None)
+    if header is None:
+        raise FileProblem("文件为空")
+    return [h.strip() for h in header[1]], rows
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    raw = path.read_bytes()[:65536]
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {header: cell}) for every non-empty row (a convenience for small files)."""
+    header, rows = read_table(path)
+    for line, cells in rows:
+        yield line, {n: (cells[j].strip() if j < len(cells) else "") for j, n in enumerate(header)}
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    with path.open("rb") as fh:
+        raw = fh.read(65536)  # a sample to tell the encoding (the file may be 1 GB)
     encoding = "utf-8-sig"
     try:
         raw.decode("utf-8")
@@ -97,33 +111,23 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         if exc.start < len(raw) - 4:  # not just a character cut at the sample's end
             encoding = "gb18030"  # the old systems' Excel exports (GBK is a subset)
     with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            raise FileProblem("文件为空")
-        names = [h.strip() for h in header]
-        for i, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
+        for i, values in enumerate(csv.reader(fh), start=1):
+            if i > 1 and not any(v.strip() for v in values):
                 continue
-            yield i, {n: (values[j].strip() if j < len(values) else "") for j, n in enumerate(names)}
+            yield i, values
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise FileProblem("文件为空")
-        names = [str(h).strip() if h is not None else "" for h in header]
-        for i, values in enumerate(rows, start=2):
+        for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = [_cell(v) for v in values]
-            if not any(cells):
+            if i > 1 and not any(cells):
                 continue
-            yield i, {n: (cells[j] if j < len(cells) else "") for j, n in enumerate(names)}
+            yield i, cells
     finally:
         wb.close()
 
@@ -207,6 +211,20 @@ class Lookups:
             if b.short_name:
                 self.bodies[b.short_name] = None if b.short_name in self.bodies else b
 
+        self._when: dict[str, tuple[datetime, date] | None] = {}
+
+    def when(self, text: str) -> tuple[datetime, date] | None:
+        """``parse_when`` and the local day, remembered (a file repeats its dates)."""
+        try:
+            return self._when[text]
+        except KeyError:
+            pass
+        if len(self._when) > 100_000:
+            self._when.clear()
+        at = parse_when(text)
+        hit = self._when[text] = (at, at.date()) if at is not None else None  # local: make_aware
+        return hit
+
     def division(self, text: str) -> Division | None:
         return self.divisions.get(text.strip())
 
@@ -217,11 +235,34 @@ class Lookups:
         return self.bodies.get(text.strip())
 
 
-def check_row(line: int, raw: Mapping[str, str], colmap: Mapping[str, str], lk: Lookups,
+_STEP_DATES = (("dispatched_on", "转送日期"), ("accepted_on", "受理日期"),
+               ("replied_on", "答复日期"), ("served_on", "送达日期"))
+
+
+class Layout:
+    """Where each field's cell is in a row of this file (``resolve_columns`` on its header)."""
+
+    def __init__(self, header: list[str], colmap: Mapping[str, str]) -> None:
+        self.colmap = dict(colmap)
+        where = {h: j for j, h in enumerate(header)}  # a repeated header: its last column
+        self.fields = [f for f in cols.COLUMNS if colmap.get(f) in where]
+        self.index = [where[colmap[f]] for f in self.fields]
+        self.absent = {f: "" for f in cols.COLUMNS if f not in self.fields}
+
+    def values(self, cells: list[str]) -> dict[str, str]:
+        """field → the cell's text, stripped ("" for a column the file lacks)."""
+        n = len(cells)
+        out = dict(zip(self.fields, [cells[j].strip() if j < n else "" for j in self.index],
+                       strict=True))
+        out.update(self.absent)
+        return out
+
+
+def check_row(line: int, cells: list[str], layout: Layout, lk: Lookups,
               today: date) -> HistoricRow | RowError:
-    def get(f: str) -> str:
-        h = colmap.get(f)
-        return raw.get(h, "").strip() if h else ""
+    v = layout.values(cells)
+    get = v.__getitem__
+    colmap = layout.colmap
 
     number = get("number")
     err = RowError(line, number)
@@ -232,17 +273,17 @@ def check_row(line: int, raw: Mapping[str, str], colmap: Mapping[str, str], lk: 
     if len(number) > 32:
         bad("信访件编号超过32个字符")
 
-    received_at = parse_when(get("received_on")) if get("received_on") else None
+    received = lk.when(get("received_on")) if get("received_on") else None
+    received_at = received[0] if received else None
     if get("received_on") and received_at is None:
         bad(f"信访日期“{get('received_on')}”无法识别（应为 YYYY-MM-DD）")
     dates: dict[str, date | None] = {}
-    for f, label in (("dispatched_on", "转送日期"), ("accepted_on", "受理日期"),
-                     ("replied_on", "答复日期"), ("served_on", "送达日期")):
+    for f, label in _STEP_DATES:
         text = get(f)
-        when = parse_when(text) if text else None
+        when = lk.when(text) if text else None
         if text and when is None:
             bad(f"{label}“{text}”无法识别（应为 YYYY-MM-DD）")
-        dates[f] = timezone.localdate(when) if when else None
+        dates[f] = when[1] if when else None
 
     channel = cols.CHANNELS.get(get("channel"), "")
     if get("channel") and not channel:
@@ -312,7 +353,7 @@ def check_row(line: int, raw: Mapping[str, str], colmap: Mapping[str, str], lk: 
     if len(get("title")) > 200:
         bad("标题超过200个字")
 
-    received_on = timezone.localdate(received_at)
+    received_on = received[1] if received else timezone.localdate(received_at)
     if received_on > today:
         bad("信访日期晚于今天")
     chain: list[tuple[str, date | None]] = [
@@ -370,9 +411,10 @@ def check_row(line: int, raw: Mapping[str, str], colmap: Mapping[str, str], lk: 
 
 
 def header_of(path: Path) -> list[str]:
-    for _line, raw in read_rows(path):
-        return list(raw)
-    raise FileProblem("文件没有数据行")
+    header, rows = read_table(path)
+    if next(rows, None) is None:
+        raise FileProblem("文件没有数据行")
+    return header
 
 
 def sample_csv(rows: list[dict[str, str]]) -> str:

@@ -100,10 +100,14 @@ RECEIVED_SKEW = timedelta(minutes=5)
 RECEIVED_BACKDATE = timedelta(days=365 * 5)
 
 
+_CHANNELS = frozenset(Channel.values)  # the enum's ``values`` builds a list on every call
+_KLASSES = frozenset(st.Klass.__members__.values())
+
+
 def validate_registration(reg: Registration) -> dict[str, str]:
     """Field errors in Chinese; empty when the registration may be saved."""
     errors: dict[str, str] = {}
-    if reg.channel not in Channel.values:
+    if reg.channel not in _CHANNELS:
         errors["channel"] = "请选择信访形式"
     if not reg.title.strip():
         errors["title"] = "请填写标题"
@@ -111,7 +115,7 @@ def validate_registration(reg: Registration) -> dict[str, str]:
         errors["request"] = "请填写诉求（§19 ¶1）"
     if not reg.content.strip():
         errors["content"] = "请填写事实与理由（§19 ¶1）"
-    if reg.klass not in st.Klass.__members__.values():
+    if reg.klass not in _KLASSES:
         errors["klass"] = "请选择事项类别"
     if reg.channel == Channel.SUPERIOR and not reg.source_doc_no.strip():
         errors["source_doc_no"] = "上级转送的事项请填写来文文号"
@@ -275,15 +279,19 @@ def register(
     return matter
 
 
+def petitioner_values(p: PetitionerIn, *, is_lead: bool) -> dict[str, Any]:
+    """The stored petitioner's plain values (registration and the history import, which
+    writes them without a model instance)."""
+    return {"kind": p.kind, "name": p.name.strip(),
+            "id_number": idcard.normalize(p.id_number) if p.id_number else "",
+            "phone": p.phone.strip(), "address": p.address.strip(),
+            "is_representative": p.is_representative, "is_lead": is_lead}
+
+
 def petitioner_record(matter: Matter, p: PetitionerIn, *, is_lead: bool) -> Petitioner:
-    """The stored petitioner (registration and the history import): encrypted fields; their
-    blind indexes derive themselves on save (``core.crypto.BlindIndexField``)."""
-    return Petitioner(
-        matter=matter, kind=p.kind, name=p.name.strip(),
-        id_number=idcard.normalize(p.id_number) if p.id_number else "",
-        phone=p.phone.strip(), address=p.address.strip(),
-        is_representative=p.is_representative, is_lead=is_lead,
-    )
+    """The stored petitioner: encrypted fields; their blind indexes derive themselves on
+    save (``core.crypto.BlindIndexField``)."""
+    return Petitioner(matter=matter, **petitioner_values(p, is_lead=is_lead))
 
 
 def is_after_reply(m: Matter) -> bool:

@@ -21,15 +21,16 @@ from django.db import connection
 
 from xinfang.org.models import Body, User
 from xinfang.petitions import clocks
-from xinfang.petitions.history.load import write_batch
+from xinfang.petitions.history.load import Loader, write_batch
 from xinfang.petitions.history.parse import (
     FileProblem,
     HistoricRow,
+    Layout,
     Lookups,
     RowError,
     check_row,
     header_of,
-    read_rows,
+    read_table,
     resolve_columns,
 )
 
@@ -64,7 +65,8 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"账号“{opts['user']}”不存在")
         try:
-            colmap = resolve_columns(header_of(path), _overrides(opts["map"]))
+            header = header_of(path)
+            layout = Layout(header, resolve_columns(header, _overrides(opts["map"])))
         except FileProblem as exc:
             raise CommandError(str(exc)) from exc
         lk = Lookups(holder)
@@ -76,9 +78,9 @@ class Command(BaseCommand):
         total = 0
         started = time.monotonic()
         try:
-            for line, raw in read_rows(path):
+            for line, cells in read_table(path)[1]:
                 total += 1
-                res = check_row(line, raw, colmap, lk, today)
+                res = check_row(line, cells, layout, lk, today)
                 number = res.number
                 if number and number in seen:
                     err = res if isinstance(res, RowError) else RowError(line, number)
@@ -112,22 +114,24 @@ class Command(BaseCommand):
         batch: list[HistoricRow] = []
         started = time.monotonic()
         source = path.name
+        loader = Loader(source=source, user=user, today=today)
 
         def flush() -> None:
             nonlocal written, skipped, batch_no, batch
             if not batch:
                 return
             batch_no += 1
-            res = write_batch(batch, source=source, batch_no=batch_no, user=user, today=today)
+            res = write_batch(batch, source=source, batch_no=batch_no, user=user, today=today,
+                              loader=loader)
             written += res.written
             skipped += res.skipped
             batch = []
             self._progress("导入", written + skipped, total - len(errors), started)
 
-        for line, raw in read_rows(path):
+        for line, cells in read_table(path)[1]:
             if line in bad_lines:
                 continue
-            res = check_row(line, raw, colmap, lk, today)
+            res = check_row(line, cells, layout, lk, today)
             if isinstance(res, RowError):  # the organisation changed between the passes
                 raise CommandError(f"{res}（检查后数据已变化，请重新运行）")
             batch.append(res)
