@@ -230,8 +230,17 @@ def test_an_imported_report_is_sealed_at_rest_like_a_registered_one(county, froz
                               for n, d in raw_events)
     ev = m.events.get()
     assert ev.note.startswith("历史数据导入") and ev.data["imported"] == "old.csv"
-    # An ordinary matter of the same file is not sealed.
-    call_command("import", str(write(tmp_path, [row("J-2")], name="more.csv")))
+    # An ordinary matter of the same file is not sealed; a report sent on long ago, whose
+    # 转送 deadline was overdue before the move, has its settled 督办 note sealed too.
+    late = row("J-3", **{"事项类别": "检举控告类", "被反映单位": HOUSING, "信访日期": "2026-01-05",
+                         "责任单位": "安平县市场监督管理局", "转送日期": "2026-01-07",
+                         "办理状态": "已转送"})
+    call_command("import", str(write(tmp_path, [row("J-2"), late], name="more.csv")))
     with connection.cursor() as cur:
         cur.execute("SELECT content FROM petitions_matter WHERE number = %s", ["J-2"])
         assert cur.fetchone()[0] == "物业公司未经业主大会同意上调物业费"
+        cur.execute("SELECT s.note FROM petitions_supervision s JOIN petitions_matter m "
+                    "ON m.id = s.matter_id WHERE m.number = %s", ["J-3"])
+        raw_notes = [n for (n,) in cur.fetchall()]
+    assert raw_notes and all("超期" not in n for n in raw_notes)
+    assert "已超期" in Supervision.objects.get(matter__number="J-3").note
