@@ -8,6 +8,7 @@ states with the deadlines the clocks would have given them. Registration is time
 from __future__ import annotations
 
 import random
+import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -281,7 +282,24 @@ def time_reads(handler: User, officer: User, *, repeat: int,
                                               count_queries=False)
     out["matter_page_http_ms"] = timed(
         lambda: _get(web_officer, f"/matters/{rng.choice(ids)}/"), repeat, count_queries=False)
+    # The figures the peer's harness has too (issue 19 item 6): search and the dashboard over
+    # HTTP, the statistics query (count per state and per holder, the peer's stats_path),
+    # and the process's peak memory.
+    out["search_http_ms"] = timed(lambda: _get(web_officer, "/search/?q=物业"),
+                                  max(5, repeat // 5), count_queries=False)
+    out["dashboard_http_ms"] = timed(lambda: _get(web_officer, "/dashboard/"),
+                                     max(5, repeat // 10), count_queries=False)
+    out["stats_ms"] = timed(_statistics, max(5, repeat // 10))
+    out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
+
+
+def _statistics() -> None:
+    """Matters per state and per holding body: the same question as the peer's stats_path."""
+    from django.db.models import Count
+
+    list(Matter.objects.values("state").annotate(n=Count("id")))
+    list(Matter.objects.values("holder_id").annotate(n=Count("id")))
 
 
 def _queue_sql(user: User) -> None:

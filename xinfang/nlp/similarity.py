@@ -229,7 +229,7 @@ class SimilarityIndex:
         self._delta_size = 0
         self._idf_table = np.zeros(0, np.float32)
         self._idf_n = -1
-        self._pos: dict[str, int] = {}  # id -> row, built on first use of scores()
+        self._pos: dict[str, int] = {}  # id -> row (the latest row of an id added twice)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -261,6 +261,7 @@ class SimilarityIndex:
             ob = _uniq(h[: max(0, len(doc.opening) - 1)])
             n = len(self.ids)
             self.ids.append(str(id_))
+            self._pos[str(id_)] = n
             self._text.append(tb)
             self._head.append(_uniq(h[: max(0, len(doc.head) - 1)]))
             ents = _subject_entities(doc, self.places.gazetteer or None)
@@ -388,8 +389,6 @@ class SimilarityIndex:
         whole index could crowd out. Ids not in the index, or gated out, are absent."""
         if not self.ids:
             return {}
-        if len(self._pos) != len(self.ids):
-            self._pos = {d: n for n, d in enumerate(self.ids)}
         cand = np.array(sorted({self._pos[i] for i in ids if i in self._pos}), np.int64)
         doc = _prepare(text)
         tq = bigrams(doc.text)
@@ -462,6 +461,7 @@ class SimilarityIndex:
                             else [np.zeros(0, np.uint32) for _ in obj._head])
             obj._indptr, obj._postings = z["indptr"], z["postings"]
         obj.ids = list(meta["ids"])
+        obj._pos = {d: n for n, d in enumerate(obj.ids)}
         obj._meta = [_Meta(tuple((e[0], e[1], e[2] if len(e) > 2 else "") for e in ents),
                            frozenset(dist), place, acc)
                      for ents, dist, place, acc in meta["meta"]]
