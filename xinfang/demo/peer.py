@@ -70,11 +70,13 @@ def ratios(ours: dict[str, Any], peer: dict[str, Any]) -> dict[str, float | None
     out: dict[str, float | None] = {}
     if ours.get("register_per_s") and peer.get("create_per_s"):
         out["intake"] = round(float(ours["register_per_s"]) / float(peer["create_per_s"]), 2)
+    # Like with like: the peer's list and search are p95 over HTTP, its statistics and
+    # dashboard the median of a few runs, its memory the peak of the process.
     pairs = {"queue_p95": ("queue_page_http_p95_ms", "list_p95_ms"),
              "search_p95": ("search_http_p95_ms", "search_p95_ms"),
-             "statistics": ("stats_ms", "stats_ms"),
-             "dashboard": ("dashboard_http_ms", "dashboard_view_ms"),
-             "rss": ("rss_mb", "rss_mb")}
+             "statistics": ("stats_p50_ms", "stats_ms"),
+             "dashboard": ("dashboard_http_p50_ms", "dashboard_view_ms"),
+             "memory": ("rss_mb", "rss_mb")}
     for name, (ours_key, peer_key) in pairs.items():
         if ours_key in ours and peer_key in peer:
             out[name] = faster(ours[ours_key], peer[peer_key])

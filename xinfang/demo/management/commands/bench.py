@@ -40,6 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("--scaling", default="",
                             help="逗号分隔的规模，如 10000,100000：交替测量各规模并给出增长倍数")
         parser.add_argument("--rounds", type=int, default=5, help="--scaling 的交替轮数")
+        parser.add_argument("--peer", action="store_true",
+                            help="同一次运行中测量对照系统 django-helpdesk（同类数据库）并给出倍数")
+        parser.add_argument("--peer-n", type=int, default=0,
+                            help="对照系统创建的工单数（默认同 --matters，至多 20000）")
         # Internal steps of --scaling, run in child processes.
         parser.add_argument("--load-only", action="store_true", help="只装载数据")
         parser.add_argument("--time-only", action="store_true", help="只测量已装载的库")
@@ -104,6 +108,7 @@ class Command(BaseCommand):
         argv += ["--reset"] if opts["reset"] else []
         argv += ["--load-only"] if opts["load_only"] else []
         argv += ["--time-only"] if opts["time_only"] else []
+        argv += ["--peer", "--peer-n", str(opts["peer_n"])] if opts["peer"] else []
         return subprocess.call([sys.executable, "-m", "xinfang.cli", *argv], env=env)
 
     def _run(self, opts: dict[str, Any]) -> None:
@@ -148,8 +153,21 @@ class Command(BaseCommand):
             bulk_load(county, opts["matters"], log=log)
             print(json.dumps({"loaded": opts["matters"]}), flush=True)
             return
-        out = run_bench(county, opts["matters"], repeat=opts["repeat"],
-                        registrations=opts["registrations"], log=log)
+        from xinfang.demo import intake_bench, peer
+
+        intake_bench.quiet_logs()
+        out = {"machine_start": intake_bench.machine_state()}
+        out.update(run_bench(county, opts["matters"], repeat=opts["repeat"],
+                             registrations=opts["registrations"], log=log))
+        out["search_http_p95_ms"] = out["search_http_ms"]["p95"]
+        out["queue_page_http_p95_ms"] = out["queue_page_http_ms"]["p95"]
+        out["dashboard_http_p50_ms"] = out["dashboard_http_ms"]["p50"]
+        out["stats_p50_ms"] = out["stats_ms"]["p50"]
         out["cpus"] = os.cpu_count()
         out["at"] = now_iso()
+        if opts["peer"]:
+            result = peer.run_peer(opts["peer_n"] or min(opts["matters"], 20_000), log=log)
+            if result is not None:
+                out["peer"] = result
+                out["ratio"] = peer.ratios(out, result)
         print(json.dumps(out, ensure_ascii=False), flush=True)
