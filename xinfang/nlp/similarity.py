@@ -227,21 +227,20 @@ class SimilarityIndex:
         self._postings = np.zeros(0, np.int32)
         self._delta: dict[int, list[int]] = {}
         self._delta_size = 0
-        self._idf_table = np.zeros(0, np.float32)
-        self._idf_n = -1
+        self._logdf: np.ndarray | None = None  # log(df + 1), kept exact as documents arrive
         self._pos: dict[str, int] = {}  # id -> row (the latest row of an id added twice)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def _idf(self, buckets: np.ndarray) -> np.ndarray:
-        # A cached idf table, refreshed when the index has grown by more than 1 % (or on
-        # small indexes, at every change): lookups are then a gather, not a log.
-        n = len(self.ids)
-        if self._idf_n < 0 or abs(n - self._idf_n) > max(0.01 * self._idf_n, 0):
-            self._idf_table = (np.log((n + 1.0) / (self._df + 1.0)) + 1.0).astype(np.float32)
-            self._idf_n = n
-        idf: np.ndarray = self._idf_table[buckets].astype(np.float64)
+        # idf = log((n + 1) / (df + 1)) + 1 = log(n + 1) + 1 - log(df + 1): the table holds
+        # only log(df + 1), updated for the buckets a new document touches, so a lookup is a
+        # gather and exact at every size (a whole-table refresh cost milliseconds per
+        # registration on a small index).
+        if self._logdf is None:
+            self._logdf = np.log1p(self._df.astype(np.float64)).astype(np.float32)
+        idf: np.ndarray = (np.log(len(self.ids) + 1.0) + 1.0) - self._logdf[buckets].astype(np.float64)
         return idf
 
     # -- adding ------------------------------------------------------------------------
@@ -270,6 +269,8 @@ class SimilarityIndex:
                                     place_codes(doc.head), _norm_key(place), _norm_key(accused)))
             self._problem.append(problem_bigrams(doc, ents).astype(np.uint32))
             self._df[tb] += 1
+            if self._logdf is not None:
+                self._logdf[tb] = np.log1p(self._df[tb].astype(np.float64))
             post_b.append(ob)
             post_d.append(np.full(len(ob), n, np.int32))
         if not post_b:

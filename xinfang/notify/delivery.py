@@ -43,10 +43,11 @@ def enqueue_after_commit(ids: Iterable[int]) -> None:
 def enqueue(ids: Iterable[int], *, delay: timedelta | None = None) -> None:
     from .tasks import deliver
 
-    for pk in ids:
-        task = deliver.using(run_after=timezone.now() + delay) if delay else deliver
-        result = task.enqueue(pk)
-        Delivery.objects.filter(pk=pk).update(task_id=str(result.id))
+    with transaction.atomic():  # one commit for the tasks and their ids
+        for pk in ids:
+            task = deliver.using(run_after=timezone.now() + delay) if delay else deliver
+            result = task.enqueue(pk)
+            Delivery.objects.filter(pk=pk).update(task_id=str(result.id))
 
 
 def _refusal(d: Delivery) -> str:

@@ -251,9 +251,11 @@ def register(
             suggested_category=reg.suggested_category,
             next_due=first_due.due,
         )
-        Petitioner.objects.bulk_create([
+        people = Petitioner.objects.bulk_create([
             petitioner_record(matter, p, is_lead=(i == 0)) for i, p in enumerate(reg.petitioners)
         ])
+        # The rows just written, for the notification planner (no query, no decryption).
+        matter._prefetched_objects_cache = {"petitioners": people}  # type: ignore[attr-defined]
         clocks.start(matter, first_clock, received_on, body=holder, due=first_due)
         issue_document(matter, Document.Kind.RECEIPT, holder, {
             "summary": matter.title,
