@@ -31,8 +31,13 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(BIN)/pip install -q --no-deps -e . $(PIPQ)
 	@touch $(STAMP)
 
-install: $(STAMP)
-	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund 2>/dev/null || npm install --silent --no-audit --no-fund; fi
+install: $(STAMP) node_modules/.installed
+
+# axe-core for the browser tests; reinstalled only when the lock changes (npm ci empties
+# node_modules first, so it must not run on every make — CI runs two suites side by side).
+node_modules/.installed: package.json package-lock.json
+	@npm ci --silent --no-audit --no-fund 2>/dev/null || npm install --silent --no-audit --no-fund
+	@touch $@
 
 demo: system-deps install
 	$(BIN)/xinfang demo
