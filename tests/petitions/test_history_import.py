@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,37 @@ def test_an_imported_report_is_sealed_at_rest_like_a_registered_one(county, froz
         raw_notes = [n for (n,) in cur.fetchall()]
     assert raw_notes and all("超期" not in n for n in raw_notes)
     assert "已超期" in Supervision.objects.get(matter__number="J-3").note
+
+
+def test_parallel_writers_write_each_batch_once_and_a_failed_batch_not_at_all(
+        transactional_db, county, frozen, tmp_path, monkeypatch):
+    # PostgreSQL: two forked writers, each with its own connection and every other batch
+    # (SQLite writes alone: the same command runs in one process). A failing batch stops
+    # the import; what it began is rolled back, and running the command again completes it.
+    from django.db import connection
+
+    from xinfang.petitions.history import load
+
+    path = write(tmp_path, [row(f"P-{i}") for i in range(9)])
+    real = load.audit.record
+
+    def third_batch_fails(*args, **kw):
+        if kw.get("data", {}).get("batch") == 3:
+            raise RuntimeError("disk full")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(load.audit, "record", third_batch_fails)
+    with pytest.raises((CommandError, RuntimeError), match="disk full"):
+        call_command("import", str(path), batch=2, workers=2)
+    assert not Matter.objects.filter(number__in=["P-4", "P-5"]).exists()
+    monkeypatch.setattr(load.audit, "record", real)
+    out = StringIO()
+    call_command("import", str(path), batch=2, workers=2, stdout=out)
+    report = json.loads(out.getvalue().splitlines()[-1])
+    assert report["workers"] == (2 if connection.vendor == "postgresql" else 1)
+    assert sorted(Matter.objects.values_list("number", flat=True)) == [f"P-{i}" for i in range(9)]
+    assert Event.objects.filter(action="register").count() == 9
+    assert report["written"] + report["skipped_existing"] == 9
+    call_command("import", str(path), batch=2, workers=2)
+    assert Matter.objects.count() == 9
+    assert verify().ok

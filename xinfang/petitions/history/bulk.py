@@ -143,8 +143,10 @@ def allocate_ids(model: type[models.Model], n: int) -> list[int]:
             # The sequence looked up once: pg_get_serial_sequence per row cost 5 µs an id.
             cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
             seq = cur.fetchone()[0]
-            cur.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [seq, n])
-            return [r[0] for r in cur.fetchall()]
+            # One array value: psycopg parses it in C (a row per id cost 2 µs in Python).
+            cur.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                        [seq, n])
+            return list(cur.fetchone()[0])
         cur.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')
         start = int(cur.fetchone()[0]) + 1
         if conn.vendor == "sqlite":

@@ -11,13 +11,18 @@ the past. See docs/operations.md ("Importing history").
 from __future__ import annotations
 
 import json
+import os
+import queue
 import sys
 import time
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, connections
 
 from xinfang.org.models import Body, User
 from xinfang.petitions import clocks
@@ -49,6 +54,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查，不导入")
         parser.add_argument("--user", default="", help="以该账号的名义导入（写入审计日志）")
         parser.add_argument("--errors", default="", help="把有误的行写入该文件（每行一条）")
+        parser.add_argument("--workers", type=int, default=0,
+                            help="并行写入的进程数（PostgreSQL；默认：数据量大时为2，SQLite为1）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["file"])
@@ -72,28 +79,27 @@ class Command(BaseCommand):
         lk = Lookups(holder)
         today = clocks.today()
 
-        # Pass 1: every row checked, every problem reported.
+        # Pass 1: every row checked, every problem reported. Nothing is kept but the errors
+        # and each number's hash (12 bytes a row: a 1M-row file is checked in bounded memory).
         errors: list[RowError] = []
-        seen: dict[str, int] = {}
+        hashes, lines = array("q"), array("q")
         total = 0
         started = time.monotonic()
         try:
             for line, cells in read_table(path)[1]:
                 total += 1
                 res = check_row(line, cells, layout, lk, today)
-                number = res.number
-                if number and number in seen:
-                    err = res if isinstance(res, RowError) else RowError(line, number)
-                    err.reasons.append(f"信访件编号与第{seen[number]}行重复")
-                    res = err
-                elif number:
-                    seen[number] = line
+                if res.number:
+                    hashes.append(hash(res.number))
+                    lines.append(line)
                 if isinstance(res, RowError):
                     errors.append(res)
                 if total % 20000 == 0:
                     self._progress("检查", total, None, started)
+            errors = _with_repeats(errors, _repeated(path, layout, hashes, lines))
         except FileProblem as exc:
             raise CommandError(str(exc)) from exc
+        del hashes, lines
         self._progress("检查", total, total, started, end=True)
         for e in errors[:200]:
             self.stderr.write(str(e))
@@ -108,43 +114,37 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"rows": total, "invalid": len(errors)}, ensure_ascii=False))
             return
 
-        # Pass 2: batches, each one transaction.
-        bad_lines = {e.line for e in errors}
-        written = skipped = batch_no = 0
-        batch: list[HistoricRow] = []
+        # Pass 2: batches, each one transaction, written by this process or by parallel
+        # writers (PostgreSQL: each with its own connection, taking every n-th batch).
+        job = _Job(path=path, layout=layout, holder=holder, user=user, today=today,
+                   bad_lines=frozenset(e.line for e in errors), size=opts["batch"])
+        todo = total - len(errors)
+        workers = opts["workers"] or _default_workers(todo, opts["batch"])
+        if connection.vendor != "postgresql":
+            workers = 1  # SQLite takes one writer at a time
         started = time.monotonic()
-        source = path.name
-        loader = Loader(source=source, user=user, today=today)
+        written = skipped = 0
 
-        def flush() -> None:
-            nonlocal written, skipped, batch_no, batch
-            if not batch:
-                return
-            batch_no += 1
-            res = write_batch(batch, source=source, batch_no=batch_no, user=user, today=today,
-                              loader=loader)
-            written += res.written
-            skipped += res.skipped
-            batch = []
-            self._progress("导入", written + skipped, total - len(errors), started)
+        def progress(w: int, s: int) -> None:
+            nonlocal written, skipped
+            written, skipped = written + w, skipped + s
+            self._progress("导入", written + skipped, todo, started)
 
-        for line, cells in read_table(path)[1]:
-            if line in bad_lines:
-                continue
-            res = check_row(line, cells, layout, lk, today)
-            if isinstance(res, RowError):  # the organisation changed between the passes
-                raise CommandError(f"{res}（检查后数据已变化，请重新运行）")
-            batch.append(res)
-            if len(batch) >= opts["batch"]:
-                flush()
-        flush()
+        if workers <= 1:
+            loader = Loader(source=job.path.name, user=user, today=today)
+            for batch_no, rows in _batches(job, lk, 0, 1):
+                done = write_batch(rows, source=job.path.name, batch_no=batch_no, user=user,
+                                   today=today, loader=loader)
+                progress(done.written, done.skipped)
+        else:
+            _in_parallel(job, workers, progress)
         elapsed = time.monotonic() - started
-        self._progress("导入", written + skipped, total - len(errors), started, end=True)
+        self._progress("导入", written + skipped, todo, started, end=True)
         self.stdout.write(json.dumps({
             "rows": total, "written": written, "skipped_existing": skipped,
             "invalid": len(errors), "seconds": round(elapsed, 2),
             "per_second": round(written / elapsed) if elapsed and written else 0,
-            "database": connection.vendor,
+            "database": connection.vendor, "workers": workers,
         }, ensure_ascii=False))
 
     def _progress(self, what: str, done: int, total: int | None, started: float, *,
@@ -174,3 +174,142 @@ def _overrides(items: list[str]) -> dict[str, str]:
         old, new = item.split("=", 1)
         out[old.strip()] = new.strip()
     return out
+
+
+# --------------------------------------------------------------------------- pass 1 helpers
+
+
+def _repeated(path: Path, layout: Layout, hashes: array[int],
+              lines: array[int]) -> dict[int, tuple[str, int]]:
+    """line → (its number, the line that had it first), for every number given twice. The
+    hashes find the candidates; their numbers are read again to compare them exactly (only
+    when some hash repeats)."""
+    import numpy as np
+
+    if len(hashes) < 2:
+        return {}
+    h = np.frombuffer(hashes, dtype=np.int64)
+    order = np.argsort(h, kind="stable")
+    same = np.flatnonzero(h[order][1:] == h[order][:-1])
+    if not len(same):
+        return {}
+    wanted = {lines[int(order[i])] for i in same} | {lines[int(order[i + 1])] for i in same}
+    numbers = {line: layout.values(cells)["number"]
+               for line, cells in read_table(path)[1] if line in wanted}
+    first: dict[str, int] = {}
+    out: dict[int, tuple[str, int]] = {}
+    for line in sorted(numbers):
+        n = numbers[line]
+        if n in first:
+            out[line] = (n, first[n])
+        else:
+            first[n] = line
+    return out
+
+
+def _with_repeats(errors: list[RowError], repeated: dict[int, tuple[str, int]]) -> list[RowError]:
+    if not repeated:
+        return errors
+    by_line = {e.line: e for e in errors}
+    for line, (number, first) in repeated.items():
+        err = by_line.get(line)
+        if err is None:
+            err = by_line[line] = RowError(line, number)
+        err.reasons.append(f"信访件编号与第{first}行重复")
+    return sorted(by_line.values(), key=lambda e: e.line)
+
+
+# --------------------------------------------------------------------------- pass 2 helpers
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    layout: Layout
+    holder: Body | None
+    user: User | None
+    today: Any
+    bad_lines: frozenset[int]
+    size: int
+
+
+def _batches(job: _Job, lk: Lookups, k: int, n: int) -> Iterator[tuple[int, list[HistoricRow]]]:
+    """(batch number, checked rows) of the batches ``k``, ``k + n``, … (numbered from 1 over
+    the good rows, the same in every writer). A row of another writer's batch is skipped
+    unchecked."""
+    batch: list[HistoricRow] = []
+    good = current = 0
+    for line, cells in read_table(job.path)[1]:
+        if line in job.bad_lines:
+            continue
+        batch_no, good = good // job.size + 1, good + 1
+        if (batch_no - 1) % n != k:
+            continue
+        res = check_row(line, cells, job.layout, lk, job.today)
+        if isinstance(res, RowError):  # the organisation changed between the passes
+            raise CommandError(f"{res}（检查后数据已变化，请重新运行）")
+        batch.append(res)
+        current = batch_no
+        if len(batch) >= job.size:
+            yield batch_no, batch
+            batch = []
+    if batch:
+        yield current, batch
+
+
+def _default_workers(rows: int, size: int) -> int:
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1  # SQLite has one writer; a caller's transaction is not seen by other connections
+    return 2 if rows >= 4 * size and (os.cpu_count() or 1) >= 2 else 1
+
+
+def _in_parallel(job: _Job, n: int, progress: Callable[[int, int], None]) -> None:
+    """Pass 2 in ``n`` forked writers. A writer that fails stops the others: every batch is
+    its own transaction, so what is in stays and a re-run resumes."""
+    import multiprocessing as mp
+
+    if connection.in_atomic_block:
+        raise CommandError("并行写入不能在事务中运行（--workers 1）")
+    ctx = mp.get_context("fork")
+    q: Any = ctx.Queue()
+    connections.close_all()  # each writer opens its own
+    procs = [ctx.Process(target=_writer, args=(job, k, n, q), daemon=True) for k in range(n)]
+    for p in procs:
+        p.start()
+    finished, failure = 0, ""
+    try:
+        while finished < n and not failure:
+            try:
+                msg = q.get(timeout=1.0)
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    failure = "写入进程意外退出"
+                continue
+            if msg[0] == "batch":
+                progress(msg[1], msg[2])
+            elif msg[0] == "done":
+                finished += 1
+            else:
+                failure = msg[1]
+    finally:
+        if failure:
+            for p in procs:
+                p.terminate()  # its open transaction rolls back with the connection
+        for p in procs:
+            p.join()
+    if failure:
+        raise CommandError(f"{failure}（已完成的批次已导入；改正后重新运行同一命令即可继续，已导入的不会重复）")
+
+
+def _writer(job: _Job, k: int, n: int, q: Any) -> None:
+    try:
+        loader = Loader(source=job.path.name, user=job.user, today=job.today)
+        for batch_no, rows in _batches(job, Lookups(job.holder), k, n):
+            res = write_batch(rows, source=job.path.name, batch_no=batch_no, user=job.user,
+                              today=job.today, loader=loader)
+            q.put(("batch", res.written, res.skipped))
+        q.put(("done",))
+    except BaseException as exc:  # reported to the parent, which stops the others
+        q.put(("error", f"第{k + 1}个写入进程：{exc}"))
+    finally:
+        connections.close_all()
