@@ -53,7 +53,9 @@ class IndicatorListView(ApiView):
 class IndicatorDetailView(ApiView):
     @extend_schema(operation_id="indicator_detail",
                    summary="一项指标及其统计的事项（明细条数与指标一致）",
-                   parameters=[*PARAMS, OpenApiParameter("bucket", str, description="分项")],
+                   parameters=[*PARAMS, OpenApiParameter("bucket", str, description="分项"),
+                               OpenApiParameter("offset", int,
+                                                description=f"从第几条起（每次最多 {DRILL_LIMIT} 条）")],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: AuthedAPIRequest, code: str, *args: Any, **kwargs: Any) -> Response:
         d = I.REGISTRY.get(code)
@@ -63,11 +65,18 @@ class IndicatorDetailView(ApiView):
         bucket = request.query_params.get("bucket", "")
         if bucket and bucket not in d.buckets:
             raise ValidationError({"bucket": f"分项应为：{'、'.join(d.buckets)}"})
-        rows = I.drill(code, scope, period, (bucket,) if bucket else None)
-        numbers = dict(Matter.objects.filter(pk__in={r.matter_id for r in rows[:DRILL_LIMIT]})
+        raw = request.query_params.get("offset", "0").strip()
+        if not (raw.isdigit() and len(raw) < 10):
+            raise ValidationError({"offset": "应为非负整数"})
+        offset = int(raw)
+        wanted = (bucket,) if bucket else d.denominator
+        f = I.figure(code, scope, period)  # the count is the figure's (from the counters)
+        count = sum(f.parts[b] for b in wanted)
+        rows = I.drill(code, scope, period, wanted, limit=DRILL_LIMIT, offset=offset)
+        numbers = dict(Matter.objects.filter(pk__in={r.matter_id for r in rows})
                        .values_list("pk", "number"))
         return Response({
-            "figure": I.figure(code, scope, period).as_dict(), "bucket": bucket or None,
-            "count": len(rows),
+            "figure": f.as_dict(), "bucket": bucket or None, "count": count, "offset": offset,
+            "next_offset": offset + DRILL_LIMIT if offset + DRILL_LIMIT < count else None,
             "rows": [{"matter": r.matter_id, "number": numbers.get(r.matter_id),
-                      "bucket": r.bucket} for r in rows[:DRILL_LIMIT]]})
+                      "bucket": r.bucket} for r in rows]})

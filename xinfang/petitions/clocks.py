@@ -22,6 +22,7 @@ from xinfang.core.versioned import bump, versioned
 from xinfang.domain import deadlines as dl
 from xinfang.org.models import Body, ClockPolicy, Holiday, HolidayYear
 
+from . import tally
 from .models import Clock, Dispatch, Matter
 
 
@@ -196,13 +197,15 @@ def paused_so_far(clock: Clock, on: date) -> int:
 
 
 def refresh_next_due(matter_id: int) -> date | None:
-    """Keep Matter.next_due = the nearest open clock owed by a body (not the petitioner)."""
+    """Keep Matter.next_due = the nearest open clock owed by a body (not the petitioner), and
+    the indicator counters with it (every writer of a matter's clocks ends here)."""
     nearest = (
         Clock.objects.filter(matter_id=matter_id, met_on__isnull=True, owed_by_petitioner=False,
                              paused_since__isnull=True)
         .order_by("due_on").values_list("due_on", flat=True).first()
     )
     Matter.objects.filter(pk=matter_id).update(next_due=nearest)
+    tally.refresh(matter_id)
     return nearest
 
 

@@ -5,9 +5,11 @@ API. The search filter's "overdue" is ``petitions.filters.overdue_q`` and is use
 A figure counts *rows* of a scope (the matters a user may see, or a division's) in a period;
 each row falls in exactly one *bucket* (``xinfang.domain.indicators`` says which, in plain
 Python); numerator and denominator are sums of buckets, and each is shown next to the rate.
-``figure`` counts the buckets in the database (one aggregate); ``drill`` lists the rows of a
-bucket and classifies each in Python: the two agree for every figure
-(``tests/practice/test_indicators.py``).
+``figure`` reads the buckets from the indicator counters the services keep in each write's
+transaction (``petitions.tally``, ``domain.tally``; one query over counter rows, not matters);
+``figure_from_rows`` counts the same buckets over the rows (one aggregate), and ``drill`` lists
+the rows of a bucket, a page at a time, and classifies each in Python: the three agree for every
+figure (``tests/practice/test_indicators.py``, ``tests/practice/test_aggregates.py``).
 
 Matters excluded from assessment (不纳入考核, ``models_assessment.Exemption``) leave every
 assessed figure; the operational "overdue" keeps them (they are still overdue).
@@ -15,9 +17,11 @@ assessed figure; the operational "overdue" keeps them (they are still overdue).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import Any
 
 from django.db.models import (
@@ -38,11 +42,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from xinfang.domain import indicators as ind
+from xinfang.domain import tally as dt
 from xinfang.domain.i18n import gettext_noop
+from xinfang.domain.states import Role
 from xinfang.org.models import Body, Division, User
 from xinfang.petitions import access, clocks
 from xinfang.petitions.filters import OPEN_VALUES, overdue_q
-from xinfang.petitions.models import Clock, Evaluation, Matter
+from xinfang.petitions.models import Clock, Evaluation, Matter, Tally
 
 from .models import Case as PracticeCase
 from .models_assessment import Exemption
@@ -92,28 +98,82 @@ class Period:
 
 @dataclass
 class Scope:
-    """The matters a figure may count (a user's read gate or a division's subtree), the
-    division for practice records, and optionally one unit."""
+    """What a figure may count: the rows of a jurisdiction (a division and below), plus the
+    rows attributed to the user's own body (each figure's unit: the deadline's body, the lead
+    body, the holder, the body that has to act now), less the 检举控告 that accuse that body
+    (§30 ¶3); optionally narrowed to one unit. The same rule filters the rows (the drill-down)
+    and the counters (``row_q``, ``tally_q``), so both count the same things."""
 
-    matters: QuerySet[Matter]
-    division: Division | None
+    path: str | None = None  # the jurisdiction's division path
+    body_id: int | None = None  # the user's own body
+    hidden_from: int | None = None  # §30 ¶3: never the matters that accuse this body
+    division: Division | None = None  # practice records (包案/积案) of this division
     unit: Body | None = None
+    everything: bool = False
 
     @classmethod
     def for_user(cls, user: User, unit: Body | None = None) -> Scope:
-        div = user.body.division if user.body is not None else None
-        return cls(access.visible_matters(user), div, unit)
+        """The user's read scope (``access.visible_matters``) as figures see it: their
+        jurisdiction for the 信访部门, 党委政府, leaders and 督查; their own body's rows
+        for everyone."""
+        body = user.body
+        div = body.division if body is not None else None
+        if user.is_superuser or user.role == Role.ADMIN:
+            return cls(division=div, unit=unit, everything=True)
+        if body is None:
+            return cls(unit=unit)
+        jurisdiction = (body.kind in access.JURISDICTION_KINDS
+                        or Role(user.role) in access.JURISDICTION_ROLES)
+        return cls(path=body.division.path if jurisdiction else None, body_id=body.pk,
+                   hidden_from=body.pk, division=div, unit=unit)
 
     @classmethod
     def for_division(cls, division: Division, unit: Body | None = None) -> Scope:
-        return cls(Matter.objects.filter(_subtree(division.path)), division, unit)
+        return cls(path=division.path, division=division, unit=unit)
+
+    @classmethod
+    def all(cls) -> Scope:
+        return cls(everything=True)
 
     def with_unit(self, unit: Body | None) -> Scope:
-        return Scope(self.matters, self.division, unit)
+        return replace(self, unit=unit)
 
-    def assessed(self) -> QuerySet[Matter]:
-        """The scope's matters without those excluded from assessment (不纳入考核)."""
-        return self.matters.exclude(pk__in=Exemption.objects.active().values("matter_id"))
+    def row_q(self, unit_field: str, prefix: str = "") -> Q:
+        """The scope on rows whose matter is reached by ``prefix`` ("" for a Matter)."""
+        q = Q()
+        if not self.everything:
+            parts = []
+            if self.path:
+                parts.append(_subtree(self.path, f"{prefix}division_path"))
+            if self.body_id:
+                parts.append(Q(**{unit_field: self.body_id}))
+            q = reduce(operator.or_, parts) if parts else Q(pk__in=[])
+        if self.hidden_from:
+            q &= ~Q(**{f"{prefix}klass": "report", f"{prefix}accused_body_id": self.hidden_from})
+        return q
+
+    def tally_q(self) -> Q | None:
+        """The scope on the counters; None when they cannot answer it (a jurisdiction below
+        the township, where counters are kept: ``domain.tally.DIVISION_DEPTH``)."""
+        q = Q()
+        if not self.everything:
+            parts = []
+            if self.path:
+                if self.path.count("/") >= dt.DIVISION_DEPTH:
+                    return None
+                codes = [c for c, p in Division.objects.filter(_subtree(self.path, "path"))
+                         .values_list("code", "path") if p.count("/") < dt.DIVISION_DEPTH]
+                parts.append(Q(division_id__in=codes))
+            if self.body_id:
+                parts.append(Q(body_id=self.body_id))
+            q = reduce(operator.or_, parts) if parts else Q(pk__in=[])
+        if self.hidden_from:
+            q &= ~Q(accused_id=self.hidden_from)
+        return q
+
+
+def _exempted() -> QuerySet[Exemption]:
+    return Exemption.objects.active().values("matter_id")
 
 
 # ============================================================================ definitions
@@ -135,6 +195,16 @@ class Definition:
     matter_field: str = "pk"  # the row's matter id
     assessed: bool = True  # exemptions apply
     persons: str = ""  # a headcount field: 人次 beside 件次
+    # The counters (``domain.tally``): the metric and, per bucket, which of its rows (Tally)
+    # the bucket sums; ``dated``: the period selects the rows' days. None: counted from rows.
+    tally: TallySpec | None = None
+
+
+@dataclass(frozen=True)
+class TallySpec:
+    metric: str
+    buckets: Callable[[Period], dict[str, Q]]
+    dated: bool = True
 
 
 REGISTRY: dict[str, Definition] = {}
@@ -147,7 +217,15 @@ def _define(d: Definition) -> Definition:
 
 
 def _unit(qs: QuerySet[Any], scope: Scope, field_name: str) -> QuerySet[Any]:
-    return qs.filter(**{field_name: scope.unit}) if scope.unit is not None else qs
+    return qs.filter(**{field_name: scope.unit.pk}) if scope.unit is not None else qs
+
+
+def _matters(scope: Scope, unit_field: str, assessed: bool = True) -> QuerySet[Matter]:
+    """The scope's matters by ``unit_field`` (without those excluded from assessment)."""
+    qs = Matter.objects.filter(scope.row_q(unit_field))
+    if assessed:
+        qs = qs.exclude(pk__in=_exempted())
+    return _unit(qs, scope, unit_field)
 
 
 # --- deadlines (a row is a Clock) -------------------------------------------------------
@@ -157,9 +235,9 @@ def _clock_rows(codes: tuple[str, ...]) -> Callable[[Scope, Period], QuerySet[Cl
     def rows(scope: Scope, p: Period) -> QuerySet[Clock]:
         # A withdrawn matter's clocks were closed by the petitioner (撤回, issue 16 item 6),
         # not met by the body: counted apart, never as 按期.
-        qs = Clock.objects.filter(code__in=codes, owed_by_petitioner=False,
-                                  due_on__range=(p.start, p.end),
-                                  matter__in=scope.assessed().exclude(closure_kind=WITHDRAWN))
+        qs = Clock.objects.filter(scope.row_q("body", "matter__"), code__in=codes,
+                                  owed_by_petitioner=False, due_on__range=(p.start, p.end))
+        qs = qs.exclude(matter__closure_kind=WITHDRAWN).exclude(matter_id__in=_exempted())
         qs = qs.filter(Q(met_on__isnull=False) | Q(due_on__lt=p.today))
         return _unit(qs, scope, "body")
     return rows
@@ -175,11 +253,17 @@ def _clock_classify(r: dict[str, Any], p: Period) -> str | None:
     return ind.clock_bucket(r["due_on"], r["met_on"], p.today)
 
 
+def _clock_tally(p: Period) -> dict[str, Q]:
+    return {ind.ON_TIME: Q(bucket=ind.ON_TIME), ind.LATE: Q(bucket=ind.LATE),
+            ind.MISSED: Q(bucket=dt.OPEN_CLOCK, day__lt=p.today)}
+
+
 def _clock_definition(code: str, label: str, basis: str, codes: tuple[str, ...]) -> Definition:
+    assert all(dt.CLOCK_METRICS[c] == code for c in codes)
     return _define(Definition(
         code, label, basis, ind.CLOCK_BUCKETS, (ind.ON_TIME,), ind.CLOCK_BUCKETS, "body",
         _clock_rows(codes), _clock_q, ("due_on", "met_on"), _clock_classify,
-        matter_field="matter_id"))
+        matter_field="matter_id", tally=TallySpec(code, _clock_tally)))
 
 
 _clock_definition(
@@ -224,8 +308,9 @@ def _with_ratings(qs: QuerySet[Matter]) -> QuerySet[Matter]:
 
 
 def _replied(scope: Scope, p: Period) -> QuerySet[Matter]:
-    qs = scope.assessed().filter(in_evaluation_scope(), replied_on__range=(p.start, p.end))
-    return _with_ratings(_unit(qs, scope, "lead_body"))
+    qs = _matters(scope, "lead_body").filter(in_evaluation_scope(),
+                                             replied_on__range=(p.start, p.end))
+    return _with_ratings(qs)
 
 
 def _participation_rows(scope: Scope, p: Period) -> QuerySet[Matter]:
@@ -241,11 +326,26 @@ def _participation_classify(r: dict[str, Any], p: Period) -> str | None:
     return ind.participation_bucket(r["replied_on"], r["rated"], _rating_window(), p.today)
 
 
+def _participation_tally(p: Period) -> dict[str, Q]:
+    closed_before = p.today - timedelta(days=_rating_window())
+    return {ind.RATED: Q(bucket__in=[ind.SATISFIED, ind.UNSATISFIED]),
+            ind.UNRATED: Q(bucket=dt.UNRATED, day__lt=closed_before)}
+
+
+def _satisfaction_tally(p: Period) -> dict[str, Q]:
+    return {ind.SATISFIED: Q(bucket=ind.SATISFIED), ind.UNSATISFIED: Q(bucket=ind.UNSATISFIED)}
+
+
+def _yes_no_tally(p: Period) -> dict[str, Q]:
+    return {ind.YES: Q(bucket=ind.YES), ind.NO: Q(bucket=ind.NO)}
+
+
 _define(Definition(
     "participation_handling", gettext_noop("群众参评率（有权处理机关）"),
     gettext_noop("评价范围内（国信发〔2022〕11号）本期答复的事项中，信访人已评价 ÷（已评价 + 评价期满未评价）"),
     (ind.RATED, ind.UNRATED), (ind.RATED,), (ind.RATED, ind.UNRATED), "lead_body",
-    _participation_rows, _participation_q, ("replied_on", "rated"), _participation_classify))
+    _participation_rows, _participation_q, ("replied_on", "rated"), _participation_classify,
+    tally=TallySpec(dt.EVALUATION, _participation_tally)))
 
 
 def _satisfaction_rows(scope: Scope, p: Period) -> QuerySet[Matter]:
@@ -262,7 +362,8 @@ _define(Definition(
     gettext_noop("评价范围内本期答复并已评价的事项中，最近一次评价为满意或基本满意 ÷ 已评价"),
     (ind.SATISFIED, ind.UNSATISFIED), (ind.SATISFIED,), (ind.SATISFIED, ind.UNSATISFIED),
     "lead_body", _satisfaction_rows, _satisfaction_q, ("latest_rating",),
-    lambda r, p: ind.satisfaction_bucket(r["latest_rating"])))
+    lambda r, p: ind.satisfaction_bucket(r["latest_rating"]),
+    tally=TallySpec(dt.EVALUATION, _satisfaction_tally)))
 
 
 # --- matters registered in the period ------------------------------------------------------
@@ -270,7 +371,7 @@ _define(Definition(
 
 def _received(scope: Scope, p: Period) -> QuerySet[Matter]:
     a, b = p.datetimes()
-    return _unit(scope.assessed().filter(received_at__gte=a, received_at__lt=b), scope, "holder")
+    return _matters(scope, "holder").filter(received_at__gte=a, received_at__lt=b)
 
 
 _define(Definition(
@@ -279,7 +380,8 @@ _define(Definition(
                  "人次为这些件次的信访人数之和"),
     (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO), "holder", _received,
     lambda p: {ind.YES: Q(repeat_kind="repeat"), ind.NO: ~Q(repeat_kind="repeat")},
-    ("repeat_kind",), lambda r, p: ind.repeat_bucket(r["repeat_kind"]), persons="headcount"))
+    ("repeat_kind",), lambda r, p: ind.repeat_bucket(r["repeat_kind"]), persons="headcount",
+    tally=TallySpec(dt.RECEIVED, _yes_no_tally)))
 
 
 _define(Definition(
@@ -288,14 +390,15 @@ _define(Definition(
     (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO), "holder",
     lambda s, p: _received(s, p).filter(channel="visit"),
     lambda p: {ind.YES: Q(level_skip=True), ind.NO: Q(level_skip=False)},
-    ("level_skip",), lambda r, p: ind.YES if r["level_skip"] else ind.NO, persons="headcount"))
+    ("level_skip",), lambda r, p: ind.YES if r["level_skip"] else ind.NO, persons="headcount",
+    tally=TallySpec(dt.VISIT, _yes_no_tally)))
 
 
 def _first_concluded(scope: Scope, p: Period) -> QuerySet[Matter]:
     a, b = p.datetimes()
-    qs = scope.assessed().filter(repeat_kind="first", closed_at__gte=a, closed_at__lt=b).exclude(
-        closure_kind=WITHDRAWN)
-    qs = _with_ratings(_unit(qs, scope, "lead_body"))
+    qs = _matters(scope, "lead_body").filter(repeat_kind="first", closed_at__gte=a,
+                                             closed_at__lt=b).exclude(closure_kind=WITHDRAWN)
+    qs = _with_ratings(qs)
     return qs.annotate(repeated=Exists(Matter.objects.filter(repeat_of=OuterRef("pk"))))
 
 
@@ -315,7 +418,8 @@ _define(Definition(
     ("repeated", "review_body", "latest_rating"),
     lambda r, p: ind.resolution_bucket(repeated=r["repeated"],
                                        reviewed=r["review_body"] is not None,
-                                       unsatisfied=r["latest_rating"] == "unsatisfied")))
+                                       unsatisfied=r["latest_rating"] == "unsatisfied"),
+    tally=TallySpec(dt.FIRST_RESOLUTION, _yes_no_tally)))
 
 
 # --- 包案 and 积案 (a row is a Case) ---------------------------------------------------------
@@ -324,7 +428,8 @@ _define(Definition(
 def _case_rows(kind: str) -> Callable[[Scope, Period], QuerySet[PracticeCase]]:
     def rows(scope: Scope, p: Period) -> QuerySet[PracticeCase]:
         a, b = p.datetimes()
-        qs = PracticeCase.objects.filter(kind=kind, matter__in=scope.assessed(), created_at__lt=b)
+        qs = PracticeCase.objects.filter(scope.row_q("matter__lead_body", "matter__"), kind=kind,
+                                         created_at__lt=b).exclude(matter_id__in=_exempted())
         if scope.division is not None:
             qs = qs.filter(_subtree(scope.division.path))
         qs = qs.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=a))
@@ -357,7 +462,7 @@ for _kind, _code, _label, _basis in (
 
 
 def _open_rows(scope: Scope, p: Period) -> QuerySet[Matter]:
-    return _unit(scope.matters.filter(state__in=OPEN_VALUES), scope, "queue_body")
+    return _matters(scope, "queue_body", assessed=False).filter(state__in=OPEN_VALUES)
 
 
 _define(Definition(
@@ -367,7 +472,9 @@ _define(Definition(
     (ind.YES, ind.NO), (ind.YES,), (ind.YES, ind.NO), "queue_body", _open_rows,
     lambda p: {ind.YES: overdue_q(p.today), ind.NO: ~overdue_q(p.today)},
     ("next_due",), lambda r, p: ind.YES if r["next_due"] and r["next_due"] < p.today else ind.NO,
-    assessed=False))
+    assessed=False, tally=TallySpec(dt.OPEN, lambda p: {ind.YES: Q(day__lt=p.today),
+                                                        ind.NO: Q(day__gte=p.today)},
+                                    dated=False)))
 
 
 # ============================================================================ figures
@@ -439,7 +546,49 @@ def _figure(d: Definition, parts: dict[str, int]) -> Figure:
                   sum(parts[b] for b in d.denominator), persons)
 
 
+def _tally_aggregate(d: Definition, scope: Scope, p: Period, q: Q,
+                     group: bool = False) -> dict[Any, dict[str, int]]:
+    """The buckets summed from the counters, in one query (grouped by unit with ``group``)."""
+    spec = d.tally
+    assert spec is not None
+    qs = Tally.objects.filter(q, metric=spec.metric)
+    if spec.dated:
+        qs = qs.filter(day__range=(p.start, p.end))
+    if d.assessed:
+        qs = qs.filter(exempt=False)
+    if scope.unit is not None:
+        qs = qs.filter(body_id=scope.unit.pk)
+    by_bucket = spec.buckets(p)
+    aggs: dict[str, Any] = {f"b_{b}": Sum("n", filter=by_bucket[b]) for b in d.buckets}
+    if d.persons:
+        aggs["_persons"] = Sum("persons", filter=reduce(
+            operator.or_, [by_bucket[b] for b in d.numerator]))
+    rows: list[dict[str, Any]] = (list(qs.order_by().values("body_id").annotate(**aggs)) if group
+                                  else [qs.aggregate(**aggs) | {"body_id": None}])
+    out: dict[Any, dict[str, int]] = {}
+    for row in rows:
+        parts = {b: int(row[f"b_{b}"] or 0) for b in d.buckets}
+        if d.persons:
+            parts["_persons"] = int(row["_persons"] or 0)
+        if group and not any(parts.values()):
+            continue
+        out[row["body_id"] or None] = parts
+    return out
+
+
 def figure(code: str, scope: Scope, period: Period) -> Figure:
+    """One figure: from the counters where the definition has them and the scope allows
+    (``Scope.tally_q``), otherwise from the rows. Both count the same rows
+    (``tests/practice/test_indicators.py``)."""
+    d = REGISTRY[code]
+    q = scope.tally_q() if d.tally is not None else None
+    if q is None:
+        return figure_from_rows(code, scope, period)
+    return _figure(d, _tally_aggregate(d, scope, period, q)[None])
+
+
+def figure_from_rows(code: str, scope: Scope, period: Period) -> Figure:
+    """The figure counted from the rows themselves (one grouped query over them)."""
     d = REGISTRY[code]
     return _figure(d, _aggregate(d, d.rows(scope, period), period)[None])
 
@@ -451,7 +600,12 @@ def figures(scope: Scope, period: Period, codes: list[str] | None = None) -> lis
 def by_unit(code: str, scope: Scope, period: Period) -> dict[int | None, Figure]:
     """One figure per unit (the definition's unit field), in one grouped aggregate."""
     d = REGISTRY[code]
-    grouped = _aggregate(d, d.rows(scope.with_unit(None), period), period, d.unit_field)
+    scope = scope.with_unit(None)
+    q = scope.tally_q() if d.tally is not None else None
+    if q is not None:
+        grouped = _tally_aggregate(d, scope, period, q, group=True)
+    else:
+        grouped = _aggregate(d, d.rows(scope, period), period, d.unit_field)
     return {k: _figure(d, parts) for k, parts in grouped.items()}
 
 
@@ -466,20 +620,26 @@ class DrillRow:
 
 
 def drill(code: str, scope: Scope, period: Period, buckets: tuple[str, ...] | None = None,
-          limit: int | None = None) -> list[DrillRow]:
+          limit: int | None = None, offset: int = 0) -> list[DrillRow]:
     """The rows a figure counts, each classified by the plain-Python definition; ``buckets``
-    None: the denominator's rows."""
+    None: the denominator's rows. The database selects the buckets' rows (the definition's
+    filters) in id order, a page at a time with ``limit``/``offset``; the sum of every page
+    is the figure (``figure`` gives the total without listing)."""
     d = REGISTRY[code]
-    wanted = set(buckets or d.denominator)
-    qs = d.rows(scope, period).order_by("pk")
+    wanted = tuple(buckets or d.denominator)
+    qs_ = d.bucket_q(period)
+    qs = d.rows(scope, period).filter(reduce(operator.or_, [qs_[b] for b in wanted]))
+    qs = qs.order_by("pk").values("pk", d.matter_field, *d.facts,
+                                  *([d.persons] if d.persons else []))
+    if limit is not None:
+        qs = qs[offset:offset + limit]
+    elif offset:
+        qs = qs[offset:]
     out: list[DrillRow] = []
-    for r in qs.values("pk", d.matter_field, *d.facts, *([d.persons] if d.persons else [])):
+    for r in qs:
         b = d.classify(r, period)
-        if b is None or b not in wanted:
-            continue
-        out.append(DrillRow(r[d.matter_field], b, r))
-        if limit is not None and len(out) >= limit:
-            break
+        if b is not None and b in wanted:
+            out.append(DrillRow(r[d.matter_field], b, r))
     return out
 
 
@@ -489,7 +649,7 @@ def drill_matters(code: str, scope: Scope, period: Period,
     d = REGISTRY[code]
     wanted = buckets or d.denominator
     qs_ = d.bucket_q(period)
-    rows = d.rows(scope, period).filter(Q(*[qs_[b] for b in wanted], _connector=Q.OR))
+    rows = d.rows(scope, period).filter(reduce(operator.or_, [qs_[b] for b in wanted]))
     return Matter.objects.filter(pk__in=rows.values(d.matter_field))
 
 

@@ -58,7 +58,7 @@ def statistics(year: int, today: date | None = None) -> dict[str, Any]:
     by_outcome = _table(replied, "outcome", outcomes, months) + _table(
         closed_other, "closure_kind", outcomes, months)
     rates = []
-    scope = I.Scope(Matter.objects.all(), None)
+    scope = I.Scope.all()
     for m in months:
         p = I.Period.month(m.year, m.month, today)
         on_time = I.figure("on_time_reply", scope, p)

@@ -21,7 +21,7 @@ from xinfang.petitions.models import Matter
 from xinfang.practice import indicators as I
 from xinfang.practice.services import assessment
 
-DRILL_LIMIT = 500
+PAGE = 100  # drill-down rows a page
 
 BUCKET_LABELS: dict[str, str] = {
     **ind.CLOCK_BUCKET_LABELS, **ind.RATING_BUCKET_LABELS,
@@ -89,16 +89,22 @@ def indicator_drill(request: AuthedRequest, code: str) -> HttpResponse:
     bucket = request.GET.get("bucket", "")
     if bucket and bucket not in d.buckets:
         return _bad(request, gettext("没有这个分项"))
+    # The total is the figure's (from the counters); the rows are listed a page at a time.
     f = I.figure(code, scope, period)
-    drilled = I.drill(code, scope, period, (bucket,) if bucket else None)
-    matters = Matter.objects.in_bulk({r.matter_id for r in drilled[:DRILL_LIMIT]})
+    wanted = (bucket,) if bucket else d.denominator
+    total = sum(f.parts[b] for b in wanted)
+    pages = max(1, -(-total // PAGE))
+    raw = request.GET.get("page", "1")
+    page = min(int(raw), pages) if raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+    drilled = I.drill(code, scope, period, wanted, limit=PAGE, offset=(page - 1) * PAGE)
+    matters = Matter.objects.in_bulk({r.matter_id for r in drilled})
     rows = [{"row": r, "matter": matters.get(r.matter_id),
              "bucket_label": gettext(BUCKET_LABELS.get(r.bucket, r.bucket))}
-            for r in drilled[:DRILL_LIMIT]]
+            for r in drilled]
     return render(request, "web/indicator_drill.html", {
         "nav": "indicators", "figure": f, "label": gettext(d.label), "basis": gettext(d.basis),
         "bucket": bucket, "bucket_label": gettext(BUCKET_LABELS.get(bucket, "")) if bucket else "",
-        "rows": rows, "total": len(drilled), "limit": DRILL_LIMIT, "period": period,
+        "rows": rows, "total": total, "page": page, "pages": pages, "period": period,
         "period_key": key, "unit": unit})
 
 

@@ -22,7 +22,7 @@ from xinfang.core.http import AuthedRequest
 from xinfang.org.models import Body, Category, Division, User
 from xinfang.petitions import access, intel
 from xinfang.petitions.models import Matter
-from xinfang.practice import indicators
+from xinfang.practice import dashboard as practice_dashboard
 
 from .desk import require_registrar
 from .forms import category_choices, division_choices, routing_suggestion
@@ -133,6 +133,6 @@ def dashboard_data(request: AuthedRequest) -> JsonResponse:
 
 
 def _dashboard(user: User) -> dict[str, Any]:
-    """Volume charts (petitions.intel) and the indicators (practice.indicators: the rates and
-    the overdue bars, defined once for every page)."""
-    return {**intel.dashboard_data(user), **indicators.dashboard_figures(user)}
+    """Volume charts and the indicators (the rates and the overdue bars, defined once for
+    every page), from the indicator counters (practice.dashboard)."""
+    return practice_dashboard.data(user)

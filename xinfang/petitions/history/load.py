@@ -42,7 +42,7 @@ from xinfang.domain import route31
 from xinfang.domain import states as st
 from xinfang.org.models import User
 
-from .. import clocks
+from .. import clocks, tally
 from ..models import (
     Clock,
     Counter,
@@ -132,6 +132,7 @@ class Loader:
                     f"({sorted((_protected(model) & set(written)) ^ known)}); "
                     "teach history/load.py about them")
         self.source, self.user, self.today = source, user, today
+        self.written_ids: list[int] = []  # the matters of the batch being written
         self.out = bulk.Out()
         self.rules = clocks.rules()
         self.calendar = clocks.calendar()
@@ -198,6 +199,7 @@ class Loader:
             finally:
                 for table in self.tables.values():
                     table.rows = []
+            tally.add_written(self.written_ids)  # the indicator counters, in this transaction
             _advance_counters(todo)
             audit.record("import_history", actor=self.user,
                          actor_label="" if self.user else IMPORT_ACTOR,
@@ -226,8 +228,10 @@ class Loader:
         batch_data = {"imported": source, "batch": batch_no}
         sealed_ids: set[int] = set()
         add_matter, add_dispatch = self.add_matter, self.add_dispatch
+        self.written_ids.clear()
         for r, code in zip(todo, codes, strict=True):
             mid = next(matter_ids)
+            self.written_ids.append(mid)
             sealed = seals(SimpleNamespace(klass=r.klass, confidential=r.klass == st.Klass.REPORT))
             if sealed:
                 sealed_ids.add(mid)

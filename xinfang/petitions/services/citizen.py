@@ -32,7 +32,7 @@ from xinfang.domain.errors import DomainError, GuardFailed
 from xinfang.domain.idcard import mask_phone
 from xinfang.org.models import User
 
-from .. import access, attachments, clocks, permissions
+from .. import access, attachments, clocks, permissions, tally
 from ..models import Event, Matter, Petitioner
 from .actors import facts_for
 from .records import record_event
@@ -285,6 +285,7 @@ def record_settlement(matter: Matter, *, user: User, statement: str, sms_code: s
                              matter.state, user, "", note=f"{statement}（{how}）", public=True,
                              data={"confirmed_by": "written" if written_on else "sms",
                                    "written_on": written_on.isoformat() if written_on else ""})
+        tally.refresh(matter.pk)  # the dashboard's 息诉罢访 count
         audit.record("record_settlement", actor=user, object_type="matter", object_id=matter.pk,
                      matter_id=matter.pk,
                      data={"event": event.pk, "confirmed_by": "written" if written_on else "sms"})

@@ -23,7 +23,7 @@ from xinfang.domain import states as st
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import User
 
-from .. import clocks, permissions
+from .. import clocks, permissions, tally
 from ..models import Evaluation, FollowUp, Matter
 from .records import record_event
 from .transitions import transition
@@ -88,6 +88,7 @@ def record_follow_up(matter: Matter, *, user: User, data: FollowUpIn) -> FollowU
                                                 "rating_before": fu.rating_before})
         if fu.rating:
             _apply_rating(matter, user, fu, current)
+            tally.refresh(matter.pk)  # 参评率, 参评满意率
     return fu
 
 

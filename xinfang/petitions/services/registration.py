@@ -23,7 +23,7 @@ from xinfang.domain.errors import DomainError, Forbidden
 from xinfang.domain.limits import normalize_phone, phone_problem
 from xinfang.org.models import Body, Category, Division, User
 
-from .. import clocks, permissions
+from .. import clocks, permissions, tally
 from ..models import (
     Channel,
     Document,
@@ -257,6 +257,7 @@ def register(
         # The rows just written, for the notification planner (no query, no decryption).
         matter._prefetched_objects_cache = {"petitioners": people}  # type: ignore[attr-defined]
         clocks.start(matter, first_clock, received_on, body=holder, due=first_due)
+        tally.registered(matter)  # the indicator counters, in this transaction
         issue_document(matter, Document.Kind.RECEIPT, holder, {
             "summary": matter.title,
             "received_on": received_on.isoformat(),

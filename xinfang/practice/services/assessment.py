@@ -16,7 +16,7 @@ from django.utils import timezone
 from xinfang.domain import indicators as ind
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import Division, User
-from xinfang.petitions import permissions
+from xinfang.petitions import permissions, tally
 from xinfang.petitions.models import Matter
 
 from ..models_assessment import Exemption
@@ -34,6 +34,7 @@ def exempt(matter: Matter, *, user: User, reason: str, note: str) -> Exemption:
         with transaction.atomic():
             e = Exemption.objects.create(matter=matter, reason=reason, note=note.strip()[:2000],
                                          decided_by=user, decided_at=timezone.now())
+            tally.refresh(matter.pk, exempt=True)  # its rows leave the assessed counters
     except IntegrityError as err:
         raise GuardFailed("该事项已决定不纳入考核") from err
     _audit("exempt_from_assessment", user, e, matter_id=matter.pk, reason=reason)
@@ -51,6 +52,7 @@ def revoke_exemption(exemption: Exemption, *, user: User, note: str) -> Exemptio
     # Saved through the model: the note is sealed on a confidential matter (issue 14 item 13).
     e.revoked_at, e.revoked_by, e.revoke_note = timezone.now(), user, note.strip()[:2000]
     e.save(update_fields=["revoked_at", "revoked_by", "revoke_note"])
+    tally.refresh(e.matter_id, exempt=False)
     _audit("revoke_exemption", user, e, matter_id=e.matter_id)
     return e
 

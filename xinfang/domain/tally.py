@@ -1,0 +1,250 @@
+"""The indicator aggregates (issue 17 "Speed", issue 19 item 3) as plain Python: what one matter
+contributes to the counters.
+
+A matter contributes ``n`` (and ``persons``, its headcount) to a handful of counter rows, each
+keyed by a *metric*, a *day* (the date the figure puts the row in: a deadline's due date, the
+reply date, the registration date …), the matter's division, the body the figure is attributed
+to, the accused body of a 检举控告 (§30 ¶3: hidden from it), whether the matter is excluded
+from assessment (不纳入考核), a *bucket* and a metric-specific *dim*. The services keep the
+counters in the write's own transaction by the difference between what the matter contributed
+before and what it contributes now (``xinfang.petitions.tally``); ``xinfang rebuild-aggregates``
+sums ``contributions`` over every matter.
+
+The buckets are the ones ``domain.indicators`` classifies rows into, stored in a form that does
+not change as days pass: a deadline is 按期/超期完成/open (open becomes 超期未完成 once its day is
+before the reader's today), a reply is unrated/satisfied/unsatisfied (unrated becomes 超期未评价
+once the rating window has closed), an open matter sits at its nearest deadline (overdue once
+that day is past). So the sweep does not have to move any counter for time to pass.
+No Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from . import indicators as ind
+
+NO_DAY = date(9999, 12, 31)  # an open matter without an open deadline
+
+# Metrics. The clock figures use their indicator code as the metric.
+CLOCK_METRICS: Mapping[str, str] = {
+    **dict.fromkeys(ind.ACCEPTANCE_CODES, "timely_acceptance"),
+    **dict.fromkeys(ind.REPLY_CODES, "on_time_reply"),
+    **{code: f"graded_{grade}" for grade, code in ind.GRADE_CODES.items()},
+}
+EVALUATION = "evaluation"  # 有权处理机关: by reply date, attributed to the lead body
+EVALUATION_XINFANG = "evaluation_xinfang"  # 信访部门: by its disposal date (D1 met), the holder
+RECEIVED = "received"  # by registration date, the holder; bucket 重复 yes/no; dim = channel
+VISIT = "visit"  # 来访 by registration date; bucket 越级 yes/no; dim = headcount (zero-padded)
+KLASS = "klass"  # dim = klass
+CATEGORY = "category"  # dim = the category's parent (or itself), "" when unclassified
+FIRST_RESOLUTION = "first_resolution"  # 初信初访 concluded, by closing date, the lead body
+OPEN = "open"  # an open matter at its nearest deadline, the body that has to act now
+WITHDRAWN = "withdrawn"  # 撤回, by closing date, the holder
+SETTLED = "settled"  # 息诉罢访 records, by their date, the holder
+
+UNRATED = "unrated"
+OPEN_CLOCK = "open"
+WITHDRAWN_CLOSURE = "withdrawn"
+
+
+# Counters are kept per township (the fourth level of a division path: 省/市/县/乡镇), not per
+# village: a county's figures then sum tens of rows a day, not hundreds. A jurisdiction deeper
+# than this is answered from the matters themselves (``practice.indicators``).
+DIVISION_DEPTH = 4
+
+
+def division_key(path: str) -> str:
+    """The division a matter is counted under: its path cut to ``DIVISION_DEPTH`` codes."""
+    return path.split("/")[:DIVISION_DEPTH][-1]
+
+
+def headcount_dim(n: int) -> str:
+    """Headcounts as strings that sort like numbers (for ``dim >= collective minimum``)."""
+    return f"{min(max(n, 0), 9999):04d}"
+
+
+class Key(NamedTuple):
+    metric: str
+    day: date
+    division_id: str  # the matter's division rolled up to ``DIVISION_DEPTH`` (a township)
+    body_id: int  # 0: none
+    accused_id: int  # 0: not a 检举控告 (or no accused body)
+    exempt: bool
+    bucket: str
+    dim: str
+
+
+@dataclass(frozen=True)
+class ClockFacts:
+    code: str
+    due_on: date
+    met_on: date | None
+    body_id: int | None
+    owed_by_petitioner: bool = False
+
+
+@dataclass(frozen=True)
+class MatterFacts:
+    """Everything the counters read of one matter (the loader fills it from the database, the
+    history import from the rows it writes)."""
+
+    division_id: str  # rolled up: ``division_key``
+    holder_id: int | None
+    lead_body_id: int | None
+    acting_body_id: int | None  # Matter.queue_body: who has to act now (open matters)
+    accused_id: int | None  # the accused body of a 检举控告
+    exempt: bool
+    channel: str
+    klass: str
+    category_dim: str  # str(parent id or own id) or ""
+    headcount: int
+    received_on: date
+    is_open: bool
+    next_due: date | None
+    closed_on: date | None
+    closure_kind: str
+    repeat_kind: str
+    level_skip: bool
+    legal_litigation: bool
+    route31: int | None
+    confidential: bool
+    replied_on: date | None
+    review_body_id: int | None
+    rated: bool  # any rating of the lead body's handling
+    latest_rating: str | None  # the latest round's rating of the handling
+    xinfang_rating: str | None  # the petitioner's rating of the 信访部门 (latest)
+    repeated: bool  # a later matter is a repeat of this one
+    clocks: tuple[ClockFacts, ...] = ()
+    settled_on: tuple[date, ...] = field(default=())
+
+
+Contribution = dict[Key, tuple[int, int]]
+
+
+def clock_state(met_on: date | None, due_on: date) -> str:
+    """The stored bucket of a deadline: 按期, 超期完成, or open (the reader decides missed)."""
+    if met_on is None:
+        return OPEN_CLOCK
+    return ind.ON_TIME if met_on <= due_on else ind.LATE
+
+
+def rating_state(rated: bool, latest: str | None) -> str:
+    if not rated or latest is None:
+        return UNRATED
+    return ind.satisfaction_bucket(latest) or UNRATED
+
+
+def in_evaluation_scope(f: MatterFacts) -> bool:
+    return ind.evaluation_scope_exclusion(ind.EvaluationFacts(
+        channel=f.channel, klass=f.klass, legal_litigation=f.legal_litigation,
+        route31=f.route31, closure_kind=f.closure_kind, confidential=f.confidential)) is None
+
+
+def xinfang_disposal(f: MatterFacts) -> ClockFacts | None:
+    """The 信访部门's §22 disposal (its D1 deadline, met): what the 信访部门 is rated on."""
+    met = [c for c in f.clocks if c.code == "D1" and c.met_on is not None]
+    return min(met, key=lambda c: c.met_on or NO_DAY) if met else None
+
+
+def contributions(f: MatterFacts) -> Contribution:
+    """The counter rows one matter adds to, with (n, persons)."""
+    out: Contribution = {}
+    div, acc, ex = f.division_id, f.accused_id or 0, f.exempt
+
+    def add(metric: str, day: date, body: int | None, bucket: str = "", dim: str = "",
+            persons: int = 0) -> None:
+        k = Key(metric, day, div, body or 0, acc, ex, bucket, dim)
+        n, p = out.get(k, (0, 0))
+        out[k] = (n + 1, p + persons)
+
+    withdrawn = f.closure_kind == WITHDRAWN_CLOSURE
+    # Deadlines (§22 D1, §23 D2/D3, §34 D6 …, 三色 G_*): a withdrawn matter's clocks were closed
+    # by the petitioner (撤回), not met by the body — counted in none.
+    if not withdrawn:
+        for c in f.clocks:
+            metric = CLOCK_METRICS.get(c.code)
+            if metric is None or c.owed_by_petitioner:
+                continue
+            add(metric, c.due_on, c.body_id, clock_state(c.met_on, c.due_on))
+    scoped = in_evaluation_scope(f)
+    # 参评率 / 参评满意率, 有权处理机关: replies in the 11号 scope.
+    if scoped and f.replied_on is not None:
+        add(EVALUATION, f.replied_on, f.lead_body_id, rating_state(f.rated, f.latest_rating))
+    # … and the 信访部门: its disposal in the 11号 scope.
+    disposal = xinfang_disposal(f) if scoped else None
+    if disposal is not None and disposal.met_on is not None:
+        add(EVALUATION_XINFANG, disposal.met_on, disposal.body_id,
+            rating_state(f.xinfang_rating is not None, f.xinfang_rating))
+    # Registered matters: 重复信访 (件次, 人次) and the intake by channel, class and category.
+    add(RECEIVED, f.received_on, f.holder_id, ind.repeat_bucket(f.repeat_kind), f.channel,
+        f.headcount)
+    if f.channel == "visit":
+        add(VISIT, f.received_on, f.holder_id, ind.YES if f.level_skip else ind.NO,
+            headcount_dim(f.headcount), f.headcount)
+    add(KLASS, f.received_on, f.holder_id, dim=f.klass)
+    add(CATEGORY, f.received_on, f.holder_id, dim=f.category_dim)
+    # 初信初访化解率.
+    if f.repeat_kind == "first" and f.closed_on is not None and not withdrawn:
+        add(FIRST_RESOLUTION, f.closed_on, f.lead_body_id, ind.resolution_bucket(
+            repeated=f.repeated, reviewed=f.review_body_id is not None,
+            unsatisfied=f.latest_rating == "unsatisfied"))
+    if f.is_open:
+        add(OPEN, f.next_due or NO_DAY, f.acting_body_id)
+    if withdrawn and f.closed_on is not None:
+        add(WITHDRAWN, f.closed_on, f.holder_id)
+    for d in f.settled_on:
+        add(SETTLED, d, f.holder_id)
+    return out
+
+
+def difference(before: Mapping[Key, tuple[int, int]], after: Mapping[Key, tuple[int, int]]
+               ) -> Contribution:
+    """What to add to the counters to go from ``before`` to ``after`` (zero rows left out)."""
+    out: Contribution = {}
+    for k in set(before) | set(after):
+        bn, bp = before.get(k, (0, 0))
+        an, ap = after.get(k, (0, 0))
+        if (an - bn, ap - bp) != (0, 0):
+            out[k] = (an - bn, ap - bp)
+    return out
+
+
+def total(parts: Iterable[Mapping[Key, tuple[int, int]]]) -> Contribution:
+    out: Contribution = {}
+    for c in parts:
+        for k, (n, p) in c.items():
+            on, op = out.get(k, (0, 0))
+            out[k] = (on + n, op + p)
+    return out
+
+
+# ---------------------------------------------------------------- the per-matter snapshot
+
+# What a matter contributed, stored beside it so that the next write can subtract it. Compact:
+# the matter-wide parts of the key once, then one [metric, day ordinal, body, bucket, dim, n,
+# persons] per row.
+
+
+def encode(c: Contribution) -> list[object]:
+    if not c:
+        return []
+    k0 = next(iter(c))
+    rows: list[object] = [[k.metric, k.day.toordinal(), k.body_id, k.bucket, k.dim, n, p]
+                          for k, (n, p) in sorted(c.items())]
+    return [k0.division_id, k0.accused_id, int(k0.exempt), *rows]
+
+
+def decode(data: list[Any] | None) -> Contribution:
+    if not data:
+        return {}
+    div, acc, ex, *rows = data
+    out: Contribution = {}
+    for r in rows:
+        metric, day, body, bucket, dim, n, p = r
+        out[Key(str(metric), date.fromordinal(int(day)), str(div), int(body), int(acc),
+                bool(ex), str(bucket), str(dim))] = (int(n), int(p))
+    return out

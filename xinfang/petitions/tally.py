@@ -1,0 +1,204 @@
+"""Keeping the indicator counters (``models_tally.Tally``) in the write's own transaction.
+
+``refresh(matter_id, …)`` is the one call a service makes after it changed a matter (its state,
+clocks, ratings, bodies, classification …): it loads what the counters read of the matter
+(``domain.tally.MatterFacts``), computes its contribution, subtracts the one stored in its
+snapshot and adds the difference with one multi-row upsert (``n = n + δ``: concurrent writers
+add up, on SQLite and PostgreSQL alike). It is idempotent: calling it twice changes nothing.
+The history import adds whole batches with ``add_new``.
+
+Whether a matter is excluded from assessment (不纳入考核) is decided in ``xinfang.practice``;
+the snapshot keeps the flag, and the practice services pass it when they change it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from xinfang.domain import tally as dt
+from xinfang.domain.states import OPEN_STATES
+
+from .models import ACTING_BODY_FIELD, Clock, Evaluation, Event, Matter, Tally, TallySnapshot
+
+CLOCK_CODES = sorted({*dt.CLOCK_METRICS, "D1"})
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATES)
+_ACTING = {s.value: f for s, f in ACTING_BODY_FIELD.items()}
+_MATTER_FIELDS = (
+    "pk", "division_path", "holder_id", "lead_body_id", "review_body_id", "recheck_body_id",
+    "accused_body_id", "channel", "klass", "category_id", "category__parent_id", "headcount",
+    "received_at", "state", "next_due", "closed_at", "closure_kind", "repeat_kind",
+    "level_skip", "legal_litigation", "route31", "confidential", "replied_on", "repeat_of_id")
+CHUNK = 400  # rows per upsert statement
+
+
+def _local(d: Any) -> date | None:
+    return timezone.localdate(d) if d is not None else None
+
+
+def facts_from(m: Mapping[str, Any], *, exempt: bool, clocks: Sequence[dt.ClockFacts] = (),
+               latest_rating: str | None = None, xinfang_rating: str | None = None,
+               repeated: bool = False, settled_on: Sequence[date] = ()) -> dt.MatterFacts:
+    """``m``: the values of ``_MATTER_FIELDS`` (a ``.values()`` row, or built from objects);
+    ``latest_rating``: the latest round's rating of the handling (None: not rated)."""
+    state = m["state"]
+    acting_field = _ACTING.get(state)
+    return dt.MatterFacts(
+        division_id=dt.division_key(m["division_path"]), holder_id=m["holder_id"], lead_body_id=m["lead_body_id"],
+        acting_body_id=m[f"{acting_field}_id"] if acting_field else None,
+        accused_id=m["accused_body_id"] if m["klass"] == "report" else None, exempt=exempt,
+        channel=m["channel"], klass=m["klass"],
+        category_dim=str(m["category__parent_id"] or m["category_id"] or ""),
+        headcount=m["headcount"], received_on=timezone.localdate(m["received_at"]),
+        is_open=state in OPEN_VALUES, next_due=m["next_due"],
+        closed_on=_local(m["closed_at"]), closure_kind=m["closure_kind"] or "",
+        repeat_kind=m["repeat_kind"], level_skip=m["level_skip"],
+        legal_litigation=m["legal_litigation"], route31=m["route31"],
+        confidential=m["confidential"], replied_on=m["replied_on"],
+        review_body_id=m["review_body_id"], rated=latest_rating is not None,
+        latest_rating=latest_rating, xinfang_rating=xinfang_rating, repeated=repeated, clocks=tuple(clocks),
+        settled_on=tuple(settled_on))
+
+
+def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
+         default_exempt: bool = False, new: bool = False) -> dict[int, dt.MatterFacts]:
+    """The facts of the matters ``ids_q`` selects (a filter on ``pk``), five queries in all
+    (two for ``new`` matters: no ratings, settlements or repeats of them exist yet)."""
+    rows = list(Matter.objects.filter(ids_q).order_by().values(*_MATTER_FIELDS))
+    if not rows:
+        return {}
+    ids = [r["pk"] for r in rows]
+    lo, hi = min(ids), max(ids)
+    # Children of a dense batch (the rebuild) by a range on the matter id, one index range
+    # scan filtered to the ids; of a few matters by the ids.
+    wanted = set(ids)
+    dense = hi - lo < 4 * len(ids)
+    by_matter: dict[str, Any] = ({"matter_id__gte": lo, "matter_id__lte": hi} if dense
+                                 else {"matter_id__in": ids})
+    clocks: dict[int, list[dt.ClockFacts]] = defaultdict(list)
+    for c in (Clock.objects.filter(**by_matter, code__in=CLOCK_CODES).order_by()
+              .values_list("matter_id", "code", "due_on", "met_on", "body_id",
+                           "owed_by_petitioner")):
+        if c[0] in wanted:
+            clocks[c[0]].append(dt.ClockFacts(*c[1:]))
+    ratings: dict[int, str] = {}
+    latest: dict[int, int] = {}
+    settled: dict[int, list[date]] = defaultdict(list)
+    repeated: set[int] = set()
+    ex = exempt or {}
+    if new:
+        return {r["pk"]: facts_from(r, exempt=ex.get(r["pk"], default_exempt),
+                                    clocks=clocks.get(r["pk"], ())) for r in rows}
+    for mid, rnd, rating in (Evaluation.objects.filter(**by_matter).order_by()
+                             .values_list("matter_id", "round", "rating")):
+        if mid in wanted and rnd >= latest.get(mid, -1):
+            latest[mid] = rnd
+            ratings[mid] = rating
+    for mid, at in (Event.objects.filter(**by_matter, action="record_settlement").order_by()
+                    .values_list("matter_id", "at")):
+        if mid in wanted:
+            settled[mid].append(timezone.localdate(at))
+    by_original: dict[str, Any] = ({"repeat_of_id__gte": lo, "repeat_of_id__lte": hi} if dense
+                                   else {"repeat_of_id__in": ids})
+    repeated = set(Matter.objects.filter(**by_original).order_by().values_list("repeat_of_id", flat=True).distinct())
+    return {r["pk"]: facts_from(r, exempt=ex.get(r["pk"], default_exempt),
+                                clocks=clocks.get(r["pk"], ()), latest_rating=ratings.get(r["pk"]),
+                                repeated=r["pk"] in repeated, settled_on=settled.get(r["pk"], ()))
+            for r in rows}
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _table(model: type[Any]) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+_KEY_COLS = ("metric", "day", "division_id", "body_id", "accused_id", "exempt", "bucket", "dim")
+
+
+def apply(delta: Mapping[dt.Key, tuple[int, int]]) -> None:
+    """Add ``delta`` to the counters: ``INSERT … ON CONFLICT DO UPDATE SET n = n + δ``, keys
+    in one order (writers touching the same rows take their locks in the same order)."""
+    items = sorted((k, v) for k, v in delta.items() if v != (0, 0))
+    if not items:
+        return
+    t = _table(Tally)
+    cols = ", ".join([*_KEY_COLS, "n", "persons"])
+    with connection.cursor() as cur:
+        for i in range(0, len(items), CHUNK):
+            part = items[i:i + CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(part))
+            params: list[Any] = []
+            for k, (n, p) in part:
+                params.extend([*k, n, p])
+            cur.execute(
+                f"INSERT INTO {t} ({cols}) VALUES {values} "
+                f"ON CONFLICT ({', '.join(_KEY_COLS)}) DO UPDATE SET "
+                f"n = {t}.n + excluded.n, persons = {t}.persons + excluded.persons", params)
+
+
+def _save_snapshots(snaps: Mapping[int, dt.Contribution]) -> None:
+    if snaps:
+        TallySnapshot.objects.bulk_create(
+            [TallySnapshot(matter_id=k, data=dt.encode(v)) for k, v in sorted(snaps.items())],
+            update_conflicts=True, unique_fields=["matter_id"], update_fields=["data"],
+            batch_size=1000)
+
+
+def _locked_snapshots(ids: Sequence[int]) -> dict[int, dt.Contribution]:
+    qs = TallySnapshot.objects.filter(matter_id__in=ids).order_by("matter_id")
+    if connection.features.has_select_for_update:
+        qs = qs.select_for_update()  # two writers refreshing one matter: one waits
+    return {s.matter_id: dt.decode(s.data) for s in qs}
+
+
+def refresh(*matter_ids: int | None, exempt: bool | None = None) -> None:
+    """Bring the counters of these matters up to date (call it inside the write's
+    transaction, after the write). ``exempt``: the new 不纳入考核 flag, when it changes."""
+    ids = sorted({i for i in matter_ids if i})
+    if not ids:
+        return
+    # The matters these repeat: their 初信初访化解 depends on whether they were repeated.
+    ids = sorted({*ids, *(i for i in Matter.objects.filter(pk__in=ids, repeat_of__isnull=False)
+                          .values_list("repeat_of_id", flat=True))})
+    before = _locked_snapshots(ids)
+    flags = {i: (exempt if exempt is not None else _exempt_of(before.get(i))) for i in ids}
+    facts = load(Q(pk__in=ids), flags)
+    after = {i: dt.contributions(f) for i, f in facts.items()}
+    delta = dt.total(dt.difference(before.get(i, {}), after.get(i, {})) for i in ids)
+    apply(delta)
+    _save_snapshots({i: c for i, c in after.items() if before.get(i) != c})
+
+
+def _exempt_of(c: dt.Contribution | None) -> bool:
+    return bool(c) and next(iter(c or {})).exempt
+
+
+def registered(matter: Matter) -> None:
+    """A matter just registered (and the one it repeats): the one call of ``register``. Two
+    reads (the matter, its clocks) and two writes (the counters, its snapshot)."""
+    after = {i: dt.contributions(f) for i, f in load(Q(pk=matter.pk), new=True).items()}
+    apply(dt.total(after.values()))
+    _save_snapshots(after)
+    if matter.repeat_of_id:
+        refresh(matter.repeat_of_id)
+
+
+def add_written(ids: Sequence[int]) -> None:
+    """Matters just written in bulk (the history import) in this transaction: their
+    contributions, read back in five queries for the batch, in one upsert per few hundred
+    counter rows, and their snapshots."""
+    if not ids:
+        return
+    contribs = {i: dt.contributions(f) for i, f in load(Q(pk__in=list(ids))).items()}
+    apply(dt.total(contribs.values()))
+    TallySnapshot.objects.bulk_create(
+        [TallySnapshot(matter_id=k, data=dt.encode(v)) for k, v in contribs.items()],
+        batch_size=1000)
