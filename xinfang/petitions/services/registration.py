@@ -279,6 +279,8 @@ def register(
                      data={"number": matter.number, "channel": matter.channel})
         pk = matter.pk
         transaction.on_commit(lambda: matter_registered.send(sender=Matter, matter_id=pk))
+    # Callers query the petitioners themselves (ordered, filtered): not from the list above.
+    matter._prefetched_objects_cache.pop("petitioners", None)  # type: ignore[attr-defined]
     return matter
 
 
