@@ -27,20 +27,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinfang.core.crypto import blind_indexes
+from xinfang.domain import grams
 from xinfang.domain import states as st
 from xinfang.domain.errors import DomainError
 from xinfang.domain.limits import normalize_phone
 from xinfang.org.models import Category, Division, User
 
-from . import access, clocks
+from . import access, clocks, textindex
 from .models import Matter
-from .queries import text_match
 
 MAX_TERMS = 5
+ROW_RELATED = ("holder", "lead_body", "division", "category")
+# What a result row shows (web/search.html): loading only these halves the page's Python work.
+ROW_FIELDS = ("number", "title", "received_at", "channel", "klass", "confidential", "state",
+              "supervised", "level_skip", "next_due", "holder__name", "lead_body__name",
+              "division__name", "category__name")
 TEXT_FIELDS = ("title", "request", "content")
 OPEN_VALUES = [s.value for s in st.OPEN_STATES]
 
@@ -123,11 +129,14 @@ def _subtree(field_name: str, path: str) -> Q:
 
 
 def _term_q(term: str) -> Q:
-    return text_match(term, *TEXT_FIELDS) | Q(number=term) | Q(query_code=term.upper())
+    """A term is found in a matter's text (never a confidential one's, issue 14 item 13), or
+    is its number or query code."""
+    return textindex.text_q(term, TEXT_FIELDS) | Q(number=term) | Q(query_code=term.upper())
 
 
-def apply(qs: QuerySet[Matter], f: MatterFilter) -> QuerySet[Matter]:
-    """``qs`` narrowed by ``f`` (cheap equality and range filters first, text last)."""
+def apply(qs: QuerySet[Matter], f: MatterFilter, *, text: bool = True) -> QuerySet[Matter]:
+    """``qs`` narrowed by ``f`` (cheap equality and range filters first, text last; without
+    the keyword when ``text`` is false)."""
     if f.channel:
         qs = qs.filter(channel=f.channel)
     if f.klass:
@@ -171,7 +180,7 @@ def apply(qs: QuerySet[Matter], f: MatterFilter) -> QuerySet[Matter]:
         qs = qs.filter(petitioners__id_index__in=blind_indexes(f.id_number, "id"))
     if f.name:
         qs = qs.filter(petitioners__name_index__in=blind_indexes(f.name, "name"))
-    for term in f.terms():
+    for term in f.terms() if text else []:
         qs = qs.filter(_term_q(term))
     if f.has_identity:
         qs = qs.distinct()  # one matter may have several matching petitioners
@@ -190,6 +199,53 @@ def find(user: User, f: MatterFilter) -> QuerySet[Matter]:
         qs = _identity_visible(user, qs)
         _audit_identity_search(user, f, reason, qs)
     return qs.order_by("-received_at", "-id")
+
+
+def search(user: User, f: MatterFilter, page: int = 1,
+           per_page: int = 50) -> textindex.Hits:
+    """One page of ``find(user, f)`` with its count, capped at ``textindex.COUNT_CAP``.
+
+    A keyword whose terms all have two characters or more is answered from the text index
+    (textindex): on SQLite the index is walked newest first with the user's scope and the
+    other filters checked on each hit; on PostgreSQL a capped count through the GIN index
+    decides whether the page comes from the index (few hits) or from the newest matters
+    checked with ``LIKE`` (a common term). Anything else — an identity search, a
+    one-character term, a term that is some matter's number or query code — is ``find``
+    itself, paged with a LIMIT and counted up to the cap."""
+    page = max(1, int(page))
+    offset = (page - 1) * per_page
+    terms = f.terms()
+    fast = (terms and not f.has_identity and all(grams.indexable(t) for t in terms))
+    if fast:
+        scoped = apply(access.visible_matters(user), f, text=False).exclude(
+            access.confidential_q())
+        codes = Q(number__in=terms) | Q(query_code__in=[t.upper() for t in terms])
+        fast = not Matter.objects.filter(codes).exists()  # a number: find() decides
+    got: tuple[list[int], int, bool] | None = None
+    if fast and connection.vendor == "sqlite":
+        got = textindex.sqlite_page(scoped, terms, offset, per_page,
+                                    access.index_scope(user))
+    elif fast and connection.vendor == "postgresql":
+        indexed = scoped
+        for term in terms:
+            indexed = indexed.filter(textindex.text_q(term))
+        total, capped = textindex.capped_count(indexed)
+        if capped:  # common: the newest matters, checked by LIKE, fill the page at once
+            for term in terms:
+                scoped = scoped.filter(textindex.like_q(term))
+            indexed = scoped
+        qs = indexed.order_by("-received_at", "-id")
+        ids = list(qs.values_list("pk", flat=True)[offset:offset + per_page + 1])
+        if len(ids) <= per_page and (ids or offset == 0):
+            total, capped = offset + len(ids), False  # the last page: the exact count
+        got = ids, total, capped
+    if got is None:
+        got = textindex.page(find(user, f), offset, per_page)
+    ids, total, capped = got
+    by_id = (Matter.objects.select_related(*ROW_RELATED).only(*ROW_FIELDS)
+             .in_bulk(ids[:per_page]))
+    rows = [by_id[i] for i in ids[:per_page]]
+    return textindex.Hits(rows=rows, has_next=len(ids) > per_page, total=total, capped=capped)
 
 
 def _identity_visible(user: User, qs: QuerySet[Matter]) -> QuerySet[Matter]:

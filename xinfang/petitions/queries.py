@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from xinfang.domain.states import OPEN_STATES, Role, State
@@ -34,6 +33,7 @@ from .models import (
     Petitioner,
     Supervision,
 )
+from .textindex import Hits
 
 PER_PAGE = 50
 SqlParam = int | str | date  # a bound parameter of the queue's raw SQL
@@ -371,49 +371,15 @@ def matter_page_data(user: User, matter_id: int | str) -> MatterPage:
     return page
 
 
-# The expression of the PostgreSQL index ``matter_text_bigrams`` (migration 0004).
-_BIGRAM_FIELDS = frozenset({"title", "request", "content"})
-_BIGRAMS_CONTAIN = (
-    "xinfang_bigrams(\"petitions_matter\".\"title\" || ' ' || \"petitions_matter\".\"request\""
-    " || ' ' || \"petitions_matter\".\"content\") @> %s::text[]")
-_MAX_BIGRAMS = 16
-
-
-def term_bigrams(term: str) -> list[str]:
-    """The distinct two-character pieces of ``term`` without whitespace: every one of them
-    occurs in any text that contains ``term``."""
-    grams = {term[i:i + 2] for i in range(len(term) - 1)}
-    return sorted(g for g in grams if not any(c.isspace() for c in g))[:_MAX_BIGRAMS]
-
-
-def text_match(term: str, *fields: str) -> Q:
-    """``term`` occurs in any of ``fields`` of a matter; case-insensitive only where case exists.
-
-    Chinese has no case, and ``icontains`` costs PostgreSQL an UPPER() of every text it reads
-    plus a blind row estimate, which turned a 100k-matter search for 物业 into a full scan
-    and sort (630 ms, against 11 ms for ``contains``; 停车费 1.4 s against 85 ms, measured on
-    the bench database). Terms with Latin letters keep ``icontains``.
-
-    On PostgreSQL a caseless term of two or more characters is also looked up in the bigram
-    index (migration 0004): only matters holding all its bigrams are read, then ``LIKE``
-    decides. A term that matches nothing no longer reads the whole table.
-    """
-    lookup = "contains" if term.lower() == term.upper() else "icontains"
-    q = Q()
-    for name in fields:
-        q |= Q(**{f"{name}__{lookup}": term})
-    grams = term_bigrams(term) if lookup == "contains" else []
-    if grams and connection.vendor == "postgresql" and _BIGRAM_FIELDS.issuperset(fields):
-        q &= Q(RawSQL(_BIGRAMS_CONTAIN, (grams,), output_field=BooleanField()))
-    return q
-
-
 def search_page(user: User, q: str, page: int = 1, *, per_page: int = PER_PAGE) -> list[Matter]:
-    """One page of the keyword search (petitions.filters, as 综合查询 and the API), newest first."""
-    from .filters import MatterFilter, find
+    """One page of the keyword search (petitions.filters.search, as 综合查询), newest first."""
+    return search_hits(user, q, page, per_page=per_page).rows
+
+
+def search_hits(user: User, q: str, page: int = 1, *, per_page: int = PER_PAGE) -> Hits:
+    """One page of the keyword search with its capped count (petitions.filters.search)."""
+    from .filters import MatterFilter, search
 
     if not q.strip():
-        return []
-    page = max(1, int(page))
-    qs = find(user, MatterFilter(q=q)).select_related(*ROW_RELATED)
-    return list(qs[(page - 1) * per_page: page * per_page])
+        return Hits(rows=[], has_next=False, total=0, capped=False)
+    return search(user, MatterFilter(q=q), page, per_page)

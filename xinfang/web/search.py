@@ -1,7 +1,8 @@
 """综合查询 (issue 3): filter the matters a user may see, page through them, export to Excel.
 
 The filtering itself is petitions.filters (the one matter filter, shared with the API);
-this page pages through it with a LIMIT of one page + 1, so there is never a COUNT(*).
+this page pages through it with a LIMIT of one page + 1 (filters.search: the keyword through
+the text index), and counts no further than 1,000 — past that it says "1,000 件以上".
 """
 
 from __future__ import annotations
@@ -158,11 +159,10 @@ def search(request: AuthedRequest) -> HttpResponse:
         hit = quick_hit(request.user, form.cleaned_data.get("q") or "")
         if hit is not None:
             return redirect("matter", pk=hit)
+    total_label = ""
     if searched:
-        qs = filtered(request.user, form.cleaned_data).select_related(*ROW_RELATED)
-        start = (number - 1) * PER_PAGE
-        window = list(qs[start:start + PER_PAGE + 1])
-        rows, has_next = window[:PER_PAGE], len(window) > PER_PAGE
+        hits = filters.search(request.user, matter_filter(form.cleaned_data), number, PER_PAGE)
+        rows, has_next, total_label = hits.rows, hits.has_next, hits.total_label
     ctx = {
         "nav": "search",
         "form": form,
@@ -171,6 +171,7 @@ def search(request: AuthedRequest) -> HttpResponse:
         "page_number": number,
         "has_prev": number > 1,
         "has_next": has_next,
+        "total_label": total_label,
         "prev_qs": _querystring(request, page=number - 1),
         "next_qs": _querystring(request, page=number + 1),
         "export_qs": _querystring(request, page=None),

@@ -1,0 +1,169 @@
+"""Keyword search through the text index (issue 19 item 2): any term of two characters or
+more, common or absent, answered from an index of character bigrams (domain.grams).
+
+The index (migration 0018), kept by the database in the same statement as every write of a
+matter's text, so no code path can forget it:
+
+- SQLite: the FTS5 table ``petitions_matter_text`` (rowid = day received × 2³² + id). A term
+  is the phrase of its bigrams, which is exact: no ``LIKE`` afterwards. The walk goes down the
+  rowids (newest day first) joined to the matter by id, with the user's scope and the other
+  filters checked on each hit, and stops at the page's end — a common term stops early, an
+  absent one is an empty posting list.
+- PostgreSQL: the partial GIN index ``matter_text_grams`` over the lower-cased text's
+  bigrams. GIN returns no order, so a capped count runs first through the index (a bitmap:
+  an absent or rare term reads only its hits); when the term is common (more hits than the
+  cap), the page walks ``received_at`` backwards with ``LIKE`` and stops after one page.
+
+Confidential matters are not in either index and are excluded again here, by the same rule
+(``access.confidential_q``): their words find nothing; their number and query code do
+(issue 14 item 13). A term of one character is a scan (``LIKE``), as before.
+
+The count is capped (``COUNT_CAP``): past it the page says "1,000 件以上" instead of a
+number that would cost a scan of every hit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
+
+from xinfang.domain import grams
+
+from . import access
+from .models import Matter
+
+COUNT_CAP = 1000
+TABLE = "petitions_matter_text"
+TEXT_FIELDS = ("title", "request", "content")
+_ID_BITS = 32
+_ID_MASK = (1 << _ID_BITS) - 1
+# The expression of the PostgreSQL index ``matter_text_grams`` (migration 0018).
+_PG_GRAMS = ("xinfang_grams(lower(\"petitions_matter\".\"title\" || ' ' || "
+             "\"petitions_matter\".\"request\" || ' ' || \"petitions_matter\".\"content\"))"
+             " @> %s::text[]")
+_MATTER_SELECT = re.compile(r'SELECT "petitions_matter"\."id"(?: AS "\w+")? FROM "petitions_matter"')
+
+
+def term_bigrams(term: str) -> list[str]:
+    return grams.term_bigrams(term)
+
+
+def like_q(term: str, fields: tuple[str, ...] = TEXT_FIELDS) -> Q:
+    """``term`` in any of ``fields`` by ``LIKE``; case-insensitive only where case exists
+    (``icontains`` costs PostgreSQL an UPPER() of every text it reads)."""
+    lookup = "contains" if term.lower() == term.upper() else "icontains"
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__{lookup}": term})
+    return q
+
+
+def text_q(term: str, fields: tuple[str, ...] = TEXT_FIELDS) -> Q:
+    """The matters whose ``fields`` hold ``term``, never a confidential one.
+
+    Through the index when ``term`` has two characters or more and all three text fields
+    are asked; otherwise ``LIKE`` (a scan)."""
+    q = like_q(term, fields)
+    if grams.indexable(term) and set(fields) == set(TEXT_FIELDS):
+        if connection.vendor == "sqlite":
+            q = Q(pk__in=RawSQL(
+                f"SELECT rowid & {_ID_MASK} FROM {TABLE} WHERE {TABLE} MATCH %s",
+                (grams.phrase(term),)))
+        elif connection.vendor == "postgresql":
+            bigrams = grams.term_bigrams(term)
+            index = Q(RawSQL(_PG_GRAMS, (bigrams,), output_field=BooleanField()))
+            # A two-character caseless term is one bigram: the index alone decides.
+            exact = len(term) == 2 and term.lower() == term.upper()
+            q = index if exact else index & q
+    return q & ~access.confidential_q()
+
+
+@dataclass
+class Hits:
+    rows: list[Matter]
+    has_next: bool
+    total: int  # at most COUNT_CAP
+    capped: bool  # more than COUNT_CAP matters match
+
+    @property
+    def total_label(self) -> str:
+        if self.capped:
+            return gettext("%(n)s 件以上") % {"n": f"{COUNT_CAP:,}"}
+        return gettext("共 %(n)s 件") % {"n": f"{self.total:,}"}
+
+
+def capped_count(qs: QuerySet[Matter], already: int = 0) -> tuple[int, bool]:
+    """How many rows ``qs`` has, counting no further than ``COUNT_CAP`` + 1."""
+    n = qs.order_by().values("pk")[:COUNT_CAP + 1].count()
+    n = max(n, already)
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+def page(qs: QuerySet[Matter], offset: int, size: int) -> tuple[list[int], int, bool]:
+    """Ids of one page of ``qs`` (ordered) and its capped count, generic path."""
+    ids = list(qs.values_list("pk", flat=True)[offset:offset + size + 1])
+    if len(ids) <= size and (ids or offset == 0):
+        return ids, offset + len(ids), False
+    total, capped = capped_count(qs)
+    return ids, total, capped
+
+
+def _where(qs: QuerySet[Matter]) -> tuple[str, list[Any]] | None:
+    """The WHERE clause of ``qs`` over the bare matter table, or None if it needs a join."""
+    sql, params = qs.order_by().values("id").query.sql_with_params()
+    head = _MATTER_SELECT.match(sql)
+    if head is None:
+        return None
+    rest = sql[head.end():]
+    if not rest:
+        return "", list(params)
+    if not rest.startswith(" WHERE "):
+        return None
+    return " AND (" + rest[len(" WHERE "):] + ")", list(params)
+
+
+def sqlite_page(scoped: QuerySet[Matter], terms: list[str], offset: int, size: int,
+                scope: str | None = None) -> tuple[list[int], int, bool] | None:
+    """One page of ``scoped`` narrowed to ``terms``, walking the FTS5 index newest first;
+    ``scope`` (access.index_scope) narrows the walk inside the index to what the user's unit
+    may see, so a unit's rare term is not a walk through everybody's hits.
+
+    Returns (ids in order, capped count, capped) or None when ``scoped`` cannot be put
+    inside the walk (it needs a join)."""
+    where = _where(scoped)
+    if where is None:
+        return None
+    cond, params = where
+    match = " AND ".join([*(grams.phrase(t) for t in terms), *([scope] if scope else [])])
+    base = (f'SELECT "petitions_matter"."id", "petitions_matter"."received_at", '
+            f'{TABLE}.rowid FROM {TABLE} CROSS JOIN "petitions_matter" '
+            f'ON "petitions_matter"."id" = ({TABLE}.rowid & {_ID_MASK}) '
+            f"WHERE {TABLE} MATCH %s{{extra}}{cond} ORDER BY {TABLE}.rowid DESC")
+    want = offset + size + 1
+    with connection.cursor() as cur:
+        cur.execute(base.format(extra="") + " LIMIT %s", [match, *params, want])
+        rows = cur.fetchall()
+        complete = len(rows) < want
+        if not complete:
+            # The rowid orders by day, then id: the rest of the last row's day may hold
+            # matters received later that day. Read them all, then order exactly.
+            last = rows[-1][2]
+            day_start = (last >> _ID_BITS) << _ID_BITS
+            cur.execute(base.format(extra=f" AND {TABLE}.rowid >= %s AND {TABLE}.rowid < %s"),
+                        [match, day_start, last, *params])
+            rows += cur.fetchall()
+        if complete:
+            total, capped = len(rows), False
+        else:
+            cur.execute(f"SELECT count(*) FROM ({base.format(extra='')} LIMIT %s)",
+                        [match, *params, COUNT_CAP + 1])
+            n = max(cur.fetchone()[0], want)
+            total, capped = min(n, COUNT_CAP), n > COUNT_CAP
+    rows.sort(key=lambda r: (str(r[1]), r[0]), reverse=True)
+    return [r[0] for r in rows[offset:want]], total, capped
