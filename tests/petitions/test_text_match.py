@@ -1,6 +1,6 @@
 """Keyword matching finds exactly the matters whose text holds the term, on both databases.
 
-The text index (migration 0018: FTS5 on SQLite, GIN on PostgreSQL) narrows the rows; it must never drop a
+The text index (migration 0020: FTS5 on SQLite, GIN on PostgreSQL) narrows the rows; it must never drop a
 matter that LIKE would find, whatever the term looks like.
 """
 

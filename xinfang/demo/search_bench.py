@@ -1,7 +1,8 @@
 """`xinfang bench-search`: fill N matters fast, then time the keyword search (issue 19 item 2).
 
 The fill writes matters and their dispatches through the history import's bulk writer
-(petitions.history.bulk: COPY on PostgreSQL, one executemany on SQLite, ids drawn up front),
+(petitions.history.bulk: rows as tuples, COPY on PostgreSQL, one executemany on SQLite, ids
+drawn up front),
 so the text index is filled the way the import fills it: by the database, in the same
 statement (the SQLite triggers, the PostgreSQL GIN index). The text is the public message
 board's (../shared/data, via demo.content.load_messages; the built-in samples when the data
@@ -25,6 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from xinfang.core import crypto
 from xinfang.demo.county import County
 from xinfang.org.models import User
 from xinfang.petitions.history import bulk
@@ -41,48 +43,60 @@ YEARS = 3
 TERMS = ("物业", "电梯", "广场舞", "高空抛物噪音", "停车费")
 
 
+MATTER_COLS = ("id", "number", "query_code", "channel", "received_at", "registered_at",
+               "updated_at", "registered_by_id", "holder_id", "title", "request", "content",
+               "division_id", "division_path", "category_id", "klass", "confidential", "state",
+               "lead_body_id", "closed_at", "closure_kind", "next_due")
+DISPATCH_COLS = ("id", "matter_id", "kind", "from_body_id", "to_body_id", "state",
+                 "dispatched_at", "dispatched_by_id")
+
+
 def fill(c: County, n: int, *, seed: int = 19, log: Callable[[str], None] = print) -> float:
-    """Write ``n`` matters (and a dispatch for each one sent to a unit); seconds taken."""
+    """Write ``n`` matters (and the dispatch to each one's unit); seconds taken.
+
+    Received in time order over three years (ids follow the dates, as registrations and a
+    chronological import give them), 80 % of them closed."""
     r = random.Random(seed)
     msgs = load_messages()
     now = timezone.now()
     leads = [*c.departments.values(), *c.township_govs]
     weights = [6 if b.short_name in ("住建", "人社", "城管") else 2 for b in leads]
-    cats = [cc for code, cc in c.categories.items() if len(code) == 4]
-    officer, registrar = c.users["officer"], c.users["registrar"]
+    cats = [cc.pk for code, cc in c.categories.items() if len(code) == 4]
+    officer, registrar = c.users["officer"].pk, c.users["registrar"].pk
+    step = timedelta(days=365 * YEARS) / n
+    out = bulk.Out()
+    matters, dispatches = bulk.Table(Matter, out), bulk.Table(Dispatch, out)
+    add_matter, add_dispatch = matters.filler(MATTER_COLS), dispatches.filler(DISPATCH_COLS)
     started = time.perf_counter()
     for start in range(0, n, BATCH):
         size = min(BATCH, n - start)
-        matters: list[Matter] = []
-        for i in range(start, start + size):
-            a, b = msgs[r.randrange(len(msgs))], msgs[r.randrange(len(msgs))]
-            age = int(r.triangular(0, 365 * YEARS, 0))
-            received = now - timedelta(days=age, seconds=r.randrange(0, 36_000))
-            village = c.villages[i % len(c.villages)]
-            closed = age > 120
-            secret = r.random()
-            matters.append(Matter(
-                number=f"9901219999{i:07d}", query_code=f"S{i:07d}",
-                channel=CHANNELS[i % len(CHANNELS)], received_at=received, registered_at=received,
-                updated_at=received, registered_by=registrar, holder=c.xinfang,
-                title=a.title, request=b.title, content=a.content,
-                division=village, division_path=village.path, category=r.choice(cats),
-                klass="report" if secret < 0.01 else "appeal", confidential=0.01 <= secret < 0.02,
-                state="closed" if closed else "handling",
-                lead_body=r.choices(leads, weights)[0],
-                closed_at=received + timedelta(days=80) if closed else None,
-                closure_kind="window_lapsed" if closed else "",
-                next_due=None if closed else timezone.localdate(received) + timedelta(days=65)))
         with transaction.atomic():
-            for m, pk in zip(matters, bulk.allocate_ids(Matter, len(matters)), strict=True):
-                m.pk = pk
-            bulk.insert(matters)
-            disps = [Dispatch(matter=m, kind="forward", from_body=c.xinfang, to_body=m.lead_body,
-                              state="accepted", dispatched_at=m.received_at + timedelta(days=2),
-                              dispatched_by=officer) for m in matters]
-            for d, pk in zip(disps, bulk.allocate_ids(Dispatch, len(disps)), strict=True):
-                d.pk = pk
-            bulk.insert(disps)
+            ids = bulk.allocate_ids(Matter, size)
+            dids = bulk.allocate_ids(Dispatch, size)
+            for k, (pk, dpk) in enumerate(zip(ids, dids, strict=True)):
+                i = start + k
+                a, b = msgs[r.randrange(len(msgs))], msgs[r.randrange(len(msgs))]
+                received = now - (n - i) * step
+                closed = (now - received).days > 120
+                secret = r.random()
+                report, confidential = secret < 0.01, 0.01 <= secret < 0.02
+                sealed = report or confidential  # Matter.seals_text
+                texts = [crypto.seal(t) if sealed else t for t in (a.title, b.title, a.content)]
+                village = c.villages[i % len(c.villages)]
+                lead = r.choices(leads, weights)[0].pk
+                rec = out.dt(received)
+                add_matter((
+                    pk, f"9901219999{i:07d}", f"S{i:07d}", CHANNELS[i % len(CHANNELS)].value,
+                    rec, rec, rec, registrar, c.xinfang.pk, *texts, village.pk, village.path,
+                    r.choice(cats), "report" if report else "appeal", confidential,
+                    "closed" if closed else "handling", lead,
+                    out.dt(received + timedelta(days=80)) if closed else None,
+                    "window_lapsed" if closed else "",
+                    None if closed else out.d(timezone.localdate(received) + timedelta(days=65))))
+                add_dispatch((dpk, pk, "forward", c.xinfang.pk, lead, "accepted",
+                              out.dt(received + timedelta(days=2)), officer))
+            out.write(dispatches)  # first: the index takes each matter once (load.WRITTEN)
+            out.write(matters)
         log(f"  {start + size:,}/{n:,}  {(start + size) / (time.perf_counter() - started):,.0f}/s")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")

@@ -1,7 +1,7 @@
 """Keyword search through the text index (issue 19 item 2): any term of two characters or
 more, common or absent, answered from an index of character bigrams (domain.grams).
 
-The index (migration 0018), kept by the database in the same statement as every write of a
+The index (migration 0020), kept by the database in the same statement as every write of a
 matter's text, so no code path can forget it:
 
 - SQLite: the FTS5 table ``petitions_matter_text`` (rowid = day received × 2³² + id). A term
@@ -43,7 +43,7 @@ TABLE = "petitions_matter_text"
 TEXT_FIELDS = ("title", "request", "content")
 _ID_BITS = 32
 _ID_MASK = (1 << _ID_BITS) - 1
-# The expression of the PostgreSQL index ``matter_text_grams`` (migration 0018).
+# The expression of the PostgreSQL index ``matter_text_grams`` (migration 0020).
 _PG_GRAMS = ("xinfang_grams(lower(\"petitions_matter\".\"title\" || ' ' || "
              "\"petitions_matter\".\"request\" || ' ' || \"petitions_matter\".\"content\"))"
              " @> %s::text[]")

@@ -9,7 +9,7 @@ The other half of the fix is holding the lock briefly: reads that decide a write
 the transaction (petitions.services.registration).
 
 Every connection also gets ``xf_grams(text)`` and ``xf_scope(…)``, the keyword index's view
-of a text and of who may see it (domain.grams): the triggers of petitions/0018 call them on
+of a text and of who may see it (domain.grams): the triggers of petitions/0020 call them on
 every write of a matter's text, bodies or dispatches, so a connection without them cannot
 write those (issue 19 item 2).
 """

@@ -96,8 +96,12 @@ HANDLED: dict[type[Any], set[str]] = {
     Event: {"note", "data"},
     Supervision: {"note"},
 }
+# Written in this order. Dispatches before their matters (the foreign keys are checked at
+# commit): on SQLite the keyword index takes a matter's text and scope once, when the matter
+# row arrives with its dispatches already there (petitions/0020's triggers), instead of again
+# for each dispatch.
 WRITTEN: dict[type[Any], tuple[str, ...]] = {
-    Matter: MATTER_COLS, Petitioner: PETITIONER_COLS, Dispatch: DISPATCH_COLS,
+    Dispatch: DISPATCH_COLS, Matter: MATTER_COLS, Petitioner: PETITIONER_COLS,
     Clock: CLOCK_COLS, Event: EVENT_COLS, Evaluation: EVALUATION_COLS,
     Supervision: SUPERVISION_COLS,
 }

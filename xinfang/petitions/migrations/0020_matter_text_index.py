@@ -150,5 +150,5 @@ class Migration(migrations.Migration):
     # CONCURRENTLY (PostgreSQL) cannot run inside a transaction; registrations go on while
     # the index is built.
     atomic = False
-    dependencies = [("petitions", "0017_sealed_free_text")]
+    dependencies = [("petitions", "0019_indicator_tally")]
     operations = [migrations.RunPython(forward, backward, elidable=False)]
