@@ -154,6 +154,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "xinfang.core.security.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Chinese data on English pages marked lang="zh-Hans" (WCAG 3.1.2; core/langmark.py).
+    "xinfang.core.langmark.ChineseDataLangMiddleware",
 ]
 
 # Sizes (issue 14 item 15; xinfang.domain.limits): form fields and JSON bodies at most 1 MB,

@@ -14,7 +14,15 @@ from playwright.sync_api import Page
 from tests.scenario import matter
 from xinfang.petitions import intel
 
-from .test_citizen_pages import DESKTOP, LANGS, PHONE, _tab_through, axe_wcag, set_language
+from .test_citizen_pages import (
+    DESKTOP,
+    LANGS,
+    PHONE,
+    _tab_through,
+    audit,
+    axe_wcag,
+    set_language,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,3 +157,26 @@ def test_every_chart_comes_with_its_table_and_a_name(live_server, page: Page, co
         assert rows.nth(i).locator("td").last.inner_text() == str(total)
     assert sum(int(rows.nth(i).locator("td").last.inner_text())
                for i in range(rows.count())) == data["total"] == 3
+
+
+def test_english_staff_pages_mark_chinese_data_with_its_language(live_server, page: Page,
+                                                                 county, staff_world, login_as):
+    """Issue 20 item 6 (WCAG 3.1.2): on the English staff pages every Chinese text — titles,
+    names, bodies, places, the petition's words, the charts' labels — sits in an element
+    marked lang="zh…", so a screen reader switches to a Chinese voice for it; an attribute
+    holding Chinese (a tooltip, an accessible name) is reported too."""
+    login_as(county.users["officer"])
+    set_language(page, live_server.url, "en")
+    m = staff_world["matters"][0]
+    failures: dict[str, Any] = {}
+    for path in [*staff_pages(staff_world), f"/matters/{m.pk}/correct/", "/practice/cases/",
+                 "/practice/schedule/", "/account/security/"]:
+        page.goto(live_server.url + path)
+        assert page.locator("html").get_attribute("lang") == "en", path
+        found = audit(page, "__audit.chineseOutsideZh()")
+        if found:
+            failures[path] = found[:8]
+    assert failures == {}, failures
+    # Data is really marked, not merely absent: the matter's title is read in Chinese.
+    page.goto(live_server.url + f"/matters/{m.pk}/")
+    assert page.locator("h1 [lang='zh-Hans']").first.inner_text().strip() in m.title

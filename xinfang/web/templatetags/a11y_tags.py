@@ -16,6 +16,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
+from xinfang.core.langmark import DATA_LANG
 from xinfang.core.widgets import needs_zh
 
 register = template.Library()
@@ -73,16 +74,44 @@ def error_title(form: forms.BaseForm | None = None, extra: Any = None) -> str:
 
 @register.filter(needs_autoescape=True)
 def zh(value: Any, autoescape: bool = True) -> str:
-    """``{{ body.name|zh }}``: Chinese data inside an English page is marked ``lang="zh-CN"``,
+    """``{{ body.name|zh }}``: Chinese data inside an English page is marked ``lang="zh-Hans"``,
     so a screen reader reads it with a Chinese voice; on a Chinese page it is left as is."""
     text = conditional_escape(value) if autoescape else str(value)
     if value in (None, "") or not needs_zh(value):
         return mark_safe(text)  # escaped above
-    return mark_safe(f'<span lang="zh-CN">{text}</span>')  # escaped above
+    return mark_safe(f'<span lang="{DATA_LANG}">{text}</span>')  # escaped above
 
 
 @register.filter
 def zh_attr(value: Any) -> str:
-    """`` lang="zh-CN"`` for an element holding Chinese data on a page in another language
+    """`` lang="zh-Hans"`` for an element holding Chinese data on a page in another language
     (an ``<option>``, which cannot hold a span)."""
-    return mark_safe(' lang="zh-CN"') if needs_zh(value) else ""
+    return mark_safe(f' lang="{DATA_LANG}"') if needs_zh(value) else ""
+
+
+def _problem_at(problems: Any, control: str) -> Problem | None:
+    return next((p for p in problems or () if isinstance(p, Problem) and p.target == control),
+                None)
+
+
+@register.simple_tag
+def control_attrs(problems: Any, invalid: Any, control: str, describedby: str = "") -> str:
+    """For a hand-written control: ``aria-describedby`` naming its error message (when a
+    problem is at it) before its help, and ``aria-invalid="true"`` when its input is wrong.
+    ``{% control_attrs problems invalid "review-reason" "review-help" %}``."""
+    ids = ([f"{control}-error"] if _problem_at(problems, control) else []) + describedby.split()
+    out = f' aria-describedby="{conditional_escape(" ".join(ids))}"' if ids else ""
+    if invalid and control in invalid:
+        out += ' aria-invalid="true"'
+    return mark_safe(out)  # escaped above
+
+
+@register.simple_tag
+def control_error(problems: Any, control: str) -> str:
+    """The message of the problem at ``control``, under it (the element its
+    ``aria-describedby`` names)."""
+    p = _problem_at(problems, control)
+    if p is None:
+        return ""
+    return mark_safe(f'<p class="error" id="{conditional_escape(control)}-error">'
+                     f"{conditional_escape(p.message)}</p>")  # escaped here

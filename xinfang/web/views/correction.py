@@ -79,7 +79,7 @@ class CorrectionForm(forms.Form):
         for n, p in enumerate(self.people, start=1):
             shown = {"name": idcard.mask_name(p.name), "id_number": idcard.mask(p.id_number)
                      if p.id_number else "", "phone": idcard.mask_phone(p.phone)
-                     if p.phone else "", "address": "（已登记）" if p.address else ""}
+                     if p.phone else "", "address": gettext("（已登记）") if p.address else ""}
             for key, label in corr.PETITIONER_FIELDS.items():
                 f = forms.CharField(label=gettext("信访人%(n)s") % {"n": n} + gettext(label),
                                     required=False, max_length=200 if key == "address" else 100,
