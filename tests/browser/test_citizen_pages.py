@@ -108,6 +108,11 @@ def citizen_tour(page: Page, url: str, world: dict[str, Any]) -> Iterator[str]:
     _submit(page, "")
     expect(page.locator(".timeline")).to_be_visible()
     yield "matter"
+    page.locator("#review-reason").fill("不服处理意见")  # no SMS code: refused at its field
+    page.locator("form:has(#review-reason) button.btn-primary").click()
+    page.wait_for_load_state()
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "matter, act failed"
     page.goto(url + "/portal/reception/")
     yield "reception"
     page.goto(url + f"/portal/reception/{slot.pk}/")
@@ -196,6 +201,72 @@ def test_a_failed_form_brings_its_errors_to_the_user(live_server, page: Page, co
     page.goto(url + "/register/")
     page.get_by_role("button", name="保存登记").click()
     summary_checks({"id_title"})
+
+
+def _track_matter(page: Page, url: str, m: Any) -> None:
+    page.goto(url + "/portal/track/")
+    page.locator("#id_code").fill(m.query_code)
+    page.locator("#id_phone").fill(CITIZEN_PHONE)
+    _submit(page, "")
+    expect(page.locator(".timeline")).to_be_visible()
+
+
+def test_a_failed_act_on_the_matter_page_is_told_at_its_field(live_server, page: Page,
+                                                              citizen_world, sms):
+    """The matter page's acts (rating, 复查/复核 request, withdrawal, 补充材料, the SMS code):
+    focus lands on the summary, the title carries the count, the link moves focus to the
+    control, which is marked invalid and described by the message; what was typed stays."""
+    url = live_server.url
+    page.set_viewport_size(PHONE)
+    _track_matter(page, url, citizen_world["matter"])
+    page.locator("#review-reason").fill("不服处理意见，物业仍在乱收费")
+    page.locator("form:has(#review-reason) button.btn-primary").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.title().startswith("有 1 处错误："), page.title()
+    expect(page.locator("#error-summary [role=alert]")).to_contain_text("请填写短信验证码")
+    page.locator("#error-summary a[data-focus=code-review]").click()
+    assert page.evaluate("document.activeElement.id") == "code-review"
+    code = page.locator("#code-review")
+    assert code.get_attribute("aria-invalid") == "true"
+    described = (code.get_attribute("aria-describedby") or "").split()
+    assert described[0] == "code-review-error"
+    expect(page.locator("#code-review-error")).to_contain_text("请填写短信验证码")
+    assert page.locator("#review-reason").input_value() == "不服处理意见，物业仍在乱收费"
+    # With the code texted and typed wrong, the error is the code's again, in its words.
+    page.locator("#code-review + button[data-otp], #code-review ~ button[data-otp]").click()
+    expect(page.locator("#code-status-review")).to_contain_text("138****")
+    right = sms.last_code(CITIZEN_PHONE)
+    code.fill("000000" if right != "000000" else "111111")
+    page.locator("form:has(#review-reason) button.btn-primary").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#code-review-error")).to_contain_text("验证码不正确，还可以再试4次")
+
+
+def test_a_failed_act_is_told_without_javascript(live_server, browser, citizen_world):
+    """The same page with JavaScript off: the form posts the ordinary way and the answer
+    carries the summary (focused by ``autofocus``) and the marked field."""
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    try:
+        url = live_server.url
+        _track_matter(page, url, citizen_world["matter"])
+        page.locator("#review-reason").fill("不服处理意见")
+        page.locator("form:has(#review-reason) button.btn-primary").click()
+        page.wait_for_load_state()
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert page.title().startswith("有 1 处错误：")
+        assert page.locator("#code-review").get_attribute("aria-invalid") == "true"
+        assert page.locator("#review-reason").input_value() == "不服处理意见"
+        # "获取验证码" without JavaScript: the form is posted, the code is texted, the page
+        # says so under the code field and keeps the reason.
+        page.locator("#code-review ~ button[data-otp]").click()
+        page.wait_for_load_state()
+        assert "138****" in page.locator("#code-status-review").inner_text()
+        assert page.locator("#review-reason").input_value() == "不服处理意见"
+    finally:
+        context.close()
 
 
 def test_a_wrong_sms_code_is_told_in_the_readers_language_at_its_field(live_server, page: Page,

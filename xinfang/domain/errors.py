@@ -7,6 +7,9 @@ class DomainError(Exception):
     """A rule of the procedure refuses the request. ``message`` is shown to the user."""
 
     status = 409
+    # The input the error is about (a form field's name), where one is: the page ties the
+    # message to that control (WCAG 3.3.1); "" for an error about the request as a whole.
+    field = ""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -13,18 +13,20 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from xinfang.core import attempts, otp
 from xinfang.core.security import client_address
 from xinfang.domain import fields as df
 from xinfang.domain import states as st
-from xinfang.domain.errors import DomainError
+from xinfang.domain.errors import DomainError, MissingFields
 from xinfang.org.models import Body
 from xinfang.petitions import attachments, services
 from xinfang.petitions.models import Document, Evaluation, Event, Matter
 from xinfang.petitions.services import citizen as cz
+
+from .templatetags.a11y_tags import Problem
 
 SESSION_KEY = "portal_matter_id"
 PETITIONER_KEY = "portal_petitioner_id"
@@ -78,13 +80,60 @@ def _proof(request: HttpRequest) -> cz.Proof | None:
     return cz.proof_for(int(pk), int(petitioner))
 
 
+# The controls of each act's form on portal/matter.html, by the name of the input an error is
+# about ("" = the form as a whole: its first control). An act that fails is told in an error
+# summary at the top of the page (focused, the count in the title) whose link moves to the
+# control, and at the control itself (aria-invalid, aria-describedby) — WCAG 3.3.1, 1.3.1.
+_REVIEW = {"": "review-reason", "reason": "review-reason", "late_reason": "review-late",
+           "sms_code": "code-review"}
+ACT_CONTROLS: dict[str, dict[str, str]] = {
+    "rate_satisfied": {"": "rate-satisfied", "rating": "rate-satisfied",
+                       "comment": "rate-comment", "sms_code": "code-rate"},
+    "rate_unsatisfied": {"": "unsat-comment", "comment": "unsat-comment",
+                         "sms_code": "code-rate-unsat"},
+    "request_redo": {"": "code-redo", "sms_code": "code-redo"},
+    "request_review": _REVIEW,
+    "request_recheck": _REVIEW,
+    "supplement": {"": "supplement-text", "text": "supplement-text",
+                   "files": "supplement-files", "sms_code": "code-supplement"},
+    "withdraw": {"": "withdraw-reason", "reason": "withdraw-reason",
+                 "sms_code": "code-withdraw"},
+}
+# What the summary names: the act (an error about the whole request) or the field.
+ACT_LABELS = {"rate_satisfied": gettext_noop("评价办理结果"), "rate_unsatisfied": gettext_noop("不满意"),
+              "request_redo": gettext_noop("要求重新办理"), "request_review": gettext_noop("申请复查"),
+              "request_recheck": gettext_noop("申请复核"), "supplement": gettext_noop("补充材料"),
+              "withdraw": gettext_noop("撤回信访事项")}
+FIELD_LABELS = {"sms_code": gettext_noop("短信验证码"), "comment": gettext_noop("意见"),
+                "reason": gettext_noop("理由"), "late_reason": gettext_noop("逾期的正当理由"),
+                "text": gettext_noop("补充说明"), "files": gettext_noop("材料")}
+
+
+def act_problem(name: str, error: DomainError) -> tuple[Problem, bool]:
+    """The summary's entry for a failed act and whether it is about one control's input
+    (then that control is marked invalid), from the error's ``field`` (MissingFields: the first
+    field missing)."""
+    controls = ACT_CONTROLS.get(name, {})
+    field = error.field or (error.fields[0] if isinstance(error, MissingFields) and error.fields
+                            else "")
+    if field not in controls:
+        field = ""
+    target = controls.get(field, "")
+    label = FIELD_LABELS.get(field) if field and not isinstance(error, MissingFields) else None
+    label = label or (ACT_LABELS.get(name, "") if not field else "")
+    return Problem(gettext(error.message), gettext(label) if label else "", target), bool(field)
+
+
 def _proven_matter(request: HttpRequest) -> Matter | None:
     proof = _proof(request)
     return proof.matter if proof is not None else None
 
 
 def _context(matter: Matter, *, error: DomainError | None = None, failed: str = "",
-             posted: Any = None, code_sent: dict[str, str] | None = None) -> dict[str, Any]:
+             posted: Any = None, code_sent: dict[str, str] | None = None,
+             acted: str = "") -> dict[str, Any]:
+    """The matter page; after a post, ``acted`` is the act whose form was sent (its fields are
+    filled in again with ``posted``), ``failed`` the act refused with ``error``."""
     events = (Event.objects.filter(matter=matter, public=True)
               .select_related("actor_body").order_by("at", "id"))
     steps = []
@@ -98,6 +147,13 @@ def _context(matter: Matter, *, error: DomainError | None = None, failed: str = 
             who = gettext("系统") if e.actor_label == "系统" else ""
         # The stored label is the domain's Chinese action name: shown in the reader's language.
         steps.append({"at": e.at, "label": gettext(e.label), "who": who, "note": e.note})
+    problems: list[Problem] = []
+    invalid: list[str] = []
+    if error is not None:
+        problem, about_input = act_problem(failed, error)
+        problems.append(problem)
+        if about_input and problem.target:
+            invalid.append(problem.target)
     documents = Document.objects.filter(matter=matter, to_petitioner=True).select_related("issued_by")
     state = st.State(matter.state)
     can = services.citizen_choices(matter) & CITIZEN_ACTIONS
@@ -114,6 +170,9 @@ def _context(matter: Matter, *, error: DomainError | None = None, failed: str = 
         "can": can,
         "error": error,
         "failed": failed,
+        "acted": acted or failed,
+        "problems": problems,
+        "invalid": invalid,
         "state_label": gettext(st.STATE_LABELS[state]),
         "posted": posted or {},
         "code_sent": code_sent or {},
@@ -142,9 +201,10 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
         # "获取验证码" without JavaScript: text the code, show the page with what was typed.
         message, status = _send_act_code(request, proof, purpose)
         return render(request, "portal/matter.html", _context(
-            m, posted=request.POST, code_sent={purpose: message},
-            error=None if status == 202 else DomainError(message),
-            failed="" if status == 202 else name), status=200 if status == 202 else status)
+            m, posted=request.POST, code_sent={purpose: message} if status == 202 else {},
+            error=None if status == 202 else cz.CodeRefused(message),
+            failed="" if status == 202 else name, acted=name),
+            status=200 if status == 202 else status)
     data: dict[str, Any] = {}
     for key in ("rating", "comment", "reason", "late_reason"):
         value = request.POST.get(key, "").strip()
@@ -159,7 +219,7 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
             if limit and len(value) > limit:
                 e = DomainError(gettext("“%(label)s”不能超过%(n)s字") % {
                     "label": gettext(df.FIELDS[key].label), "n": limit})
-                e.status = 400
+                e.status, e.field = 400, key
                 raise e
         if name == "supplement":
             cz.supplement(proof, text=request.POST.get("text", ""),

@@ -60,6 +60,7 @@ class CodeRefused(DomainError):
     """The fresh SMS code is missing, wrong, spent or expired (400, field ``sms_code``)."""
 
     status = 400
+    field = "sms_code"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -174,15 +175,18 @@ def supplement(proof: Proof, *, text: str, files: Iterable[Any] = (), sms_code: 
     if not text and not files:
         e = DomainError("请填写补充说明或上传材料")
         e.status = 400
+        e.field = "text"
         raise e
     if len(text) > SUPPLEMENT_MAX:
         e = DomainError(f"补充说明不能超过{SUPPLEMENT_MAX}字")
         e.status = 400
+        e.field = "text"
         raise e
     errors = attachments.check_files(files)
     if errors:
         e = DomainError("；".join(errors))
         e.status = 400
+        e.field = "files"
         raise e
     phone = _phone(proof.petitioner_id)
     _check_code(phone, "supplement", m.pk, sms_code)
