@@ -22,6 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+# Per-character readings only (``_sound``): pypinyin's phrase dictionary — about 100 MB in
+# every process that scores text — is never consulted for one character; nor is a private
+# copy of its character dictionary needed. Set before pypinyin is first imported.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+
 # Dictionary tags (jieba's dict.txt) of words that never occur inside a place name: prepositions,
 # conjunctions, particles, pronouns, adverbs — words of two or more characters (按照, 因为, 我们,
 # 一直). Single characters of these tags are common in names (嘉顺苑, 同鑫家园, 巴罗比), so only
