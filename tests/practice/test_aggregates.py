@@ -90,7 +90,8 @@ def _writes(county, tmp_path):
     for key, day in (("a", 2), ("b", 20)):
         _at(sh(2026, 2, day), advance, county, Matter.objects.get(pk=ms[key].pk), "replied")
     _at(sh(2026, 2, 5), services.transition, Matter.objects.get(pk=ms["a"].pk),
-        "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
+        "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied",
+                                                "xinfang_rating": "basic"})
     _at(sh(2026, 2, 25), services.transition, Matter.objects.get(pk=ms["b"].pk),
         "rate_satisfied", citizen=True, data={"rating": "satisfied"})
     # The same petitioner as "a" again: a repeat (the original's 初信初访化解 changes too).
@@ -151,7 +152,8 @@ def test_counters_follow_every_write_and_equal_the_rows(county, tmp_path):
     # The sequence reaches the figures the services move (the 包案/积案 counts are rows).
     assert nonzero >= {"timely_acceptance", "on_time_reply", "graded_green", "repeat",
                        "level_skip", "participation_handling", "satisfaction_handling",
-                       "first_resolution", "overdue"}, nonzero
+                       "first_resolution", "overdue", "participation_xinfang",
+                       "satisfaction_xinfang"}, nonzero
     r = aggregates.verify()
     assert (r.different, r.snapshots_off) == (0, 0), r.differences
 

@@ -60,7 +60,7 @@ def _dataset(county):
     for key, rating in (("reply_rated_ok", "basic"), ("reply_rated_bad", "unsatisfied")):
         name = "rate_unsatisfied" if rating == "unsatisfied" else "rate_satisfied"
         _at(sh(2026, 2, 10), services.transition, ms[key], name, citizen=True,
-            data={"rating": rating})
+            data={"rating": rating, "xinfang_rating": "satisfied"})
     # Repeats (by matter) and a level-skipping group visit.
     ms["first"] = _at(sh(2026, 2, 6), _reg, county, sh(2026, 2, 6), 30, headcount=3)
     ms["repeat"] = _at(sh(2026, 2, 16), _reg, county, sh(2026, 2, 16), 30, headcount=4)
@@ -144,6 +144,9 @@ def test_figures_count_what_the_definitions_say(county):
     # still inside its window and not counted yet.
     assert f["participation_handling"].parts == {"rated": 2, "unrated": 1}
     assert f["satisfaction_handling"].text == "50.0%（1/2）"
+    # The second target (the 信访部门): both rated it 满意 with their answer.
+    assert f["participation_xinfang"].parts == {"rated": 2, "unrated": 1}
+    assert f["satisfaction_xinfang"].text == "100.0%（2/2）"
     # Repeats by matter: 2 of the February registrations (件次), 4 + 1 people (人次).
     assert f["repeat"].numerator == 2 and f["repeat"].persons == 5
     assert f["level_skip"].numerator == 1

@@ -36,7 +36,7 @@ CLOCK_METRICS: Mapping[str, str] = {
     **{code: f"graded_{grade}" for grade, code in ind.GRADE_CODES.items()},
 }
 EVALUATION = "evaluation"  # 有权处理机关: by reply date, attributed to the lead body
-EVALUATION_XINFANG = "evaluation_xinfang"  # 信访部门: by its disposal date (D1 met), the holder
+EVALUATION_XINFANG = "evaluation_xinfang"  # 信访部门: by reply date, attributed to the holder
 RECEIVED = "received"  # by registration date, the holder; bucket 重复 yes/no; dim = channel
 VISIT = "visit"  # 来访 by registration date; bucket 越级 yes/no; dim = headcount (zero-padded)
 KLASS = "klass"  # dim = klass
@@ -116,7 +116,7 @@ class MatterFacts:
     review_body_id: int | None
     rated: bool  # any rating of the lead body's handling
     latest_rating: str | None  # the latest round's rating of the handling
-    xinfang_rating: str | None  # the petitioner's rating of the 信访部门 (latest)
+    xinfang_rating: str | None  # the latest round's rating of the 信访部门 (None: not rated)
     repeated: bool  # a later matter is a repeat of this one
     clocks: tuple[ClockFacts, ...] = ()
     settled_on: tuple[date, ...] = field(default=())
@@ -144,12 +144,6 @@ def in_evaluation_scope(f: MatterFacts) -> bool:
         route31=f.route31, closure_kind=f.closure_kind, confidential=f.confidential)) is None
 
 
-def xinfang_disposal(f: MatterFacts) -> ClockFacts | None:
-    """The 信访部门's §22 disposal (its D1 deadline, met): what the 信访部门 is rated on."""
-    met = [c for c in f.clocks if c.code == "D1" and c.met_on is not None]
-    return min(met, key=lambda c: c.met_on or NO_DAY) if met else None
-
-
 def contributions(f: MatterFacts) -> Contribution:
     """The counter rows one matter adds to, with (n, persons)."""
     out: Contribution = {}
@@ -174,10 +168,9 @@ def contributions(f: MatterFacts) -> Contribution:
     # 参评率 / 参评满意率, 有权处理机关: replies in the 11号 scope.
     if scoped and f.replied_on is not None:
         add(EVALUATION, f.replied_on, f.lead_body_id, rating_state(f.rated, f.latest_rating))
-    # … and the 信访部门: its disposal in the 11号 scope.
-    disposal = xinfang_disposal(f) if scoped else None
-    if disposal is not None and disposal.met_on is not None:
-        add(EVALUATION_XINFANG, disposal.met_on, disposal.body_id,
+    # … and the 信访部门 that registered and 转送/交办 it, rated with the same answer.
+    if scoped and f.replied_on is not None:
+        add(EVALUATION_XINFANG, f.replied_on, f.holder_id,
             rating_state(f.xinfang_rating is not None, f.xinfang_rating))
     # Registered matters: 重复信访 (件次, 人次) and the intake by channel, class and category.
     add(RECEIVED, f.received_on, f.holder_id, ind.repeat_bucket(f.repeat_kind), f.channel,

@@ -464,6 +464,10 @@ class Evaluation(SealedWithMatter, models.Model):
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="evaluations")
     round = models.PositiveSmallIntegerField(default=0)  # = matter.redo_count when rated
     rating = models.CharField("评价", max_length=12, choices=Rating.choices)
+    # The second target of evaluation (国信发〔2022〕11号): the 信访部门's registration and
+    # 转送/交办, rated with the answer; blank when the petitioner rated only the handling.
+    xinfang_rating = models.CharField("对信访部门的评价", max_length=12, choices=Rating.choices,
+                                      blank=True, default="")
     comment = SealableTextField("意见", blank=True)
     at = models.DateTimeField()
     # Recorded by staff on the petitioner's behalf, in a 回访 call (issue 16 item 2).

@@ -13,8 +13,9 @@ the snapshot keeps the flag, and the practice services pass it when they change 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -87,7 +88,7 @@ def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
                            "owed_by_petitioner")):
         if c[0] in wanted:
             clocks[c[0]].append(dt.ClockFacts(*c[1:]))
-    ratings: dict[int, str] = {}
+    ratings: dict[int, tuple[str, str]] = {}
     latest: dict[int, int] = {}
     settled: dict[int, list[date]] = defaultdict(list)
     repeated: set[int] = set()
@@ -95,11 +96,11 @@ def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
     if new:
         return {r["pk"]: facts_from(r, exempt=ex.get(r["pk"], default_exempt),
                                     clocks=clocks.get(r["pk"], ())) for r in rows}
-    for mid, rnd, rating in (Evaluation.objects.filter(**by_matter).order_by()
-                             .values_list("matter_id", "round", "rating")):
+    for mid, rnd, rating, xf in (Evaluation.objects.filter(**by_matter).order_by()
+                                 .values_list("matter_id", "round", "rating", "xinfang_rating")):
         if mid in wanted and rnd >= latest.get(mid, -1):
             latest[mid] = rnd
-            ratings[mid] = rating
+            ratings[mid] = (rating, xf)
     for mid, at in (Event.objects.filter(**by_matter, action="record_settlement").order_by()
                     .values_list("matter_id", "at")):
         if mid in wanted:
@@ -108,7 +109,10 @@ def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
                                    else {"repeat_of_id__in": ids})
     repeated = set(Matter.objects.filter(**by_original).order_by().values_list("repeat_of_id", flat=True).distinct())
     return {r["pk"]: facts_from(r, exempt=ex.get(r["pk"], default_exempt),
-                                clocks=clocks.get(r["pk"], ()), latest_rating=ratings.get(r["pk"]),
+                                clocks=clocks.get(r["pk"], ()),
+                                latest_rating=ratings[r["pk"]][0] if r["pk"] in ratings else None,
+                                xinfang_rating=(ratings[r["pk"]][1] or None) if r["pk"] in ratings
+                                else None,
                                 repeated=r["pk"] in repeated, settled_on=settled.get(r["pk"], ()))
             for r in rows}
 
@@ -142,6 +146,35 @@ def apply(delta: Mapping[dt.Key, tuple[int, int]]) -> None:
                 f"INSERT INTO {t} ({cols}) VALUES {values} "
                 f"ON CONFLICT ({', '.join(_KEY_COLS)}) DO UPDATE SET "
                 f"n = {t}.n + excluded.n, persons = {t}.persons + excluded.persons", params)
+
+
+def _copy(table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows into an empty (or conflict-free) table fast: COPY on PostgreSQL, a multi-row
+    executemany elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur, cur.cursor.copy(
+                f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(cols))
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})",
+                        list(rows))
+
+
+def insert_fresh(counters: Mapping[dt.Key, tuple[int, int]]) -> None:
+    """The counters into an emptied table (the rebuild)."""
+    # In key order: a figure's read (a metric over a range of days) then finds its rows
+    # together on disk, not one page per row.
+    _copy(_table(Tally), [*_KEY_COLS, "n", "persons"],
+          ((*k, n, p) for k, (n, p) in sorted(counters.items()) if (n, p) != (0, 0)))
+
+
+def insert_snapshots(snaps: Mapping[int, dt.Contribution]) -> None:
+    """Snapshots of matters that have none (the rebuild, after emptying the table)."""
+    _copy(_table(TallySnapshot), ["matter_id", "data"],
+          ((k, json.dumps(dt.encode(v))) for k, v in snaps.items() if v))
 
 
 def _save_snapshots(snaps: Mapping[int, dt.Contribution]) -> None:

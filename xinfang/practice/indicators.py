@@ -25,6 +25,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -110,6 +111,7 @@ class Scope:
     division: Division | None = None  # practice records (包案/积案) of this division
     unit: Body | None = None
     everything: bool = False
+    _codes: list[str] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def for_user(cls, user: User, unit: Body | None = None) -> Scope:
@@ -161,9 +163,11 @@ class Scope:
             if self.path:
                 if self.path.count("/") >= dt.DIVISION_DEPTH:
                     return None
-                codes = [c for c, p in Division.objects.filter(_subtree(self.path, "path"))
-                         .values_list("code", "path") if p.count("/") < dt.DIVISION_DEPTH]
-                parts.append(Q(division_id__in=codes))
+                if self._codes is None:
+                    self._codes = [c for c, p in Division.objects.filter(
+                        _subtree(self.path, "path")).values_list("code", "path")
+                        if p.count("/") < dt.DIVISION_DEPTH]
+                parts.append(Q(division_id__in=self._codes))
             if self.body_id:
                 parts.append(Q(body_id=self.body_id))
             q = reduce(operator.or_, parts) if parts else Q(pk__in=[])
@@ -307,6 +311,15 @@ def _with_ratings(qs: QuerySet[Matter]) -> QuerySet[Matter]:
                                               .values("rating")[:1]))
 
 
+def _with_xinfang_rating(qs: QuerySet[Matter]) -> QuerySet[Matter]:
+    """The latest round's rating of the 信访部门 as ``latest_rating`` (None or "": none)."""
+    latest = Subquery(Evaluation.objects.filter(matter=OuterRef("pk")).order_by("-round")
+                      .values("xinfang_rating")[:1])
+    return qs.annotate(latest_rating=latest).annotate(
+        rated=Case(When(Q(latest_rating__isnull=False) & ~Q(latest_rating=""), then=Value(True)),
+                   default=Value(False), output_field=BooleanField()))
+
+
 def _replied(scope: Scope, p: Period) -> QuerySet[Matter]:
     qs = _matters(scope, "lead_body").filter(in_evaluation_scope(),
                                              replied_on__range=(p.start, p.end))
@@ -364,6 +377,39 @@ _define(Definition(
     "lead_body", _satisfaction_rows, _satisfaction_q, ("latest_rating",),
     lambda r, p: ind.satisfaction_bucket(r["latest_rating"]),
     tally=TallySpec(dt.EVALUATION, _satisfaction_tally)))
+
+
+# The second target (国信发〔2022〕11号): the 信访部门 that registered and 转送/交办 the matter,
+# rated by the petitioner with the same answer (``Evaluation.xinfang_rating``); the same replies,
+# attributed to the holder.
+
+
+def _replied_xinfang(scope: Scope, p: Period) -> QuerySet[Matter]:
+    qs = _matters(scope, "holder").filter(in_evaluation_scope(),
+                                          replied_on__range=(p.start, p.end))
+    return _with_xinfang_rating(qs)
+
+
+def _participation_xinfang_rows(scope: Scope, p: Period) -> QuerySet[Matter]:
+    closed_before = p.today - timedelta(days=_rating_window())
+    return _replied_xinfang(scope, p).filter(Q(rated=True) | Q(replied_on__lt=closed_before))
+
+
+_define(Definition(
+    "participation_xinfang", gettext_noop("群众参评率（信访部门）"),
+    gettext_noop("评价范围内本期答复的事项中，信访人对登记、转送交办的信访部门作出评价 ÷（已评价 + 评价期满未评价）"),
+    (ind.RATED, ind.UNRATED), (ind.RATED,), (ind.RATED, ind.UNRATED), "holder",
+    _participation_xinfang_rows, _participation_q, ("replied_on", "rated"),
+    _participation_classify, tally=TallySpec(dt.EVALUATION_XINFANG, _participation_tally)))
+
+
+_define(Definition(
+    "satisfaction_xinfang", gettext_noop("参评满意率（信访部门）"),
+    gettext_noop("评价范围内本期答复且信访人评价了信访部门的事项中，满意或基本满意 ÷ 已评价"),
+    (ind.SATISFIED, ind.UNSATISFIED), (ind.SATISFIED,), (ind.SATISFIED, ind.UNSATISFIED),
+    "holder", lambda s, p: _replied_xinfang(s, p).filter(rated=True), _satisfaction_q,
+    ("latest_rating",), lambda r, p: ind.satisfaction_bucket(r["latest_rating"] or None),
+    tally=TallySpec(dt.EVALUATION_XINFANG, _satisfaction_tally)))
 
 
 # --- matters registered in the period ------------------------------------------------------
@@ -679,8 +725,8 @@ def dashboard_figures(user: User) -> dict[str, Any]:
     """The dashboard's rates over the last twelve months and its overdue bars (now): the same
     definitions as every other page. Kept as plain data (a chart and a table render it)."""
     scope, period = Scope.for_user(user), Period.last_twelve_months()
-    reply = figure("on_time_reply", scope, period)
-    sat = figure("satisfaction_handling", scope, period)
+    figs = {f.code: f for f in figures(scope, period, [c for c in REGISTRY if c != "overdue"])}
+    reply, sat = figs["on_time_reply"], figs["satisfaction_handling"]
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "on_time_rate": {**_rate(reply), "on_time": reply.parts[ind.ON_TIME],
@@ -688,7 +734,7 @@ def dashboard_figures(user: User) -> dict[str, Any]:
                          "overdue_unanswered": reply.parts[ind.MISSED]},
         "satisfaction_rate": _rate(sat),
         "overdue_by_unit": overdue_by_unit(scope)[:15],
-        "figures": [f.as_dict() for f in figures(scope, period) if f.code != "overdue"],
+        "figures": [f.as_dict() for f in figs.values()],
     }
 
 

@@ -178,6 +178,7 @@ def _context(matter: Matter, *, error: DomainError | None = None, failed: str = 
         "code_sent": code_sent or {},
         "question": cz.open_question(matter) if state in st.OPEN_STATES else None,
         "can_supplement": state in st.OPEN_STATES,
+        "xinfang_ratings": [(v, gettext(label)) for v, label in df.RATINGS.items()],
     }
 
 
@@ -206,7 +207,7 @@ def act(request: HttpRequest, name: str) -> HttpResponse:
             failed="" if status == 202 else name, acted=name),
             status=200 if status == 202 else status)
     data: dict[str, Any] = {}
-    for key in ("rating", "comment", "reason", "late_reason"):
+    for key in ("rating", "xinfang_rating", "comment", "reason", "late_reason"):
         value = request.POST.get(key, "").strip()
         if value:
             data[key] = value

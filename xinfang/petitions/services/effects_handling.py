@@ -157,6 +157,9 @@ def _fx_rate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) ->
     unsatisfied = rating == Evaluation.Rating.UNSATISFIED
     if (rating not in Evaluation.Rating.values) or (unsatisfied != (data.get("_unsatisfied") is True)):
         raise GuardFailed("评价应为满意、基本满意或不满意")
+    xinfang_rating = str(data.get("xinfang_rating") or "")
+    if xinfang_rating and xinfang_rating not in Evaluation.Rating.values:
+        raise GuardFailed("对信访部门的评价应为满意、基本满意或不满意")
     follow_up = None
     if u is not None:
         # Staff record a rating only on the petitioner's behalf, from a 回访 call of this
@@ -167,6 +170,7 @@ def _fx_rate(m: Matter, u: User | None, data: Mapping[str, Any], today: date) ->
     try:
         with transaction.atomic():
             Evaluation.objects.create(matter=m, round=m.redo_count, rating=rating,
+                                      xinfang_rating=xinfang_rating,
                                       comment=str(data.get("comment", "")), at=timezone.now(),
                                       on_behalf=u is not None, follow_up=follow_up)
     except IntegrityError as e:
