@@ -145,6 +145,21 @@ def test_a_handler_finds_only_what_the_unit_may_see(county, matters):
     assert _all_pages(other, "电梯", 50)[0] == [theirs.pk]
 
 
+def test_an_assisting_unit_finds_the_matter_through_its_dispatch(county, matters):
+    import time_machine
+
+    rs = county.dept("人社")
+    other = next(u for u in county.users.values() if u.body_id == rs.pk and u.role == "handler")
+    assert _all_pages(other, "公交", 50)[0] == []
+    with time_machine.travel(matters[2].received_at + timedelta(hours=1), tick=False):
+        services.transition(matters[2], "assign", user=county.users["officer"], data={
+            "to_body": county.dept("住建").pk, "report_due": "2026-03-15",
+            "assist_bodies": [rs.pk]})
+    ids, hits = _all_pages(other, "公交", 50)
+    assert ids == [matters[2].pk] and hits.total_label == "共 1 件"
+    assert _all_pages(county.users["handler"], "公交", 50)[0] == [matters[2].pk]
+
+
 def test_the_count_is_capped_and_says_so(county, matters, monkeypatch, login):
     officer = county.users["officer"]
     assert filters.search(officer, filters.MatterFilter(q="物业")).total_label == "共 4 件"

@@ -219,12 +219,14 @@ def search(user: User, f: MatterFilter, page: int = 1,
     if fast:
         scoped = apply(access.visible_matters(user), f, text=False).exclude(
             access.confidential_q())
-        codes = Q(number__in=terms) | Q(query_code__in=[t.upper() for t in terms])
-        fast = not Matter.objects.filter(codes).exists()  # a number: find() decides
+        # A term that is some matter's number or query code (ASCII only): find() decides.
+        plain = [t for t in terms if t.isascii()]
+        codes = Q(number__in=plain) | Q(query_code__in=[t.upper() for t in plain])
+        fast = not (plain and Matter.objects.filter(codes).exists())
     got: tuple[list[int], int, bool] | None = None
     if fast and connection.vendor == "sqlite":
-        got = textindex.sqlite_page(scoped, terms, offset, per_page,
-                                    access.index_scope(user))
+        got = textindex.sqlite_page(scoped, terms, offset, per_page, access.index_scope(user),
+                                    count_in_index=f == MatterFilter(q=f.q))
     elif fast and connection.vendor == "postgresql":
         indexed = scoped
         for term in terms:

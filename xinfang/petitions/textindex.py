@@ -129,10 +129,17 @@ def _where(qs: QuerySet[Matter]) -> tuple[str, list[Any]] | None:
 
 
 def sqlite_page(scoped: QuerySet[Matter], terms: list[str], offset: int, size: int,
-                scope: str | None = None) -> tuple[list[int], int, bool] | None:
+                scope: str | None = None, *, count_in_index: bool = False
+                ) -> tuple[list[int], int, bool] | None:
     """One page of ``scoped`` narrowed to ``terms``, walking the FTS5 index newest first;
     ``scope`` (access.index_scope) narrows the walk inside the index to what the user's unit
     may see, so a unit's rare term is not a walk through everybody's hits.
+
+    The rows of the page are always checked against ``scoped`` (the real visibility rule and
+    the other filters). With ``count_in_index`` (a keyword and nothing else) the count is the
+    index's alone: its scope column is the visibility rule written by the same triggers that
+    write the text, and confidential matters are not in it, so it counts what the walk would
+    find without reading a matter row.
 
     Returns (ids in order, capped count, capped) or None when ``scoped`` cannot be put
     inside the walk (it needs a join)."""
@@ -161,8 +168,12 @@ def sqlite_page(scoped: QuerySet[Matter], terms: list[str], offset: int, size: i
         if complete:
             total, capped = len(rows), False
         else:
-            cur.execute(f"SELECT count(*) FROM ({base.format(extra='')} LIMIT %s)",
-                        [match, *params, COUNT_CAP + 1])
+            if count_in_index:
+                cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} "
+                            f"WHERE {TABLE} MATCH %s LIMIT %s)", [match, COUNT_CAP + 1])
+            else:
+                cur.execute(f"SELECT count(*) FROM ({base.format(extra='')} LIMIT %s)",
+                            [match, *params, COUNT_CAP + 1])
             n = max(cur.fetchone()[0], want)
             total, capped = min(n, COUNT_CAP), n > COUNT_CAP
     rows.sort(key=lambda r: (str(r[1]), r[0]), reverse=True)

@@ -60,7 +60,13 @@ class Command(BaseCommand):
         from xinfang.demo.content import DATA_DIR
         from xinfang.demo.county import DEMO_PASSWORD, build_county
         from xinfang.demo.guard import NOT_DEMO, claim, database_kind
-        from xinfang.demo.search_bench import fill, index_size, load_average, time_search
+        from xinfang.demo.search_bench import (
+            cpu_probe,
+            fill,
+            index_size,
+            load_average,
+            time_search,
+        )
         from xinfang.demo.seed import county_exists
         from xinfang.org.models import User
         from xinfang.petitions.models import Matter
@@ -100,8 +106,10 @@ class Command(BaseCommand):
         if len(users) != 2:
             raise CommandError("基准库中没有装载好的县：先运行 --load-only")
         out["matters"] = Matter.objects.count()
+        out["cpu_probe_before"] = cpu_probe()
         out["search_ms"] = time_search(users["xinfang"], users["chengban"],
                                        repeat=opts["repeat"])
+        out["cpu_probe_after"] = cpu_probe()
         out.update(index_size())
         out["load_after"] = load_average()
         out["at"] = now_iso()
