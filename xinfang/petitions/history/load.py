@@ -40,6 +40,7 @@ from xinfang.core import crypto
 from xinfang.domain import deadlines as dl
 from xinfang.domain import route31
 from xinfang.domain import states as st
+from xinfang.domain.tally import ClockFacts, MatterFacts
 from xinfang.org.models import User
 
 from .. import clocks, tally
@@ -137,6 +138,10 @@ class Loader:
                     "teach history/load.py about them")
         self.source, self.user, self.today = source, user, today
         self.written_ids: list[int] = []  # the matters of the batch being written
+        self.facts: dict[int, MatterFacts] = {}  # what the indicator counters read of them
+        self.tally_codes = frozenset(tally.CLOCK_CODES)
+        kind = Matter._meta.get_field("repeat_kind").get_default()
+        self.repeat_kind = getattr(kind, "value", kind)
         self.out = bulk.Out()
         self.rules = clocks.rules()
         self.calendar = clocks.calendar()
@@ -203,7 +208,8 @@ class Loader:
             finally:
                 for table in self.tables.values():
                     table.rows = []
-            tally.add_written(self.written_ids)  # the indicator counters, in this transaction
+            # The indicator counters, in this transaction, from the facts of the rows written.
+            tally.add_written(self.written_ids, self.facts)
             _advance_counters(todo)
             audit.record("import_history", actor=self.user,
                          actor_label="" if self.user else IMPORT_ACTOR,
@@ -233,6 +239,8 @@ class Loader:
         sealed_ids: set[int] = set()
         add_matter, add_dispatch = self.add_matter, self.add_dispatch
         self.written_ids.clear()
+        self.facts = {}
+        facts_from = tally.facts_from
         for r, code in zip(todo, codes, strict=True):
             mid = next(matter_ids)
             self.written_ids.append(mid)
@@ -246,6 +254,7 @@ class Loader:
             closure = closure if finished else ""
             closed_on = r.served_on or r.replied_on or r.accepted_on or r.dispatched_on or received
             closed_at = at(closed_on, EVENING) if finished else None
+            closed_day = closed_on if finished else None
             route = 6 if r.klass == st.Klass.APPEAL and state != REG else None
             served = r.served_on if r.replied_on else None
             for j, p in enumerate(r.petitioners):
@@ -335,13 +344,31 @@ class Loader:
                 state = CLOSED
                 closure = (st.ClosureKind.ANSWERED.value if lapsed[3] == "V1"
                            else st.ClosureKind.WINDOW_LAPSED.value)
-                closed_at = at(lapsed[9], EVENING)
+                closed_at, closed_day = at(lapsed[9], EVENING), lapsed[9]
                 lapsed[12] = lapsed[9]  # met then; its alert stays as the sweep left it
                 ev([None, mid, "close_lapsed", "结案", REPLIED, CLOSED, actor, closed_at,
                     text(f"{lapsed[4]}届满（{lapsed[9]:%Y-%m-%d}）未提出，结案", sealed),
                     self.data(batch_data, sealed)])
             next_due = min((c[9] for c in cl if c[12] is None and not c[7]), default=None)
             all_clocks.extend(cl)
+            # What the indicator counters read of the matter (``tally.load``'s fields).
+            self.facts[mid] = facts_from({
+                "division_path": r.division.path, "holder_id": r.holder.pk,
+                "lead_body_id": to_body, "review_body_id": None, "recheck_body_id": None,
+                "accused_body_id": r.accused_body.pk if r.accused_body else None,
+                "channel": r.channel, "klass": r.klass,
+                "category_id": r.category.pk if r.category else None,
+                "category__parent_id": r.category.parent_id if r.category else None,
+                "headcount": r.headcount, "received_at": r.received_at, "state": state,
+                "next_due": next_due,
+                "closed_at": datetime.combine(closed_day, EVENING, tz) if closed_day else None,
+                "closure_kind": closure, "repeat_kind": self.repeat_kind, "level_skip": False,
+                "legal_litigation": False, "route31": route,
+                "confidential": r.klass == st.Klass.REPORT, "replied_on": r.replied_on,
+                "repeat_of_id": None,
+            }, exempt=False, clocks=[ClockFacts(c[3], c[9], c[12], c[6], c[7]) for c in cl
+                                     if c[3] in self.tally_codes],
+                latest_rating=r.rating if r.rating and r.replied_on else None)
             add_matter((
                 mid, r.number, code, r.channel, r.number if r.channel == "superior" else "",
                 self.channel_details, received_at, received_at, now, r.holder.pk,

@@ -136,6 +136,7 @@ def _profiled(path: Path, batch: int) -> tuple[dict[str, Any], dict[str, float]]
     from django.db import connection
     from django.db.backends.base.base import BaseDatabaseWrapper
 
+    from xinfang.petitions import tally
     from xinfang.petitions.history import bulk
 
     split: defaultdict[str, float] = defaultdict(float)
@@ -169,9 +170,19 @@ def _profiled(path: Path, batch: int) -> tuple[dict[str, Any], dict[str, float]]
         if backend:
             split["server: COMMIT (deferred FK checks)"] += server() - s
 
+    add_written = tally.add_written
+
+    def timed_tally(*args: Any) -> None:
+        c, s = time.process_time(), server()
+        add_written(*args)
+        split["client: indicator counters (tally.add_written)"] += time.process_time() - c
+        if backend:
+            split["server: indicator counters (tally.add_written)"] += server() - s
+
     s0, c0 = server(), time.process_time()
     with mock.patch.object(bulk.Out, "write", timed_write), \
-            mock.patch.object(BaseDatabaseWrapper, "_commit", timed_commit):
+            mock.patch.object(BaseDatabaseWrapper, "_commit", timed_commit), \
+            mock.patch.object(tally, "add_written", timed_tally):
         out = _capture(path, batch, 1)
     written = sum(v for k, v in split.items() if k.startswith("client: "))
     split["client: everything else (CSV, checks, building rows)"] = \
