@@ -166,14 +166,21 @@ def find_repeats(petitioners: Sequence[PetitionerIn],
 
     q = Q()
     if id_keys:
-        q |= Q(petitioners__id_index__in=id_keys)
+        q |= Q(id_index__in=id_keys)
     if phone_keys:
-        q |= Q(petitioners__phone_index__in=phone_keys)
-    qs = Matter.objects.filter(q).distinct().select_related(
-        "division", "category", "holder__division", "lead_body__division")
+        q |= Q(phone_index__in=phone_keys)
+    # Two plain queries, not one join with DISTINCT: PostgreSQL spent ~30 ms *planning* the
+    # seven-table join (0.2 ms to run it) on every registration; the petitioner lookup and
+    # the matters by id plan in ~1 ms together (docs/benchmarks.md, intake).
+    ids = set(Petitioner.objects.filter(q).order_by("-matter_id")
+              .values_list("matter_id", flat=True)[:500])
     if exclude_id:
-        qs = qs.exclude(pk=exclude_id)
-    return list(qs.order_by("-received_at")[:10])
+        ids.discard(exclude_id)
+    if not ids:
+        return []
+    return list(Matter.objects.filter(pk__in=ids).select_related(
+        "division", "category", "holder__division", "lead_body__division",
+    ).order_by("-received_at")[:10])
 
 
 def register(
