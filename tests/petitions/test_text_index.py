@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from tests.conftest import sh
 from tests.scenario import advance, register
-from xinfang.petitions import filters, services, textindex
+from xinfang.petitions import access, filters, services, textindex
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import Correction
 
@@ -96,7 +96,17 @@ def test_the_search_reads_the_index(county, matters):
             cur.execute("SET enable_seqscan = off")
             plan = qs.explain()
             cur.execute("RESET enable_seqscan")
-        assert "matter_text_grams" in plan
+        assert "matter_text_scope" in plan
+        # A unit's search: its scope tokens are an index condition beside the bigrams.
+        handler = county.users["handler"]
+        qs = (filters.apply(access.visible_matters(handler), filters.MatterFilter(q="停车费"))
+              .filter(textindex.scope_q(access.index_scope(handler))))
+        with connection.cursor() as cur:
+            cur.execute("SET enable_seqscan = off")
+            plan = qs.explain()
+            cur.execute("RESET enable_seqscan")
+        cond = next(line for line in plan.splitlines() if "Index Cond" in line)
+        assert "search_scope" in cond and "xinfang_grams" in cond
 
 
 def test_a_confidential_matter_is_never_found_by_a_word(county, matters):

@@ -61,4 +61,4 @@ def test_postgresql_reads_the_bigram_index(matters):
         cur.execute("SET enable_seqscan = off")
         plan = qs.explain()
         cur.execute("RESET enable_seqscan")
-    assert "matter_text_grams" in plan
+    assert "matter_text_scope" in plan

@@ -74,7 +74,7 @@ def fill(c: County, n: int, *, seed: int = 19, log: Callable[[str], None] = prin
     rebuild = connection.vendor == "postgresql" and n >= REBUILD_AT
     if rebuild:  # as a first import of a county's history would: the index built once after
         with connection.cursor() as cur:
-            cur.execute("DROP INDEX IF EXISTS matter_text_grams")
+            cur.execute("DROP INDEX IF EXISTS matter_text_scope")
     for start in range(0, n, BATCH):
         size = min(BATCH, n - start)
         with transaction.atomic():
@@ -106,7 +106,7 @@ def fill(c: County, n: int, *, seed: int = 19, log: Callable[[str], None] = prin
             out.write(matters)
         log(f"  {start + size:,}/{n:,}  {(start + size) / (time.perf_counter() - started):,.0f}/s")
     if rebuild:
-        log("  building matter_text_grams …")
+        log("  building matter_text_scope …")
         with connection.cursor() as cur:
             cur.execute("SET maintenance_work_mem = '512MB'")
             cur.execute(_migration().PG_INDEX.replace(" CONCURRENTLY", ""))
@@ -122,7 +122,7 @@ def fill(c: County, n: int, *, seed: int = 19, log: Callable[[str], None] = prin
 def _migration() -> Any:
     import importlib
 
-    return importlib.import_module("xinfang.petitions.migrations.0020_matter_text_index")
+    return importlib.import_module("xinfang.petitions.migrations.0022_matter_search_scope")
 
 
 def load_average() -> str:
@@ -162,7 +162,7 @@ def index_size() -> dict[str, Any]:
     """Bytes of the text index and of the matter table (what the index costs on disk)."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute("SELECT pg_relation_size('matter_text_grams'), "
+            cur.execute("SELECT pg_relation_size('matter_text_scope'), "
                         "pg_total_relation_size('petitions_matter')")
             idx, table = cur.fetchone()
         else:

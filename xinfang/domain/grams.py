@@ -76,11 +76,15 @@ def scope(holder: int | None, lead: int | None, review: int | None, recheck: int
     return " ".join([*(f"b{b}" for b in sorted(bodies)), *(f"d{p}" for p in places)])
 
 
-def scope_query(body_id: int, division_code: str | None) -> str:
-    """The FTS5 filter for what a body sees: its own ``b`` token, and for a body with a
+def scope_tokens(body_id: int, division_code: str | None) -> list[str]:
+    """What a body sees, as scope tokens: its own ``b`` token, and for a body with a
     jurisdiction the ``d`` token of its division."""
-    toks = [f"b{body_id}"] + ([f"d{division_code}"] if division_code else [])
-    return "scope:(" + " OR ".join(toks) + ")"
+    return [f"b{body_id}"] + ([f"d{division_code}"] if division_code else [])
+
+
+def scope_query(tokens: list[str]) -> str:
+    """The FTS5 filter for any of ``tokens`` in the ``scope`` column."""
+    return "scope:(" + " OR ".join(tokens) + ")"
 
 
 def indexable(term: str) -> bool:

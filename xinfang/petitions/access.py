@@ -44,22 +44,23 @@ def visible_matters(user: User) -> QuerySet[Matter]:
     return qs.filter(own).exclude(accused_by(body.pk))
 
 
-def index_scope(user: User) -> str | None:
-    """The same rule as :func:`visible_matters` as a filter of the keyword index's ``scope``
-    column (domain.grams.scope; issue 19 item 2): the user's body, and its division for a
-    body or role with a jurisdiction. None: no narrowing (an administrator). The rows found
-    are still checked against :func:`visible_matters`."""
+def index_scope(user: User) -> list[str] | None:
+    """The same rule as :func:`visible_matters` as scope tokens of the keyword index
+    (domain.grams.scope; issue 19 item 2): the user's body, and its division for a body or
+    role with a jurisdiction; a matter is found if it carries any of them. None: no
+    narrowing (an administrator). The rows found are still checked against
+    :func:`visible_matters`."""
     from xinfang.domain import grams
 
     if not user.is_authenticated or user.is_superuser or user.role == Role.ADMIN:
         return None
     body = user.body
     if body is None:
-        return grams.scope_query(0, None)  # nothing: no body has id 0
+        return grams.scope_tokens(0, None)  # nothing: no body has id 0
     place = None
     if body.kind in JURISDICTION_KINDS or Role(user.role) in JURISDICTION_ROLES:
         place = body.division.path.rsplit("/", 1)[-1]
-    return grams.scope_query(body.pk, place)
+    return grams.scope_tokens(body.pk, place)
 
 
 def accused_by(body_id: int) -> Q:

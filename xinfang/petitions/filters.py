@@ -231,6 +231,9 @@ def search(user: User, f: MatterFilter, page: int = 1,
         indexed = scoped
         for term in terms:
             indexed = indexed.filter(textindex.text_q(term))
+        tokens = access.index_scope(user)
+        if tokens:  # the unit's hits only, intersected inside the GIN index
+            indexed = indexed.filter(textindex.scope_q(tokens))
         total, capped = textindex.capped_count(indexed)
         if capped:  # common: the newest matters, checked by LIKE, fill the page at once
             for term in terms:

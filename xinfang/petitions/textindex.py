@@ -9,10 +9,12 @@ matter's text, so no code path can forget it:
   rowids (newest day first) joined to the matter by id, with the user's scope and the other
   filters checked on each hit, and stops at the page's end — a common term stops early, an
   absent one is an empty posting list.
-- PostgreSQL: the partial GIN index ``matter_text_grams`` over the lower-cased text's
-  bigrams. GIN returns no order, so a capped count runs first through the index (a bitmap:
-  an absent or rare term reads only its hits); when the term is common (more hits than the
-  cap), the page walks ``received_at`` backwards with ``LIKE`` and stops after one page.
+- PostgreSQL: the partial two-column GIN index ``matter_text_scope`` over the lower-cased
+  text's bigrams and the matter's scope tokens (migration 0022, the same tokens as SQLite's
+  ``scope`` column). GIN returns no order, so a capped count runs first through the index (a
+  bitmap of the unit's hits only: an absent or rare term reads only those); when the term is
+  common (more hits than the cap), the page walks ``received_at`` backwards with ``LIKE``
+  and stops after one page.
 
 Confidential matters are not in either index and are excluded again here, by the same rule
 (``access.confidential_q``): their words find nothing; their number and query code do
@@ -43,11 +45,18 @@ TABLE = "petitions_matter_text"
 TEXT_FIELDS = ("title", "request", "content")
 _ID_BITS = 32
 _ID_MASK = (1 << _ID_BITS) - 1
-# The expression of the PostgreSQL index ``matter_text_grams`` (migration 0020).
+# The first expression of the PostgreSQL index ``matter_text_scope`` (migrations 0020, 0022).
 _PG_GRAMS = ("xinfang_grams(lower(\"petitions_matter\".\"title\" || ' ' || "
              "\"petitions_matter\".\"request\" || ' ' || \"petitions_matter\".\"content\"))"
              " @> %s::text[]")
 _MATTER_SELECT = re.compile(r'SELECT "petitions_matter"\."id"(?: AS "\w+")? FROM "petitions_matter"')
+
+
+def scope_q(tokens: list[str]) -> Q:
+    """PostgreSQL: the matters carrying any of ``tokens`` in their ``search_scope`` (migration
+    0022), which the GIN index ``matter_text_scope`` intersects with the bigrams."""
+    return Q(RawSQL('"petitions_matter"."search_scope" && %s::text[]', (tokens,),
+                    output_field=BooleanField()))
 
 
 def term_bigrams(term: str) -> list[str]:
@@ -129,7 +138,7 @@ def _where(qs: QuerySet[Matter]) -> tuple[str, list[Any]] | None:
 
 
 def sqlite_page(scoped: QuerySet[Matter], terms: list[str], offset: int, size: int,
-                scope: str | None = None, *, count_in_index: bool = False
+                scope: list[str] | None = None, *, count_in_index: bool = False
                 ) -> tuple[list[int], int, bool] | None:
     """One page of ``scoped`` narrowed to ``terms``, walking the FTS5 index newest first;
     ``scope`` (access.index_scope) narrows the walk inside the index to what the user's unit
@@ -147,7 +156,8 @@ def sqlite_page(scoped: QuerySet[Matter], terms: list[str], offset: int, size: i
     if where is None:
         return None
     cond, params = where
-    match = " AND ".join([*(grams.phrase(t) for t in terms), *([scope] if scope else [])])
+    match = " AND ".join([*(grams.phrase(t) for t in terms),
+                          *([grams.scope_query(scope)] if scope else [])])
     base = (f'SELECT "petitions_matter"."id", "petitions_matter"."received_at", '
             f'{TABLE}.rowid FROM {TABLE} CROSS JOIN "petitions_matter" '
             f'ON "petitions_matter"."id" = ({TABLE}.rowid & {_ID_MASK}) '
