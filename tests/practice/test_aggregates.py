@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from tests.conftest import sh
 from tests.scenario import advance, register
+from xinfang.domain import tally as dt
 from xinfang.petitions import clocks, intel, jobs, services
 from xinfang.petitions.history.parse import sample_csv
-from xinfang.petitions.models import Matter, Tally
+from xinfang.petitions.models import Matter, Tally, TallyMonth
 from xinfang.petitions.services import Correction
 from xinfang.practice import aggregates
 from xinfang.practice import indicators as I
@@ -113,6 +114,19 @@ def _writes(county, tmp_path):
     return ms
 
 
+def _stored(model=Tally):
+    return {dt.Key(t.metric, t.day, t.division_id, t.body_id, t.accused_id, t.exempt, t.bucket,
+                   t.dim): (t.n, t.persons) for t in model.objects.exclude(n=0, persons=0)}
+
+
+def _months_are_days_summed():
+    """Every month row is its month's day rows summed, and there is no other month row."""
+    months = _stored(TallyMonth)
+    assert months and months == dt.by_month(_stored(Tally))
+    assert all(k.day.day == 1 for k in months)
+    return months
+
+
 def _check(scope, period):
     nonzero = set()
     for code in TALLIED:
@@ -154,31 +168,57 @@ def test_counters_follow_every_write_and_equal_the_rows(county, tmp_path):
                        "level_skip", "participation_handling", "satisfaction_handling",
                        "first_resolution", "overdue", "participation_xinfang",
                        "satisfaction_xinfang"}, nonzero
+    _months_are_days_summed()
     r = aggregates.verify()
-    assert (r.different, r.snapshots_off) == (0, 0), r.differences
+    assert (r.different, r.month_different, r.snapshots_off) == (0, 0, 0), r.differences
 
 
 def test_rebuild_gives_what_the_services_kept_and_verify_finds_drift(county, tmp_path):
     _writes(county, tmp_path)
 
-    def stored():
-        return {(t.metric, t.day, t.division_id, t.body_id, t.accused_id, t.exempt, t.bucket,
-                 t.dim): (t.n, t.persons) for t in Tally.objects.exclude(n=0, persons=0)}
-
-    kept = stored()
+    kept, kept_months = _stored(), _months_are_days_summed()
     assert kept
     out = call_command("rebuild-aggregates")
     assert out is None
-    assert stored() == kept
+    assert _stored() == kept and _stored(TallyMonth) == kept_months
     # A counter changed behind the services' back is found, and the rebuild mends it.
     t = Tally.objects.filter(metric="on_time_reply").first()
     Tally.objects.filter(pk=t.pk).update(n=t.n + 1)
     r = aggregates.verify()
     assert r.different == 1 and r.differences[0][0].metric == "on_time_reply"
+    assert r.month_different == 0
     with pytest.raises(SystemExit):
         call_command("rebuild-aggregates", "--verify")
     aggregates.rebuild()
-    assert stored() == kept and aggregates.verify().different == 0
+    assert _stored() == kept and aggregates.verify().different == 0
+    # … a month row too (the dashboard reads whole months from them).
+    m = TallyMonth.objects.filter(metric="received").first()
+    TallyMonth.objects.filter(pk=m.pk).update(persons=m.persons + 2)
+    r = aggregates.verify()
+    assert (r.different, r.month_different) == (0, 1)
+    assert r.month_differences[0][0].metric == "received"
+    with pytest.raises(SystemExit):
+        call_command("rebuild-aggregates", "--verify")
+    aggregates.rebuild()
+    assert _stored(TallyMonth) == kept_months and aggregates.verify().month_different == 0
+
+
+def test_whole_months_are_read_from_month_rows(county, tmp_path):
+    """The figures above equal the rows while reading month rows: a month row that disagreed
+    with its days would show in a whole month's figure, not in a figure of part of it."""
+    _writes(county, tmp_path)
+    scope = I.Scope.for_division(county.county)
+    with time_machine.travel(sh(2026, 6, 1), tick=False):
+        clocks.invalidate()
+        jan, part = I.Period.month(2026, 1), I.Period(sh(2026, 1, 1).date(), sh(2026, 1, 30).date(), clocks.today())
+        assert [m for m, _ in I.counter_sources(jan.start, jan.end)] == [TallyMonth]
+        before = I.figure("repeat", scope, jan)
+        assert before.denominator == I.figure_from_rows("repeat", scope, jan).denominator > 0
+        # Empty January's month rows: the whole month reads them, 30 of its days read day rows.
+        TallyMonth.objects.filter(metric="received", day=jan.start).update(n=0)
+        assert I.figure("repeat", scope, jan).denominator == 0
+        assert I.figure("repeat", scope, part).parts == I.figure_from_rows(
+            "repeat", scope, part).parts
 
 
 def test_the_dashboard_reads_the_counters_within_the_users_scope(county, tmp_path, login):

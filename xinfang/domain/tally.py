@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from . import indicators as ind
@@ -204,6 +204,64 @@ def difference(before: Mapping[Key, tuple[int, int]], after: Mapping[Key, tuple[
         if (an - bn, ap - bp) != (0, 0):
             out[k] = (an - bn, ap - bp)
     return out
+
+
+# ---------------------------------------------------------------- the month grain
+
+# Every contribution is counted a second time under the first day of its month (the same key
+# otherwise): a reader of whole months (the dashboard's twelve) reads one row where the day
+# grain has up to thirty-one. The services keep both in the same transaction; a month row is
+# always the sum of its month's day rows (``xinfang rebuild-aggregates --verify`` checks it).
+
+
+def month_of(d: date) -> date:
+    return d.replace(day=1)
+
+
+def next_month(d: date) -> date:
+    return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def by_month(c: Mapping[Key, tuple[int, int]]) -> Contribution:
+    """``c`` summed under the first day of each key's month (zero sums left out)."""
+    out: Contribution = {}
+    for k, (n, p) in c.items():
+        m = k._replace(day=month_of(k.day))
+        on, op = out.get(m, (0, 0))
+        out[m] = (on + n, op + p)
+    return {k: v for k, v in out.items() if v != (0, 0)}
+
+
+def split_by_month(start: date, end: date, cutoffs: Iterable[date] = ()
+                   ) -> tuple[list[tuple[date, date]], list[tuple[date, date]]]:
+    """Days ``start``..``end`` as (day ranges, month ranges): the months lying wholly inside
+    the period that no cutoff cuts are read from the month rows (a month range is its first
+    days, ``lo``..``hi``), the rest from the day rows. A cutoff ``c`` stands for a filter
+    ``day < c`` (or ``day >= c``): a month whose days all lie on one side of it gives the same
+    answer from its month row (dated its first day), a month with days on both sides does
+    not."""
+    cuts = set(cutoffs)
+    days: list[tuple[date, date]] = []
+    months: list[tuple[date, date]] = []
+
+    def add(ranges: list[tuple[date, date]], lo: date, hi: date, step: int) -> None:
+        if ranges and (ranges[-1][1] + timedelta(days=1) == lo if step == 1
+                       else next_month(ranges[-1][1]) == lo):
+            ranges[-1] = (ranges[-1][0], hi)
+        else:
+            ranges.append((lo, hi))
+
+    d = start
+    while d <= end:
+        nxt = next_month(d)
+        last = min(end, nxt - timedelta(days=1))
+        whole = d.day == 1 and last == nxt - timedelta(days=1)
+        if whole and not any(d < c <= last for c in cuts):
+            add(months, d, d, 31)
+        else:
+            add(days, d, last, 1)
+        d = nxt
+    return days, months
 
 
 def total(parts: Iterable[Mapping[Key, tuple[int, int]]]) -> Contribution:

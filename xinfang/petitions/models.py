@@ -562,6 +562,7 @@ from .models_hearing import Hearing as Hearing  # noqa: E402
 from .models_intel import TopicSnapshot as TopicSnapshot  # noqa: E402
 from .models_oversight import Recommendation as Recommendation  # noqa: E402
 from .models_tally import Tally as Tally  # noqa: E402
+from .models_tally import TallyMonth as TallyMonth  # noqa: E402
 from .models_tally import TallySnapshot as TallySnapshot  # noqa: E402
 from .models_urgent import UrgentDeclaration as UrgentDeclaration  # noqa: E402
 from .models_urgent import UrgentMeasure as UrgentMeasure  # noqa: E402

@@ -10,12 +10,7 @@ from __future__ import annotations
 from django.db import models
 
 
-class Tally(models.Model):
-    """One counter: how many rows (and people) a metric has for a day, a division, the body
-    the figure is attributed to, the accused body of a 检举控告, assessed or not, a bucket and
-    a dim. Written only by ``UPDATE … SET n = n + δ`` (an upsert), never read-modify-write, so
-    concurrent writers add up."""
-
+class _Counter(models.Model):
     metric = models.CharField(max_length=24)
     day = models.DateField()
     division_id = models.CharField(max_length=12)  # domain.tally.division_key
@@ -28,6 +23,16 @@ class Tally(models.Model):
     persons = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class Tally(_Counter):
+    """One counter: how many rows (and people) a metric has for a day, a division, the body
+    the figure is attributed to, the accused body of a 检举控告, assessed or not, a bucket and
+    a dim. Written only by ``UPDATE … SET n = n + δ`` (an upsert), never read-modify-write, so
+    concurrent writers add up."""
+
+    class Meta:
         verbose_name = verbose_name_plural = "指标计数"
         constraints = [
             # The upsert's conflict target; its leading (metric, day) also serves every read
@@ -35,6 +40,21 @@ class Tally(models.Model):
             models.UniqueConstraint(
                 fields=["metric", "day", "division_id", "body_id", "accused_id", "exempt",
                         "bucket", "dim"], name="tally_key"),
+        ]
+
+
+class TallyMonth(_Counter):
+    """The same counters summed by month (``day``: the first of the month;
+    ``domain.tally.by_month``), kept in the same upsert's transaction: readers of whole months
+    (the dashboard's twelve) read these, and day rows only for the months a period or a
+    "before today" filter cuts (``domain.tally.split_by_month``)."""
+
+    class Meta:
+        verbose_name = verbose_name_plural = "指标月计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "day", "division_id", "body_id", "accused_id", "exempt",
+                        "bucket", "dim"], name="tally_month_key"),
         ]
 
 

@@ -26,7 +26,16 @@ from django.utils import timezone
 from xinfang.domain import tally as dt
 from xinfang.domain.states import OPEN_STATES
 
-from .models import ACTING_BODY_FIELD, Clock, Evaluation, Event, Matter, Tally, TallySnapshot
+from .models import (
+    ACTING_BODY_FIELD,
+    Clock,
+    Evaluation,
+    Event,
+    Matter,
+    Tally,
+    TallyMonth,
+    TallySnapshot,
+)
 
 CLOCK_CODES = sorted({*dt.CLOCK_METRICS, "D1"})
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATES)
@@ -129,12 +138,19 @@ _KEY_COLS = ("metric", "day", "division_id", "body_id", "accused_id", "exempt", 
 
 
 def apply(delta: Mapping[dt.Key, tuple[int, int]]) -> None:
-    """Add ``delta`` to the counters: ``INSERT … ON CONFLICT DO UPDATE SET n = n + δ``, keys
+    """Add ``delta`` to the counters, day rows and month rows (``domain.tally.by_month``):
+    ``INSERT … ON CONFLICT DO UPDATE SET n = n + δ``, the day table first and each table's keys
     in one order (writers touching the same rows take their locks in the same order)."""
-    items = sorted((k, v) for k, v in delta.items() if v != (0, 0))
+    day = {k: v for k, v in delta.items() if v != (0, 0)}
+    _upsert(Tally, day)
+    _upsert(TallyMonth, dt.by_month(day))
+
+
+def _upsert(model: type[Any], delta: Mapping[dt.Key, tuple[int, int]]) -> None:
+    items = sorted(delta.items())
     if not items:
         return
-    t = _table(Tally)
+    t = _table(model)
     cols = ", ".join([*_KEY_COLS, "n", "persons"])
     upsert = (f"ON CONFLICT ({', '.join(_KEY_COLS)}) DO UPDATE SET "
               f"n = {t}.n + excluded.n, persons = {t}.persons + excluded.persons")
@@ -182,11 +198,12 @@ def _copy(table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> Non
 
 
 def insert_fresh(counters: Mapping[dt.Key, tuple[int, int]]) -> None:
-    """The counters into an emptied table (the rebuild)."""
+    """The counters, day rows and month rows, into emptied tables (the rebuild)."""
     # In key order: a figure's read (a metric over a range of days) then finds its rows
     # together on disk, not one page per row.
-    _copy(_table(Tally), [*_KEY_COLS, "n", "persons"],
-          ((*k, n, p) for k, (n, p) in sorted(counters.items()) if (n, p) != (0, 0)))
+    for model, rows in ((Tally, counters), (TallyMonth, dt.by_month(counters))):
+        _copy(_table(model), [*_KEY_COLS, "n", "persons"],
+              ((*k, n, p) for k, (n, p) in sorted(rows.items()) if (n, p) != (0, 0)))
 
 
 def insert_snapshots(snaps: Mapping[int, dt.Contribution]) -> None:

@@ -1,6 +1,7 @@
 """The leader dashboard (issue 5, issue 17 "Speed") from the indicator counters: the volume
 charts of the last twelve months and the indicators, within the user's scope, in a handful of
-queries over a few thousand counter rows however many matters there are.
+queries over a few thousand counter rows however many matters there are: the whole months from
+the month rows, only the partial first month from the day rows (``I.counter_sources``).
 
 The same figures counted from the matters are ``petitions.intel.dashboard_data`` (used where
 the counters cannot answer: a jurisdiction below the township); the tests hold the two equal.
@@ -20,7 +21,7 @@ from xinfang.domain import states as st
 from xinfang.domain import tally as dt
 from xinfang.org.models import Category, User
 from xinfang.petitions import clocks, intel
-from xinfang.petitions.models import Channel, Tally
+from xinfang.petitions.models import Channel
 
 from . import indicators as I
 
@@ -41,24 +42,27 @@ def volumes(user: User) -> dict[str, Any]:
     while d <= today:
         month_keys.append(d.strftime("%Y-%m"))
         d = (d + timedelta(days=32)).replace(day=1)
-    rows = Tally.objects.filter(q, day__gte=since, metric__in=[
-        dt.RECEIVED, dt.KLASS, dt.CATEGORY, dt.WITHDRAWN, dt.SETTLED])
+    sources = I.counter_sources(since, None)
     by_channel: dict[str, Counter[str]] = defaultdict(Counter)
     klass: Counter[str] = Counter()
     cat_ids: Counter[str] = Counter()
     other: Counter[str] = Counter()
-    for metric, day, dim, n in (rows.order_by().values_list("metric", "day", "dim")
-                                .annotate(s=Sum("n")).values_list("metric", "day", "dim", "s")):
-        if not n:
-            continue
-        if metric == dt.RECEIVED:
-            by_channel[dim][day.strftime("%Y-%m")] += n
-        elif metric == dt.KLASS:
-            klass[dim] += n
-        elif metric == dt.CATEGORY:
-            cat_ids[dim] += n
-        else:
-            other[metric] += n
+    for model, days in sources:
+        rows = model.objects.filter(q, days, metric__in=[
+            dt.RECEIVED, dt.KLASS, dt.CATEGORY, dt.WITHDRAWN, dt.SETTLED])
+        for metric, day, dim, n in (rows.order_by().values_list("metric", "day", "dim")
+                                    .annotate(s=Sum("n"))
+                                    .values_list("metric", "day", "dim", "s")):
+            if not n:
+                continue
+            if metric == dt.RECEIVED:
+                by_channel[dim][day.strftime("%Y-%m")] += n
+            elif metric == dt.KLASS:
+                klass[dim] += n
+            elif metric == dt.CATEGORY:
+                cat_ids[dim] += n
+            else:
+                other[metric] += n
     names = dict(Category.objects.filter(pk__in=[int(c) for c in cat_ids if c])
                  .values_list("pk", "name"))
     cats: Counter[str] = Counter()
@@ -66,9 +70,12 @@ def volumes(user: User) -> dict[str, Any]:
         cats[names.get(int(c), "未分类") if c else "未分类"] += n
     channel_labels = dict(Channel.choices)
     min_persons = dl.Policy().collective_visit_min_persons
-    collective = Tally.objects.filter(q, metric=dt.VISIT, day__gte=since,
-                                      dim__gte=dt.headcount_dim(min_persons)).aggregate(
-        b=Sum("n"), p=Sum("persons"))
+    collective: Counter[str] = Counter()
+    for model, days in sources:
+        agg = model.objects.filter(q, days, metric=dt.VISIT,
+                                   dim__gte=dt.headcount_dim(min_persons)).aggregate(
+            b=Sum("n"), p=Sum("persons"))
+        collective.update({"b": int(agg["b"] or 0), "p": int(agg["p"] or 0)})
     return {
         "months": month_keys,
         "intake_by_channel": [
@@ -84,7 +91,6 @@ def volumes(user: User) -> dict[str, Any]:
         "withdrawn": other[dt.WITHDRAWN],
         "settled": other[dt.SETTLED],
         "total": sum(klass.values()),
-        "collective_visits": {"batches": int(collective["b"] or 0),
-                              "persons": int(collective["p"] or 0),
+        "collective_visits": {"batches": collective["b"], "persons": collective["p"],
                               "min_persons": min_persons},
     }

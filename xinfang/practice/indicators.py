@@ -18,7 +18,7 @@ assessed figure; the operational "overdue" keeps them (they are still overdue).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import reduce
@@ -49,7 +49,7 @@ from xinfang.domain.states import Role
 from xinfang.org.models import Body, Division, User
 from xinfang.petitions import access, clocks
 from xinfang.petitions.filters import OPEN_VALUES, overdue_q
-from xinfang.petitions.models import Clock, Evaluation, Matter, Tally
+from xinfang.petitions.models import Clock, Evaluation, Matter, Tally, TallyMonth
 
 from .models import Case as PracticeCase
 from .models_assessment import Exemption
@@ -592,34 +592,85 @@ def _figure(d: Definition, parts: dict[str, int]) -> Figure:
                   sum(parts[b] for b in d.denominator), persons)
 
 
+def _day_cutoffs(qs: Iterable[Q]) -> set[date]:
+    """The days the filters ``qs`` cut the counters at (``day < c``, ``day >= c`` …): a month
+    they cut is read from its day rows (``domain.tally.split_by_month``)."""
+    out: set[date] = set()
+    for q in qs:
+        for child in q.children:
+            if isinstance(child, Q):
+                out |= _day_cutoffs([child])
+                continue
+            lookup, value = child
+            field_name, _, op = lookup.partition("__")
+            if field_name != "day":
+                continue
+            if op in ("lt", "gte"):
+                out.add(value)
+            elif op in ("lte", "gt"):
+                out.add(value + timedelta(days=1))
+            else:  # a filter the month split cannot reason about
+                raise ValueError(f"counter filter {lookup!r}: only day comparisons")
+    return out
+
+
+CounterModel = type[Tally] | type[TallyMonth]
+
+
+def counter_sources(start: date, end: date | None, cutoffs: Iterable[date] = ()
+                    ) -> list[tuple[CounterModel, Q]]:
+    """Where the counters of days ``start``..``end`` (None: no end) are read: the whole
+    months no cutoff cuts from the month rows, the rest (the period's partial edge months, a
+    month a "before today" filter cuts) from the day rows. Summing the sources gives what the
+    day rows alone give."""
+    if end is None:
+        if start.day == 1:
+            return [(TallyMonth, Q(day__gte=start))]
+        nxt = dt.next_month(start)
+        return [(Tally, Q(day__gte=start, day__lt=nxt)), (TallyMonth, Q(day__gte=nxt))]
+    days, months = dt.split_by_month(start, end, cutoffs)
+    out: list[tuple[CounterModel, Q]] = []
+    for model, ranges in ((Tally, days), (TallyMonth, months)):
+        if ranges:
+            out.append((model, reduce(operator.or_, [
+                Q(day=lo) if lo == hi else Q(day__range=(lo, hi)) for lo, hi in ranges])))
+    return out
+
+
 def _tally_aggregate(d: Definition, scope: Scope, p: Period, q: Q,
                      group: bool = False) -> dict[Any, dict[str, int]]:
-    """The buckets summed from the counters, in one query (grouped by unit with ``group``)."""
+    """The buckets summed from the counters, one query per source (month rows for the whole
+    months, day rows for the rest: ``counter_sources``), grouped by unit with ``group``."""
     spec = d.tally
     assert spec is not None
-    qs = Tally.objects.filter(q, metric=spec.metric)
-    if spec.dated:
-        qs = qs.filter(day__range=(p.start, p.end))
-    if d.assessed:
-        qs = qs.filter(exempt=False)
-    if scope.unit is not None:
-        qs = qs.filter(body_id=scope.unit.pk)
     by_bucket = spec.buckets(p)
     aggs: dict[str, Any] = {f"b_{b}": Sum("n", filter=by_bucket[b]) for b in d.buckets}
     if d.persons:
         aggs["_persons"] = Sum("persons", filter=reduce(
             operator.or_, [by_bucket[b] for b in d.numerator]))
-    rows: list[dict[str, Any]] = (list(qs.order_by().values("body_id").annotate(**aggs)) if group
-                                  else [qs.aggregate(**aggs) | {"body_id": None}])
-    out: dict[Any, dict[str, int]] = {}
-    for row in rows:
-        parts = {b: int(row[f"b_{b}"] or 0) for b in d.buckets}
-        if d.persons:
-            parts["_persons"] = int(row["_persons"] or 0)
-        if group and not any(parts.values()):
-            continue
-        out[row["body_id"] or None] = parts
-    return out
+    sources: list[tuple[CounterModel, Q]] = (
+        counter_sources(p.start, p.end, _day_cutoffs(by_bucket.values())) if spec.dated
+        else [(Tally, Q())])
+    totals: dict[Any, dict[str, int]] = {}
+    for model, days in sources:
+        qs = model.objects.filter(q, days, metric=spec.metric)
+        if d.assessed:
+            qs = qs.filter(exempt=False)
+        if scope.unit is not None:
+            qs = qs.filter(body_id=scope.unit.pk)
+        rows: list[dict[str, Any]] = (list(qs.order_by().values("body_id").annotate(**aggs))
+                                      if group else [qs.aggregate(**aggs) | {"body_id": None}])
+        for row in rows:
+            parts = totals.setdefault(row["body_id"] or None, dict.fromkeys(
+                [*d.buckets, *(["_persons"] if d.persons else [])], 0))
+            for b in d.buckets:
+                parts[b] += int(row[f"b_{b}"] or 0)
+            if d.persons:
+                parts["_persons"] += int(row["_persons"] or 0)
+    if not group:
+        return {None: totals.get(None) or dict.fromkeys(
+            [*d.buckets, *(["_persons"] if d.persons else [])], 0)}
+    return {k: v for k, v in totals.items() if any(v.values())}
 
 
 def figure(code: str, scope: Scope, period: Period) -> Figure:

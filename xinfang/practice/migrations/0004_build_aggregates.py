@@ -1,18 +1,11 @@
 """Build the indicator counters for the matters already registered (issue 17 "Speed").
 
-Runs the current rebuild (``xinfang.practice.aggregates``; it reads named columns only): on a
-large database this takes a while — ``xinfang rebuild-aggregates`` does the same at any time.
+Moved to 0005: the current rebuild (``xinfang.practice.aggregates``) reads and writes columns
+and tables of later petitions migrations (the 信访部门 rating, the month rows), which need not
+exist yet when this one runs on a database being upgraded.
 """
 
 from django.db import migrations
-
-
-def build(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from xinfang.petitions.models import Matter
-    from xinfang.practice import aggregates
-
-    if Matter.objects.exists():
-        aggregates.rebuild()
 
 
 class Migration(migrations.Migration):
@@ -21,4 +14,4 @@ class Migration(migrations.Migration):
         ("petitions", "0019_indicator_tally"),
     ]
 
-    operations = [migrations.RunPython(build, migrations.RunPython.noop)]
+    operations: list[migrations.operations.base.Operation] = []

@@ -2,7 +2,7 @@
 
 Without ``--verify``: replace every counter and every matter's snapshot with the ones computed
 from the matters (writers wait meanwhile). With ``--verify``: write nothing, report the
-counters that differ from what the matters say (exit status 1 when any does).
+counters (day and month rows) that differ from what the matters say (exit status 1 when any does).
 """
 
 from __future__ import annotations
@@ -35,14 +35,17 @@ class Command(BaseCommand):
 
         if o["verify"]:
             r = aggregates.verify(progress, limit=o["show"])
-            for key, want, have in r.differences:
-                self.stdout.write(f"差异 {key.metric} {key.day} 区划{key.division_id} 单位{key.body_id} "
-                                  f"{key.bucket or '-'} {key.dim or '-'}"
-                                  f"{' 不纳入考核' if key.exempt else ''}：应为 {want[0]}（{want[1]}人），"
-                                  f"实为 {have[0]}（{have[1]}人）")
+            for grain, diffs in (("", r.differences), ("月计数 ", r.month_differences)):
+                for key, want, have in diffs:
+                    day = f"{key.day:%Y-%m}" if grain else key.day
+                    self.stdout.write(
+                        f"差异 {grain}{key.metric} {day} 区划{key.division_id} 单位{key.body_id} "
+                        f"{key.bucket or '-'} {key.dim or '-'}"
+                        f"{' 不纳入考核' if key.exempt else ''}：应为 {want[0]}（{want[1]}人），"
+                        f"实为 {have[0]}（{have[1]}人）")
         else:
             r = aggregates.rebuild(progress)
         out = {**r.as_dict(), "seconds": round(time.perf_counter() - t, 1)}
         self.stdout.write(json.dumps(out, ensure_ascii=False))
-        if o["verify"] and (r.different or r.snapshots_off):
+        if o["verify"] and (r.different or r.month_different or r.snapshots_off):
             sys.exit(1)
