@@ -22,7 +22,7 @@ def fill_months(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('petitions', '0021_evaluation_xinfang_rating'),
+        ('petitions', '0022_matter_search_scope'),
     ]
 
     operations = [
