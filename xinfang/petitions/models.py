@@ -225,6 +225,11 @@ class Matter(models.Model):
             # a jurisdiction rather than a desk (open_holder is set exactly while open).
             models.Index(fields=["queue_due", "id"], name="matter_open_due",
                          condition=Q(open_holder__isnull=False)),
+            # 重大紧急 open matters (the dashboard's and the desk's urgent panel,
+            # ``urgent.open_urgent``): a handful of entries, not a filter over every open matter
+            # (2 s at 1,000,000 matters without it).
+            models.Index(fields=["-received_at"], name="matter_urgent",
+                         condition=Q(is_urgent=True)),
         ]
 
     def __str__(self) -> str:
