@@ -355,3 +355,53 @@ def test_topics_page_is_served_from_the_topics_jobs_stored_result(login, county,
     assert all(m.number in detail for m in topic)
     # a handler outside the scope sees none of it
     assert "阳光小区" not in login(county.users["other_handler"]).get(reverse("topics")).content.decode()
+
+
+def test_the_topics_job_adds_new_matters_to_its_stored_topics(county, frozen):
+    """The job's second run reads only the matters received since its first and clusters them
+    against the held topics (docs/nlp.md, "Served from a job"); the result is the full run's."""
+    from xinfang.petitions.intel import snapshot
+    from xinfang.petitions.models import TopicSnapshot
+
+    people = [(ID_A, "13800138000"), (ID_B, "13900139000"),
+              (idcard.make("99012119850505123"), "13600136000"),
+              (idcard.make("99012119900101123"), "13500135000")]
+    titles = ["阳光小区物业乱收停车费", "阳光小区物业多收停车费", "反映阳光小区停车费乱收",
+              "阳光小区停车费被物业多收"]
+    first = [register(county, sh(2026, 2, 20 + i), title=t, content="阳光小区物业每月多收停车费200元。",
+                      id_number=p[0], phone=p[1]) for i, (t, p) in enumerate(zip(titles[:3], people[:3], strict=True))]
+    got = snapshot.compute()
+    assert (got["mode"], got["topics"], got["added"]) == ("full", 1, 3)
+    late = register(county, sh(2026, 3, 1), title=titles[3], content="阳光小区物业每月多收停车费200元。",
+                    id_number=people[3][0], phone=people[3][1])
+    got = snapshot.compute()
+    assert (got["mode"], got["added"], got["retired"]) == ("incremental", 1, 0)
+    stored = TopicSnapshot.objects.get().topics
+    assert sorted(stored[0]["ids"]) == sorted(m.pk for m in [*first, late])
+    # a matter that becomes confidential leaves the topics at the next run
+    Matter.objects.filter(pk=first[0].pk).update(confidential=True)
+    got = snapshot.compute()
+    assert (got["mode"], got["retired"]) == ("incremental", 1)
+    assert first[0].pk not in TopicSnapshot.objects.get().topics[0]["ids"]
+    assert snapshot.compute(full=True)["topics"] == 1
+    assert sorted(TopicSnapshot.objects.get().topics[0]["ids"]) == sorted(
+        m.pk for m in [*first[1:], late])
+
+
+def test_the_pages_code_loads_neither_scikit_learn_nor_scipy():
+    """A web worker serving /topics/, /warnings/ and the dashboard from the stored job result
+    does not pay for scikit-learn or scipy (time and memory): neither the URLs' views nor the
+    code the stored topics and warnings run on import them (xinfang.nlp loads its names on
+    first use). A fresh interpreter, since this one has loaded them for other tests."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django, sys; django.setup(); import xinfang.urls; "
+            "from xinfang.petitions import intel; from xinfang.petitions.intel import snapshot; "
+            "from xinfang.nlp.heat import heat; from xinfang.nlp.warn import topic_warnings; "
+            "from xinfang.nlp import ewma_alerts, poisson_alerts; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "xinfang.settings"})
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

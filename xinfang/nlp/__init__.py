@@ -11,11 +11,38 @@ Django here. See docs/nlp.md.
 
 from __future__ import annotations
 
-from .classify import Classifier, cross_validate
-from .similarity import DEFAULT_THRESHOLD, SimilarityIndex, similar_pairs
-from .text import extract_entities, normalize, tokenize
-from .topics import Topic, TopicItem, cluster_topics
-from .warning import Alert, ewma_alerts, poisson_alerts, poisson_sf, rising
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names are imported on first use (PEP 562): a web worker that renders /topics/ or the
+# dashboard from the stored job result needs ``topics.heat`` or ``warning`` only, and must not
+# pay for scikit-learn and scipy (``classify``) in time and memory.
+_WHERE = {
+    "Classifier": "classify", "cross_validate": "classify",
+    "DEFAULT_THRESHOLD": "similarity", "SimilarityIndex": "similarity",
+    "similar_pairs": "similarity",
+    "extract_entities": "text", "normalize": "text", "tokenize": "text",
+    "Topic": "topics", "TopicItem": "topics", "cluster_topics": "topics",
+    "Alert": "warning", "ewma_alerts": "warning", "poisson_alerts": "warning",
+    "poisson_sf": "warning", "rising": "warning",
+}
+
+if TYPE_CHECKING:
+    from .classify import Classifier, cross_validate
+    from .similarity import DEFAULT_THRESHOLD, SimilarityIndex, similar_pairs
+    from .text import extract_entities, normalize, tokenize
+    from .topics import Topic, TopicItem, cluster_topics
+    from .warning import Alert, ewma_alerts, poisson_alerts, poisson_sf, rising
+
+
+def __getattr__(name: str) -> Any:
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'xinfang.nlp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{mod}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_THRESHOLD",

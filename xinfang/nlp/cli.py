@@ -258,12 +258,16 @@ def cmd_bench_similar(a: argparse.Namespace) -> int:
 
 def cmd_bench_topics(a: argparse.Namespace) -> int:
     """The cost of the app's ``topics`` job: cluster ``--n`` synthetic matters (mutated real
-    messages, dated over 180 days) as the job clusters its newest matters."""
+    messages, dated over 180 days) in full, as the daily full run does; then save and load the
+    state and add ``--new`` more matters (dated after them), as the job's incremental run does
+    every 15 minutes."""
+    import os
     import random
+    import tempfile
     from datetime import date, timedelta
 
     from . import bench
-    from .topics import TopicItem, cluster_topics
+    from .topics import TopicItem, TopicState
 
     path = Path(a.csv) if a.csv else _default_bench_csv()
     if path.exists():
@@ -273,12 +277,38 @@ def cmd_bench_topics(a: argparse.Namespace) -> int:
         base = list(bench.BUILTIN)
     rng = random.Random(a.seed)
     start = date(2026, 1, 1)
+    corpus = list(bench.synthetic_corpus(base, a.n + a.new, seed=a.seed))
     items = [TopicItem(i, text, 0, None, None, start + timedelta(days=rng.randrange(180)), 0, f"p{k}")
-             for k, (i, text) in enumerate(bench.synthetic_corpus(base, a.n, seed=a.seed))]
+             for k, (i, text) in enumerate(corpus[: a.n])]
+    new = [TopicItem(i, text, 0, None, None, start + timedelta(days=180), 0, f"q{k}")
+           for k, (i, text) in enumerate(corpus[a.n :])]
+    del corpus
+    out: dict[str, object] = {"n": a.n, "load_before": [round(x, 2) for x in os.getloadavg()]}
     w0, c0 = time.perf_counter(), time.process_time()
-    topics = cluster_topics(items, min_size=2)
-    print(json.dumps({"n": a.n, "topics": len(topics), "wall_seconds": round(time.perf_counter() - w0, 1),
-                      "cpu_seconds": round(time.process_time() - c0, 1)}, ensure_ascii=False))
+    state = TopicState()
+    state.add(items)
+    topics = state.topics(min_size=2)
+    out["full"] = {"topics": len(topics), "wall_seconds": round(time.perf_counter() - w0, 1),
+                   "cpu_seconds": round(time.process_time() - c0, 1)}
+    del items
+    with tempfile.TemporaryDirectory() as tmp:
+        w0 = time.perf_counter()
+        saved = state.save(Path(tmp) / "topics.pkl")
+        out["state_mb"] = round(saved.stat().st_size / 2**20, 1)
+        out["save_seconds"] = round(time.perf_counter() - w0, 1)
+        del state
+        if a.new:
+            w0, c0 = time.perf_counter(), time.process_time()
+            loaded = TopicState.load(saved)
+            assert loaded is not None
+            got = loaded.update(new)
+            topics = loaded.topics(min_size=2)
+            out["incremental"] = {**got, "topics": len(topics),
+                                  "wall_seconds": round(time.perf_counter() - w0, 1),
+                                  "cpu_seconds": round(time.process_time() - c0, 1)}
+    out["rss_mb"] = round(bench._rss_mb())
+    out["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps(out, ensure_ascii=False))
     return 0
 
 
@@ -378,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bt = sub.add_parser("bench-topics", help="time hot-topic clustering of N synthetic matters")
     bt.add_argument("--n", type=int, default=20_000)
+    bt.add_argument("--new", type=int, default=500,
+                    help="matters added by the incremental run after the full one (default 500)")
     bt.add_argument("--csv", help="real messages to mutate (default: the board's messages-with-votes.csv)")
     bt.add_argument("--seed", type=int, default=0)
     bt.set_defaults(func=cmd_bench_topics)

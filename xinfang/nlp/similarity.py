@@ -404,6 +404,15 @@ class SimilarityIndex:
                 out[self.ids[int(cand[j])]] = gated
         return out
 
+    def row_scores(self, row: int, rows: Sequence[int]) -> np.ndarray:
+        """The ungated score of indexed row ``row`` against each of ``rows`` (the stored
+        bigrams stand for the text: a topic's most central member without its text)."""
+        cand = np.asarray(rows, np.int64)
+        cos_text = self._cosine(self._text, cand, self._text[row])
+        cos_head = self._cosine(self._head, cand, self._head[row])
+        out: np.ndarray = np.maximum(cos_text, (1 - HEAD_WEIGHT) * cos_text + HEAD_WEIGHT * cos_head)
+        return out
+
     def matches(self, text: str, place: str | None = None, accused: str | None = None,
                 k: int = 5, exclude: str | None = None) -> list[tuple[str, float]]:
         """Like :meth:`query` but only matters judged the same (score ≥ threshold)."""

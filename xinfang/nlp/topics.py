@@ -11,19 +11,25 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from .heat import CONCENTRATION_DAYS as CONCENTRATION_DAYS
+from .heat import DISLIKE_WEIGHT, VOTES_PER_MESSAGE, heat
 from .places import Places
 from .similarity import (
     DEFAULT_THRESHOLD,
     SimilarityIndex,
     _prepare,
     _subject_entities,
-    problem_bigrams,
     problems_agree,
 )
 from .text import (
@@ -40,10 +46,8 @@ _STOP = frozenset(
 
 
 TOPIC_THRESHOLD = 0.22  # a topic is broader than one matter: same issue, same place/case
-VOTES_PER_MESSAGE = 20  # support = (likes + ½·dislikes) / VOTES_PER_MESSAGE messages
-DISLIKE_WEIGHT = 0.5  # a 反对 is attention too, worth half a 点赞
 BURST_GAP_DAYS = 30  # a topic whose messages pause this long is two topics (two bursts)
-CONCENTRATION_DAYS = 30  # heat is scaled by √(30 / max(30, span in days))
+STATE_FORMAT = 1  # TopicState pickles of another format are rebuilt
 SINGLE_VOTES = 20  # a lone message with this many votes is reported as a standout
 
 
@@ -127,77 +131,172 @@ def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: floa
     ``items`` are :class:`TopicItem` or (id, text[, votes[, place[, accused[, when[,
     dislikes[, author]]]]]]) tuples.
     """
-    its = [_as_item(x) for x in items]
-    if not its:
-        return []
-    idx = SimilarityIndex(threshold=threshold)
-    idx.add_many((it.id, it.text, it.place, it.accused) for it in its)
-    pos = {it.id: n for n, it in enumerate(its)}
-    docs = [_prepare(it.text) for it in its]
-    edges: list[tuple[float, int, int]] = []
-    for n, it in enumerate(its):
-        for other, score in idx.query(it.text, place=it.place, accused=it.accused, k=k, exclude=it.id):
-            o = pos.get(other)
-            if o is not None and o != n and score >= threshold:
-                edges.append((score, min(n, o), max(n, o)))
-    subject = [_subject_entities(d, idx.places.gazetteer or None) for d in docs]
-    problem = [problem_bigrams(d, e) for d, e in zip(docs, subject, strict=True)]
-    groups = _Groups(len(its), subject, idx.places)
-    for score, a, b in sorted(set(edges), reverse=True):
-        # Below the same-matter threshold, only a shared named place/object/case *and* an
-        # agreeing problem link two matters: the same place is not the same matter (every
-        # post about one 小区 is not one topic), and look-alike texts about different things
-        # do not chain.
-        if score >= max(threshold, DEFAULT_THRESHOLD) or (
-                entities_agree(subject[a], subject[b], idx.places)
-                and problems_agree(problem[a], problem[b])):
-            groups.union(a, b)
-    members: dict[int, list[int]] = {}
-    for n in range(len(its)):
-        members.setdefault(groups.find(n), []).append(n)
-    clusters = [b for m in members.values() for b in split_bursts(m, its)]
-    clusters = [m for m in clusters if _raw(m, its, votes_per_message) >= min_size]
-    # keywords: tf within the group x idf over all headlines+openings
-    tokens = [[w for w in tokenize(d.head + "。" + d.opening) if _keyword_ok(w)] for d in docs]
-    df = Counter(w for ts in tokens for w in set(ts))
-    n_docs = len(docs)
-    topics: list[Topic] = []
-    for m in clusters:
-        tf = Counter(w for i in m for w in set(tokens[i]))
-        scored = sorted(tf, key=lambda w: (-tf[w] * math.log((n_docs + 1) / (df[w] + 1)), w))
-        lead = _central(m, its, idx)
-        names = sorted({e.name for i in m for e in subject[i]})
-        dates = sorted(d for i in m if (d := its[i].when) is not None)
-        topics.append(Topic(
-            label=docs[lead].head,
-            keywords=scored[:n_keywords],
-            ids=[its[i].id for i in sorted(m, key=lambda i: (-its[i].votes, i))],
-            votes=sum(max(its[i].votes, 0) for i in m),
-            dislikes=sum(max(its[i].dislikes, 0) for i in m),
-            entities=names,
-            first=dates[0] if dates else None,
-            last=dates[-1] if dates else None,
-            petitioners=len({its[i].author or f"#{i}" for i in m}),
-            groups=sorted({g for i in m for g in (its[i].place, its[i].accused) if g}),
-            single=len(m) == 1,
-            lead=its[lead].id,
-            keyword_ids={w: [its[i].id for i in m if w in tokens[i]] for w in scored[:n_keywords]},
-        ))
-        t = topics[-1]
-        t.heat = heat(t.size, t.votes, t.dislikes, t.span_days, votes_per_message)
-    topics.sort(key=lambda t: (t.single, -t.heat, -t.size, t.ids[0]))
-    return topics
+    state = TopicState(threshold=threshold, k=k)
+    state.add([_as_item(x) for x in items])
+    return state.topics(min_size=min_size, n_keywords=n_keywords,
+                        votes_per_message=votes_per_message)
 
 
-def heat(messages: int, likes: int, dislikes: int, span_days: int,
-         votes_per_message: float = VOTES_PER_MESSAGE) -> float:
-    """Heat of a topic (docs/nlp.md): (messages + (likes + ½·dislikes) / 20) ·
-    √(30 / max(30, span in days)). Votes count as messages, 20 to one; a topic that burns for
-    a month keeps its full weight, one spread over four months half of it. Without dates the
-    span is unknown and the factor is 1."""
-    support = (max(likes, 0) + DISLIKE_WEIGHT * max(dislikes, 0)) / votes_per_message
-    factor = math.sqrt(CONCENTRATION_DAYS / max(CONCENTRATION_DAYS, span_days)) if span_days else 1.0
-    return round((messages + support) * factor, 2)
+class TopicState:
+    """What clustering has learned, kept between runs so a run adds only the new matters.
+
+    A full run adds every matter at once; an incremental run (:meth:`update`) adds the matters
+    received since, links each to the matters it is most like (the same query, threshold and
+    merge rules as the full run) and retires the matters that left the window. The groups of
+    earlier matters are kept as they were: a new matter joins them (or joins two of them), it
+    never splits one. The result agrees with a full run within a tolerance measured by
+    ``tests/nlp/test_nlp_topics_incremental.py`` (docs/nlp.md); the app re-clusters in full
+    every day. Texts are not kept: per matter only the index's bigram rows, the headline,
+    the keyword tokens, the date, votes, author and the given place/unit.
+    """
+
+    def __init__(self, threshold: float = TOPIC_THRESHOLD, k: int = 30) -> None:
+        self.threshold = threshold
+        self.k = k
+        self.idx = SimilarityIndex(threshold=threshold)
+        self.items: list[TopicItem] = []  # text dropped ("")
+        self.heads: list[str] = []
+        self.tokens: list[str] = []  # keyword tokens, space-separated
+        self.subject: list[tuple[Entity, ...]] = []
+        self.alive: list[bool] = []
+        self.pos: dict[str, int] = {}
+        self.df: Counter[str] = Counter()
+        self.groups = _Groups(0, [], self.idx.places)
+        self.meta: dict[str, Any] = {}  # the caller's (e.g. when the last full run was)
+
+    def __len__(self) -> int:
+        return sum(self.alive)
+
+    def ids(self) -> set[str]:
+        return {it.id for it, ok in zip(self.items, self.alive, strict=True) if ok}
+
+    def add(self, items: Sequence[TopicItem]) -> int:
+        """Add matters (new ids only) and link them; returns how many were added."""
+        its = [it for it in items if it.id not in self.pos]
+        if not its:
+            return 0
+        base = len(self.items)
+        self.idx.add_many((it.id, it.text, it.place, it.accused) for it in its)
+        docs = [_prepare(it.text) for it in its]
+        gaz = self.idx.places.gazetteer or None
+        for n, (it, d) in enumerate(zip(its, docs, strict=True)):
+            self.pos[it.id] = base + n
+            self.items.append(TopicItem(it.id, "", it.votes, it.place, it.accused, it.when,
+                                        it.dislikes, it.author))
+            self.heads.append(d.head)
+            self.subject.append(_subject_entities(d, gaz))
+            toks = sorted({w for w in tokenize(d.head + "。" + d.opening) if _keyword_ok(w)})
+            self.tokens.append(" ".join(toks))
+            self.df.update(toks)
+            self.alive.append(True)
+            self.groups.parent.append(base + n)
+            self.groups.ents.append(list(self.subject[-1]))
+        edges: list[tuple[float, int, int]] = []
+        for n, it in enumerate(its):
+            me = base + n
+            for other, score in self.idx.query(it.text, place=it.place, accused=it.accused,
+                                               k=self.k, exclude=it.id):
+                o = self.pos.get(other)
+                if o is not None and o != me and score >= self.threshold and self.alive[o]:
+                    edges.append((score, min(me, o), max(me, o)))
+        subject = self.subject
+        problem = self.idx._problem
+        for score, a, b in sorted(set(edges), reverse=True):
+            # Below the same-matter threshold, only a shared named place/object/case *and* an
+            # agreeing problem link two matters: the same place is not the same matter (every
+            # post about one 小区 is not one topic), and look-alike texts about different
+            # things do not chain.
+            if score >= max(self.threshold, DEFAULT_THRESHOLD) or (
+                    entities_agree(subject[a], subject[b], self.idx.places)
+                    and problems_agree(problem[a], problem[b])):
+                self.groups.union(a, b)
+        return len(its)
+
+    def retire(self, ids: Iterable[str]) -> int:
+        """Matters that left the window (or may no longer be clustered): out of every topic
+        and of the keyword statistics; returns how many."""
+        n = 0
+        for i in ids:
+            row = self.pos.get(i)
+            if row is not None and self.alive[row]:
+                self.alive[row] = False
+                self.df.subtract(self.tokens[row].split())
+                n += 1
+        return n
+
+    def update(self, items: Sequence[TopicItem], keep: Iterable[str] | None = None) -> dict[str, int]:
+        """The incremental run: retire the matters not in ``keep`` (the window's ids, when
+        given), then add ``items`` (those not yet held)."""
+        retired = self.retire(self.ids() - set(keep)) if keep is not None else 0
+        return {"added": self.add(items), "retired": retired}
+
+    def topics(self, min_size: float = 2, n_keywords: int = 6,
+               votes_per_message: float = VOTES_PER_MESSAGE) -> list[Topic]:
+        """The topics of the living matters, hottest first (see :func:`cluster_topics`)."""
+        its = self.items
+        members: dict[int, list[int]] = {}
+        for n, ok in enumerate(self.alive):
+            if ok:
+                members.setdefault(self.groups.find(n), []).append(n)
+        clusters = [b for m in members.values() for b in split_bursts(m, its)]
+        clusters = [m for m in clusters if _raw(m, its, votes_per_message) >= min_size]
+        # keywords: tf within the group x idf over all living headlines+openings
+        n_docs = len(self)
+        df = self.df
+        topics: list[Topic] = []
+        for m in clusters:
+            toks = {i: self.tokens[i].split() for i in m}
+            tf = Counter(w for i in m for w in toks[i])
+            scored = sorted(tf, key=lambda w: (-tf[w] * math.log((n_docs + 1) / (df[w] + 1)), w))
+            lead = _central(m, its, self.idx)
+            names = sorted({e.name for i in m for e in self.subject[i]})
+            dates = sorted(d for i in m if (d := its[i].when) is not None)
+            topics.append(Topic(
+                label=self.heads[lead],
+                keywords=scored[:n_keywords],
+                ids=[its[i].id for i in sorted(m, key=lambda i: (-its[i].votes, i))],
+                votes=sum(max(its[i].votes, 0) for i in m),
+                dislikes=sum(max(its[i].dislikes, 0) for i in m),
+                entities=names,
+                first=dates[0] if dates else None,
+                last=dates[-1] if dates else None,
+                petitioners=len({its[i].author or f"#{i}" for i in m}),
+                groups=sorted({g for i in m for g in (its[i].place, its[i].accused) if g}),
+                single=len(m) == 1,
+                lead=its[lead].id,
+                keyword_ids={w: [its[i].id for i in m if w in toks[i]]
+                             for w in scored[:n_keywords]},
+            ))
+            t = topics[-1]
+            t.heat = heat(t.size, t.votes, t.dislikes, t.span_days, votes_per_message)
+        topics.sort(key=lambda t: (t.single, -t.heat, -t.size, t.ids[0]))
+        return topics
+
+    def save(self, path: str | Path) -> Path:
+        """Pickle the state (written under a temporary name, then renamed)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if self.idx._delta:
+            self.idx._merge(np.zeros(0, np.uint32), np.zeros(0, np.int32))
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"format": STATE_FORMAT, "state": self}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, p)
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> TopicState | None:
+        """The saved state, or None when there is none or it is of another format. A pickle:
+        load only files this deployment wrote."""
+        try:
+            with Path(path).open("rb") as fh:
+                got = pickle.load(fh)  # the job's own file under the data directory
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return None
+        if not isinstance(got, dict) or got.get("format") != STATE_FORMAT:
+            return None
+        state = got.get("state")
+        return state if isinstance(state, cls) else None
 
 
 def _raw(m: list[int], its: Sequence[TopicItem], votes_per_message: float) -> float:
@@ -224,15 +323,15 @@ def split_bursts(m: list[int], its: Sequence[TopicItem], gap: int = BURST_GAP_DA
 def _central(m: list[int], its: Sequence[TopicItem], idx: SimilarityIndex, cap: int = 40) -> int:
     """The member most similar, on average, to the others (the topic's label): not the most
     liked post, which is often an outlier. Large topics are judged on their ``cap`` most
-    voted members."""
+    voted members. Scored on the index's stored rows (the same score as a query, without
+    the place gate), so no text is needed."""
     if len(m) <= 2:
         return max(m, key=lambda i: (its[i].votes, -i))
     pool = sorted(m, key=lambda i: (-its[i].votes, i))[:cap]
-    ids = [its[i].id for i in pool]
     best, best_score = pool[0], -1.0
     for i in pool:
-        got = idx.scores(its[i].text, ids)
-        score = sum(v for k, v in got.items() if k != its[i].id) / (len(pool) - 1)
+        got = idx.row_scores(i, pool)
+        score = (float(got.sum()) - float(got[pool.index(i)])) / (len(pool) - 1)
         if score > best_score:
             best, best_score = i, score
     return best

@@ -141,7 +141,6 @@ def rising_warnings(user: User, today: date | None = None) -> list[RisingWarning
 
 def collective_warnings(user: User, now: datetime | None = None) -> list[CollectiveWarning]:
     """集体访 risk: a large group on one matter, or ≥ 3 petitioners on one topic in 7 days."""
-    from xinfang.nlp import TopicItem, cluster_topics
 
     now = now or timezone.now()
     since = now - timedelta(days=7)
@@ -150,19 +149,31 @@ def collective_warnings(user: User, now: datetime | None = None) -> list[Collect
     out = [CollectiveWarning("headcount", f"{m.title}（{m.headcount} 人）", [m], m.headcount)
            for m in recent.filter(headcount__gte=min_persons).select_related("division")
            .order_by("-headcount")[:20]]
-    rows = list(recent.exclude(access.confidential_q()).order_by("-received_at").values_list(
-        "pk", "title", "content", "accused_body__name")[:TOPIC_CAP])
-    groups = cluster_topics([TopicItem(str(pk), matter_text(t, c), 0, None, a or None)
-                             for pk, t, c, a in rows], min_size=3)
+    snap = latest(now)
+    groups: list[tuple[str, list[int]]]
+    if snap is not None:
+        # The job's topics kept to this user's matters of the 7 days (the label is the most
+        # central visible member's title, intel.snapshot): no clustering in the web worker.
+        mine = set(recent.exclude(access.confidential_q()).values_list("pk", flat=True))
+        groups = [("", ids) for t in snap.topics
+                  if len(ids := [i for i in t["ids"] if i in mine]) >= 3]
+    else:
+        from xinfang.nlp import TopicItem, cluster_topics
+
+        rows = list(recent.exclude(access.confidential_q()).order_by("-received_at")
+                    .values_list("pk", "title", "content", "accused_body__name")[:TOPIC_CAP])
+        groups = [(g.label, [int(i) for i in g.ids]) for g in cluster_topics(
+            [TopicItem(str(pk), matter_text(t, c), 0, None, a or None) for pk, t, c, a in rows],
+            min_size=3)]
     if groups:
-        ids = [int(i) for g in groups for i in g.ids]
+        ids = [i for _, g in groups for i in g]
         people = person_keys(ids)
         by_pk = Matter.objects.select_related("division").in_bulk(ids)
-        for g in groups:
-            persons = len({people[int(i)] for i in g.ids})
+        for label, g in groups:
+            persons = len({people[i] for i in g})
             if persons >= 3:
-                out.append(CollectiveWarning("topic", g.label, [by_pk[int(i)] for i in g.ids],
-                                             persons))
+                out.append(CollectiveWarning("topic", label or by_pk[g[0]].title,
+                                             [by_pk[i] for i in g], persons))
     return out
 
 
@@ -173,29 +184,30 @@ def topic_rising_warnings(user: User, today: date | None = None) -> list[TopicRi
     """Hot topics of the last 12 weeks whose weekly count rises this week (the Poisson and
     EWMA tests of ``xinfang nlp warn``, from ≥ 2 distinct petitioners), or whose matters this
     week carry ≥ ATTENTION_PERSONS people (a 集体访's headcount counts as support)."""
-    from xinfang.nlp import TopicItem, cluster_topics
+    from xinfang.nlp.topics import Topic, TopicItem, cluster_topics
     from xinfang.nlp.warn import period_start, topic_warnings
 
     today = today or timezone.localdate()
     first = period_start(today, "week") - timedelta(weeks=WARNING_WEEKS - 1)
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    snap = latest()
+    # With the job's result the texts are not read: the topics are stored (intel.snapshot).
+    cols = ["pk", "title", "accused_body__name", "received_at", "headcount"]
+    if snap is None:
+        cols.append("content")
     rows = list(access.visible_matters(user).filter(received_at__gte=start)
-                .order_by("-received_at").values_list(
-                    "pk", "title", "content", "accused_body__name", "received_at", "headcount")
-                [:TOPIC_CAP])
+                .order_by("-received_at").values_list(*cols)[:TOPIC_CAP])
     if not rows:
         return []
     people = person_keys([r[0] for r in rows])
-    items = [TopicItem(str(pk), matter_text(t, c), max((head or 1) - 1, 0), None, a or None,
-                       timezone.localdate(at), 0, people[pk])
-             for pk, t, c, a, at, head in rows]
+    items = [TopicItem(str(r[0]), matter_text(r[1], r[5]) if snap is None else r[1],
+                       max((r[4] or 1) - 1, 0), None, r[2] or None,
+                       timezone.localdate(r[3]), 0, people[r[0]])
+             for r in rows]
     # Anchor the weeks: a first and a last item with no text span the 12 weeks to today.
     items += [TopicItem("_first", "", 0, None, None, first), TopicItem("_today", "", 0, None, None, today)]
     when = {it.id: it.when for it in items}
-    snap = latest()
     if snap is not None:  # the job's topics, kept to this user's matters of the 12 weeks
-        from xinfang.nlp.topics import Topic
-
         found = [Topic("", [], ids, 0) for t in snap.topics
                  if len(ids := [str(i) for i in t["ids"] if str(i) in when]) >= 3]
     else:

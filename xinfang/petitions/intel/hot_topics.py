@@ -57,7 +57,7 @@ def topics(user: User, days: int = 30, division: str = "", category: str = "",
     only topics with ``min_count`` matters in this period are shown. Cached per filter and
     user scope for ``TOPIC_CACHE_SECONDS``."""
     from xinfang.nlp import TopicItem, cluster_topics
-    from xinfang.nlp.topics import heat
+    from xinfang.nlp.heat import heat
 
     days = days if days in PERIODS else 30
     key = "intel:topics:" + hashlib.sha1(
@@ -111,7 +111,7 @@ def _from_snapshot(stored: list[dict[str, Any]], user: User, days: int, division
                    category: str, min_count: int) -> list[TopicView]:
     """The stored topics, kept to the user's visible matters of the period and filters: one
     query for the matters, one for their petitioners (intel.snapshot)."""
-    from xinfang.nlp.topics import heat
+    from xinfang.nlp.heat import heat  # alone: no numpy, jieba or scikit-learn in the worker
 
     now = timezone.now()
     cur_from = now - timedelta(days=days)
