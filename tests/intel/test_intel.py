@@ -405,3 +405,94 @@ def test_the_pages_code_loads_neither_scikit_learn_nor_scipy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "xinfang.settings"})
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+# --------------------------------------------------------------------------- second level
+
+SECOND_LEVEL = {
+    "CX03": [
+        ("征地补偿款迟迟不到位", "村里土地被征收两年，征地补偿款至今没有发放到户。"),
+        ("房屋拆迁补偿标准太低", "我家房屋被列入拆迁范围，补偿标准远低于市场价。"),
+        ("强行拆除未谈妥的房屋", "拆迁办在没有签协议的情况下强拆我家房屋。"),
+        ("安置房迟迟不交付", "拆迁三年了，承诺的安置房还没有交付，过渡费也停发了。"),
+        ("征收土地程序不公开", "征收集体土地没有公告，村民不知道补偿方案。"),
+        ("拆迁评估结果不合理", "拆迁评估公司评估价格过低，要求重新评估。"),
+        ("征地后失地农民没有社保", "土地被征收后，失地农民的养老保障没有落实。"),
+        ("拆迁过渡费被克扣", "拆迁过渡费每月少发一半，街道说是统一标准。"),
+        ("被征地青苗补偿未发", "征地时地里的青苗补偿费一直没有发。"),
+        ("拆迁户宅基地面积认定有误", "拆迁时宅基地面积少算了四十平方米，补偿少了很多。"),
+    ],
+    "LD02": [
+        ("养老保险断缴无法补缴", "单位多年没有给我缴纳养老保险，现在想补缴社保局不给办。"),
+        ("社保卡无法异地报销", "在外地住院，社保卡不能直接结算报销。"),
+        ("退休金计算有误", "办理退休时养老金核定少算了工龄，每月少发几百元。"),
+        ("公司不给员工缴社保", "入职一年公司一直没有缴纳社会保险。"),
+        ("失业保险金申领被拒", "被公司辞退后申领失业保险金，社保局说材料不全。"),
+        ("工伤认定拖了半年", "在工地受伤申请工伤认定，半年没有结果。"),
+        ("灵活就业人员社保缴费问题", "灵活就业人员缴纳养老保险的基数太高，负担重。"),
+        ("社保转移接续办不了", "换工作后社保关系转移接续一直办不下来。"),
+        ("医保缴费年限认定", "城镇职工医保缴费年限认定不清，退休后无法享受待遇。"),
+        ("企业退休人员养老金调整", "企业退休人员养老金调整没有按标准执行。"),
+    ],
+}
+
+
+@pytest.fixture
+def second_level(county, training):
+    n = 100
+    for code, rows in SECOND_LEVEL.items():
+        for title, content in rows:
+            n += 1
+            register(county, sh(2026, 2, 1 + n % 25), title=title, content=content,
+                     category=county.categories[code], division=county.villages[1],
+                     id_number=idcard.make(f"99012119700101{n:03d}"), phone=f"1390000{n:04d}")
+    return n
+
+
+PROPERTY = {"title": "物业公司乱收停车费还停水", "content": "我们小区物业公司每月多收停车费，催缴物业费还停水。"}
+
+
+def test_second_level_suggestions_where_enough_children_are_labelled(
+        login, county, second_level, settings):
+    """城乡建设 and 劳动和社会保障 each have two children with ≥ 10 labelled matters: they are
+    suggested as 物业管理 / 征地拆迁 / 拖欠工资 / 社会保险; 教育文体 has one (招生入学) and stays
+    first level. A 物业 suggestion routes by the second-level rule (属地: the township)."""
+    settings.XINFANG_NLP_MIN_PER_LEAF = 10
+    result = _train()
+    assert sorted(result["labels"]) == sorted(["社会保险", "征地拆迁", "拖欠工资", "教育文体", "物业管理"])
+    got = intel.suggest_categories(PROPERTY["title"], PROPERTY["content"])
+    assert got[0]["label"] == "物业管理" and got[0]["category_id"] == county.categories["CX01"].pk
+    assert got[0]["words"]
+    wage = intel.suggest_categories(WAGE["title"], WAGE["content"])[0]
+    assert (wage["label"], wage["category_id"]) == ("拖欠工资", county.categories["LD01"].pk)
+    school = intel.suggest_categories("孩子入学划片不合理", "孩子按户籍应在本片区入学却被划走。")[0]
+    assert (school["label"], school["category_id"]) == ("教育文体", county.categories["JY"].pk)
+    # the routing table's second-level rule fires from the suggestion, with the words beside it
+    village = county.villages[0]
+    page = login(county.users["officer"]).post(reverse("register_suggest"), {
+        **PROPERTY, "division": village.code, "klass": "appeal"}).content.decode()
+    assert "按建议分类" in page and "物业管理" in page
+    assert "小区物业纠纷属地乡镇（街道）先行处理" in page
+    assert f"{village.parent.name}人民政府" in page
+    assert "依据词语" in page and all(w in page for w in got[0]["words"])
+
+
+def test_a_parent_with_too_few_labelled_children_is_suggested_at_the_first_level(
+        county, second_level, settings):
+    settings.XINFANG_NLP_MIN_PER_LEAF = 11  # 征地拆迁 and 社会保险 have 10 each: below it
+    assert sorted(_train()["labels"]) == sorted(["劳动和社会保障", "城乡建设", "教育文体"])
+    got = intel.suggest_categories(PROPERTY["title"], PROPERTY["content"])[0]
+    assert (got["label"], got["category_id"]) == ("城乡建设", county.categories["CX"].pk)
+
+
+def test_choosing_another_child_of_a_suggested_parent_is_a_correction(
+        login, county, second_level, settings):
+    settings.XINFANG_NLP_MIN_PER_LEAF = 10
+    _train()
+    c = login(county.users["officer"])
+    # suggested 物业管理; filed under 规划建设 (a child with no label of its own: 城乡建设)
+    c.post(reverse("register"), _reg_post(county, **PROPERTY, category=county.categories["CX04"].pk))
+    m = Matter.objects.get(title=PROPERTY["title"])
+    ev = Event.objects.get(matter=m, action="category_suggestion")
+    assert ev.data["top"] == "物业管理" and ev.data["chosen"] == "城乡建设"
+    assert ev.label == "分类建议更正"

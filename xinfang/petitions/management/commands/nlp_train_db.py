@@ -1,7 +1,8 @@
 """`xinfang nlp-train-db`: train the intake category model from this deployment's matters.
 
-Labels are the officers' categories (top-level name, or the leaf with
-XINFANG_NLP_LABEL_LEVEL = "leaf"), so every correction at intake becomes a training label.
+Labels are the officers' categories — second-level where enough of a parent's children are
+labelled, else first-level (XINFANG_NLP_LABEL_LEVEL "auto", the default; "top" or "leaf"
+otherwise; petitions.intel.suggestions) — so every correction at intake becomes a training label.
 The model goes to XINFANG_MODEL_DIR/category; running servers pick it up on the next request.
 """
 
