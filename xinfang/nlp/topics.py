@@ -47,7 +47,7 @@ _STOP = frozenset(
 
 TOPIC_THRESHOLD = 0.22  # a topic is broader than one matter: same issue, same place/case
 BURST_GAP_DAYS = 30  # a topic whose messages pause this long is two topics (two bursts)
-STATE_FORMAT = 1  # TopicState pickles of another format are rebuilt
+STATE_FORMAT = 2  # TopicState pickles of another format are rebuilt (2: labels kept)
 SINGLE_VOTES = 20  # a lone message with this many votes is reported as a standout
 
 
@@ -163,6 +163,7 @@ class TopicState:
         self.df: Counter[str] = Counter()
         self.groups = _Groups(0, [], self.idx.places)
         self.meta: dict[str, Any] = {}  # the caller's (e.g. when the last full run was)
+        self._leads: dict[int, int] = {}  # hash of a topic's member rows -> its lead row
 
     def __len__(self) -> int:
         return sum(self.alive)
@@ -243,12 +244,19 @@ class TopicState:
         # keywords: tf within the group x idf over all living headlines+openings
         n_docs = len(self)
         df = self.df
+        # A topic whose members did not change keeps its label (no re-scoring of its pool).
+        leads = self._leads
+        kept: dict[int, int] = {}
         topics: list[Topic] = []
         for m in clusters:
             toks = {i: self.tokens[i].split() for i in m}
             tf = Counter(w for i in m for w in toks[i])
             scored = sorted(tf, key=lambda w: (-tf[w] * math.log((n_docs + 1) / (df[w] + 1)), w))
-            lead = _central(m, its, self.idx)
+            key = hash(tuple(m))
+            lead = leads.get(key, -1)
+            if lead not in m:  # new, changed (or, at worst, a colliding hash): score its pool
+                lead = _central(m, its, self.idx)
+            kept[key] = lead
             names = sorted({e.name for i in m for e in self.subject[i]})
             dates = sorted(d for i in m if (d := its[i].when) is not None)
             topics.append(Topic(
@@ -269,6 +277,7 @@ class TopicState:
             ))
             t = topics[-1]
             t.heat = heat(t.size, t.votes, t.dislikes, t.span_days, votes_per_message)
+        self._leads = kept
         topics.sort(key=lambda t: (t.single, -t.heat, -t.size, t.ids[0]))
         return topics
 
