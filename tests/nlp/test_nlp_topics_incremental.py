@@ -123,3 +123,14 @@ def test_incremental_agrees_with_full_on_the_board() -> None:
           f"{len(mine)} / {len(full_sets)} topics")
     assert same >= SAME_TOPICS and matters >= SAME_MATTERS, (same, matters)
     assert precision >= PAIR_PRECISION and recall >= PAIR_RECALL, (precision, recall)
+
+
+def test_queries_split_over_two_processes_give_the_same_topics(monkeypatch) -> None:
+    import xinfang.nlp.topics as topics_mod
+
+    monkeypatch.setattr(topics_mod, "PARALLEL_MIN", 2)
+    items = _items()
+    one = cluster_topics(items)
+    two = cluster_topics(items, workers=2)
+    assert [(t.ids, t.label, t.keywords) for t in two] == [(t.ids, t.label, t.keywords) for t in one]
+    assert any(t.size >= 3 for t in two)

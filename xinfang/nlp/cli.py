@@ -283,10 +283,10 @@ def cmd_bench_topics(a: argparse.Namespace) -> int:
     new = [TopicItem(i, text, 0, None, None, start + timedelta(days=180), 0, f"q{k}")
            for k, (i, text) in enumerate(corpus[a.n :])]
     del corpus
-    out: dict[str, object] = {"n": a.n, "load_before": [round(x, 2) for x in os.getloadavg()]}
+    out: dict[str, object] = {"n": a.n, "workers": a.workers, "load_before": [round(x, 2) for x in os.getloadavg()]}
     w0, c0 = time.perf_counter(), time.process_time()
     state = TopicState()
-    state.add(items)
+    state.add(items, workers=a.workers)
     topics = state.topics(min_size=2)
     out["full"] = {"topics": len(topics), "wall_seconds": round(time.perf_counter() - w0, 1),
                    "cpu_seconds": round(time.process_time() - c0, 1)}
@@ -410,6 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--n", type=int, default=20_000)
     bt.add_argument("--new", type=int, default=500,
                     help="matters added by the incremental run after the full one (default 500)")
+    bt.add_argument("--workers", type=int, default=2,
+                    help="processes for the full run's queries, as the job (default 2)")
     bt.add_argument("--csv", help="real messages to mutate (default: the board's messages-with-votes.csv)")
     bt.add_argument("--seed", type=int, default=0)
     bt.set_defaults(func=cmd_bench_topics)

@@ -346,11 +346,13 @@ class SimilarityIndex:
         return dot / (np.maximum(norm, 1e-9) * qnorm)
 
     def query(self, text: str, place: str | None = None, accused: str | None = None,
-              k: int = 5, exclude: str | None = None) -> list[tuple[str, float]]:
+              k: int = 5, exclude: str | None = None, min_score: float = 0.0) -> list[tuple[str, float]]:
         """The ``k`` most similar indexed matters as (id, score), best first.
 
         Matters naming a different 小区/村/学校/医院/公司 in their headline (or a different
-        district, or, when both are given, a different place/accused) are left out.
+        district, or, when both are given, a different place/accused) are left out. With
+        ``min_score`` only matters scoring at least that are returned, and candidates that
+        cannot reach it even with the agreement bonus are not gated (the topics' links).
         """
         if not self.ids:
             return []
@@ -364,16 +366,17 @@ class SimilarityIndex:
         score = np.maximum(cos_text, (1 - HEAD_WEIGHT) * cos_text + HEAD_WEIGHT * cos_head)
         gate = _Gate(doc, place, accused, self.places)
         out: list[tuple[str, float]] = []
+        floor = max(0.0, min_score - AGREE_BONUS - 0.001)  # below it no bonus reaches min_score
         for j in np.argsort(-score)[: max(4 * k, 40)].tolist():
             sc = float(score[j])
-            if sc <= 0.0:
+            if sc <= floor:
                 break
             row = int(cand[j])
             doc_id = self.ids[row]
             if exclude is not None and doc_id == exclude:
                 continue
             gated = gate(self._meta[row], sc, float(cos_text[j]), self._problem[row])
-            if gated is not None:
+            if gated is not None and gated >= min_score:
                 out.append((doc_id, gated))
         out.sort(key=lambda p: -p[1])
         return out[:k]

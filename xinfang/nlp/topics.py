@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing as mp
 import os
 import pickle
 from collections import Counter
@@ -47,6 +48,7 @@ _STOP = frozenset(
 
 TOPIC_THRESHOLD = 0.22  # a topic is broader than one matter: same issue, same place/case
 BURST_GAP_DAYS = 30  # a topic whose messages pause this long is two topics (two bursts)
+PARALLEL_MIN = 5000  # new matters from which the queries are split over processes
 STATE_FORMAT = 2  # TopicState pickles of another format are rebuilt (2: labels kept)
 SINGLE_VOTES = 20  # a lone message with this many votes is reported as a standout
 
@@ -120,7 +122,7 @@ def _as_item(x: TopicItem | tuple[Any, ...]) -> TopicItem:
 
 def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: float = TOPIC_THRESHOLD,
                    min_size: float = 2, k: int = 30, n_keywords: int = 6,
-                   votes_per_message: float = VOTES_PER_MESSAGE) -> list[Topic]:
+                   votes_per_message: float = VOTES_PER_MESSAGE, workers: int = 1) -> list[Topic]:
     """Group matters into topics, hottest first; single hot messages come after the topics
     (``Topic.single``).
 
@@ -132,9 +134,18 @@ def cluster_topics(items: Iterable[TopicItem | tuple[Any, ...]], threshold: floa
     dislikes[, author]]]]]]) tuples.
     """
     state = TopicState(threshold=threshold, k=k)
-    state.add([_as_item(x) for x in items])
+    state.add([_as_item(x) for x in items], workers)
     return state.topics(min_size=min_size, n_keywords=n_keywords,
                         votes_per_message=votes_per_message)
+
+
+_FORKED: tuple[TopicState, Sequence[TopicItem], int, int] | None = None  # for forked workers
+
+
+def _forked_links(part: int) -> list[tuple[float, int, int]]:
+    assert _FORKED is not None  # set by the parent before the fork
+    state, its, base, parts = _FORKED
+    return state._links_part(its, base, part, parts)
 
 
 class TopicState:
@@ -171,8 +182,9 @@ class TopicState:
     def ids(self) -> set[str]:
         return {it.id for it, ok in zip(self.items, self.alive, strict=True) if ok}
 
-    def add(self, items: Sequence[TopicItem]) -> int:
-        """Add matters (new ids only) and link them; returns how many were added."""
+    def add(self, items: Sequence[TopicItem], workers: int = 1) -> int:
+        """Add matters (new ids only) and link them; returns how many were added. ``workers``:
+        processes for the queries (forked; used from ``PARALLEL_MIN`` new matters)."""
         its = [it for it in items if it.id not in self.pos]
         if not its:
             return 0
@@ -192,14 +204,7 @@ class TopicState:
             self.alive.append(True)
             self.groups.parent.append(base + n)
             self.groups.ents.append(list(self.subject[-1]))
-        edges: list[tuple[float, int, int]] = []
-        for n, it in enumerate(its):
-            me = base + n
-            for other, score in self.idx.query(it.text, place=it.place, accused=it.accused,
-                                               k=self.k, exclude=it.id):
-                o = self.pos.get(other)
-                if o is not None and o != me and score >= self.threshold and self.alive[o]:
-                    edges.append((score, min(me, o), max(me, o)))
+        edges = self._links(its, base, workers)
         subject = self.subject
         problem = self.idx._problem
         for score, a, b in sorted(set(edges), reverse=True):
@@ -213,6 +218,34 @@ class TopicState:
                 self.groups.union(a, b)
         return len(its)
 
+    def _links_part(self, its: Sequence[TopicItem], base: int, part: int, parts: int
+                    ) -> list[tuple[float, int, int]]:
+        edges: list[tuple[float, int, int]] = []
+        for n in range(part, len(its), parts):
+            it, me = its[n], base + n
+            for other, score in self.idx.query(it.text, place=it.place, accused=it.accused,
+                                               k=self.k, exclude=it.id, min_score=self.threshold):
+                o = self.pos.get(other)
+                if o is not None and o != me and score >= self.threshold and self.alive[o]:
+                    edges.append((score, min(me, o), max(me, o)))
+        return edges
+
+    def _links(self, its: Sequence[TopicItem], base: int, workers: int) -> list[tuple[float, int, int]]:
+        """Each new matter's links (score ≥ threshold) to the held ones: its top-k query. With
+        ``workers`` > 1 and enough matters the queries are split over forked processes, which
+        share the built index copy-on-write; the links are the same."""
+        workers = min(workers, os.cpu_count() or 1)
+        if workers <= 1 or len(its) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+            return self._links_part(its, base, 0, 1)
+        global _FORKED
+        _FORKED = (self, its, base, workers)
+        try:
+            with mp.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_forked_links, range(workers))
+        finally:
+            _FORKED = None
+        return [e for part in parts for e in part]
+
     def retire(self, ids: Iterable[str]) -> int:
         """Matters that left the window (or may no longer be clustered): out of every topic
         and of the keyword statistics; returns how many."""
@@ -225,11 +258,12 @@ class TopicState:
                 n += 1
         return n
 
-    def update(self, items: Sequence[TopicItem], keep: Iterable[str] | None = None) -> dict[str, int]:
+    def update(self, items: Sequence[TopicItem], keep: Iterable[str] | None = None,
+               workers: int = 1) -> dict[str, int]:
         """The incremental run: retire the matters not in ``keep`` (the window's ids, when
         given), then add ``items`` (those not yet held)."""
         retired = self.retire(self.ids() - set(keep)) if keep is not None else 0
-        return {"added": self.add(items), "retired": retired}
+        return {"added": self.add(items, workers), "retired": retired}
 
     def topics(self, min_size: float = 2, n_keywords: int = 6,
                votes_per_message: float = VOTES_PER_MESSAGE) -> list[Topic]:

@@ -35,6 +35,11 @@ def interval() -> int:
     return int(getattr(settings, "XINFANG_TOPICS_INTERVAL", 900))
 
 
+def workers() -> int:
+    """Processes for a full run's queries (forked from the job; ``XINFANG_TOPICS_WORKERS``)."""
+    return int(getattr(settings, "XINFANG_TOPICS_WORKERS", 2))
+
+
 def stale_seconds() -> int:
     return 3 * interval()
 
@@ -89,7 +94,7 @@ def compute(now: datetime | None = None, *, full: bool = False) -> dict[str, Any
                               timezone.localdate(at), 0, people[pk])
                     for pk, t, c, acc, at in rows.iterator(chunk_size=2000)),
                    key=lambda it: (it.when, int(it.id)))
-    got = st.update(items, keep=keep)
+    got = st.update(items, keep=keep, workers=workers())
     found = st.topics(min_size=2)
     topics = []
     for t in found:
