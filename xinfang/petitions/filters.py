@@ -234,11 +234,20 @@ def search(user: User, f: MatterFilter, page: int = 1,
         tokens = access.index_scope(user)
         if tokens:  # the unit's hits only, intersected inside the GIN index
             indexed = indexed.filter(textindex.scope_q(tokens))
-        total, capped = textindex.capped_count(indexed)
-        if capped:  # common: the newest matters, checked by LIKE, fill the page at once
+        # Walking the newest matters reads about want × N / hits rows; sorting the hits from
+        # the index reads hits rows: for a unit (whose hits are a tenth of the county's or
+        # fewer), walk only when hits > √(want × N). For a jurisdiction the count stops at
+        # the cap and a capped term is walked (counting further cost more than it saved:
+        # docs/benchmarks.md).
+        unit = tokens is not None and len(tokens) == 1
+        walk_at = (textindex.walk_threshold(offset + per_page + 1) if unit
+                   else textindex.COUNT_CAP)
+        n = indexed.order_by().values("pk")[:max(textindex.COUNT_CAP, walk_at) + 1].count()
+        total, capped = min(n, textindex.COUNT_CAP), n > textindex.COUNT_CAP
+        if n > walk_at:  # common: the newest matters, checked by LIKE, fill the page at once
             for term in terms:
                 scoped = scoped.filter(textindex.like_q(term))
-            indexed = scoped
+            indexed = scoped.filter(textindex.scope_q(tokens)) if tokens else scoped
         qs = indexed.order_by("-received_at", "-id")
         ids = list(qs.values_list("pk", flat=True)[offset:offset + per_page + 1])
         if len(ids) <= per_page and (ids or offset == 0):
