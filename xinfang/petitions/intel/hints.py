@@ -157,11 +157,20 @@ def _hint(kind: str, m: Matter, visible: bool, c: Candidate | None = None,
 
 
 def _best(scores: dict[int, float], people: Sequence[Matter]) -> Matter | None:
-    """The highest score; on a tie the newest (``people`` comes newest first)."""
+    """The highest score; on a tie the newest (``people`` comes newest first); then back
+    along the repeat links to the original."""
     best: Matter | None = None
     for m in people:
         if m.pk in scores and (best is None or scores[m.pk] > scores[best.pk]):
             best = m
+    # A repeat links to the original (原件): when the best is itself a repeat of another of
+    # this person's same-matter matters, follow the link back to it.
+    by_pk = {m.pk: m for m in people}
+    seen: set[int] = set()
+    while (best is not None and best.repeat_of_id in scores and best.repeat_of_id in by_pk
+           and best.pk not in seen):
+        seen.add(best.pk)
+        best = by_pk[best.repeat_of_id]
     return best
 
 

@@ -180,7 +180,7 @@ def find_repeats(petitioners: Sequence[PetitionerIn],
         return []
     return list(Matter.objects.filter(pk__in=ids).select_related(
         "division", "category", "holder__division", "lead_body__division",
-    ).order_by("-received_at")[:10])
+    ).order_by("-received_at", "-pk")[:10])  # newest first; the same moment: the later one
 
 
 def register(
