@@ -422,6 +422,9 @@ SPECTACULAR_SETTINGS = {
         # A matter's intake channel (信访形式) and a 回访's channel (phone, visit …) differ.
         "MatterChannelEnum": "xinfang.petitions.models.Channel",
         "FollowUpChannelEnum": "xinfang.petitions.models_followup.FollowUp.Channel",
+        # An act's two ratings (the handling body's and the 信访部门's, 国信发〔2022〕11号)
+        # share one choice set (domain/fields.py RATINGS, labelled by value).
+        "ActRatingEnum": "xinfang.domain.fields.RATINGS",
     },
 }
 

@@ -28,7 +28,8 @@ def _wipe() -> None:
                 "SELECT name FROM sqlite_master WHERE type = 'table' "
                 "AND name NOT LIKE 'sqlite_%'").fetchall()]
             for table in tables:
-                cur.execute(f'DROP TABLE "{table}"')
+                # IF EXISTS: dropping a full-text table drops its shadow tables with it.
+                cur.execute(f'DROP TABLE IF EXISTS "{table}"')
             cur.execute("PRAGMA foreign_keys = ON")
 
 
