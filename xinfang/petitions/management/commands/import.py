@@ -11,6 +11,7 @@ the past. See docs/operations.md ("Importing history").
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import sys
@@ -310,6 +311,7 @@ def _writer(job: _Job, k: int, n: int, q: Any) -> None:
             q.put(("batch", res.written, res.skipped))
         q.put(("done",))
     except BaseException as exc:  # reported to the parent, which stops the others
+        logging.getLogger("xinfang.import").exception("writer %s failed", k + 1)  # where
         q.put(("error", f"第{k + 1}个写入进程：{exc}"))
     finally:
         connections.close_all()
