@@ -302,7 +302,18 @@ def _in_parallel(job: _Job, n: int, progress: Callable[[int, int], None]) -> Non
         raise CommandError(f"{failure}（已完成的批次已导入；改正后重新运行同一命令即可继续，已导入的不会重复）")
 
 
+_INHERITED: list[Any] = []  # the parent's connections a forked writer must not touch
+
+
 def _writer(job: _Job, k: int, n: int, q: Any) -> None:
+    # A connection the parent still held (another alias or thread) came through the fork:
+    # two writers on one socket read each other's results ("command status: ROLLBACK" in
+    # the full PostgreSQL run). Each writer opens its own; the inherited ones are kept
+    # referenced, never used or closed (closing would end the parent's session).
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)
+            conn.connection = None
     try:
         loader = Loader(source=job.path.name, user=job.user, today=job.today)
         for batch_no, rows in _batches(job, Lookups(job.holder), k, n):
@@ -314,4 +325,4 @@ def _writer(job: _Job, k: int, n: int, q: Any) -> None:
         logging.getLogger("xinfang.import").exception("writer %s failed", k + 1)  # where
         q.put(("error", f"第{k + 1}个写入进程：{exc}"))
     finally:
-        connections.close_all()
+        connections.close_all()  # only this writer's own connections
