@@ -20,7 +20,8 @@ from xinfang.petitions import clocks, intel, jobs, services
 from xinfang.petitions.history.parse import sample_csv
 from xinfang.petitions.models import Matter, Tally, TallyMonth
 from xinfang.petitions.services import Correction
-from xinfang.practice import aggregates
+from xinfang.practice import aggregates, drilldown
+from xinfang.practice import indicator_scope as S
 from xinfang.practice import indicators as I
 from xinfang.practice.services import assessment
 
@@ -133,7 +134,7 @@ def _check(scope, period):
         d = I.REGISTRY[code]
         f, rows = I.figure(code, scope, period), I.figure_from_rows(code, scope, period)
         assert (f.parts, f.persons) == (rows.parts, rows.persons), (code, period.key, scope)
-        drilled = I.drill(code, scope, period, d.buckets)
+        drilled = drilldown.drill(code, scope, period, d.buckets)
         assert dict(Counter(r.bucket for r in drilled)) == {k: v for k, v in f.parts.items()
                                                              if v}, (code, period.key)
         if f.denominator:
@@ -151,7 +152,7 @@ def test_counters_follow_every_write_and_equal_the_rows(county, tmp_path):
             clocks.invalidate()
             for period in (I.Period.month(2026, 1), I.Period.month(2026, 2),
                            I.Period.month(2026, 3), I.Period.last_twelve_months(),
-                           I.parse_period("2025")):
+                           S.parse_period("2025")):
                 for scope in (I.Scope.for_division(county.county), I.Scope.for_user(leader),
                               I.Scope.for_division(county.county, handler_unit),
                               I.Scope.for_division(county.townships[0])):
@@ -231,7 +232,7 @@ def test_the_dashboard_reads_the_counters_within_the_users_scope(county, tmp_pat
         reply = I.figure_from_rows("on_time_reply", scope, period)
         assert data["on_time_rate"]["numerator"] == reply.numerator
         assert data["on_time_rate"]["denominator"] == reply.denominator
-        overdue = I.drill("overdue", scope, I.Period(period.end, period.end, period.end), ("yes",))
+        overdue = drilldown.drill("overdue", scope, I.Period(period.end, period.end, period.end), ("yes",))
         assert sum(r["count"] for r in data["overdue_by_unit"]) == len(overdue)
         # The volume charts equal the same charts counted from the matters.
         rows = intel.dashboard_data(county.users["leader"])

@@ -15,7 +15,7 @@ from tests.scenario import advance, register
 from xinfang.domain import indicators as ind
 from xinfang.petitions import clocks, services, tally
 from xinfang.petitions.models import Clock, Matter
-from xinfang.practice import aggregates
+from xinfang.practice import aggregates, drilldown
 from xinfang.practice import indicators as I
 from xinfang.practice.models import Case, Exemption
 from xinfang.practice.services import assessment
@@ -110,15 +110,15 @@ def test_every_figure_equals_its_drill_down(county):
             # The counters the services keep say what the rows say.
             from_rows = I.figure_from_rows(code, scope, period)
             assert (f.parts, f.persons) == (from_rows.parts, from_rows.persons), code
-            rows = I.drill(code, scope, period, d.buckets)
+            rows = drilldown.drill(code, scope, period, d.buckets)
             assert dict(Counter(r.bucket for r in rows)) == {k: v for k, v in f.parts.items()
                                                              if v}, code
-            assert len(I.drill(code, scope, period)) == f.denominator, code
-            assert len(I.drill(code, scope, period, d.numerator)) == f.numerator, code
-            assert I.drill_matters(code, scope, period, d.numerator).count() <= f.numerator
+            assert len(drilldown.drill(code, scope, period)) == f.denominator, code
+            assert len(drilldown.drill(code, scope, period, d.numerator)) == f.numerator, code
+            assert drilldown.drill_matters(code, scope, period, d.numerator).count() <= f.numerator
             if d.persons:
                 assert f.persons == sum(r.facts[d.persons]
-                                        for r in I.drill(code, scope, period, d.numerator))
+                                        for r in drilldown.drill(code, scope, period, d.numerator))
             if f.denominator:
                 seen_nonzero.add(code)
         # The data set exercises every figure (a figure of 0/0 would agree vacuously).
@@ -159,7 +159,7 @@ def test_figures_count_what_the_definitions_say(county):
                       note="误登")
     with time_machine.travel(TODAY, tick=False):
         assert I.figure("timely_acceptance", scope, period).parts["missed"] == 2  # was 3
-        assert ms["d1_missed"].pk in {r.matter_id for r in I.drill(
+        assert ms["d1_missed"].pk in {r.matter_id for r in drilldown.drill(
             "overdue", scope, I.Period(period.start, period.end, TODAY.date()), ("yes",))}
 
 

@@ -15,6 +15,8 @@ from xinfang.core.http import AuthedAPIRequest
 from xinfang.org.models import Body
 from xinfang.petitions import permissions
 from xinfang.petitions.models import Matter
+from xinfang.practice import drilldown
+from xinfang.practice import indicator_scope as S
 from xinfang.practice import indicators as I
 
 from .views import ApiView
@@ -28,7 +30,7 @@ def _scope_period(request: AuthedAPIRequest) -> tuple[I.Scope, I.Period]:
     if not permissions.may(request.user, "view_intel"):
         raise PermissionDenied("只有信访干部、领导和督查可以查看指标")
     try:
-        period = I.parse_period(request.query_params.get("period", ""))
+        period = S.parse_period(request.query_params.get("period", ""))
     except ValueError as e:
         raise ValidationError({"period": str(e)}) from None
     raw = request.query_params.get("unit", "").strip()
@@ -72,7 +74,7 @@ class IndicatorDetailView(ApiView):
         wanted = (bucket,) if bucket else d.denominator
         f = I.figure(code, scope, period)  # the count is the figure's (from the counters)
         count = sum(f.parts[b] for b in wanted)
-        rows = I.drill(code, scope, period, wanted, limit=DRILL_LIMIT, offset=offset)
+        rows = drilldown.drill(code, scope, period, wanted, limit=DRILL_LIMIT, offset=offset)
         numbers = dict(Matter.objects.filter(pk__in={r.matter_id for r in rows})
                        .values_list("pk", "number"))
         return Response({

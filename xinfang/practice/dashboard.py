@@ -23,12 +23,13 @@ from xinfang.org.models import Category, User
 from xinfang.petitions import clocks, intel
 from xinfang.petitions.models import Channel
 
+from . import drilldown
 from . import indicators as I
 
 
 def data(user: User) -> dict[str, Any]:
     """Everything the dashboard page and ``/dashboard/data/`` show."""
-    return {**volumes(user), **I.dashboard_figures(user)}
+    return {**volumes(user), **drilldown.dashboard_figures(user)}
 
 
 def volumes(user: User) -> dict[str, Any]:

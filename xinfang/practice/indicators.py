@@ -7,7 +7,7 @@ each row falls in exactly one *bucket* (``xinfang.domain.indicators`` says which
 Python); numerator and denominator are sums of buckets, and each is shown next to the rate.
 ``figure`` reads the buckets from the indicator counters the services keep in each write's
 transaction (``petitions.tally``, ``domain.tally``; one query over counter rows, not matters);
-``figure_from_rows`` counts the same buckets over the rows (one aggregate), and ``drill`` lists
+``figure_from_rows`` counts the same buckets over the rows (one aggregate), and ``drilldown.drill`` lists
 the rows of a bucket, a page at a time, and classifies each in Python: the three agree for every
 figure (``tests/practice/test_indicators.py``, ``tests/practice/test_aggregates.py``).
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import reduce
 from typing import Any
 
@@ -40,145 +40,19 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from xinfang.domain import indicators as ind
 from xinfang.domain import tally as dt
 from xinfang.domain.i18n import gettext_noop
-from xinfang.domain.states import Role
-from xinfang.org.models import Body, Division, User
-from xinfang.petitions import access, clocks
+from xinfang.petitions import clocks
 from xinfang.petitions.filters import OPEN_VALUES, overdue_q
 from xinfang.petitions.models import Clock, Evaluation, Matter, Tally, TallyMonth
 
+from .indicator_scope import Figure as Figure  # re-exported: callers name them I.Scope …
+from .indicator_scope import Period as Period
+from .indicator_scope import Scope as Scope
+from .indicator_scope import exempted, subtree
 from .models import Case as PracticeCase
-from .models_assessment import Exemption
-
-# ============================================================================ scope, period
-
-
-def _subtree(path: str, field_name: str = "division_path") -> Q:
-    return Q(**{field_name: path}) | Q(**{f"{field_name}__startswith": path + "/"})
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-    today: date  # deadlines past due before today count as missed
-
-    @classmethod
-    def month(cls, year: int, month: int, today: date | None = None) -> Period:
-        start = date(year, month, 1)
-        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        return cls(start, end, today or clocks.today())
-
-    @classmethod
-    def last_twelve_months(cls, today: date | None = None) -> Period:
-        t = today or clocks.today()
-        return cls(*ind.last_twelve_months(t), t)
-
-    @property
-    def key(self) -> str:
-        return f"{self.start.isoformat()}..{self.end.isoformat()}"
-
-    def previous(self) -> Period:
-        """The period of the same length just before (a month before a month)."""
-        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
-            prev_end = self.start - timedelta(days=1)
-            return Period.month(prev_end.year, prev_end.month, self.today)
-        span = self.end - self.start
-        return Period(self.start - span - timedelta(days=1), self.start - timedelta(days=1),
-                      self.today)
-
-    def datetimes(self) -> tuple[datetime, datetime]:
-        tz = timezone.get_current_timezone()
-        return (datetime.combine(self.start, time.min, tz),
-                datetime.combine(self.end + timedelta(days=1), time.min, tz))
-
-
-@dataclass
-class Scope:
-    """What a figure may count: the rows of a jurisdiction (a division and below), plus the
-    rows attributed to the user's own body (each figure's unit: the deadline's body, the lead
-    body, the holder, the body that has to act now), less the 检举控告 that accuse that body
-    (§30 ¶3); optionally narrowed to one unit. The same rule filters the rows (the drill-down)
-    and the counters (``row_q``, ``tally_q``), so both count the same things."""
-
-    path: str | None = None  # the jurisdiction's division path
-    body_id: int | None = None  # the user's own body
-    hidden_from: int | None = None  # §30 ¶3: never the matters that accuse this body
-    division: Division | None = None  # practice records (包案/积案) of this division
-    unit: Body | None = None
-    everything: bool = False
-    _codes: list[str] | None = field(default=None, compare=False, repr=False)
-
-    @classmethod
-    def for_user(cls, user: User, unit: Body | None = None) -> Scope:
-        """The user's read scope (``access.visible_matters``) as figures see it: their
-        jurisdiction for the 信访部门, 党委政府, leaders and 督查; their own body's rows
-        for everyone."""
-        body = user.body
-        div = body.division if body is not None else None
-        if user.is_superuser or user.role == Role.ADMIN:
-            return cls(division=div, unit=unit, everything=True)
-        if body is None:
-            return cls(unit=unit)
-        jurisdiction = (body.kind in access.JURISDICTION_KINDS
-                        or Role(user.role) in access.JURISDICTION_ROLES)
-        return cls(path=body.division.path if jurisdiction else None, body_id=body.pk,
-                   hidden_from=body.pk, division=div, unit=unit)
-
-    @classmethod
-    def for_division(cls, division: Division, unit: Body | None = None) -> Scope:
-        return cls(path=division.path, division=division, unit=unit)
-
-    @classmethod
-    def all(cls) -> Scope:
-        return cls(everything=True)
-
-    def with_unit(self, unit: Body | None) -> Scope:
-        return replace(self, unit=unit)
-
-    def row_q(self, unit_field: str, prefix: str = "") -> Q:
-        """The scope on rows whose matter is reached by ``prefix`` ("" for a Matter)."""
-        q = Q()
-        if not self.everything:
-            parts = []
-            if self.path:
-                parts.append(_subtree(self.path, f"{prefix}division_path"))
-            if self.body_id:
-                parts.append(Q(**{unit_field: self.body_id}))
-            q = reduce(operator.or_, parts) if parts else Q(pk__in=[])
-        if self.hidden_from:
-            q &= ~Q(**{f"{prefix}klass": "report", f"{prefix}accused_body_id": self.hidden_from})
-        return q
-
-    def tally_q(self) -> Q | None:
-        """The scope on the counters; None when they cannot answer it (a jurisdiction below
-        the township, where counters are kept: ``domain.tally.DIVISION_DEPTH``)."""
-        q = Q()
-        if not self.everything:
-            parts = []
-            if self.path:
-                if self.path.count("/") >= dt.DIVISION_DEPTH:
-                    return None
-                if self._codes is None:
-                    self._codes = [c for c, p in Division.objects.filter(
-                        _subtree(self.path, "path")).values_list("code", "path")
-                        if p.count("/") < dt.DIVISION_DEPTH]
-                parts.append(Q(division_id__in=self._codes))
-            if self.body_id:
-                parts.append(Q(body_id=self.body_id))
-            q = reduce(operator.or_, parts) if parts else Q(pk__in=[])
-        if self.hidden_from:
-            q &= ~Q(accused_id=self.hidden_from)
-        return q
-
-
-def _exempted() -> QuerySet[Exemption]:
-    return Exemption.objects.active().values("matter_id")
-
 
 # ============================================================================ definitions
 
@@ -228,7 +102,7 @@ def _matters(scope: Scope, unit_field: str, assessed: bool = True) -> QuerySet[M
     """The scope's matters by ``unit_field`` (without those excluded from assessment)."""
     qs = Matter.objects.filter(scope.row_q(unit_field))
     if assessed:
-        qs = qs.exclude(pk__in=_exempted())
+        qs = qs.exclude(pk__in=exempted())
     return _unit(qs, scope, unit_field)
 
 
@@ -241,7 +115,7 @@ def _clock_rows(codes: tuple[str, ...]) -> Callable[[Scope, Period], QuerySet[Cl
         # not met by the body: counted apart, never as 按期.
         qs = Clock.objects.filter(scope.row_q("body", "matter__"), code__in=codes,
                                   owed_by_petitioner=False, due_on__range=(p.start, p.end))
-        qs = qs.exclude(matter__closure_kind=WITHDRAWN).exclude(matter_id__in=_exempted())
+        qs = qs.exclude(matter__closure_kind=WITHDRAWN).exclude(matter_id__in=exempted())
         qs = qs.filter(Q(met_on__isnull=False) | Q(due_on__lt=p.today))
         return _unit(qs, scope, "body")
     return rows
@@ -475,9 +349,9 @@ def _case_rows(kind: str) -> Callable[[Scope, Period], QuerySet[PracticeCase]]:
     def rows(scope: Scope, p: Period) -> QuerySet[PracticeCase]:
         a, b = p.datetimes()
         qs = PracticeCase.objects.filter(scope.row_q("matter__lead_body", "matter__"), kind=kind,
-                                         created_at__lt=b).exclude(matter_id__in=_exempted())
+                                         created_at__lt=b).exclude(matter_id__in=exempted())
         if scope.division is not None:
-            qs = qs.filter(_subtree(scope.division.path))
+            qs = qs.filter(subtree(scope.division.path))
         qs = qs.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=a))
         return _unit(qs, scope, "matter__lead_body")
     return rows
@@ -524,42 +398,6 @@ _define(Definition(
 
 
 # ============================================================================ figures
-
-
-def rate_text(n: int, d: int, digits: int = 1) -> str:
-    """"95.0%（61/62）" — with full-width brackets in Chinese (the language of an issued
-    report), ASCII ones on an English page."""
-    zh = (get_language() or "zh-hans").lower().startswith("zh")
-    o, c = ("（", "）") if zh else (" (", ")")
-    if not d:
-        return f"—{o}0/0{c}"
-    return f"{100 * n / d:.{digits}f}%{o}{n}/{d}{c}"
-
-
-@dataclass
-class Figure:
-    code: str
-    label: str
-    basis: str
-    parts: dict[str, int]
-    numerator: int
-    denominator: int
-    persons: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def percent(self) -> float | None:
-        return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
-
-    @property
-    def text(self) -> str:
-        """The rate with its numerator and denominator beside it (procedure.md §7.2)."""
-        return rate_text(self.numerator, self.denominator)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "label": self.label, "parts": dict(self.parts),
-                "numerator": self.numerator, "denominator": self.denominator,
-                "percent": self.percent, "persons": self.persons, "text": self.text}
 
 
 def _aggregate(d: Definition, qs: QuerySet[Any], p: Period,
@@ -704,105 +542,3 @@ def by_unit(code: str, scope: Scope, period: Period) -> dict[int | None, Figure]
     else:
         grouped = _aggregate(d, d.rows(scope, period), period, d.unit_field)
     return {k: _figure(d, parts) for k, parts in grouped.items()}
-
-
-# ============================================================================ drill-down
-
-
-@dataclass(frozen=True)
-class DrillRow:
-    matter_id: int
-    bucket: str
-    facts: dict[str, Any]
-
-
-def drill(code: str, scope: Scope, period: Period, buckets: tuple[str, ...] | None = None,
-          limit: int | None = None, offset: int = 0) -> list[DrillRow]:
-    """The rows a figure counts, each classified by the plain-Python definition; ``buckets``
-    None: the denominator's rows. The database selects the buckets' rows (the definition's
-    filters) in id order, a page at a time with ``limit``/``offset``; the sum of every page
-    is the figure (``figure`` gives the total without listing)."""
-    d = REGISTRY[code]
-    wanted = tuple(buckets or d.denominator)
-    qs_ = d.bucket_q(period)
-    qs = d.rows(scope, period).filter(reduce(operator.or_, [qs_[b] for b in wanted]))
-    qs = qs.order_by("pk").values("pk", d.matter_field, *d.facts,
-                                  *([d.persons] if d.persons else []))
-    if limit is not None:
-        qs = qs[offset:offset + limit]
-    elif offset:
-        qs = qs[offset:]
-    out: list[DrillRow] = []
-    for r in qs:
-        b = d.classify(r, period)
-        if b is not None and b in wanted:
-            out.append(DrillRow(r[d.matter_field], b, r))
-    return out
-
-
-def drill_matters(code: str, scope: Scope, period: Period,
-                  buckets: tuple[str, ...] | None = None) -> QuerySet[Matter]:
-    """The matters behind a drill-down (a matter with two counted deadlines appears once)."""
-    d = REGISTRY[code]
-    wanted = buckets or d.denominator
-    qs_ = d.bucket_q(period)
-    rows = d.rows(scope, period).filter(reduce(operator.or_, [qs_[b] for b in wanted]))
-    return Matter.objects.filter(pk__in=rows.values(d.matter_field))
-
-
-# ============================================================================ overdue by unit
-
-
-def overdue_by_unit(scope: Scope, today: date | None = None) -> list[dict[str, Any]]:
-    """超期未办结 by the unit that has to act now: the dashboard's bars, the supervision page's
-    groups and the search's ``acting=<unit>&overdue=1`` all count these same matters."""
-    p = Period(clocks.today(), clocks.today(), today or clocks.today())
-    units = by_unit("overdue", scope, p)
-    names = dict(Body.objects.filter(pk__in=[k for k in units if k]).values_list("pk", "name"))
-    rows = [{"unit_id": k, "unit": names.get(k, "未指定") if k else "未指定",
-             "count": f.numerator} for k, f in units.items() if f.numerator]
-    return sorted(rows, key=lambda r: (-r["count"], r["unit"]))
-
-
-# ============================================================================ the dashboard
-
-
-def _rate(f: Figure) -> dict[str, Any]:
-    return {"numerator": f.numerator, "denominator": f.denominator, "percent": f.percent,
-            "code": f.code}
-
-
-def dashboard_figures(user: User) -> dict[str, Any]:
-    """The dashboard's rates over the last twelve months and its overdue bars (now): the same
-    definitions as every other page. Kept as plain data (a chart and a table render it)."""
-    scope, period = Scope.for_user(user), Period.last_twelve_months()
-    figs = {f.code: f for f in figures(scope, period, [c for c in REGISTRY if c != "overdue"])}
-    reply, sat = figs["on_time_reply"], figs["satisfaction_handling"]
-    return {
-        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "on_time_rate": {**_rate(reply), "on_time": reply.parts[ind.ON_TIME],
-                         "late": reply.parts[ind.LATE],
-                         "overdue_unanswered": reply.parts[ind.MISSED]},
-        "satisfaction_rate": _rate(sat),
-        "overdue_by_unit": overdue_by_unit(scope)[:15],
-        "figures": [f.as_dict() for f in figs.values()],
-    }
-
-
-def parse_period(value: str, today: date | None = None) -> Period:
-    """"2026-02" (a month), "2026" (a year) or "" (this month); ValueError with a Chinese
-    message otherwise."""
-    t = today or clocks.today()
-    value = (value or "").strip()
-    try:
-        if not value:
-            return Period.month(t.year, t.month, t)
-        if len(value) == 4:
-            y = int(value)
-            return Period(date(y, 1, 1), date(y, 12, 31), t)
-        y, m = (int(x) for x in value.split("-"))
-        if not 2000 <= y <= 2100:
-            raise ValueError
-        return Period.month(y, m, t)
-    except ValueError:
-        raise ValueError("期间格式应为“2026-02”（月）或“2026”（年）") from None

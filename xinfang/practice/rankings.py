@@ -16,6 +16,7 @@ from django.conf import settings
 from xinfang.domain import indicators as ind
 from xinfang.org.models import Body
 
+from . import indicator_scope as S
 from . import indicators as I
 
 # The figures a unit's volume counts: the rows its on-time rates rest on.
@@ -62,6 +63,6 @@ def ranking_rows(rows: list[ind.ScoreRow]) -> list[dict[str, Any]]:
     return [{"unit_id": r.unit.key, "unit": r.unit.name, "rank": r.rank,
              "previous_rank": r.previous_rank, "change": r.change, "score": r.score,
              "volume": r.unit.volume,
-             "rates": {c: {"numerator": n, "denominator": d, "text": I.rate_text(n, d)}
+             "rates": {c: {"numerator": n, "denominator": d, "text": S.rate_text(n, d)}
                        for c, (n, d) in r.unit.rates.items()}}
             for r in rows]

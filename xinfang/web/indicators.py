@@ -18,6 +18,8 @@ from xinfang.domain.errors import DomainError, GuardFailed
 from xinfang.org.models import Body
 from xinfang.petitions import access, permissions
 from xinfang.petitions.models import Matter
+from xinfang.practice import drilldown
+from xinfang.practice import indicator_scope as S
 from xinfang.practice import indicators as I
 from xinfang.practice.services import assessment
 
@@ -36,7 +38,7 @@ def _require(request: AuthedRequest) -> None:
 
 def _params(request: AuthedRequest) -> tuple[I.Scope, I.Period, Body | None, str]:
     try:
-        period = I.parse_period(request.GET.get("period", ""))
+        period = S.parse_period(request.GET.get("period", ""))
     except ValueError as e:
         raise _BadInput(str(e)) from None
     unit = None
@@ -96,7 +98,7 @@ def indicator_drill(request: AuthedRequest, code: str) -> HttpResponse:
     pages = max(1, -(-total // PAGE))
     raw = request.GET.get("page", "1")
     page = min(int(raw), pages) if raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
-    drilled = I.drill(code, scope, period, wanted, limit=PAGE, offset=(page - 1) * PAGE)
+    drilled = drilldown.drill(code, scope, period, wanted, limit=PAGE, offset=(page - 1) * PAGE)
     matters = Matter.objects.in_bulk({r.matter_id for r in drilled})
     rows = [{"row": r, "matter": matters.get(r.matter_id),
              "bucket_label": gettext(BUCKET_LABELS.get(r.bucket, r.bucket))}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
-
 from xinfang.audit import services as audit
 from xinfang.domain import states as st
 from xinfang.org.models import User
 from xinfang.petitions import clocks
+
+from ..indicator_scope import subtree
 
 R = st.Role
 DONE_STATES = frozenset({st.State.FINAL, st.State.CLOSED, st.State.ARCHIVED})
@@ -29,6 +29,6 @@ def _audit(action: str, user: User | None, obj: Any, *, matter_id: int | None = 
                  object_id=obj.pk, matter_id=matter_id, data=data)
 
 
-def _subtree(path: str, field: str = "division_path") -> Q:
-    return Q(**{field: path}) | Q(**{f"{field}__startswith": path + "/"})
+# The division and everything below it: one definition with the indicators'.
+_subtree = subtree
 

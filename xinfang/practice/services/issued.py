@@ -24,7 +24,7 @@ from xinfang.org.models import Division, User
 from xinfang.petitions import permissions
 from xinfang.petitions.models import Matter, Supervision
 
-from ..indicators import rate_text
+from ..indicator_scope import rate_text
 from ..models_assessment import IssuedReport
 from . import annual
 from ._common import _audit, _subtree, _today

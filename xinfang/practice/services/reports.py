@@ -162,7 +162,7 @@ def weekly_ranking(division: Division, week_start: date,
 
 
 def _ratio(num: int, den: int) -> str:
-    from ..indicators import rate_text
+    from ..indicator_scope import rate_text
 
     return rate_text(num, den, 0)
 

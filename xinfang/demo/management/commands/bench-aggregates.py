@@ -333,6 +333,7 @@ def time_reads(repeat: int, log: Any) -> dict[str, Any]:
     from xinfang.org.models import User
     from xinfang.petitions.models import Matter, Tally
     from xinfang.practice import dashboard, rankings
+    from xinfang.practice import indicator_scope as S
     from xinfang.practice import indicators as I
 
     leader = User.objects.select_related("body__division").get(username="lingdao")
@@ -340,7 +341,7 @@ def time_reads(repeat: int, log: Any) -> dict[str, Any]:
     county = leader.body.division
     last = (timezone.localdate().replace(day=1) - timedelta(days=1))
     period_key = f"{last:%Y-%m}"
-    period = I.parse_period(period_key)
+    period = S.parse_period(period_key)
     scope = I.Scope.for_user(leader)
     client = logged_in_client(leader)
 

@@ -12,8 +12,9 @@ from django.core.management.base import BaseCommand
 
 from xinfang.org.models import Division
 from xinfang.petitions.models import Matter
+from xinfang.practice import drilldown, rankings
+from xinfang.practice import indicator_scope as S
 from xinfang.practice import indicators as I
-from xinfang.practice import rankings
 
 
 class Command(BaseCommand):
@@ -28,10 +29,10 @@ class Command(BaseCommand):
         if division is None:
             self.stderr.write("没有县级区划")
             return
-        scope, period = I.Scope.for_division(division), I.parse_period(o["period"])
+        scope, period = I.Scope.for_division(division), S.parse_period(o["period"])
         for name, fn in (("figures", lambda: I.figures(scope, period)),
                          ("ranking", lambda: rankings.unit_ranking(scope, period)),
-                         ("overdue_by_unit", lambda: I.overdue_by_unit(scope))):
+                         ("overdue_by_unit", lambda: drilldown.overdue_by_unit(scope))):
             times = []
             for _ in range(o["rounds"]):
                 t = time.perf_counter()
