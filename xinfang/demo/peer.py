@@ -20,7 +20,7 @@ from django.db import connection
 
 
 def peer_dir() -> Path | None:
-    d = Path(os.environ.get("XINFANG_PEER_DIR", Path(settings.BASE_DIR).parent / "shared" / "peer"))
+    d = Path(os.environ.get("XINFANG_PEER_DIR", settings.PROJECT_DIR.parent / "shared" / "peer"))
     return d if (d / "bench.py").exists() and (d / "setup.sh").exists() else None
 
 
