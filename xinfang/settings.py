@@ -203,7 +203,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, retrying a BEGIN IMMEDIATE that found the lock taken (issue 14 item 12).
     DATABASES["default"]["ENGINE"] = "xinfang.core.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif envbool("XINFANG_DB_POOL", "True" if PRODUCTION else "False"):
+elif not envbool("XINFANG_PG_JIT", "False"):
+    # PostgreSQL's JIT compiles a query whose *estimated* cost passes jit_above_cost: the queue
+    # tabs' badge counts (a UNION of ~50 small index scans, 13 ms to run) spent 916 ms compiling
+    # 834 functions on every page at 20,000 matters (docs/benchmarks.md). OLTP pages never win
+    # from it; a reporting database may turn it back on (XINFANG_PG_JIT=1).
+    _opts = DATABASES["default"].setdefault("OPTIONS", {})
+    _opts["options"] = f"{_opts.get('options', '')} -c jit=off".strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+        "XINFANG_DB_POOL", "True" if PRODUCTION else "False"):
     # PostgreSQL through a psycopg pool per process (recipes §16): a process never holds more
     # than XINFANG_DB_POOL_SIZE connections, so the server's max_connections bounds
     # gunicorn workers × pool size + job workers, whatever the number of clients. The pool

@@ -117,3 +117,16 @@ print("post", r.status_code)
     assert out["plain"] == f"301 https://{host}/login/"
     assert out["secure"].startswith("True max-age=31536000; includeSubDomains; preload")
     assert out["post"] == "200"  # the form again (empty fields), not 403 CSRF
+
+
+@pytest.mark.django_db
+def test_postgresql_runs_without_jit_compilation() -> None:
+    """PostgreSQL's JIT spent ~0.9 s compiling the queue tabs' badge-count query on every page
+    at 20,000 matters (docs/benchmarks.md): each connection turns it off."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cur:
+        cur.execute("SHOW jit")
+        assert cur.fetchone()[0] == "off"
