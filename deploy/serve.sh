@@ -64,19 +64,27 @@ if [ -z "$ENV_FILE" ]; then
   echo "No environment file (deploy/.env): a local trial on plain HTTP at $ADDR, data in $XINFANG_VAR_DIR."
   export XINFANG_HTTPS=${XINFANG_HTTPS:-false}
   export XINFANG_ALLOWED_HOSTS=${XINFANG_ALLOWED_HOSTS:-127.0.0.1,localhost}
-  # The installer (not the settings) creates the keys once, readable by this user only.
-  mkdir -p "$XINFANG_VAR_DIR/secrets"; chmod 700 "$XINFANG_VAR_DIR/secrets"
+  # The installer (not the settings) creates the keys once, readable by this user only, in a
+  # directory beside the data, not inside it: a copy of the data must not carry the field key
+  # that opens it (settings refuse a field key inside XINFANG_VAR_DIR; issue 14 item 13).
+  SECRETS=${XINFANG_SECRETS_DIR:-${XINFANG_VAR_DIR%/}-secrets}
+  mkdir -p "$SECRETS"; chmod 700 "$SECRETS"
   for key in secret_key field_key audit_key; do
-    f="$XINFANG_VAR_DIR/secrets/$key"
+    f="$SECRETS/$key"
     var="XINFANG_${key^^}"; file_var="${var}_FILE"
+    if [ ! -s "$f" ] && [ -s "$XINFANG_VAR_DIR/secrets/$key" ]; then
+      mv "$XINFANG_VAR_DIR/secrets/$key" "$f"  # an earlier trial's key: its data stays readable
+      echo "moved $key out of the data directory to $f"
+    fi
     if [ -z "${!var:-}" ] && [ -z "${!file_var:-}" ] && [ ! -s "$f" ]; then
       (umask 077; "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(48))" > "$f")
       echo "created $f (mode 600; back up field_key and audit_key apart from the database)"
     fi
   done
-  export XINFANG_SECRET_KEY_FILE=${XINFANG_SECRET_KEY_FILE:-$XINFANG_VAR_DIR/secrets/secret_key}
-  export XINFANG_FIELD_KEY_FILE=${XINFANG_FIELD_KEY_FILE:-$XINFANG_VAR_DIR/secrets/field_key}
-  export XINFANG_AUDIT_KEY_FILE=${XINFANG_AUDIT_KEY_FILE:-$XINFANG_VAR_DIR/secrets/audit_key}
+  rmdir "$XINFANG_VAR_DIR/secrets" 2>/dev/null || true
+  export XINFANG_SECRET_KEY_FILE=${XINFANG_SECRET_KEY_FILE:-$SECRETS/secret_key}
+  export XINFANG_FIELD_KEY_FILE=${XINFANG_FIELD_KEY_FILE:-$SECRETS/field_key}
+  export XINFANG_AUDIT_KEY_FILE=${XINFANG_AUDIT_KEY_FILE:-$SECRETS/audit_key}
 
   # PostgreSQL: the local server if it runs (or its cluster can be started), else SQLite.
   if [ -z "${DATABASE_URL:-}" ]; then
