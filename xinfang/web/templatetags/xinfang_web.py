@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
 from xinfang.domain import deadlines as dl
@@ -42,15 +43,24 @@ def countdown(due: date | None, state: str | None = None, days: int | None = Non
     return {"state": state, "text": text, "due": due}
 
 
-@register.inclusion_tag("web/_due.html")
-def due_badge(due: date | None) -> dict[str, Any]:
-    return countdown(due)
+def _badge(c: dict[str, Any]) -> str:
+    """web/_due.html as a string: an inclusion tag built a template context per row (~0.7 ms
+    each, a fifth of a 50-row queue page's server time)."""
+    if c["state"] == "none":
+        return format_html('<span class="due due-none">{}</span>', c["text"])
+    return format_html('<span class="due due-{}" title="{}">{}</span>', c["state"],
+                       c["due"].isoformat(), c["text"])
 
 
-@register.inclusion_tag("web/_due.html")
-def clock_badge(view: dict[str, Any]) -> dict[str, Any]:
+@register.simple_tag
+def due_badge(due: date | None) -> str:
+    return _badge(countdown(due))
+
+
+@register.simple_tag
+def clock_badge(view: dict[str, Any]) -> str:
     clock = view["clock"]
-    return countdown(clock.due_on, str(view["state"]), int(view["days_left"]))
+    return _badge(countdown(clock.due_on, str(view["state"]), int(view["days_left"])))
 
 
 @register.filter
