@@ -44,7 +44,25 @@ CONF
     -R -X stream -C -S xinfang_replica -c fast
   echo "port = $RPORT" | as_pg tee -a "$BASE/replica/postgresql.conf" >/dev/null
   as_pg "$PGBIN/pg_ctl" -D "$BASE/replica" -l "$BASE/replica.log" -w start >/dev/null
-  psql "postgres://postgres@127.0.0.1:$PORT/postgres" -qc "CREATE DATABASE xinfang"
+  # A started standby is not yet a streaming one: wait until the standby's WAL receiver says
+  # 'streaming' and the primary's sender to the slot says so too, or fail with both logs.
+  primary="postgres://postgres@127.0.0.1:$PORT/postgres"
+  standby="postgres://postgres@127.0.0.1:$RPORT/postgres"
+  for _ in $(seq 1 120); do
+    rx=$(psql "$standby" -qtAc "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null || true)
+    tx=$(psql "$primary" -qtAc "SELECT state FROM pg_stat_replication r JOIN \
+      pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = 'xinfang_replica'" \
+      2>/dev/null || true)
+    [ "$rx" = streaming ] && [ "$tx" = streaming ] && break
+    sleep 0.5
+  done
+  if [ "$rx" != streaming ] || [ "$tx" != streaming ]; then
+    echo "the standby is not streaming (receiver: '${rx:-none}', sender: '${tx:-none}')" >&2
+    tail -n 20 "$BASE/primary.log" "$BASE/replica.log" >&2
+    down
+    exit 1
+  fi
+  psql "$primary" -qc "CREATE DATABASE xinfang"
   echo "DATABASE_URL=postgres://postgres@127.0.0.1:$PORT/xinfang"
   echo "XINFANG_REPLICA_URL=postgres://postgres@127.0.0.1:$RPORT/xinfang"
   ;;

@@ -9,7 +9,9 @@ XINFANG_REPLICA_URL set. Skipped otherwise.
 
 from __future__ import annotations
 
+import re
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -22,6 +24,7 @@ from tests.scenario import register
 from tests.web.test_staff import _reg_post
 from xinfang.audit.models import AuditLog
 from xinfang.core import dbrouter
+from xinfang.org.models import User
 from xinfang.petitions.models import Matter
 
 pytestmark = [
@@ -41,13 +44,30 @@ def _on_replica(query, deadline: float = 10.0):
         time.sleep(0.05)
 
 
-def test_the_replica_is_a_streaming_standby():
+def test_the_replica_is_a_standby_streaming_from_the_primary():
+    """Seen from both ends: the standby's WAL receiver streams from this primary through the
+    slot, the primary's sender to that slot streams, and WAL written now is replayed there."""
     with connections["replica"].cursor() as cur:
         cur.execute("SELECT pg_is_in_recovery()")
         assert cur.fetchone()[0] is True
+        cur.execute("SELECT status, sender_port, slot_name FROM pg_stat_wal_receiver")
+        status, sender_port, slot = cur.fetchone()
+    assert status == "streaming"
+    assert sender_port == int(connections["default"].settings_dict["PORT"])
     with connections["default"].cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
-        assert cur.fetchone()[0] >= 1
+        cur.execute("SELECT r.state FROM pg_stat_replication r JOIN pg_replication_slots s"
+                    " ON s.active_pid = r.pid WHERE s.slot_name = %s", [slot])
+        assert [row[0] for row in cur.fetchall()] == ["streaming"]
+        cur.execute("CREATE TABLE replica_probe (x int); DROP TABLE replica_probe")
+        cur.execute("SELECT pg_current_wal_lsn()::text")
+        lsn = cur.fetchone()[0]
+
+    def replayed() -> bool:
+        with connections["replica"].cursor() as cur:
+            cur.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
+            return bool(cur.fetchone()[0])
+
+    assert _on_replica(replayed), "the standby never replayed the primary's WAL"
     assert dbrouter.lag.usable()
     from django.test import Client
 
@@ -66,6 +86,7 @@ def test_a_write_on_the_primary_is_read_on_the_replica_and_the_router_chooses(co
         assert Matter.objects.all().db == "replica"
         assert Matter.objects.get(pk=m.pk).title == m.title  # read on the standby
         assert AuditLog.objects.all().db == "default"  # not a replicated-read app
+        assert User.objects.all().db == "default"  # users, roles, bodies: the primary's
         assert Matter.objects.select_for_update().db == "default"  # a locking read writes
         with transaction.atomic():  # a transaction reads its own writes on the primary
             assert Matter.objects.all().db == "default"
@@ -110,3 +131,44 @@ def test_an_unreachable_replica_falls_back_to_the_primary(county, client, monkey
     client.force_login(county.users["registrar"])
     page = client.get(reverse("search") + "?q=停车费")
     assert page.status_code == 200 and "小区物业乱收停车费" in page.content.decode()
+
+
+@contextmanager
+def _replay_paused():
+    """The standby keeps receiving WAL but applies none of it: a replica lagging behind."""
+    with connections["replica"].cursor() as cur:
+        cur.execute("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        with connections["replica"].cursor() as cur:
+            cur.execute("SELECT pg_wal_replay_resume()")
+
+
+def test_a_moved_account_has_its_new_scope_at_once_while_the_replica_lags(
+        county, client, monkeypatch):
+    """Users, roles and bodies are read on the primary even on a replica page: a registrar
+    moved to another unit stops finding the 信访局's matters at once, though the lagging
+    standby still has them in the old unit and the search itself reads the standby."""
+    m = register(county, sh(2026, 3, 1))
+    user = county.users["registrar"]
+    client.force_login(user)
+    url = reverse("search") + "?q=停车费"
+    assert _on_replica(lambda: Matter.objects.using("replica").filter(pk=m.pk).exists())
+    assert m.title in client.get(url).content.decode()
+
+    monkeypatch.setattr(dbrouter, "lag", dbrouter._Lag())  # probed afresh below
+    with _replay_paused():
+        User.objects.filter(pk=user.pk).update(body=county.dept("住建"), role="handler")
+        time.sleep(0.5)  # the update reaches the standby, which does not apply it
+        assert User.objects.using("replica").get(pk=user.pk).body_id == county.xinfang.pk
+        with CaptureQueriesContext(connections["replica"]) as on_replica:
+            page = client.get(url)
+        assert page.status_code == 200
+        # The lagging standby answered the search (matters, and the names of their units
+        # joined to them), but no query about who asks: their user row and unit.
+        sqls = [q["sql"] for q in on_replica.captured_queries]
+        assert any("petitions_matter" in sql for sql in sqls)
+        read_there = {hit.group(1) for sql in sqls if (hit := re.search(r'FROM "(\w+)"', sql))}
+        assert not read_there & {"org_user", "org_body", "org_division"}, read_there
+        assert m.title not in page.content.decode()
