@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
 T = TypeVar("T")
 
@@ -38,6 +39,15 @@ def _shared_version(name: str) -> str:
 def bump(name: str) -> None:
     """Something behind ``name`` changed: every process recomputes at its next look."""
     cache.set(_PREFIX + name, uuid.uuid4().hex, None)
+
+
+def bump_on_commit(name: str) -> None:
+    """``bump`` now and again when the changing transaction commits. The first makes the rest
+    of this transaction recompute; the second is what other processes rely on: one that saw
+    only the first bump may have recomputed from the rows as they were before the commit and
+    would keep that value under the new version."""
+    bump(name)
+    transaction.on_commit(lambda: bump(name))
 
 
 class Versioned(Generic[T]):

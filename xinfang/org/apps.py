@@ -8,4 +8,7 @@ class OrgConfig(AppConfig):
     verbose_name = "组织机构"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers xinfang.W001)
+        from . import (
+            checks,  # noqa: F401  (registers xinfang.W001)
+            scope,  # noqa: F401  (unit and division edits reach every process)
+        )

@@ -18,7 +18,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from xinfang.core.versioned import bump, versioned
+from xinfang.core.versioned import bump_on_commit, versioned
 from xinfang.domain import deadlines as dl
 from xinfang.org.models import Body, ClockPolicy, Holiday, HolidayYear
 
@@ -51,7 +51,7 @@ def invalidate() -> None:
     """The calendar or the time limits changed: this process and every other recompute."""
     for cached in (calendar, rules):
         cached.cache_clear()
-        bump(cached.name)
+        bump_on_commit(cached.name)
 
 
 @receiver([post_save, post_delete], sender=Holiday)

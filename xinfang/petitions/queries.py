@@ -16,8 +16,10 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
+from xinfang.core.versioned import versioned
 from xinfang.domain.states import OPEN_STATES, Role, State
 from xinfang.org.models import Body, User
+from xinfang.org.scope import SCOPE_VERSION
 
 from . import clocks
 from .access import accused_by, get_matter_for_user, visible_matters
@@ -107,17 +109,21 @@ class QueuePage:
 
 def _parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[SqlParam]]:
     key = (user.pk, user.role, user.body_id, user.is_superuser, tab.key, today, limit)
-    hit = _SQL_CACHE.get(key)
+    compiled = _sql_cache()
+    hit = compiled.get(key)
     if hit is None:
-        hit = _SQL_CACHE[key] = _build_parts(user, tab, today, limit)
-        if len(_SQL_CACHE) > 512:
-            _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
+        hit = compiled[key] = _build_parts(user, tab, today, limit)
+        if len(compiled) > 512:
+            compiled.pop(next(iter(compiled)))
     return hit
 
 
-# Compiled queue SQL per (user, tab, day): visibility depends only on the user's role and
-# body, which do not change while a process runs without the user row changing too.
-_SQL_CACHE: dict[tuple[object, ...], tuple[str, list[SqlParam]]] = {}
+@versioned(SCOPE_VERSION)
+def _sql_cache() -> dict[tuple[object, ...], tuple[str, list[SqlParam]]]:
+    """Compiled queue SQL per (user, tab, day). Visibility depends on the user's role and body
+    (in the key) and on the body's kind and division's path (baked into the SQL): an edit of a
+    unit or a division empties this in every process (org.scope, issue 15 item 4)."""
+    return {}
 
 
 def _build_parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[SqlParam]]:
