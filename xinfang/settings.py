@@ -462,6 +462,8 @@ XINFANG_SWEEP_INTERVAL = int(os.environ.get("XINFANG_SWEEP_INTERVAL", "300"))
 XINFANG_REPORTS_INTERVAL = int(os.environ.get("XINFANG_REPORTS_INTERVAL", str(24 * 3600)))
 XINFANG_RETRAIN_INTERVAL = int(os.environ.get("XINFANG_RETRAIN_INTERVAL", str(7 * 24 * 3600)))
 XINFANG_TOPICS_INTERVAL = int(os.environ.get("XINFANG_TOPICS_INTERVAL", "900"))  # the topics job
+# Processes a full run of the topics job forks for its queries (1: none).
+XINFANG_TOPICS_WORKERS = int(os.environ.get("XINFANG_TOPICS_WORKERS", "2"))
 XINFANG_REPORTS_DIR = Path(os.environ.get("XINFANG_REPORTS_DIR", str(VAR_DIR / "reports")))
 XINFANG_EXPORTS_DIR = Path(os.environ.get("XINFANG_EXPORTS_DIR", str(VAR_DIR / "exports")))
 # /metrics from another host needs `Authorization: Bearer <token>` (xinfang.ops.metrics).

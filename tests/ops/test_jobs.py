@@ -60,6 +60,10 @@ def test_a_failing_job_is_retried_then_listed_as_failed_for_administrators(
     assert "失败" in text and "sweep" in text
     detail = client.get(reverse("admin:ops_jobrun_change", args=[run.pk])).content.decode()
     assert "数据库连接中断" in detail
+    # …and to the monitoring, which alerts on it.
+    metrics = client.get("/metrics").content.decode()
+    assert "\nxinfang_job_failures_total_recorded 1.0\n" in metrics
+    assert 'xinfang_job_runs{job="sweep",status="failed"} 1.0' in metrics
 
 
 def test_healthz_needs_the_worker_and_a_recent_sweep_in_production(overdue, client, settings):

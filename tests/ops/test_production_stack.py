@@ -112,6 +112,16 @@ def test_make_serve_runs_gunicorn_and_the_worker_which_sweeps_a_matter_registere
     web_pid = (Path(env["XINFANG_VAR_DIR"]) / "run" / "web.pid").read_text().strip()
     assert "gunicorn" in Path(f"/proc/{web_pid}/cmdline").read_text()
 
+    # Static files: hashed names from collectstatic's manifest, cached for a year, compressed.
+    login = urllib.request.urlopen(f"{url}/login/", timeout=30).read().decode()
+    asset = re.search(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js))"', login)
+    assert asset, "no hashed static file on the log-in page"
+    static = urllib.request.urlopen(urllib.request.Request(
+        url + asset.group(1), headers={"Accept-Encoding": "gzip, br"}), timeout=30)
+    assert "immutable" in static.headers["Cache-Control"]
+    assert "max-age=315360000" in static.headers["Cache-Control"]
+    assert static.headers["Content-Encoding"] in ("gzip", "br")
+
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     token = _csrf(opener, f"{url}/login/")
