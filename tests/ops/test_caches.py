@@ -52,22 +52,25 @@ def test_an_edit_bumps_the_shared_version_again_when_it_commits(
 
 
 def test_the_queue_follows_a_unit_moved_in_the_tree_by_another_process(county):
-    """The queue's compiled SQL bakes in the unit's division: moving the unit (here the county
-    government, whose leader oversees its division) reaches every process's compiled SQL."""
+    """The queue's compiled SQL (the list and the badges) bakes in the unit's division: moving
+    the unit (here the county government, whose leader oversees its division) reaches every
+    process's compiled SQL."""
     leader, gov = county.users["leader"], county.gov
     tab, today = queries.TABS["all"], date(2026, 3, 2)
     old_path, new_path = gov.division.path, county.townships[0].path
 
-    def compiled() -> list[object]:
+    def compiled() -> tuple[list[object], list[object]]:
+        """The parameters of the queue's SQL and of a tab's new-item badge."""
         leader.refresh_from_db()
-        return queries._parts(leader, tab, today, 51)[1]
+        return (queries._parts(leader, tab, today, 51)[1],
+                queries._new_part(leader, queries.TABS["review"], today)[1])
 
-    assert old_path in compiled()
+    assert all(old_path in params for params in compiled())
     Body.objects.filter(pk=gov.pk).update(division=county.townships[0])
-    assert old_path in compiled()  # compiled under the old tree in this process
+    assert all(old_path in params for params in compiled())  # compiled under the old tree
     versioned.bump(SCOPE_VERSION)  # the other process's save bumped it
-    params = compiled()
-    assert new_path in params and old_path not in params
+    for params in compiled():
+        assert new_path in params and old_path not in params
 
 
 def test_saving_a_unit_or_a_division_bumps_the_scope_version(county):

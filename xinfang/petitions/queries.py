@@ -306,19 +306,23 @@ _SINCE = datetime(1901, 1, 1, tzinfo=UTC)
 
 def _new_part(user: User, tab: Tab, today: date) -> tuple[str, list[SqlParam], int]:
     key = ("new", user.pk, user.role, user.body_id, user.is_superuser, tab.key, today)
-    hit = _NEW_SQL_CACHE.get(key)
+    compiled = _new_sql_cache()
+    hit = compiled.get(key)
     if hit is None:
         qs = visible_matters(user).filter(_tab_filter(user, tab, today), updated_at__gt=_SINCE)
         sql, p = qs.values("pk")[:COUNT_CAP + 1].query.sql_with_params()
         marker = Matter._meta.get_field("updated_at").get_db_prep_value(
             _SINCE, connection, prepared=False)
-        hit = _NEW_SQL_CACHE[key] = (sql, list(p), list(p).index(marker))
-        if len(_NEW_SQL_CACHE) > 512:
-            _NEW_SQL_CACHE.pop(next(iter(_NEW_SQL_CACHE)))
+        hit = compiled[key] = (sql, list(p), list(p).index(marker))
+        if len(compiled) > 512:
+            compiled.pop(next(iter(compiled)))
     return hit
 
 
-_NEW_SQL_CACHE: dict[tuple[object, ...], tuple[str, list[SqlParam], int]] = {}
+@versioned(SCOPE_VERSION)
+def _new_sql_cache() -> dict[tuple[object, ...], tuple[str, list[SqlParam], int]]:
+    """The badges' compiled SQL, emptied with ``_sql_cache`` when the tree changes."""
+    return {}
 
 
 # Sort keys of the queue: the default walks the (body, state, next_due) indexes; the others
