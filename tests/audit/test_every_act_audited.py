@@ -211,7 +211,7 @@ def test_every_act_beside_the_state_machine_writes_one_audit_row(county, setting
         with one_row(m2.pk, "assist_object"):
             services.assist_object(assist2, user=other, reason="不属本单位职责")
         # The petitioner's side (issue 16 item 6): the unit asks, the petitioner supplements
-        # with a fresh code, the unit records 息诉罢访 on a written pledge.
+        # with a fresh code, the unit records 息诉罢访 confirmed by the petitioner's code.
         from tests import smsbox
         from xinfang.petitions.services import citizen as cz
 
@@ -222,9 +222,10 @@ def test_every_act_beside_the_state_machine_writes_one_audit_row(county, setting
         cz.send_act_code(proof, "supplement")
         with one_row(m.pk, "supplement"):
             cz.supplement(proof, text="收据已寄出", sms_code=smsbox.last_code("13800138000"))
+        cz.send_settlement_code(m, user=handler)
         with one_row(m.pk, "record_settlement"):
-            cz.record_settlement(m, user=handler, statement="书面承诺不再信访",
-                                 written_on=sh(2026, 3, 2).date())
+            cz.record_settlement(m, user=handler, statement="电话表示不再信访",
+                                 sms_code=smsbox.last_code("13800138000"))
         # Revealing a petitioner's identity has no timeline entry, only the audit row.
         with one_row(m.pk, "view_identity", event=False):
             services.log_identity_view(m, officer, where="详情页")

@@ -167,22 +167,111 @@ def test_unit_records_settlement_confirmed_by_the_petitioners_code(county, matte
     assert "息诉罢访" in page and "登记息诉罢访</button>" not in page  # once
 
 
-def test_settlement_by_written_pledge_at_the_api_and_refused_to_others(county, matter, frozen):
+def _api(user):
     from xinfang.org.models import ApiToken
 
+    c = APIClient()
+    _, token = ApiToken.objects.create(user=user, name="t")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return c
+
+
+LANDLINE = "0318-5212345"
+
+
+def _settle_box(page: str) -> str:
+    return page[page.index('id="act-record_settlement"'):page.index("</details>",
+                                                                   page.index("act-record_settlement"))]
+
+
+def test_a_written_pledge_is_refused_where_the_petitioner_has_a_mobile(county, matter, login,
+                                                                       settings, tmp_path):
+    # Review of issue 16 item 6: a date typed by staff "confirmed" a declaration that ends the
+    # petitioner's recourse. Where a mobile phone is on file, only the petitioner's code does.
+    settings.MEDIA_ROOT = tmp_path
     m = advance(county, matter, "replied")
+    staff = login("handler")
+    box = _settle_box(staff.get(reverse("matter", args=[m.pk])).content.decode())
+    assert "向信访人发送确认码" in box and "settle-pledge" not in box and "settle-written_on" not in box
+    r = staff.post(reverse("matter_settle", args=[m.pk]), {
+        "settle-statement": "递交书面承诺", "settle-written_on": "2026-03-02",
+        "settle-pledge": SimpleUploadedFile("承诺书.png", PNG, content_type="image/png")})
+    assert r.status_code == 400 and "须由信访人以短信确认码确认" in r.content.decode()
+    api = _api(county.users["handler"]).post(f"/api/v1/matters/{m.pk}/settlement", {
+        "statement": "递交书面承诺", "written_on": "2026-03-02"}, format="json")
+    assert api.status_code == 400 and "短信确认码" in api.json()["sms_code"][0]
+    assert not Event.objects.filter(matter=m, action="record_settlement").exists()
+    assert not m.attachments.exists()
 
-    def api(user):
-        c = APIClient()
-        _, token = ApiToken.objects.create(user=user, name="t")
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return c
 
-    outsider = api(county.users["other_handler"])
-    assert outsider.post(f"/api/v1/matters/{m.pk}/settlement",
-                         {"statement": "x", "written_on": "2026-03-02"},
+def test_without_a_mobile_the_pledge_needs_its_signed_scan(county, frozen, login, settings,
+                                                           tmp_path):
+    from tests.conftest import sh
+    from tests.scenario import register
+
+    settings.MEDIA_ROOT = tmp_path
+    m = advance(county, register(county, sh(2026, 3, 2), phone=LANDLINE, id_number=""),
+                "replied")
+    staff = login("handler")
+    url = reverse("matter_settle", args=[m.pk])
+    box = _settle_box(staff.get(reverse("matter", args=[m.pk])).content.decode())
+    assert "没有登记手机号码" in box and 'enctype="multipart/form-data"' in box
+    assert "settle-pledge" in box and "向信访人发送确认码" not in box
+    # The date alone, as before the review: refused, the scan is the proof.
+    r = staff.post(url, {"settle-statement": "递交书面承诺，不再信访",
+                         "settle-written_on": "2026-03-02"})
+    assert r.status_code == 400 and "扫描件" in r.content.decode()
+    # Something that is not a scan, or no date: refused with the reason.
+    r = staff.post(url, {"settle-statement": "递交书面承诺，不再信访",
+                         "settle-written_on": "2026-03-02",
+                         "settle-pledge": SimpleUploadedFile("承诺书.pdf", b"hello")})
+    assert r.status_code == 400 and "不是有效的PDF" in r.content.decode()
+    r = staff.post(url, {"settle-statement": "递交书面承诺，不再信访",
+                         "settle-pledge": SimpleUploadedFile("承诺书.png", PNG, "image/png")})
+    assert r.status_code == 400 and "签署日期" in r.content.decode()
+    assert not Event.objects.filter(matter=m, action="record_settlement").exists()
+    assert not m.attachments.exists()
+    r = staff.post(url, {"settle-statement": "递交书面承诺，不再信访",
+                         "settle-written_on": "2026-03-02",
+                         "settle-pledge": SimpleUploadedFile("息诉罢访承诺书.png", PNG, "image/png")})
+    assert r.status_code == 302, r.content.decode()
+    ev = Event.objects.get(matter=m, action="record_settlement")
+    [scan] = m.attachments.all()
+    assert ev.data == {"confirmed_by": "written", "written_on": "2026-03-02",
+                       "pledge": [scan.pk]}
+    assert scan.name == "息诉罢访承诺书.png" and scan.content_type == "image/png"
+    row = AuditLog.objects.get(action="record_settlement", matter_id=m.pk)
+    assert row.data["pledge"] == [scan.pk]
+    page = staff.get(reverse("matter", args=[m.pk])).content.decode()
+    assert "2026-03-02签署，扫描件：息诉罢访承诺书.png" in page
+    assert reverse("attachment", args=[m.pk, scan.pk]) in page
+    download = staff.get(reverse("attachment", args=[m.pk, scan.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+
+
+def test_the_api_records_a_pledge_with_its_scan_and_refuses_others(county, frozen, settings,
+                                                                   tmp_path):
+    from tests.conftest import sh
+    from tests.scenario import register
+
+    settings.MEDIA_ROOT = tmp_path
+    m = advance(county, register(county, sh(2026, 3, 2), phone=LANDLINE, id_number=""),
+                "replied")
+    url = f"/api/v1/matters/{m.pk}/settlement"
+    outsider = _api(county.users["other_handler"])
+    assert outsider.post(url, {"statement": "x", "written_on": "2026-03-02"},
                          format="json").status_code in (403, 404)
-    ok = api(county.users["handler"]).post(f"/api/v1/matters/{m.pk}/settlement", {
-        "statement": "递交书面息诉罢访承诺书", "written_on": "2026-03-02"}, format="json")
+    handler = _api(county.users["handler"])
+    bare = handler.post(url, {"statement": "递交书面息诉罢访承诺书", "written_on": "2026-03-02"},
+                        format="json")
+    assert bare.status_code == 400 and "扫描件" in bare.json()["pledge"][0]
+    code = handler.post(url, {"statement": "电话表示不再信访", "sms_code": "123456"},
+                        format="json")
+    assert code.status_code == 400 and "不是手机号码" in code.json()["pledge"][0]
+    ok = handler.post(url, {"statement": "递交书面息诉罢访承诺书", "written_on": "2026-03-02",
+                            "pledge": [SimpleUploadedFile("承诺书.png", PNG, "image/png")]},
+                      format="multipart")
     assert ok.status_code == 201, ok.content
-    assert Event.objects.get(matter=m, action="record_settlement").data["confirmed_by"] == "written"
+    ev = Event.objects.get(matter=m, action="record_settlement")
+    assert ev.data["confirmed_by"] == "written" and len(ev.data["pledge"]) == 1
+    assert m.attachments.get().pk == ev.data["pledge"][0]

@@ -1,7 +1,8 @@
 """The staff side of the petitioner's acts after filing (issue 16 item 6), as at the matter
 page (``web/views/citizen_side.py``): ask the petitioner for materials or an explanation, and
-record 息诉罢访 confirmed by the petitioner's code (sent by ``…/settlement/code``) or by the
-date of a signed written declaration. The same services (``petitions.services.citizen``)."""
+record 息诉罢访 confirmed by the petitioner's code (sent by ``…/settlement/code``) or, for a
+petitioner with no mobile phone on file, by the signed written pledge's scan and date
+(multipart). The same services (``petitions.services.citizen``)."""
 
 from __future__ import annotations
 
@@ -55,11 +56,17 @@ class SettlementIn(serializers.Serializer[Any]):
     sms_code = serializers.CharField(max_length=6, required=False, allow_blank=True,
                                      help_text="信访人告知的确认码（…/settlement/code 发送）")
     written_on = serializers.DateField(required=False, allow_null=True,
-                                       help_text="没有手机的：书面息诉罢访承诺的签署日期")
+                                       help_text="仅限没有登记手机号码的信访人：书面息诉罢访承诺的签署日期")
+    pledge = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=5,
+        help_text="仅限没有登记手机号码的信访人：签字的书面承诺扫描件（multipart/form-data，"
+                  "PDF/JPG/PNG，每个不超过10MB）")
 
 
 class SettlementView(ApiView):
-    @extend_schema(summary="登记息诉罢访（京 §27 ¶2）", request=SettlementIn,
+    @extend_schema(summary="登记息诉罢访（京 §27 ¶2）",
+                   request={"application/json": SettlementIn,
+                            "multipart/form-data": SettlementIn},
                    responses={201: EventOut})
     def post(self, request: AuthedAPIRequest, pk: int) -> Response:
         m = matter_for(request, pk)
@@ -68,5 +75,6 @@ class SettlementView(ApiView):
         v = ser.validated_data
         event = cz.record_settlement(m, user=request.user, statement=v["statement"],
                                      sms_code=v.get("sms_code", ""),
-                                     written_on=v.get("written_on"))
+                                     written_on=v.get("written_on"),
+                                     pledge=v.get("pledge") or [])
         return Response(_event(event), status=status.HTTP_201_CREATED)

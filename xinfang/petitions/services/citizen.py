@@ -9,8 +9,8 @@ purpose and matter, single use, ten minutes (``xinfang.core.otp``); the code is 
 transaction of the act it carries out, so one code does one act.
 
 The unit's 息诉罢访 record (the petitioner declares the matter settled) is confirmed the same
-way: a code texted to the petitioner's phone, which the petitioner tells the handler; or,
-for a petitioner without a mobile phone, the date of the signed written declaration.
+way: a code texted to the petitioner's phone, which the petitioner tells the handler; only
+for a petitioner without a mobile phone, a signed written pledge, scanned and attached.
 """
 
 from __future__ import annotations
@@ -236,17 +236,43 @@ def ask_petitioner(matter: Matter, *, user: User, question: str) -> Event:
 # --------------------------------------------------------------------------- 息诉罢访
 
 
+class SettlementRefused(DomainError):
+    """The 息诉罢访 record's proof is missing or of the wrong kind (400, with its field)."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.errors = {field: message}  # the API's field error
+
+
 def settlement_of(matter: Matter) -> Event | None:
     return Event.objects.filter(matter=matter, action="record_settlement").order_by("-id").first()
+
+
+def _settling_petitioner(matter: Matter) -> Petitioner:
+    p = matter.petitioners.order_by("-is_lead", "id").first()
+    if p is None:
+        raise GuardFailed("事项没有信访人信息")
+    return p
+
+
+def _is_mobile(p: Petitioner) -> bool:
+    return bool(otp.MOBILE.match(otp.normalise(str(p.phone or ""))))
+
+
+def settlement_by_sms(matter: Matter) -> bool:
+    """Whether the petitioner confirms 息诉罢访 by a texted code (a mobile phone on file), or
+    else by a signed written pledge, scanned and attached (no mobile phone)."""
+    p = matter.petitioners.order_by("-is_lead", "id").first()
+    return p is not None and _is_mobile(p)
 
 
 def send_settlement_code(matter: Matter, *, user: User) -> str:
     """Text the petitioner a code to confirm the declaration; the masked phone it went to."""
     permissions.require(user, "record_settlement", matter=matter)
-    p = matter.petitioners.order_by("-is_lead", "id").first()
-    if p is None:
-        raise GuardFailed("事项没有信访人信息")
-    phone = _phone(p.pk)
+    phone = _phone(_settling_petitioner(matter).pk)
     text = (f"【信访工作平台】信访事项{matter.number}的办理单位将登记您“息诉罢访”（事项已解决、不再信访）。"
             "如您确认，请将验证码{code}告知工作人员，10分钟内有效；如不同意，请勿告知。")
     try:
@@ -256,11 +282,28 @@ def send_settlement_code(matter: Matter, *, user: User) -> str:
     return mask_phone(otp.normalise(phone))
 
 
+def _check_pledge(written_on: date | None, pledge: list[Any]) -> None:
+    """A written pledge: its signing date and its scan (PDF/JPG/PNG, the attachments' rules)."""
+    if written_on is None:
+        raise SettlementRefused("请填写书面息诉罢访承诺的签署日期", "written_on")
+    if written_on > clocks.today():
+        raise SettlementRefused("书面息诉罢访承诺的日期不能晚于今天", "written_on")
+    if not pledge:
+        raise SettlementRefused("请上传信访人签字的书面息诉罢访承诺扫描件（PDF、JPG或PNG）", "pledge")
+    errors = attachments.check_files(pledge)
+    if errors:
+        raise SettlementRefused("；".join(errors), "pledge")
+
+
 def record_settlement(matter: Matter, *, user: User, statement: str, sms_code: str = "",
-                      written_on: date | None = None) -> Event:
+                      written_on: date | None = None, pledge: Iterable[Any] = ()) -> Event:
     """息诉罢访: the petitioner declared the matter settled and will petition no more on it
-    (京 §27 ¶2). Confirmed by the petitioner's code (``send_settlement_code``) or, for a
-    petitioner without a mobile phone, by the date of the signed written declaration."""
+    (京 §27 ¶2). A declaration that ends the petitioner's recourse must be the petitioner's
+    own, proven as the petitioner's other acts are (the trust issue, 14 item 7): by the code
+    texted to the registered mobile phone (``send_settlement_code``), which the petitioner
+    tells the handler. Only a petitioner with no mobile phone on file may confirm by a signed
+    written pledge instead, and then its scan is attached to the matter with its date — a
+    date typed by staff alone proves nothing."""
     statement = (statement or "").strip()
     if not statement:
         raise GuardFailed("请记录信访人息诉罢访的表示（时间、方式、内容）")
@@ -272,27 +315,40 @@ def record_settlement(matter: Matter, *, user: User, statement: str, sms_code: s
     if st.State(matter.state) in (st.State.REGISTERED, st.State.DISPATCHED, st.State.SIGNED,
                                   st.State.OBJECTED):
         raise GuardFailed("事项尚未受理办理，不能登记息诉罢访（信访人可撤回）")
+    pledge = [f for f in pledge if f]
+    written = written_on is not None or bool(pledge)
+    lead = _settling_petitioner(matter)  # an anonymous matter has no one to declare it
+    by_sms = _is_mobile(lead)
     phone = ""
-    if written_on is None:
-        p = matter.petitioners.order_by("-is_lead", "id").first()
-        if p is None:
-            raise GuardFailed("事项没有信访人信息")
-        phone = _phone(p.pk)
+    if by_sms and written:
+        raise SettlementRefused("信访人登记了手机号码，须由信访人以短信确认码确认；书面承诺仅适用于"
+                                "没有手机的信访人", "sms_code")
+    if by_sms:
+        phone = otp.normalise(str(lead.phone))
         _check_code(phone, "settle", matter.pk, sms_code)
-    elif written_on > clocks.today():
-        raise GuardFailed("书面息诉罢访承诺的日期不能晚于今天")
+    elif not written:
+        raise SettlementRefused("信访人登记的联系电话不是手机号码，无法以短信确认：请上传信访人签字的"
+                                "书面息诉罢访承诺扫描件，并填写签署日期", "pledge")
+    else:
+        _check_pledge(written_on, pledge)
     with transaction.atomic():
         matter = Matter.objects.select_for_update(of=("self",)).get(pk=matter.pk)
-        how = (f"书面承诺（{written_on.isoformat()}签署）" if written_on is not None
-               else "信访人以短信验证码确认")
+        saved = attachments.add_attachments(matter, pledge, user) if written else []
+        if written_on is not None:
+            names = "、".join(a.name for a in saved)
+            how = f"书面承诺（{written_on.isoformat()}签署，扫描件：{names}）"
+        else:
+            how = "信访人以短信验证码确认"
         event = record_event(matter, "record_settlement", gettext_noop("息诉罢访"), matter.state,
                              matter.state, user, "", note=f"{statement}（{how}）", public=True,
-                             data={"confirmed_by": "written" if written_on else "sms",
-                                   "written_on": written_on.isoformat() if written_on else ""})
+                             data={"confirmed_by": "written" if written else "sms",
+                                   "written_on": written_on.isoformat() if written_on else "",
+                                   "pledge": [a.pk for a in saved]})
         tally.refresh(matter.pk)  # the dashboard's 息诉罢访 count
         audit.record("record_settlement", actor=user, object_type="matter", object_id=matter.pk,
                      matter_id=matter.pk,
-                     data={"event": event.pk, "confirmed_by": "written" if written_on else "sms"})
+                     data={"event": event.pk, "confirmed_by": "written" if written else "sms",
+                           "pledge": [a.pk for a in saved]})
         if phone:
             _spend(phone, "settle", matter.pk)
     return event

@@ -1,7 +1,8 @@
 """The matter page's side of the petitioner's acts after filing (issue 16 item 6): the unit
 asks the petitioner for materials or an explanation (answered on the portal, 补充材料), and
 records 息诉罢访 when the petitioner declares the matter settled — confirmed by a code texted
-to the petitioner's phone, or by the date of a signed written declaration."""
+to the petitioner's mobile phone, or, where the petitioner has none, by the signed written
+pledge, scanned and attached with its date."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from xinfang.petitions import access, permissions
 from xinfang.petitions.models import Event, Matter
 from xinfang.petitions.services import citizen as cz
 
+from ..forms import AttachmentsField
 from .matter import done, matter_error, post_act
 
 BEFORE_ACCEPTANCE = frozenset({st.State.REGISTERED, st.State.DISPATCHED, st.State.SIGNED,
@@ -35,33 +37,37 @@ class AskForm(forms.Form):
 
 
 class SettleForm(forms.Form):
+    """The 息诉罢访 record. Which proof the page asks for follows the petitioner's phone on file
+    (``cz.settlement_by_sms``): the texted code, or — no mobile phone — the scanned pledge."""
+
     statement = forms.CharField(label=_("信访人的表示（时间、方式、内容）"), max_length=1000,
                                 widget=forms.Textarea(attrs={"rows": 2}))
-    confirmed_by = forms.ChoiceField(
-        label=_("信访人确认方式"), widget=forms.RadioSelect, initial="sms",
-        choices=[("sms", _("短信验证码（信访人告知工作人员）")), ("written", _("书面息诉罢访承诺"))])
     sms_code = forms.CharField(label=_("短信验证码"), max_length=6, required=False)
     written_on = forms.DateField(label=_("书面承诺签署日期"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
+    pledge = AttachmentsField(label=_("书面息诉罢访承诺扫描件（信访人签字）"))
 
 
 def context(user: User, matter: Matter, events: Iterable[Event]) -> dict[str, Any]:
     """What the matter page shows of the citizen's side, and the forms it offers (from the
-    page's events: no query of its own)."""
+    page's events; one query, for the petitioner's phone, when 息诉罢访 is offered)."""
     state = st.State(matter.state)
     ordered = sorted(events, key=lambda e: (e.at, e.pk))
     settled = next((e for e in reversed(ordered) if e.action == "record_settlement"), None)
     last = next((e for e in reversed(ordered) if e.action in ("ask_petitioner", "supplement")),
                 None)
     question = last if last is not None and last.action == "ask_petitioner" else None
+    settle_form = (SettleForm(prefix="settle") if settled is None
+                   and state not in BEFORE_ACCEPTANCE
+                   and permissions.may(user, "record_settlement", matter=matter) else None)
     return {
         "open_question": question if state in st.OPEN_STATES else None,
         "ask_form": AskForm(prefix="ask")
         if permissions.may(user, "ask_petitioner", matter=matter) else None,
         "settlement": settled,
-        "settle_form": SettleForm(prefix="settle")
-        if settled is None and state not in BEFORE_ACCEPTANCE
-        and permissions.may(user, "record_settlement", matter=matter) else None,
+        "settle_form": settle_form,
+        # Asked only when the form is offered (the petitioner's phone is decrypted for it).
+        "settle_by_sms": cz.settlement_by_sms(matter) if settle_form is not None else None,
     }
 
 
@@ -92,14 +98,25 @@ def matter_settle_code(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def matter_settle(request: AuthedRequest, pk: int) -> HttpResponse:
-    """登记息诉罢访 (京 §27 ¶2)."""
-    def run(m: Matter, d: dict[str, Any]) -> object:
-        written = d["confirmed_by"] == "written"
-        if written and d.get("written_on") is None:
-            raise DomainError(gettext("请填写书面承诺的签署日期"))
-        return cz.record_settlement(m, user=request.user, statement=d["statement"],
-                                    sms_code="" if written else d.get("sms_code", ""),
-                                    written_on=d["written_on"] if written else None)
+    """登记息诉罢访 (京 §27 ¶2): confirmed by the petitioner's code, or — for a petitioner with
+    no mobile phone — by the signed written pledge, scanned and attached."""
+    matter = access.get_matter_for_user(request.user, pk)
+    form = SettleForm(request.POST, request.FILES, prefix="settle")
+    try:
+        if not form.is_valid():
+            raise _form_error(form)
+        d = form.cleaned_data
+        cz.record_settlement(matter, user=request.user, statement=d["statement"],
+                             sms_code=d.get("sms_code") or "", written_on=d.get("written_on"),
+                             pledge=d.get("pledge") or [])
+    except DomainError as e:
+        return matter_error(request, pk, None, e, e.status)
+    return done(request, pk, gettext("已登记息诉罢访"))
 
-    return post_act(request, pk, SettleForm(request.POST, prefix="settle"),
-                    lambda f: gettext("请记录信访人息诉罢访的表示"), run, gettext("已登记息诉罢访"))
+
+def _form_error(form: SettleForm) -> DomainError:
+    """The first of the form's errors, as the service's refusal (400, tied to its field)."""
+    for name in ("pledge", "written_on", "sms_code"):
+        if form.errors.get(name):
+            return cz.SettlementRefused("；".join(str(e) for e in form.errors[name]), name)
+    return cz.SettlementRefused(gettext("请记录信访人息诉罢访的表示"), "statement")
