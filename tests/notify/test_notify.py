@@ -281,3 +281,36 @@ def test_a_correction_after_dispatch_tells_the_receiving_unit_which_fields(count
     assert sorted(d.recipient for d in told) == ["handler@example.gov.cn",
                                                  "unit_head@example.gov.cn"]
     assert "事项类别" in told[0].text and "类别登记有误" not in told[0].text
+
+
+def test_a_refusal_comes_with_its_notice_and_a_redo_reaches_both_sides(county, frozen):
+    # §21 ¶2 / issue 16 item 1: 不予受理 with the notice; a redo after 不满意.
+    from django.utils import timezone
+
+    from xinfang.petitions.models import Document
+
+    for key in ("handler", "unit_head"):
+        county.users[key].email = f"{key}@example.gov.cn"
+        county.users[key].save()
+    refused = register(county, sh(2026, 3, 2), phone="13900139001", id_number="",
+                       title="噪声扰民")
+    MatterContact.objects.filter(matter=refused).update(
+        email="zhao@example.com", email_consent_at=timezone.now(),
+        email_confirmed_at=timezone.now())
+    refused = services.transition(refused, "not_accept", user=county.users["officer"],
+                                  data={"reason_code": "N4", "reason": "信访人已撤回"})
+    [text] = [d for d in petitioner_sms(refused) if d.kind == "not_accepted"]
+    assert messages.SMS_SHAPE.match(text.text)["phrase"] == "不予受理"
+    mail = Delivery.objects.get(matter=refused, kind="not_accepted", channel="email")
+    notice = Document.objects.get(matter=refused, kind=Document.Kind.NOT_ACCEPTED)
+    assert mail.data["documents"] == [notice.pk] and "不予受理告知书" in mail.text
+
+    m = matter(county, "replied")
+    m = services.transition(m, "rate_unsatisfied", citizen=True, data={"rating": "unsatisfied"})
+    m = services.transition(m, "request_redo", citizen=True)
+    assert petitioner_sms(m)[-1].kind == "redo"
+    assert messages.SMS_SHAPE.match(petitioner_sms(m)[-1].text)["phrase"] == "已重新办理"
+    unit = Delivery.objects.filter(matter=m, kind="redo", audience="staff")
+    assert {d.recipient for d in unit} == {"handler@example.gov.cn", "unit_head@example.gov.cn"}
+    assert all("不满意" in d.text and f"重新办理（期限{m.next_due:%Y-%m-%d}）" in d.text
+               for d in unit), [d.text for d in unit]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from xinfang.domain import states as st
 from xinfang.domain.idcard import mask_phone
 from xinfang.org.models import Body, User
-from xinfang.petitions.models import Dispatch, Document, Event, Matter, Supervision
+from xinfang.petitions.models import Clock, Dispatch, Document, Event, Matter, Supervision
 
 from . import channels, messages, switch
 from .delivery import enqueue_after_commit
@@ -227,6 +227,15 @@ def _due_part(due: Any) -> str:
     return f"（期限{due:%Y-%m-%d}）" if due else ""
 
 
+def _open_due(matter: Matter) -> Any:
+    """The nearest deadline the act left open (as ``clocks.refresh_next_due`` will set it):
+    read from the clocks, because the event is written after the act's clocks moved but
+    before ``matter.next_due`` follows them (an approved 延期 told the old date)."""
+    return (Clock.objects.filter(matter_id=matter.pk, met_on__isnull=True,
+                                 owed_by_petitioner=False, paused_since__isnull=True)
+            .order_by("due_on").values_list("due_on", flat=True).first())
+
+
 def _new_dispatches(matter: Matter, event: Event) -> list[Dispatch]:
     """The dispatches this event made (written in its transaction, just before it)."""
     return list(Dispatch.objects.filter(
@@ -265,15 +274,15 @@ def _staff_notices(matter: Matter, event: Event) -> list[_Notice]:
     if a in ("approve_extension", "reject_extension") and lead is not None:
         decision = "已批准延期" if a == "approve_extension" else "不批准延期"
         return [_Notice("extension_decided", [lead], {"decision": decision,
-                                                      "due_part": _due_part(matter.next_due)})]
+                                                      "due_part": _due_part(_open_due(matter))})]
     if a in ("request_review", "request_recheck", "order_redo_recheck"):
         body = matter.recheck_body if a == "request_recheck" else matter.review_body
         window = "复核" if a == "request_recheck" else "复查"
         return [_Notice("review_requested", [body], {"window": window, "unit": body.name,
-                                                     "due_part": _due_part(matter.next_due)})
+                                                     "due_part": _due_part(_open_due(matter))})
                 ] if body else []
     if a in ("request_redo", "order_redo_review") and lead is not None:
-        return [_Notice("redo", [lead], {"due_part": _due_part(matter.next_due)})]
+        return [_Notice("redo", [lead], {"due_part": _due_part(_open_due(matter))})]
     if a in ("supplement", "withdraw"):  # the petitioner's acts: the body acting now hears
         body = _acting_body(matter)
         return [_Notice("supplemented" if a == "supplement" else "withdrawn", [body], {})
