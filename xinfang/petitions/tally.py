@@ -78,9 +78,8 @@ def facts_from(m: Mapping[str, Any], *, exempt: bool, clocks: Sequence[dt.ClockF
 
 
 def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
-         default_exempt: bool = False, new: bool = False) -> dict[int, dt.MatterFacts]:
-    """The facts of the matters ``ids_q`` selects (a filter on ``pk``), five queries in all
-    (two for ``new`` matters: no ratings, settlements or repeats of them exist yet)."""
+         default_exempt: bool = False) -> dict[int, dt.MatterFacts]:
+    """The facts of the matters ``ids_q`` selects (a filter on ``pk``), five queries in all."""
     rows = list(Matter.objects.filter(ids_q).order_by().values(*_MATTER_FIELDS))
     if not rows:
         return {}
@@ -103,9 +102,6 @@ def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
     settled: dict[int, list[date]] = defaultdict(list)
     repeated: set[int] = set()
     ex = exempt or {}
-    if new:
-        return {r["pk"]: facts_from(r, exempt=ex.get(r["pk"], default_exempt),
-                                    clocks=clocks.get(r["pk"], ())) for r in rows}
     for mid, rnd, rating, xf in (Evaluation.objects.filter(**by_matter).order_by()
                                  .values_list("matter_id", "round", "rating", "xinfang_rating")):
         if mid in wanted and rnd >= latest.get(mid, -1):
@@ -249,10 +245,17 @@ def _exempt_of(c: dt.Contribution | None) -> bool:
     return bool(c) and next(iter(c or {})).exempt
 
 
-def registered(matter: Matter) -> None:
-    """A matter just registered (and the one it repeats): the one call of ``register``. Two
-    reads (the matter, its clocks) and two writes (the counters, its snapshot)."""
-    after = {i: dt.contributions(f) for i, f in load(Q(pk=matter.pk), new=True).items()}
+def registered(matter: Matter, clocks: Sequence[Clock]) -> None:
+    """A matter just registered with its first ``clocks`` (and the one it repeats): the one
+    call of ``register``. Its facts come from the instances just written — no read back — and
+    two writes follow (the counters, its snapshot)."""
+    row = {f: getattr(matter, f) for f in _MATTER_FIELDS if f != "pk" and "__" not in f}
+    row["pk"] = matter.pk
+    row["category__parent_id"] = matter.category.parent_id if matter.category_id else None
+    facts = facts_from(row, exempt=False, clocks=[
+        dt.ClockFacts(c.code, c.due_on, c.met_on, c.body_id, c.owed_by_petitioner)
+        for c in clocks if c.code in CLOCK_CODES])
+    after = {matter.pk: dt.contributions(facts)}
     apply(dt.total(after.values()))
     _save_snapshots(after)
     if matter.repeat_of_id:

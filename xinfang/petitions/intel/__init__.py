@@ -69,7 +69,6 @@ from .index import (
     REPEAT_WINDOW_DAYS,
     SHOW_SCORE,
     Candidate,
-    index_matter,
     same_matter_candidates,
     similarity_index,
 )
@@ -98,7 +97,7 @@ __all__ = [
     "Candidate", "CollectiveWarning", "Hint", "Hints", "Proposal", "RepeatLink", "RisingWarning",
     "SensitiveWarning", "TopicRisingWarning", "TopicView", "Warnings", "after_register", "after_reply", "apply_panel_choice",
     "auto_repeat_of", "category_label", "classifier", "collective_warnings", "confirmed_repeat",
-    "dashboard_data", "index_matter", "label_level", "level_skip", "mask_note", "matter_proposal",
+    "dashboard_data", "label_level", "level_skip", "mask_note", "matter_proposal",
     "matter_text", "may_use", "model_dir", "record_category_choice", "repeat_hints",
     "repeat_link", "reset", "rising_warnings", "same_matter_candidates", "sensitive_periods",
     "sensitive_warnings", "similarity_index", "suggest_categories", "topic_rising_warnings", "topics", "train_from_db",

@@ -2,8 +2,9 @@
 
 One ``SimilarityIndex`` per process over the matters received in the last
 ``REPEAT_WINDOW_DAYS`` (2 years, at most ``INDEX_CAP`` matters, newest first), built lazily
-from the database, extended on each registration (``on_commit`` signal) and, before every
-lookup, with matters other processes registered since (``pk > last indexed``). Rebuilt from
+from the database and, before every lookup, caught up with the matters registered since
+(``pk > last indexed``), by this process or another: a registration does not pay for it
+(issue 19: 2 ms of each registration went to adding it at once). Rebuilt from
 scratch every ``REBUILD_SECONDS``. A candidate is *the same matter* when its score is at or
 above the index threshold (0.30, docs/nlp.md) **and** it lies in the same division.
 
@@ -19,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.domain import states as st
 from xinfang.org.models import Body, Division
 
-from .. import services
 from ..models import Matter
 from .base import lock, matter_text, state
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 REPEAT_WINDOW_DAYS = 730  # same-matter index: matters received in the last 2 years …
 INDEX_CAP = 200_000  # … at most this many, newest first
 REBUILD_SECONDS = 6 * 3600
+STRAGGLERS = 500  # ids below the newest indexed one checked again at each lookup
 SHOW_SCORE = 0.2  # candidates shown on the 查重 panel ("可能相关"); same matter from threshold
 
 
@@ -106,24 +108,14 @@ def similarity_index() -> _Index:
         if ix is None or time.monotonic() - ix.built > REBUILD_SECONDS:
             ix = state["index"] = _build()
         else:
-            _add_rows(ix, Matter.objects.filter(pk__gt=ix.max_pk).order_by("pk")
+            # Stragglers too: a matter whose transaction committed after a later id's (two
+            # writers at once) sits below max_pk.
+            late = [pk for pk in Matter.objects.filter(pk__gt=ix.max_pk - STRAGGLERS,
+                                                       pk__lte=ix.max_pk).values_list("pk", flat=True)
+                    if str(pk) not in ix.division]
+            _add_rows(ix, Matter.objects.filter(Q(pk__gt=ix.max_pk) | Q(pk__in=late)).order_by("pk")
                       .values_list(*_COLS)[:10_000])
         return ix
-
-
-def index_matter(matter_id: int) -> None:
-    """Add one registered matter to this process's index (if it has been built)."""
-    with lock:
-        ix = state.get("index")
-        if ix is not None:
-            _add_rows(ix, Matter.objects.filter(pk=matter_id).values_list(*_COLS))
-
-
-def _on_registered(sender: object, matter_id: int, **kwargs: object) -> None:
-    index_matter(matter_id)
-
-
-services.matter_registered.connect(_on_registered, dispatch_uid="intel-index")
 
 
 @dataclass

@@ -263,8 +263,8 @@ def register(
         ])
         # The rows just written, for the notification planner (no query, no decryption).
         matter._prefetched_objects_cache = {"petitioners": people}  # type: ignore[attr-defined]
-        clocks.start(matter, first_clock, received_on, body=holder, due=first_due)
-        tally.registered(matter)  # the indicator counters, in this transaction
+        clock = clocks.start(matter, first_clock, received_on, body=holder, due=first_due)
+        tally.registered(matter, [clock])  # the indicator counters, in this transaction
         issue_document(matter, Document.Kind.RECEIPT, holder, {
             "summary": matter.title,
             "received_on": received_on.isoformat(),
