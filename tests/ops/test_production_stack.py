@@ -15,7 +15,6 @@ import http.cookiejar
 import json
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -57,10 +56,6 @@ def stack(tmp_path):
     assert _psql(f'CREATE DATABASE "{db}"').returncode == 0
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("XINFANG_", "DATABASE_URL", "PROMETHEUS_", "DJANGO_"))}
-    for key in ("SECRET", "FIELD", "AUDIT"):
-        path = tmp_path / f"{key.lower()}_key"
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        env[f"XINFANG_{key}_KEY_FILE"] = str(path)
     port = _free_port()
     env.update({
         "DATABASE_URL": f"{PG}/{db}", "XINFANG_VAR_DIR": str(tmp_path / "var"),
@@ -70,19 +65,25 @@ def stack(tmp_path):
         "SERVE_PORT": str(port), "XINFANG_SWEEP_INTERVAL": "5",
         "SERVE_REDIS_DB": "7",
     })
-    # The county's organisation (bodies, staff, categories) from the demo's builder, run once
-    # in development mode against the same database and keys, as an administrator's set-up.
-    dev = {**env, "XINFANG_ENV": "development"}
-    for args in (["migrate", "--noinput", "-v0"],
-                 ["shell", "-c", "from xinfang.demo.county import build_county; "
-                                 "build_county(full=False, password='pw-stack-2026')"]):
-        r = subprocess.run([sys.executable, "-m", "xinfang.cli", *args], env=dev, cwd=ROOT,
-                           capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr
+    # No key given: a fresh machine's `make serve`, whose script creates the keys once, beside
+    # the data directory and not inside it (the settings refuse a field key inside it).
     started = subprocess.run(["deploy/serve.sh", "start"], env=env, cwd=ROOT,
                              capture_output=True, text=True, timeout=600)
     try:
         assert started.returncode == 0, started.stdout + started.stderr
+        keys = tmp_path / "var-secrets"
+        assert sorted(p.name for p in keys.iterdir()) == ["audit_key", "field_key", "secret_key"]
+        assert all(p.stat().st_mode & 0o077 == 0 for p in keys.iterdir())
+        for key in ("SECRET", "FIELD", "AUDIT"):
+            env[f"XINFANG_{key}_KEY_FILE"] = str(keys / f"{key.lower()}_key")
+        # The county's organisation (bodies, staff, categories) from the demo's builder, run
+        # in development mode against the same database and keys, as an administrator's set-up.
+        dev = {**env, "XINFANG_ENV": "development"}
+        r = subprocess.run([sys.executable, "-m", "xinfang.cli", "shell", "-c",
+                            "from xinfang.demo.county import build_county; "
+                            "build_county(full=False, password='pw-stack-2026')"],
+                           env=dev, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
         yield {"env": env, "url": f"http://127.0.0.1:{port}", "out": started.stdout}
     finally:
         subprocess.run(["deploy/serve.sh", "stop"], env=env, cwd=ROOT, timeout=120)
