@@ -5,6 +5,7 @@ the side that must act next."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -126,3 +127,60 @@ def test_an_extension_request_reaches_the_head_and_its_decision_the_unit(county,
         [d.text for d in decided], handling.due_on)
     # The petitioner hears of it too, with the 延期告知书 (§34).
     assert Delivery.objects.filter(matter=m, kind="extended", audience="petitioner").exists()
+
+
+def test_a_correction_no_notice_can_reach_says_so_and_shows_in_the_failed_list(
+        county, frozen, client):
+    # Issue 16/15: no one at 住建 has an e-mail address and it has no app address — the
+    # timeline must not say 已告知; the unit still sees the matter new in its queue.
+    _mail(county, "officer")
+    zj = county.dept("住建")
+    m = matter(county, "handling")
+    event = services.correct_registration(m, user=county.users["officer"], correction=Correction(
+        matter={"headcount": 2}, reason="人数登记有误"))
+    assert "已告知" not in event.note
+    assert (f"未能通知{zj.name}（无可用通知地址" in event.note
+            and "该单位可在待办队列中看到此次更正" in event.note)
+    assert event.data["told"] == [zj.pk] and event.data["unreached"] == [zj.pk]
+    # Its record sits with the failed deliveries: on the matter's timeline and in the admin.
+    record = Delivery.objects.get(matter=m, kind="corrected")
+    assert (record.status, record.channel, record.audience, record.body) == (
+        "failed", "none", "unit", zj)
+    assert record.event == event and "无可用通知地址" in record.last_error
+    client.force_login(county.users["admin"])
+    listed = client.get("/admin/notify/delivery/", {"status__exact": "failed"}).content.decode()
+    assert zj.name in listed and "无可用通知地址" in listed
+    page = client.get(reverse("matter", args=[m.pk])).content.decode()
+    item = page[page.index("<strong>更正登记信息</strong>"):]
+    assert f"无可用地址 → {zj.name}" in item[:item.index("</li>\n    \n")] and "发送失败" in item
+
+
+def test_a_correction_says_told_only_of_the_units_reached(county, frozen, settings):
+    # The unit's app address alone reaches it; a unit whose staff all chose no notices is
+    # named as not told (skipped, not failed: their choice, the queue still shows it).
+    from xinfang.notify.models import StaffPreference
+
+    zj = county.dept("住建")
+    m = matter(county, "handling")
+    settings.XINFANG_NOTIFY_APP_ADAPTER = "xinfang.notify.channels.WeComRobotAdapter"
+    settings.XINFANG_WECOM_WEBHOOKS = json.dumps({str(zj.pk): "http://127.0.0.1:9/hook"})
+    event = services.correct_registration(m, user=county.users["officer"], correction=Correction(
+        matter={"headcount": 2}, reason="人数登记有误"))
+    assert "已告知" + zj.name in event.note and "未能通知" not in event.note
+    assert list(Delivery.objects.filter(event=event).values_list("channel", "status")) == [
+        ("app", "queued")]
+    settings.XINFANG_WECOM_WEBHOOKS = "{}"
+    _mail(county, "handler", "unit_head")
+    for key in ("handler", "unit_head"):
+        StaffPreference.objects.create(user=county.users[key], mode="off")
+    event = services.correct_registration(m, user=county.users["officer"], correction=Correction(
+        matter={"headcount": 3}, reason="人数登记有误"))
+    assert f"未能通知{zj.name}（该单位工作人员均选择不接收通知）" in event.note
+    assert list(Delivery.objects.filter(event=event).values_list("channel", "status")) == [
+        ("none", "skipped")]
+
+
+def test_a_dispatch_to_a_unit_without_any_address_is_recorded_as_failed(county, frozen):
+    m = matter(county, "dispatched")
+    failed = Delivery.objects.get(matter=m, kind="dispatched", status="failed")
+    assert failed.body == county.dept("住建") and failed.channel == "none"

@@ -69,6 +69,7 @@ class Delivery(models.Model):
         SMS = "sms", _("短信")
         EMAIL = "email", _("电子邮件")
         APP = "app", _("政务应用")
+        NONE = "none", _("无可用地址")  # a unit no notice could reach (planner._to_staff)
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")

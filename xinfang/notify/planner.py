@@ -22,6 +22,7 @@ from xinfang.domain import states as st
 from xinfang.domain.idcard import mask_phone
 from xinfang.org.models import Body, User
 from xinfang.petitions.models import Clock, Dispatch, Document, Event, Matter, Supervision
+from xinfang.petitions.services.correction import notice_reach
 
 from . import channels, messages, switch
 from .delivery import enqueue_after_commit
@@ -79,7 +80,12 @@ def connect() -> None:
     from . import reception
 
     post_save.connect(_on_event, sender=Event, dispatch_uid="xinfang.notify.planner")
+    notice_reach.connect(_answer_reach, dispatch_uid="xinfang.notify.planner.reach")
     reception.connect()
+
+
+def _answer_reach(sender: Any, matter: Matter, bodies: list[Body], **kw: Any) -> dict[int, str]:
+    return unreached(matter, bodies)
 
 
 def _on_event(sender: Any, instance: Event, created: bool, raw: bool = False,
@@ -335,8 +341,67 @@ def staff_for(body: Body, matter: Matter, *, heads_only: bool = False) -> list[U
     return list(qs.order_by("id"))
 
 
+# Why a unit got no notice (Delivery.last_error on its record; the correction's timeline note).
+NO_ADDRESS = "无可用通知地址：该单位工作人员均未登记电子邮箱，也没有政务应用地址"
+ALL_OFF = "该单位工作人员均选择不接收通知"
+NOTIFY_OFF = "通知功能未开启"
+IN_QUEUE = "；该单位可在待办队列中看到此事项"
+
+
+@dataclass
+class _Reach:
+    """Whom a unit's notice goes to: (user, mode, by SMS too) per staff member with an
+    address, and the unit's app address; ``opted_out``: staff who chose no notices."""
+
+    staff: list[tuple[User, str, bool]]
+    app: str
+    opted_out: int
+
+    @property
+    def why_not(self) -> str:
+        if self.staff or self.app:
+            return ""
+        return ALL_OFF if self.opted_out else NO_ADDRESS
+
+
+def _reach(body: Body, matter: Matter, adapter: Any, *, heads_only: bool = False) -> _Reach:
+    prefs = {p.user_id: p for p in StaffPreference.objects.filter(user__body=body)}
+    staff: list[tuple[User, str, bool]] = []
+    opted_out = 0
+    for user in staff_for(body, matter, heads_only=heads_only):
+        pref = prefs.get(user.pk)
+        mode = pref.mode if pref else StaffPreference.Mode.EACH
+        if mode == StaffPreference.Mode.OFF:
+            opted_out += 1
+            continue
+        sms = bool(pref is not None and pref.sms and user.phone
+                   and mode == StaffPreference.Mode.EACH)
+        if user.email or sms:
+            staff.append((user, mode, sms))
+    target = adapter.unit_target(body) if adapter is not None else None
+    return _Reach(staff, target or "", opted_out)
+
+
+def unreached(matter: Matter, bodies: list[Body], *, heads_only: bool = False) -> dict[int, str]:
+    """Of ``bodies``, those a notice on ``matter`` would not reach, each with the reason
+    (as ``_to_staff`` decides it): what the correction's note says instead of 已告知."""
+    if not switch.active():
+        return {b.pk: NOTIFY_OFF for b in bodies}
+    adapter = channels.app_adapter()
+    out = {}
+    for body in bodies:
+        why = _reach(body, matter, adapter, heads_only=heads_only).why_not
+        if why:
+            out[body.pk] = why
+    return out
+
+
 def _to_staff(matter: Matter, event: Event, kind: str, bodies: list[Body],
               extra: dict[str, Any], *, heads_only: bool = False) -> list[Delivery]:
+    """Each unit's staff by e-mail (SMS as well if chosen) and the unit's app. A unit none of
+    that reaches gets a record of its own: failed (no address, for the administrators'
+    failed list and /metrics) or skipped (all staff chose no notices); it still sees the
+    matter in its queue."""
     facts = {"number": matter.number, "matter_id": matter.pk,
              "klass": str(st.KLASS_LABELS[st.Klass(matter.klass)]),
              "category": matter.category.name if matter.category_id and matter.category else "",
@@ -347,36 +412,37 @@ def _to_staff(matter: Matter, event: Event, kind: str, bodies: list[Body],
     for body in bodies:
         facts["unit"] = extra.get("unit") or body.name
         subject, text = messages.staff_text(kind, facts)
-        prefs = {p.user_id: p for p in StaffPreference.objects.filter(user__body=body)}
-        for user in staff_for(body, matter, heads_only=heads_only):
-            pref = prefs.get(user.pk)
-            mode = pref.mode if pref else StaffPreference.Mode.EACH
-            if mode == StaffPreference.Mode.OFF:
-                continue
+        reach = _reach(body, matter, adapter, heads_only=heads_only)
+        for user, mode, sms in reach.staff:
             status = (Delivery.Status.HELD if mode == StaffPreference.Mode.DIGEST
                       else Delivery.Status.QUEUED)
             if user.email:
                 out.append(_new(matter, event, kind, Delivery.Audience.STAFF,
                                 Delivery.Channel.EMAIL, user.email, str(user), subject, text,
                                 user=user, status=status))
-            if pref is not None and pref.sms and user.phone and mode == StaffPreference.Mode.EACH:
+            if sms:
                 out.append(_new(matter, event, kind, Delivery.Audience.STAFF,
                                 Delivery.Channel.SMS, user.phone, str(user), "",
                                 f"【{messages.signature()}】{subject}。{messages.matter_link(matter.pk)}",
                                 user=user))
-        target = adapter.unit_target(body) if adapter is not None else None
-        if target:
+        if reach.app:
             out.append(_new(matter, event, kind, Delivery.Audience.UNIT, Delivery.Channel.APP,
-                            target, body.name, subject, text, body=body,
+                            reach.app, body.name, subject, text, body=body,
                             data={"link": messages.matter_link(matter.pk)}))
+        elif reach.why_not:
+            out.append(_new(matter, event, kind, Delivery.Audience.UNIT, Delivery.Channel.NONE,
+                            "", body.name, subject, text, body=body,
+                            status=(Delivery.Status.FAILED if reach.why_not == NO_ADDRESS
+                                    else Delivery.Status.SKIPPED),
+                            last_error=reach.why_not + IN_QUEUE))
     return out
 
 
 def _new(matter: Matter | None, event: Event | None, kind: str, audience: str, channel: str,
          recipient: str, label: str, subject: str, text: str, *, user: User | None = None,
          body: Body | None = None, data: dict[str, Any] | None = None,
-         status: str = Delivery.Status.QUEUED) -> Delivery:
+         status: str = Delivery.Status.QUEUED, last_error: str = "") -> Delivery:
     return Delivery.objects.create(
         matter=matter, event=event, kind=kind, audience=audience, channel=channel,
         recipient=recipient, recipient_label=label[:100], subject=subject[:200], text=text,
-        data=data or {}, user=user, body=body, status=status)
+        data=data or {}, user=user, body=body, status=status, last_error=last_error[:300])

@@ -42,6 +42,11 @@ from .registration import RECEIVED_BACKDATE, RECEIVED_SKEW, ValidationFailed
 
 # Sent after a correction commits (kwargs: matter_id, event_id, body_ids — the units to tell).
 registration_corrected = Signal()
+# Asked before the correction's event is written (kwargs: matter, bodies): the notifications
+# answer {body id: reason} for the units their notice will not reach (no address, all staff
+# opted out, notifications off), so the timeline says 已告知 only of units actually told.
+notice_reach = Signal()
+NOT_SENT = "未发送通知"  # no notifications installed to answer
 
 S = st.State
 AT_REGISTERING_BODY = frozenset({S.REGISTERED, S.OBJECTED})
@@ -256,20 +261,37 @@ def correct_registration(matter: Matter, correction: Correction, *, user: User) 
         note = f"更正登记信息（{reason}）：{note}"
         if moved:
             note += "；" + "；".join(moved)
-        if told:
-            note += "；已告知" + "、".join(b.name for b in told)
+        missed = _unreached(m, told)
+        if any(b.pk not in missed for b in told):
+            note += "；已告知" + "、".join(b.name for b in told if b.pk not in missed)
+        for b in told:
+            if b.pk in missed:  # honest record: no notice went out; the queue still shows it
+                note += f"；未能通知{b.name}（{missed[b.pk]}），该单位可在待办队列中看到此次更正"
         event = record_event(m, "correct_registration", "更正登记信息", m.state, m.state, user, "",
                              note=note, public=False,
                              data={"changes": changes, "reason": reason, "clocks": moved,
-                                   "told": [b.pk for b in told]})
+                                   "told": [b.pk for b in told],
+                                   "unreached": sorted(missed)})
         audit.record("correct_registration", actor=user, object_type="matter", object_id=m.pk,
                      matter_id=m.pk, data={"fields": [c["field"] for c in changes],
-                                           "event": event.pk, "told": [b.pk for b in told]})
+                                           "event": event.pk, "told": [b.pk for b in told],
+                                           "unreached": sorted(missed)})
         m.next_due = clocks.refresh_next_due(m.pk)
         pk, event_pk, body_ids = m.pk, event.pk, [b.pk for b in told]
         transaction.on_commit(lambda: registration_corrected.send(
             sender=Matter, matter_id=pk, event_id=event_pk, body_ids=body_ids))
     return event
+
+
+def _unreached(m: Matter, bodies: list[Body]) -> dict[int, str]:
+    """The units of ``bodies`` no notice will reach, with the reason (``notice_reach``)."""
+    if not bodies:
+        return {}
+    responses: list[tuple[Any, Any]] = notice_reach.send(sender=Matter, matter=m, bodies=bodies)
+    answers = [r for _, r in responses if isinstance(r, dict)]
+    if not answers:
+        return {b.pk: NOT_SENT for b in bodies}
+    return {int(pk): str(why) for answer in answers for pk, why in answer.items()}
 
 
 def _apply(m: Matter, values: dict[str, Any]) -> list[str]:
@@ -336,4 +358,4 @@ def units_to_tell(m: Matter) -> list[Body]:
 
 __all__ = ["AFTER_DISPATCH", "AT_REGISTERING_BODY", "CHANNEL_DETAILS", "MATTER_FIELDS",
            "PETITIONER_FIELDS", "Correction", "correct_registration", "may_correct",
-           "registration_corrected", "stage"]
+           "notice_reach", "registration_corrected", "stage"]
