@@ -25,6 +25,29 @@ def test_metrics_answer_a_local_scrape_with_latency_by_view_and_overdue_counts(c
         assert f"\n{name} " in text or text.startswith(f"{name} "), name
 
 
+def test_metrics_count_failed_and_retrying_notification_deliveries_by_channel(client):
+    from xinfang.notify.models import Delivery
+
+    def row(status: str, channel: str) -> None:
+        Delivery.objects.create(kind="corrected", audience=Delivery.Audience.STAFF,
+                                channel=channel, recipient="a@example.gov.cn",
+                                recipient_label="甲", text="…", status=status)
+
+    text = client.get("/metrics").content.decode()
+    assert "\nxinfang_notify_deliveries_failed 0.0\n" in text  # present before any failure
+    assert "\nxinfang_notify_deliveries_retrying 0.0\n" in text
+    for status, channel in [("failed", "email"), ("failed", "email"), ("failed", "none"),
+                            ("retrying", "sms"), ("sent", "email"), ("skipped", "sms")]:
+        row(status, channel)
+    text = client.get("/metrics").content.decode()
+    assert "\nxinfang_notify_deliveries_failed 3.0\n" in text
+    assert '\nxinfang_notify_deliveries_failed_by_channel{channel="email"} 2.0\n' in text
+    assert '\nxinfang_notify_deliveries_failed_by_channel{channel="none"} 1.0\n' in text
+    assert "\nxinfang_notify_deliveries_retrying 1.0\n" in text
+    assert '\nxinfang_notify_deliveries_retrying_by_channel{channel="sms"} 1.0\n' in text
+    assert 'xinfang_notify_deliveries_retrying_by_channel{channel="email"}' not in text
+
+
 def test_metrics_are_hidden_from_a_forwarded_or_remote_request_without_the_token(
         client, settings):
     # A reverse proxy on this host forwards from 127.0.0.1 too: its headers give it away.

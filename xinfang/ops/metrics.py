@@ -1,5 +1,5 @@
 """Prometheus `/metrics`: request latency by view, and at each scrape the queue depth, the
-overdue counts, failed jobs and the age of the worker's heartbeat and of the last sweep.
+overdue counts, failed jobs, failed and retrying notification deliveries and the age of the worker's heartbeat and of the last sweep.
 
 Under gunicorn, each worker process keeps its own request histogram; with
 ``PROMETHEUS_MULTIPROC_DIR`` set (``make serve`` and the systemd unit set it, and
@@ -29,6 +29,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
+from xinfang.notify.models import Delivery
 from xinfang.petitions.filters import overdue_q
 from xinfang.petitions.models import Clock, Matter
 
@@ -77,6 +78,7 @@ class StateCollector(Collector):
                                    "Job runs failed after their last attempt")
         failed.add_metric([], JobRun.objects.filter(status=JobRun.Status.FAILED).count())
         yield failed
+        yield from _deliveries()
         overdue = GaugeMetricFamily("xinfang_overdue_matters", "Open matters past a deadline")
         overdue.add_metric([], Matter.objects.filter(overdue_q(today)).count())
         yield overdue
@@ -96,6 +98,27 @@ class StateCollector(Collector):
                 .order_by("-finished_at").values_list("finished_at", flat=True).first())
         sweep.add_metric([], (timezone.now() - last).total_seconds() if last else -1)
         yield sweep
+
+
+def _deliveries() -> Iterator[GaugeMetricFamily]:
+    """Notification deliveries in trouble, by channel ("none": a unit with no address)."""
+    rows = (Delivery.objects.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.RETRYING])
+            .values("status", "channel").order_by().annotate(n=Count("id")))
+    counts = {(r["status"], r["channel"]): r["n"] for r in rows}
+    for status, name, doc in (
+            (Delivery.Status.FAILED, "xinfang_notify_deliveries_failed",
+             "Notification deliveries failed after their last attempt or with no address"),
+            (Delivery.Status.RETRYING, "xinfang_notify_deliveries_retrying",
+             "Notification deliveries waiting to be tried again")):
+        total = GaugeMetricFamily(name, doc)
+        total.add_metric([], sum(n for (s, _), n in counts.items() if s == status))
+        yield total
+        by_channel = GaugeMetricFamily(f"{name}_by_channel", doc + ", by channel",
+                                       labels=["channel"])
+        for (s, channel), n in sorted(counts.items()):
+            if s == status:
+                by_channel.add_metric([channel], n)
+        yield by_channel
 
 
 def _overdue_clocks(today: Any) -> list[tuple[str, int]]:
