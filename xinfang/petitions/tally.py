@@ -251,7 +251,7 @@ def registered(matter: Matter, clocks: Sequence[Clock]) -> None:
     two writes follow (the counters, its snapshot)."""
     row = {f: getattr(matter, f) for f in _MATTER_FIELDS if f != "pk" and "__" not in f}
     row["pk"] = matter.pk
-    row["category__parent_id"] = matter.category.parent_id if matter.category_id else None
+    row["category__parent_id"] = matter.category.parent_id if matter.category is not None else None
     facts = facts_from(row, exempt=False, clocks=[
         dt.ClockFacts(c.code, c.due_on, c.met_on, c.body_id, c.owed_by_petitioner)
         for c in clocks if c.code in CLOCK_CODES])
