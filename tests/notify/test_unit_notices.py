@@ -136,6 +136,11 @@ def test_a_correction_no_notice_can_reach_says_so_and_shows_in_the_failed_list(
     _mail(county, "officer")
     zj = county.dept("住建")
     m = matter(county, "handling")
+    # The form says so before saving, too.
+    client.force_login(county.users["officer"])
+    form = client.get(reverse("matter_correct", args=[m.pk])).content.decode()
+    assert "其中无法通知、只能在待办队列中看到此次更正的：" in form
+    assert f"{zj.name}（无可用通知地址" in form
     event = services.correct_registration(m, user=county.users["officer"], correction=Correction(
         matter={"headcount": 2}, reason="人数登记有误"))
     assert "已告知" not in event.note

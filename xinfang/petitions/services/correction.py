@@ -261,7 +261,7 @@ def correct_registration(matter: Matter, correction: Correction, *, user: User) 
         note = f"更正登记信息（{reason}）：{note}"
         if moved:
             note += "；" + "；".join(moved)
-        missed = _unreached(m, told)
+        missed = unreached(m, told)
         if any(b.pk not in missed for b in told):
             note += "；已告知" + "、".join(b.name for b in told if b.pk not in missed)
         for b in told:
@@ -283,7 +283,7 @@ def correct_registration(matter: Matter, correction: Correction, *, user: User) 
     return event
 
 
-def _unreached(m: Matter, bodies: list[Body]) -> dict[int, str]:
+def unreached(m: Matter, bodies: list[Body]) -> dict[int, str]:
     """The units of ``bodies`` no notice will reach, with the reason (``notice_reach``)."""
     if not bodies:
         return {}
@@ -358,4 +358,4 @@ def units_to_tell(m: Matter) -> list[Body]:
 
 __all__ = ["AFTER_DISPATCH", "AT_REGISTERING_BODY", "CHANNEL_DETAILS", "MATTER_FIELDS",
            "PETITIONER_FIELDS", "Correction", "correct_registration", "may_correct",
-           "notice_reach", "registration_corrected", "stage"]
+           "notice_reach", "registration_corrected", "stage", "unreached"]

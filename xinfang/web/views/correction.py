@@ -144,9 +144,12 @@ def matter_correct(request: AuthedRequest, pk: int) -> HttpResponse:
             except DomainError as e:
                 error = e
             status = error.status
+    told = corr.units_to_tell(m) if corr.stage(m) == "dispatched" else []
+    missed = corr.unreached(m, told)
     return render(request, "web/correct.html", {
-        "matter": m, "form": form, "error": error, "stage": corr.stage(m),
-        "told": corr.units_to_tell(m) if corr.stage(m) == "dispatched" else [],
+        "matter": m, "form": form, "error": error, "stage": corr.stage(m), "told": told,
+        # Said before saving, as the note after it will say: who no notice can reach.
+        "unreached": [(b, missed[b.pk]) for b in told if b.pk in missed],
     }, status=status)
 
 
