@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from tests.conftest import sh
 from tests.scenario import advance, register
+from xinfang.api.views import CappedPagination
 from xinfang.petitions import access, filters, services, textindex
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import Correction
@@ -187,6 +188,51 @@ def test_the_count_is_capped_and_says_so(county, matters, monkeypatch, login):
     assert "3 件以上" in page
     page = login("officer").get(reverse("search"), {"q": "噪音扰民"}).content.decode()
     assert "共 2 件" in page
+    # The API counts as the page does (its count used to be uncapped).
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(officer)
+    monkeypatch.setattr(CappedPagination, "page_size", 2)
+    first = api.get("/api/v1/search", {"q": "物业"}).json()
+    assert (first["count"], first["count_capped"], len(first["results"])) == (3, True, 2)
+    assert first["previous"] is None and "page=2" in first["next"]
+    second = api.get(first["next"]).json()
+    assert (second["count"], second["count_capped"]) == (4, False)  # the last page: exact
+    assert second["next"] is None and [r["id"] for r in first["results"] + second["results"]] \
+        == _expected(matters, "物业")
+    assert api.get("/api/v1/search", {"q": "物业", "page": 3}).status_code == 404
+    assert api.get("/api/v1/search", {"q": "物业", "page": "x"}).status_code == 404
+    assert api.get("/api/v1/search", {"q": "电梯"}).json()["count"] == 2
+
+
+def test_the_compiled_read_gate_follows_the_users_unit_role_and_jurisdiction(county, matters):
+    """The read gate's SQL is kept per access.scope_key (filters._WHERE_CACHE): a user moved
+    to another unit, given another role, or whose body's jurisdiction moves, searches by the
+    new rule at once — on the same user object and on a fresh one (the next request's)."""
+    from xinfang.org.models import User
+
+    ours = advance(county, matters[0], "handling")  # 住建, the handler's unit
+    theirs = advance(county, matters[7], "handling", to=county.dept("人社"))
+    handler = county.users["handler"]
+    assert _all_pages(handler, "物业", 50)[0] == [ours.pk]
+    handler.body = county.dept("人社")
+    handler.save()
+    assert _all_pages(handler, "物业", 50)[0] == [theirs.pk]
+    assert _all_pages(User.objects.get(pk=handler.pk), "物业", 50)[0] == [theirs.pk]
+    handler.role = "leader"  # a leader's jurisdiction: the county
+    handler.save()
+    assert _all_pages(User.objects.get(pk=handler.pk), "物业", 50)[0] \
+        == _expected(matters, "物业")
+    leader = User.objects.select_related("body__division").get(pk=county.users["leader"].pk)
+    assert _all_pages(leader, "物业", 50)[0] == _expected(matters, "物业")
+    elsewhere = next(v for v in county.villages
+                     if not matters[0].division_path.startswith(v.path))
+    body = leader.body
+    body.division = elsewhere  # the county government's jurisdiction moved (a test's fiction)
+    body.save()
+    assert _all_pages(leader, "物业", 50)[0] == []
+    assert _all_pages(User.objects.get(pk=leader.pk), "物业", 50)[0] == []
 
 
 def test_registration_and_history_import_fill_the_index_in_their_transaction(county, tmp_path):

@@ -72,6 +72,12 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("429")
         return codes
 
+    def get_paginated_name(self, serializer_name: str) -> str:
+        # A paginator with its own page shape (api.views.CappedPagination: the capped count)
+        # names its component, so it does not overwrite the plain list's.
+        prefix = getattr(self._get_paginator(), "schema_prefix", "")  # type: ignore[no-untyped-call]
+        return prefix + super().get_paginated_name(serializer_name)
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if direction != "response":

@@ -16,19 +16,21 @@ from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import BasePagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from xinfang.core import paging
 from xinfang.core.http import AuthedAPIRequest
 from xinfang.domain import states as st
 from xinfang.domain.errors import Forbidden
 from xinfang.org.models import Body, Category, Division, User
-from xinfang.petitions import access, filters, permissions, redaction, services
+from xinfang.petitions import access, filters, permissions, redaction, services, textindex
 from xinfang.petitions.models import Evaluation, Matter
 
 from . import serializers as s
@@ -168,13 +170,14 @@ class MatterQueryView(ChineseMixin, ListAPIView[Matter]):
     serializer_class = s.MatterListSerializer
     require_q = False
 
-    def get_queryset(self) -> QuerySet[Matter]:
+    def matter_filter(self) -> filters.MatterFilter:
         f = _parse_filters(self.request)
         if self.require_q and not any(f.get(k) for k in ("q", *filters.IDENTITY_FIELDS)):
             raise serializers.ValidationError({"q": ["请输入关键词、编号、查询码，或信访人姓名、电话、身份证号码"]})
-        return (filters.find(staff_user(self.request), matter_filter(f))
-                .select_related("holder", "lead_body", "division", "category")
-                .prefetch_related("petitioners"))
+        return matter_filter(f)
+
+    def get_queryset(self) -> QuerySet[Matter]:
+        return list_rows(filters.find(staff_user(self.request), self.matter_filter()))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -185,6 +188,12 @@ class MatterQueryView(ChineseMixin, ListAPIView[Matter]):
     def _row(self, request: Request, m: Matter) -> dict[str, Any]:
         mode = identity_mode(staff_user(request), m)
         return s.MatterListSerializer(m, context={"request": request, "identity": mode}).data
+
+
+def list_rows(qs: QuerySet[Matter]) -> QuerySet[Matter]:
+    """What a row of a matter list carries (MatterListSerializer)."""
+    return qs.select_related("holder", "lead_body", "division", "category").prefetch_related(
+        "petitioners")
 
 
 class MatterListView(MatterQueryView):
@@ -241,12 +250,70 @@ def idempotency_key(request: Request, namespace: str) -> str:
     return "k1:" + hashlib.sha256(f"{namespace}\x00{raw}".encode()).hexdigest()
 
 
+class CappedPagination(PageNumberPagination):
+    """/api/v1/search pages like the 综合查询 page (petitions.filters.search): 50 rows, the
+    count no further than ``textindex.COUNT_CAP`` — past it ``count`` is the cap and
+    ``count_capped`` is true ("1,000 件以上"), so a common word never costs a count of
+    every hit. A page past the end, or not a page number, is a 404 as on the other lists."""
+
+    schema_prefix = "Capped"  # api.schema.AutoSchema.get_paginated_name
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = super().get_paginated_response_schema(schema)
+        cap = textindex.COUNT_CAP
+        out["required"] = ["count", "count_capped", "results"]
+        out["properties"]["count"] = {"type": "integer", "example": 123, "maximum": cap,
+                                      "description": f"符合条件的事项数，至多计到 {cap}"}
+        out["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"为真时表示超过 {cap} 件（页面显示“{cap:,} 件以上”），count 即为上限"}
+        return out
+
+    @property
+    def size(self) -> int:
+        return self.page_size or 50
+
+    def page_number(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= paging.MAX_PAGE:
+            raise NotFound(self.invalid_page_message)
+        return int(raw)
+
+    def respond(self, request: Request, number: int, got: textindex.Page,
+                data: list[dict[str, Any]]) -> Response:
+        ids, total, capped = got
+        url = request.build_absolute_uri()
+        previous = None
+        if number > 1:
+            previous = (remove_query_param(url, self.page_query_param) if number == 2
+                        else replace_query_param(url, self.page_query_param, number - 1))
+        return Response({
+            "count": total, "count_capped": capped,
+            "next": (replace_query_param(url, self.page_query_param, number + 1)
+                     if len(ids) > self.size else None),
+            "previous": previous, "results": data})
+
+
 class SearchView(MatterQueryView):
     require_q = True
+    pagination_class = CappedPagination
 
     @extend_schema(summary="检索信访事项（关键词 + 过滤条件）", parameters=FILTER_PARAMS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page and its capped count from ``filters.search_ids`` (the text index), as
+        the 综合查询 page gets them."""
+        pager = CappedPagination()
+        number = pager.page_number(request)
+        got = filters.search_ids(staff_user(request), self.matter_filter(), number, pager.size)
+        ids = got[0][:pager.size]
+        if number > 1 and not ids:
+            raise NotFound(pager.invalid_page_message)
+        by_id = list_rows(Matter.objects.filter(pk__in=ids)).in_bulk(ids)
+        return pager.respond(request, number, got,
+                             [self._row(request, by_id[i]) for i in ids if i in by_id])
 
 
 class MatterDetailView(ApiView):

@@ -26,7 +26,7 @@ JURISDICTION_KINDS = {Body.Kind.XINFANG, Body.Kind.PARTY_GOV}
 
 
 def visible_matters(user: User) -> QuerySet[Matter]:
-    # Mirrored by index_scope below: change both together.
+    # Mirrored by scope_key and index_scope below: change all three together.
     qs = Matter.objects.all()
     if not user.is_authenticated:
         return qs.none()
@@ -42,6 +42,24 @@ def visible_matters(user: User) -> QuerySet[Matter]:
         path = body.division.path
         own |= Q(division_path=path) | Q(division_path__startswith=path + "/")
     return qs.filter(own).exclude(accused_by(body.pk))
+
+
+def scope_key(user: User) -> tuple[object, ...]:
+    """Everything :func:`visible_matters` and :func:`index_scope` depend on, as a key: two
+    users with the same key see the same matters, so SQL compiled from their read gate can
+    be kept under it (filters.search). A change of the user's body, role or the body's
+    jurisdiction (its kind, its division) is a different key — there is nothing to
+    invalidate. Mirrors visible_matters: change both together."""
+    if not user.is_authenticated:
+        return ("anonymous",)
+    if user.is_superuser or user.role == Role.ADMIN:
+        return ("all",)
+    body = user.body
+    if body is None:
+        return ("none",)
+    if body.kind in JURISDICTION_KINDS or Role(user.role) in JURISDICTION_ROLES:
+        return ("jurisdiction", body.pk, body.division.path)
+    return ("body", body.pk)
 
 
 def index_scope(user: User) -> list[str] | None:

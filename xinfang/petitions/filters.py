@@ -30,6 +30,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from xinfang.core.crypto import blind_indexes
 from xinfang.domain import grams
@@ -39,14 +40,9 @@ from xinfang.domain.limits import normalize_phone
 from xinfang.org.models import Category, Division, User
 
 from . import access, clocks, textindex
-from .models import Matter
+from .models import Channel, Matter
 
 MAX_TERMS = 5
-ROW_RELATED = ("holder", "lead_body", "division", "category")
-# What a result row shows (web/search.html): loading only these halves the page's Python work.
-ROW_FIELDS = ("number", "title", "received_at", "channel", "klass", "confidential", "state",
-              "supervised", "level_skip", "next_due", "holder__name", "lead_body__name",
-              "division__name", "category__name")
 TEXT_FIELDS = ("title", "request", "content")
 OPEN_VALUES = [s.value for s in st.OPEN_STATES]
 
@@ -203,63 +199,123 @@ def find(user: User, f: MatterFilter) -> QuerySet[Matter]:
 
 def search(user: User, f: MatterFilter, page: int = 1,
            per_page: int = 50) -> textindex.Hits:
-    """One page of ``find(user, f)`` with its count, capped at ``textindex.COUNT_CAP``.
+    """One page of ``find(user, f)`` as the 综合查询 page shows it (``ResultRow``) with its
+    count, capped at ``textindex.COUNT_CAP``."""
+    ids, total, capped = search_ids(user, f, page, per_page)
+    return textindex.Hits(rows=result_rows(ids[:per_page]), has_next=len(ids) > per_page,
+                          total=total, capped=capped)
+
+
+def search_ids(user: User, f: MatterFilter, page: int = 1, per_page: int = 50
+               ) -> textindex.Page:
+    """The ids of one page of ``find(user, f)`` (one more than ``per_page`` when there is a
+    next page) and the count, capped at ``textindex.COUNT_CAP``.
 
     A keyword whose terms all have two characters or more is answered from the text index
     (textindex): on SQLite the index is walked newest first with the user's scope and the
-    other filters checked on each hit; on PostgreSQL a capped count through the GIN index
-    decides whether the page comes from the index (few hits) or from the newest matters
-    checked with ``LIKE`` (a common term). Anything else — an identity search, a
-    one-character term, a term that is some matter's number or query code — is ``find``
-    itself, paged with a LIMIT and counted up to the cap."""
+    other filters checked on each hit; on PostgreSQL the hits are read through the GIN index
+    up to a limit, and past it (a common term) the newest matters are walked with ``LIKE``.
+    Anything else — an identity search, a one-character term, a term that is some matter's
+    number or query code — is ``find`` itself, paged with a LIMIT and counted up to the cap."""
     page = max(1, int(page))
     offset = (page - 1) * per_page
     terms = f.terms()
-    fast = (terms and not f.has_identity and all(grams.indexable(t) for t in terms))
-    if fast:
-        scoped = apply(access.visible_matters(user), f, text=False).exclude(
-            access.confidential_q())
-        # A term that is some matter's number or query code (ASCII only): find() decides.
-        plain = [t for t in terms if t.isascii()]
-        codes = Q(number__in=plain) | Q(query_code__in=[t.upper() for t in plain])
-        fast = not (plain and Matter.objects.filter(codes).exists())
-    got: tuple[list[int], int, bool] | None = None
-    if fast and connection.vendor == "sqlite":
-        got = textindex.sqlite_page(scoped, terms, offset, per_page, access.index_scope(user),
-                                    count_in_index=f == MatterFilter(q=f.q))
-    elif fast and connection.vendor == "postgresql":
-        indexed = scoped
-        for term in terms:
-            indexed = indexed.filter(textindex.text_q(term))
-        tokens = access.index_scope(user)
-        if tokens:  # the unit's hits only, intersected inside the GIN index
-            indexed = indexed.filter(textindex.scope_q(tokens))
-        # Walking the newest matters reads about want × N / hits rows; sorting the hits from
-        # the index reads hits rows: for a unit (whose hits are a tenth of the county's or
-        # fewer), walk only when hits > √(want × N). For a jurisdiction the count stops at
-        # the cap and a capped term is walked (counting further cost more than it saved:
-        # docs/benchmarks.md).
-        unit = tokens is not None and len(tokens) == 1
-        walk_at = (textindex.walk_threshold(offset + per_page + 1) if unit
-                   else textindex.COUNT_CAP)
-        n = indexed.order_by().values("pk")[:max(textindex.COUNT_CAP, walk_at) + 1].count()
-        total, capped = min(n, textindex.COUNT_CAP), n > textindex.COUNT_CAP
-        if n > walk_at:  # common: the newest matters, checked by LIKE, fill the page at once
-            for term in terms:
-                scoped = scoped.filter(textindex.like_q(term))
-            indexed = scoped.filter(textindex.scope_q(tokens)) if tokens else scoped
-        qs = indexed.order_by("-received_at", "-id")
-        ids = list(qs.values_list("pk", flat=True)[offset:offset + per_page + 1])
-        if len(ids) <= per_page and (ids or offset == 0):
-            total, capped = offset + len(ids), False  # the last page: the exact count
-        got = ids, total, capped
+    got: textindex.Page | None = None
+    if terms and not f.has_identity and all(grams.indexable(t) for t in terms):
+        got = _indexed(user, f, terms, offset, per_page)
     if got is None:
         got = textindex.page(find(user, f), offset, per_page)
-    ids, total, capped = got
-    by_id = (Matter.objects.select_related(*ROW_RELATED).only(*ROW_FIELDS)
-             .in_bulk(ids[:per_page]))
-    rows = [by_id[i] for i in ids[:per_page]]
-    return textindex.Hits(rows=rows, has_next=len(ids) > per_page, total=total, capped=capped)
+    return got
+
+
+def _indexed(user: User, f: MatterFilter, terms: list[str], offset: int, per_page: int
+             ) -> textindex.Page | None:
+    # A term that is some matter's number or query code (ASCII only): find() decides.
+    plain = [t for t in terms if t.isascii()]
+    codes = Q(number__in=plain) | Q(query_code__in=[t.upper() for t in plain])
+    if plain and Matter.objects.filter(codes).exists():
+        return None
+    where = _scoped_where(user, f)
+    if where is None:
+        return None
+    tokens = access.index_scope(user)
+    if connection.vendor == "sqlite":
+        return textindex.sqlite_page(where, terms, offset, per_page, tokens,
+                                     count_in_index=f == MatterFilter(q=f.q))
+    if connection.vendor == "postgresql":
+        return textindex.pg_page(where, terms, offset, per_page, tokens)
+    return None
+
+
+# The read gate with the keyword's other filters, compiled to SQL, for a bare keyword search
+# (the 综合查询 box, the API's q): per access.scope_key, which holds everything the gate
+# depends on, so a user moved to another unit, role or jurisdiction gets another entry.
+# Compiling it took ~4 ms of every search (docs/benchmarks.md).
+_WHERE_CACHE: dict[tuple[object, ...], textindex.Where | None] = {}
+
+
+def _scoped_where(user: User, f: MatterFilter) -> textindex.Where | None:
+    def compile_where() -> textindex.Where | None:
+        return textindex.where_of(apply(access.visible_matters(user), f, text=False)
+                                  .exclude(access.confidential_q()))
+
+    if f != MatterFilter(q=f.q):
+        return compile_where()
+    key = access.scope_key(user)
+    if key not in _WHERE_CACHE:
+        _WHERE_CACHE[key] = compile_where()
+        if len(_WHERE_CACHE) > 512:
+            _WHERE_CACHE.pop(next(iter(_WHERE_CACHE)))
+    return _WHERE_CACHE[key]
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One row of the 综合查询 results (web/search.html), read as plain values: building 50
+    model instances with four related rows each took ~7 ms of every search."""
+
+    pk: int
+    number: str
+    title: str
+    received_at: datetime
+    channel: str
+    state: str
+    supervised: bool
+    level_skip: bool
+    next_due: date | None
+    lead_body_name: str | None
+    holder_name: str
+    division_name: str
+    category_name: str | None
+
+    @property
+    def channel_label(self) -> str:
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
+
+    @property
+    def state_label(self) -> str:
+        return gettext(st.STATE_LABELS[st.State(self.state)])
+
+    @property
+    def unit_name(self) -> str:
+        """The unit handling the matter (主办单位), else the body that registered it."""
+        return self.lead_body_name or self.holder_name
+
+
+ROW_VALUES = ("pk", "number", "title", "received_at", "channel", "state", "supervised",
+              "level_skip", "next_due", "lead_body__name", "holder__name", "division__name",
+              "category__name")
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+def result_rows(ids: list[int]) -> list[ResultRow]:
+    """The result rows of ``ids``, in that order (the title unsealed as a model's would be:
+    a confidential matter is found by its number)."""
+    if not ids:
+        return []
+    by_id = {v[0]: ResultRow(*v) for v in
+             Matter.objects.filter(pk__in=ids).values_list(*ROW_VALUES)}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _identity_visible(user: User, qs: QuerySet[Matter]) -> QuerySet[Matter]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -36,6 +37,9 @@ from .models import (
     Supervision,
 )
 from .textindex import Hits
+
+if TYPE_CHECKING:
+    from .filters import ResultRow
 
 PER_PAGE = 50
 SqlParam = int | str | date  # a bound parameter of the queue's raw SQL
@@ -404,7 +408,8 @@ def matter_page_data(user: User, matter_id: int | str) -> MatterPage:
     return page
 
 
-def search_page(user: User, q: str, page: int = 1, *, per_page: int = PER_PAGE) -> list[Matter]:
+def search_page(user: User, q: str, page: int = 1, *,
+                per_page: int = PER_PAGE) -> list[ResultRow]:
     """One page of the keyword search (petitions.filters.search, as 综合查询), newest first."""
     return search_hits(user, q, page, per_page=per_page).rows
 

@@ -11,11 +11,14 @@ matter's text, so no code path can forget it:
   absent one is an empty posting list.
 - PostgreSQL: the partial two-column GIN index ``matter_text_scope`` over the lower-cased
   text's bigrams and the matter's scope tokens (migration 0022, the same tokens as SQLite's
-  ``scope`` column). GIN returns no order, so a capped count runs first through the index (a
-  bitmap of the unit's hits only: an absent or rare term reads only those), counting as far
-  as √(page × N) (``walk_threshold``); below that the page is sorted from the hits, above it
-  (a common word) the newest matters are walked with ``LIKE`` and the walk stops after one
-  page.
+  ``scope`` column). GIN returns no order, so one statement reads the hits through the index
+  (a bitmap of the unit's hits only: an absent or rare term reads only those) as far as
+  √(page × N) (``walk_threshold``) and returns their number and the page sorted from them;
+  past that (a common word) the newest matters are walked with ``LIKE`` and the walk stops
+  after one page.
+
+Both are written as SQL here around the read gate's WHERE clause, which filters compiles
+once per access.scope_key: building the ORM query for every search cost more than the search.
 
 Confidential matters are not in either index and are excluded again here, by the same rule
 (``access.confidential_q``): their words find nothing; their number and query code do
@@ -29,8 +32,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -41,7 +45,13 @@ from xinfang.domain import grams
 from . import access
 from .models import Matter
 
+if TYPE_CHECKING:
+    from .filters import ResultRow
+
 COUNT_CAP = 1000
+Where = tuple[str, list[Any]]  # `` AND (…)`` over "petitions_matter", and its parameters
+NOTHING: Where = (" AND 0 = 1", [])  # a read gate or filter that matches no matter
+Page = tuple[list[int], int, bool]  # ids in order (one more than the page: has_next), count, capped
 TABLE = "petitions_matter_text"
 TEXT_FIELDS = ("title", "request", "content")
 _ID_BITS = 32
@@ -96,7 +106,7 @@ def text_q(term: str, fields: tuple[str, ...] = TEXT_FIELDS) -> Q:
 
 @dataclass
 class Hits:
-    rows: list[Matter]
+    rows: list[ResultRow]
     has_next: bool
     total: int  # at most COUNT_CAP
     capped: bool  # more than COUNT_CAP matters match
@@ -126,7 +136,7 @@ def capped_count(qs: QuerySet[Matter], already: int = 0) -> tuple[int, bool]:
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
-def page(qs: QuerySet[Matter], offset: int, size: int) -> tuple[list[int], int, bool]:
+def page(qs: QuerySet[Matter], offset: int, size: int) -> Page:
     """Ids of one page of ``qs`` (ordered) and its capped count, generic path."""
     ids = list(qs.values_list("pk", flat=True)[offset:offset + size + 1])
     if len(ids) <= size and (ids or offset == 0):
@@ -135,9 +145,13 @@ def page(qs: QuerySet[Matter], offset: int, size: int) -> tuple[list[int], int, 
     return ids, total, capped
 
 
-def _where(qs: QuerySet[Matter]) -> tuple[str, list[Any]] | None:
-    """The WHERE clause of ``qs`` over the bare matter table, or None if it needs a join."""
-    sql, params = qs.order_by().values("id").query.sql_with_params()
+def where_of(qs: QuerySet[Matter]) -> Where | None:
+    """The WHERE clause of ``qs`` over the bare matter table as `` AND (…)`` and its
+    parameters; None if it needs a join; ``NOTHING`` if it can match no row."""
+    try:
+        sql, params = qs.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:
+        return NOTHING
     head = _MATTER_SELECT.match(sql)
     if head is None:
         return None
@@ -149,24 +163,22 @@ def _where(qs: QuerySet[Matter]) -> tuple[str, list[Any]] | None:
     return " AND (" + rest[len(" WHERE "):] + ")", list(params)
 
 
-def sqlite_page(scoped: QuerySet[Matter], terms: list[str], offset: int, size: int,
-                scope: list[str] | None = None, *, count_in_index: bool = False
-                ) -> tuple[list[int], int, bool] | None:
-    """One page of ``scoped`` narrowed to ``terms``, walking the FTS5 index newest first;
-    ``scope`` (access.index_scope) narrows the walk inside the index to what the user's unit
-    may see, so a unit's rare term is not a walk through everybody's hits.
+def sqlite_page(where: Where, terms: list[str], offset: int, size: int,
+                scope: list[str] | None = None, *, count_in_index: bool = False) -> Page:
+    """One page of the matters matching ``where`` (``where_of``: the read gate and the other
+    filters) and ``terms``, walking the FTS5 index newest first; ``scope``
+    (access.index_scope) narrows the walk inside the index to what the user's unit may see,
+    so a unit's rare term is not a walk through everybody's hits.
 
-    The rows of the page are always checked against ``scoped`` (the real visibility rule and
+    The rows of the page are always checked against ``where`` (the real visibility rule and
     the other filters). With ``count_in_index`` (a keyword and nothing else) the count is the
     index's alone: its scope column is the visibility rule written by the same triggers that
     write the text, and confidential matters are not in it, so it counts what the walk would
     find without reading a matter row.
 
-    Returns (ids in order, capped count, capped) or None when ``scoped`` cannot be put
-    inside the walk (it needs a join)."""
-    where = _where(scoped)
-    if where is None:
-        return None
+    Returns (ids in order, capped count, capped)."""
+    if where is NOTHING:
+        return [], 0, False
     cond, params = where
     match = " AND ".join([*(grams.phrase(t) for t in terms),
                           *([grams.scope_query(scope)] if scope else [])])
@@ -200,3 +212,74 @@ def sqlite_page(scoped: QuerySet[Matter], terms: list[str], offset: int, size: i
             total, capped = min(n, COUNT_CAP), n > COUNT_CAP
     rows.sort(key=lambda r: (str(r[1]), r[0]), reverse=True)
     return [r[0] for r in rows[offset:want]], total, capped
+
+
+def _pg_like(term: str) -> Where:
+    """``like_q(term)`` as PostgreSQL SQL, as Django writes ``contains``/``icontains``."""
+    pattern = "%" + connection.ops.prep_for_like_query(term) + "%"
+    caseless = term.lower() == term.upper()
+    cols = [f'"petitions_matter"."{name}"::text' for name in TEXT_FIELDS]
+    parts = [f"{c} LIKE %s" if caseless else f"UPPER({c}) LIKE UPPER(%s)" for c in cols]
+    return "(" + " OR ".join(parts) + ")", [pattern] * len(cols)
+
+
+def _pg_index(term: str) -> Where:
+    """``text_q(term)`` on PostgreSQL (an indexable term) as SQL: the GIN condition, and
+    ``LIKE`` unless the term is one caseless bigram (then the index alone is exact)."""
+    index: Where = (_PG_GRAMS, [grams.term_bigrams(term)])
+    if len(term) == 2 and term.lower() == term.upper():
+        return index
+    like, params = _pg_like(term)
+    return f"{index[0]} AND {like}", [*index[1], *params]
+
+
+def _join(parts: list[Where]) -> Where:
+    return " AND ".join(p[0] for p in parts), [x for p in parts for x in p[1]]
+
+
+_PG_OPEN = ("\"petitions_matter\".\"klass\" <> 'report' "
+            "AND NOT \"petitions_matter\".\"confidential\"")  # the partial index's predicate
+
+
+def pg_page(where: Where, terms: list[str], offset: int, size: int,
+            scope: list[str] | None = None) -> Page:
+    """PostgreSQL: one page of the matters matching ``where`` (``where_of``) and ``terms``,
+    newest first, with the capped count.
+
+    One statement reads the hits through the GIN index (``matter_text_scope``: bigrams and,
+    for a unit, its ``scope`` tokens) up to a limit, and returns both their number and the
+    page sorted from them, so each hit's row is read once. Past the limit (a common word)
+    the newest matters are walked by ``received_at`` with ``LIKE`` and the walk stops after
+    one page. The limit: for a unit (whose hits are a tenth of the county's or fewer) √(want
+    × N), where walking (want × N / hits rows) starts to beat sorting the hits; for a
+    jurisdiction the cap (counting further cost more than it saved: docs/benchmarks.md)."""
+    if where is NOTHING:
+        return [], 0, False
+    want = offset + size + 1
+    gate = [(_PG_OPEN, []), *([("\"petitions_matter\".\"search_scope\" && %s::text[]",
+                                [scope])] if scope else []),
+            (where[0].removeprefix(" AND ") or "TRUE", where[1])]
+    unit = scope is not None and len(scope) == 1
+    walk_at = walk_threshold(want) if unit else COUNT_CAP
+    cond, params = _join([*(_pg_index(t) for t in terms), *gate])
+    with connection.cursor() as cur:
+        cur.execute(
+            "WITH h AS MATERIALIZED (SELECT \"petitions_matter\".\"id\", "
+            "\"petitions_matter\".\"received_at\" FROM \"petitions_matter\" "
+            f"WHERE {cond} LIMIT %s) "
+            "SELECT (SELECT count(*) FROM h), ARRAY(SELECT h.id FROM h "
+            "ORDER BY h.received_at DESC, h.id DESC LIMIT %s OFFSET %s)",
+            [*params, walk_at + 1, size + 1, offset])
+        n, ids = cur.fetchone()
+        if n > walk_at:  # common: the newest matters, checked by LIKE, fill the page at once
+            cond, params = _join([*(_pg_like(t) for t in terms), *gate])
+            cur.execute(
+                f"SELECT \"petitions_matter\".\"id\" FROM \"petitions_matter\" WHERE {cond} "
+                "ORDER BY \"petitions_matter\".\"received_at\" DESC, "
+                "\"petitions_matter\".\"id\" DESC LIMIT %s OFFSET %s",
+                [*params, size + 1, offset])
+            ids = [r[0] for r in cur.fetchall()]
+    ids = list(ids)
+    if len(ids) <= size and (ids or offset == 0):
+        return ids, offset + len(ids), False  # the last page: the exact count
+    return ids, min(n, COUNT_CAP), n > COUNT_CAP

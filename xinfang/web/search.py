@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 PER_PAGE = 50
 EXPORT_LIMIT = 5000  # one workbook; narrower filters for more
-ROW_RELATED = ("holder", "lead_body", "division", "category")
 
 
 def _division_choices(user: User) -> list[tuple[str, StrOrPromise]]:
@@ -147,7 +146,7 @@ def _querystring(request: HttpRequest, **changes: Any) -> str:
 @login_required
 def search(request: AuthedRequest) -> HttpResponse:
     form = _form(request)
-    rows: list[Matter] = []
+    rows: list[filters.ResultRow] = []
     has_next = False
     try:
         number = paging.page_number(request.GET.get("page"))
