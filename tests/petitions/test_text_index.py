@@ -206,6 +206,19 @@ def test_the_count_is_capped_and_says_so(county, matters, monkeypatch, login):
     assert api.get("/api/v1/search", {"q": "电梯"}).json()["count"] == 2
 
 
+def test_a_common_word_pages_from_the_newest_days(county, matters, monkeypatch):
+    """Past the cap PostgreSQL reads the page from a window of the last days, widened until
+    it holds the page (textindex._newest): with a cap of 1 every word is common, and every
+    page is still the plain answer, in order."""
+    monkeypatch.setattr(textindex, "COUNT_CAP", 1)
+    officer, handler = county.users["officer"], county.users["handler"]
+    advance(county, matters[1], "handling")
+    for q in ("物业", "电梯", "停车费", "噪音扰民", "维修 电梯"):
+        for per_page in (1, 2, 3):
+            assert _all_pages(officer, q, per_page)[0] == _expected(matters, q), (q, per_page)
+    assert _all_pages(handler, "物业", 1)[0] == [matters[1].pk]
+
+
 def test_the_compiled_read_gate_follows_the_users_unit_role_and_jurisdiction(county, matters):
     """The read gate's SQL is kept per access.scope_key (filters._WHERE_CACHE): a user moved
     to another unit, given another role, or whose body's jurisdiction moves, searches by the

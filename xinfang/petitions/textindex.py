@@ -12,10 +12,10 @@ matter's text, so no code path can forget it:
 - PostgreSQL: the partial two-column GIN index ``matter_text_scope`` over the lower-cased
   text's bigrams and the matter's scope tokens (migration 0022, the same tokens as SQLite's
   ``scope`` column). GIN returns no order, so one statement reads the hits through the index
-  (a bitmap of the unit's hits only: an absent or rare term reads only those) as far as
-  √(page × N) (``walk_threshold``) and returns their number and the page sorted from them;
-  past that (a common word) the newest matters are walked with ``LIKE`` and the walk stops
-  after one page.
+  (a bitmap of the unit's hits only: an absent or rare term reads only those) as far as the
+  cap and returns their number and the page sorted from them; past the cap (a common word)
+  the page is read from a window of the last days, the GIN bitmap intersected with
+  ``received_at``'s, so a common word reads about a page of rows, not every hit.
 
 Both are written as SQL here around the read gate's WHERE clause, which filters compiles
 once per access.scope_key: building the ORM query for every search cost more than the search.
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
@@ -116,17 +117,6 @@ class Hits:
         if self.capped:
             return gettext("%(n)s 件以上") % {"n": f"{COUNT_CAP:,}"}
         return gettext("共 %(n)s 件") % {"n": f"{self.total:,}"}
-
-
-def walk_threshold(want: int) -> int:
-    """PostgreSQL: the number of hits above which walking the newest matters (``want`` ×
-    N / hits rows read) beats sorting the hits from the GIN index (hits rows read): √(want ×
-    N), N the table's size as the planner knows it (7,100 for a first page at 1M)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'petitions_matter'")
-        row = cur.fetchone()
-    n = max(float(row[0]) if row else 0.0, 0.0)
-    return max(COUNT_CAP, int((want * n) ** 0.5))
 
 
 def capped_count(qs: QuerySet[Matter], already: int = 0) -> tuple[int, bool]:
@@ -247,39 +237,60 @@ def pg_page(where: Where, terms: list[str], offset: int, size: int,
     newest first, with the capped count.
 
     One statement reads the hits through the GIN index (``matter_text_scope``: bigrams and,
-    for a unit, its ``scope`` tokens) up to a limit, and returns both their number and the
-    page sorted from them, so each hit's row is read once. Past the limit (a common word)
-    the newest matters are walked by ``received_at`` with ``LIKE`` and the walk stops after
-    one page. The limit: for a unit (whose hits are a tenth of the county's or fewer) √(want
-    × N), where walking (want × N / hits rows) starts to beat sorting the hits; for a
-    jurisdiction the cap (counting further cost more than it saved: docs/benchmarks.md)."""
+    for a unit, its ``scope`` tokens) as far as the cap, and returns their number, the page
+    sorted from them and how many days they span, so each hit's row is read once. Past the
+    cap (a common word) the page comes from the hits received in the last few days
+    (``_newest``), which the index intersects with ``received_at``'s: only those rows are
+    read, however many matters hold the word."""
     if where is NOTHING:
         return [], 0, False
     want = offset + size + 1
     gate = [(_PG_OPEN, []), *([("\"petitions_matter\".\"search_scope\" && %s::text[]",
                                 [scope])] if scope else []),
             (where[0].removeprefix(" AND ") or "TRUE", where[1])]
-    unit = scope is not None and len(scope) == 1
-    walk_at = walk_threshold(want) if unit else COUNT_CAP
-    cond, params = _join([*(_pg_index(t) for t in terms), *gate])
+    cond = _join([*(_pg_index(t) for t in terms), *gate])
     with connection.cursor() as cur:
         cur.execute(
             "WITH h AS MATERIALIZED (SELECT \"petitions_matter\".\"id\", "
             "\"petitions_matter\".\"received_at\" FROM \"petitions_matter\" "
-            f"WHERE {cond} LIMIT %s) "
-            "SELECT (SELECT count(*) FROM h), ARRAY(SELECT h.id FROM h "
-            "ORDER BY h.received_at DESC, h.id DESC LIMIT %s OFFSET %s)",
-            [*params, walk_at + 1, size + 1, offset])
-        n, ids = cur.fetchone()
-        if n > walk_at:  # common: the newest matters, checked by LIKE, fill the page at once
-            cond, params = _join([*(_pg_like(t) for t in terms), *gate])
-            cur.execute(
-                f"SELECT \"petitions_matter\".\"id\" FROM \"petitions_matter\" WHERE {cond} "
-                "ORDER BY \"petitions_matter\".\"received_at\" DESC, "
-                "\"petitions_matter\".\"id\" DESC LIMIT %s OFFSET %s",
-                [*params, size + 1, offset])
-            ids = [r[0] for r in cur.fetchall()]
+            f"WHERE {cond[0]} LIMIT %s) "
+            "SELECT (SELECT count(*) FROM h), "
+            "(SELECT extract(epoch FROM max(h.received_at) - min(h.received_at)) FROM h), "
+            "ARRAY(SELECT h.id FROM h ORDER BY h.received_at DESC, h.id DESC LIMIT %s OFFSET %s)",
+            [*cond[1], COUNT_CAP + 1, size + 1, offset])
+        n, spread, ids = cur.fetchone()
+        if n > COUNT_CAP:
+            ids = _newest(cur, cond, want, n / max(float(spread or 0), 1.0))[offset:]
     ids = list(ids)
     if len(ids) <= size and (ids or offset == 0):
         return ids, offset + len(ids), False  # the last page: the exact count
     return ids, min(n, COUNT_CAP), n > COUNT_CAP
+
+
+_RECEIVED = '"petitions_matter"."received_at"'
+
+
+def _newest(cur: Any, cond: Where, want: int, per_second: float) -> list[int]:
+    """The ``want`` newest matters matching ``cond`` (a common word's: more than the cap),
+    read through a window of the last days: ``received_at >= newest - width``, which
+    PostgreSQL answers with a BitmapAnd of the GIN index and ``received_at``'s B-tree, so
+    only the hits inside the window are read. Once the window holds ``want`` hits their
+    newest ``want`` are the answer (every hit outside is older); otherwise it grows.
+
+    The first width is twice what ``want`` hits need at ``per_second``, the density of the
+    cap's hits over the time they span (they are read in the table's order, roughly by age;
+    where updates have scattered them the estimate is low and the window only wider)."""
+    cur.execute(f"SELECT max({_RECEIVED}), min({_RECEIVED}) FROM \"petitions_matter\"")
+    newest, oldest = cur.fetchone()
+    width = timedelta(seconds=min(max(2 * want / per_second, 3600.0), 1e9))
+    while True:
+        bound = newest - width
+        extra = f" AND {_RECEIVED} >= %s" if bound > oldest else ""
+        cur.execute(
+            f"SELECT \"petitions_matter\".\"id\" FROM \"petitions_matter\" WHERE {cond[0]}"
+            f"{extra} ORDER BY {_RECEIVED} DESC, \"petitions_matter\".\"id\" DESC LIMIT %s",
+            [*cond[1], *([bound] if extra else []), want])
+        ids = [r[0] for r in cur.fetchall()]
+        if len(ids) >= want or not extra:
+            return ids
+        width *= 4
