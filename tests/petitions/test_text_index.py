@@ -206,14 +206,17 @@ def test_the_count_is_capped_and_says_so(county, matters, monkeypatch, login):
     assert api.get("/api/v1/search", {"q": "电梯"}).json()["count"] == 2
 
 
-def test_a_common_word_pages_from_the_newest_days(county, matters, monkeypatch):
-    """Past the cap PostgreSQL reads the page from a window of the last days, widened until
-    it holds the page (textindex._newest): with a cap of 1 every word is common, and every
-    page is still the plain answer, in order."""
+@pytest.mark.parametrize("walk_rows", [0, 10**6])
+def test_a_common_word_pages_from_the_newest_days(county, matters, monkeypatch, walk_rows):
+    """Past the cap PostgreSQL walks the newest matters with LIKE (a dense word) or reads the
+    page from a window of the last days, widened until it holds the page (textindex._newest):
+    with a cap of 1 every word is common, and every page is still the plain answer, in
+    order, either way."""
     monkeypatch.setattr(textindex, "COUNT_CAP", 1)
+    monkeypatch.setattr(textindex, "WALK_ROWS", walk_rows)
     officer, handler = county.users["officer"], county.users["handler"]
     advance(county, matters[1], "handling")
-    for q in ("物业", "电梯", "停车费", "噪音扰民", "维修 电梯"):
+    for q in ("物业", "电梯", "停车费", "噪音扰民", "维修 电梯", "KTV"):
         for per_page in (1, 2, 3):
             assert _all_pages(officer, q, per_page)[0] == _expected(matters, q), (q, per_page)
     assert _all_pages(handler, "物业", 1)[0] == [matters[1].pk]
