@@ -61,7 +61,9 @@ _COLS = ("pk", "title", "content", "division_id", "division__name", "accused_bod
          "klass", "confidential")
 
 
-def _add_rows(ix: _Index, rows: Iterable[tuple[Any, ...]]) -> None:
+def _add_rows(ix: _Index, rows: Iterable[tuple[Any, ...]], *, advance: bool = True) -> None:
+    """``advance=False``: rows picked by id (a petitioner's earlier matters), not the next
+    ones in id order; the catch-up's mark (``max_pk``) stays where it is."""
     items = []
     for pk, title, content, div, div_name, accused, klass, confidential in rows:
         key = str(pk)
@@ -71,7 +73,8 @@ def _add_rows(ix: _Index, rows: Iterable[tuple[Any, ...]]) -> None:
             ix.sealed.add(key)
         ix.division[key] = div
         ix.print_[key] = _fingerprint(title, content)
-        ix.max_pk = max(ix.max_pk, int(pk))
+        if advance:
+            ix.max_pk = max(ix.max_pk, int(pk))
         items.append((key, matter_text(title, content), div_name or None, accused or None))
     if items:
         ix.index.add_many(items)
@@ -101,13 +104,15 @@ def _build() -> _Index:
     return ix
 
 
-def similarity_index() -> _Index:
-    """The process-wide index, built on first use and caught up with newer matters."""
+def similarity_index(*, catch_up: bool = True) -> _Index:
+    """The process-wide index, built on first use and caught up with newer matters (the text
+    search of the 查重 panel needs them all; a petitioner's own matters are added on demand,
+    ``_ensure``)."""
     with lock:
         ix: _Index | None = state.get("index")
         if ix is None or time.monotonic() - ix.built > REBUILD_SECONDS:
             ix = state["index"] = _build()
-        else:
+        elif catch_up:
             # Stragglers too: a matter whose transaction committed after a later id's (two
             # writers at once) sits below max_pk.
             late = [pk for pk in Matter.objects.filter(pk__gt=ix.max_pk - STRAGGLERS,
@@ -161,6 +166,17 @@ def same_matter_candidates(title: str, content: str, division: Division | None,
     return out[:k]
 
 
+def _ensure(ix: _Index, matters: Sequence[Matter]) -> None:
+    """Add those of ``matters`` the index lacks (registered since it was built or caught up),
+    within its window."""
+    missing = [m.pk for m in matters if str(m.pk) not in ix.division]
+    if missing:
+        since = timezone.now() - timedelta(days=REPEAT_WINDOW_DAYS)
+        with lock:
+            _add_rows(ix, Matter.objects.filter(pk__in=missing, received_at__gte=since)
+                      .values_list(*_COLS), advance=False)
+
+
 def person_matter_scores(title: str, content: str, earlier: Sequence[Matter],
                          accused_body: Body | None = None) -> tuple[dict[int, float], float]:
     """The text score of a new petition against each of one petitioner's ``earlier`` matters
@@ -170,7 +186,10 @@ def person_matter_scores(title: str, content: str, earlier: Sequence[Matter],
     text = matter_text(title, content)
     accused = accused_body.name if accused_body else None
     for _ in range(2):
-        ix = similarity_index()
+        # Not the whole catch-up: with several processes (gunicorn workers, the bench's 16
+        # writers) each would index every other process's new matters on each registration.
+        ix = similarity_index(catch_up=False)
+        _ensure(ix, earlier)
         keys = [str(m.pk) for m in earlier]
         if any(k in ix.print_ and ix.print_[k] != _fingerprint(m.title, m.content)
                for k, m in zip(keys, earlier, strict=True)):
