@@ -9,9 +9,10 @@ table; these parts grow with the page size only (see docs/benchmarks.md, ## Core
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -41,6 +42,7 @@ from .textindex import Hits
 if TYPE_CHECKING:
     from .filters import ResultRow
 
+_T = TypeVar("_T")
 PER_PAGE = 50
 SqlParam = int | str | date  # a bound parameter of the queue's raw SQL
 NEAR_DAYS = 3  # 临期: the nearest deadline falls within three days (ClockPolicy.warn_days)
@@ -113,20 +115,24 @@ class QueuePage:
 
 def _parts(user: User, tab: Tab, today: date, limit: int) -> tuple[str, list[SqlParam]]:
     key = (user.pk, user.role, user.body_id, user.is_superuser, tab.key, today, limit)
-    compiled = _sql_cache()
-    hit = compiled.get(key)
-    if hit is None:
-        hit = compiled[key] = _build_parts(user, tab, today, limit)
-        if len(compiled) > 512:
-            compiled.pop(next(iter(compiled)))
-    return hit
+    return _compiled(key, lambda: _build_parts(user, tab, today, limit))
+
+
+def _compiled(key: tuple[object, ...], build: Callable[[], _T]) -> _T:
+    """SQL compiled once per key (the user's role and body, the tab, the day …), at most 512."""
+    cache = _sql_cache()
+    if key not in cache:
+        cache[key] = build()
+        if len(cache) > 512:
+            cache.pop(next(iter(cache)))
+    return cast(_T, cache[key])
 
 
 @versioned(SCOPE_VERSION)
-def _sql_cache() -> dict[tuple[object, ...], tuple[str, list[SqlParam]]]:
-    """Compiled queue SQL per (user, tab, day). Visibility depends on the user's role and body
-    (in the key) and on the body's kind and division's path (baked into the SQL): an edit of a
-    unit or a division empties this in every process (org.scope, issue 15 item 4)."""
+def _sql_cache() -> dict[tuple[object, ...], object]:
+    """Compiled queue and badge SQL. Visibility depends on the user's role and body (in every
+    key) and on the body's kind and division's path (baked into the SQL): an edit of a unit or
+    a division empties this in every process (org.scope, issue 15 item 4)."""
     return {}
 
 
@@ -309,24 +315,15 @@ _SINCE = datetime(1901, 1, 1, tzinfo=UTC)
 
 
 def _new_part(user: User, tab: Tab, today: date) -> tuple[str, list[SqlParam], int]:
-    key = ("new", user.pk, user.role, user.body_id, user.is_superuser, tab.key, today)
-    compiled = _new_sql_cache()
-    hit = compiled.get(key)
-    if hit is None:
+    def build() -> tuple[str, list[SqlParam], int]:
         qs = visible_matters(user).filter(_tab_filter(user, tab, today), updated_at__gt=_SINCE)
         sql, p = qs.values("pk")[:COUNT_CAP + 1].query.sql_with_params()
         marker = Matter._meta.get_field("updated_at").get_db_prep_value(
             _SINCE, connection, prepared=False)
-        hit = compiled[key] = (sql, list(p), list(p).index(marker))
-        if len(compiled) > 512:
-            compiled.pop(next(iter(compiled)))
-    return hit
+        return sql, list(p), list(p).index(marker)
 
-
-@versioned(SCOPE_VERSION)
-def _new_sql_cache() -> dict[tuple[object, ...], tuple[str, list[SqlParam], int]]:
-    """The badges' compiled SQL, emptied with ``_sql_cache`` when the tree changes."""
-    return {}
+    return _compiled(("new", user.pk, user.role, user.body_id, user.is_superuser, tab.key,
+                      today), build)
 
 
 # Sort keys of the queue: the default walks the (body, state, next_due) indexes; the others
