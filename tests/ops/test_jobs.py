@@ -107,3 +107,18 @@ def test_a_time_limit_edited_in_another_process_is_used_here(county, monkeypatch
     ClockPolicy.objects.filter(code="D1").update(days=before + 9)  # another process's edit…
     versioned.bump("clocks.rules")  # …and its bump of the shared version
     assert clocks.rules()["D1"].days == before + 9
+
+
+def test_healthz_tells_an_outside_caller_only_whether_each_check_passed(db, client, settings):
+    """A load balancer needs pass or fail; the database vendor, the cache backend and an
+    exception's class are for the operator (the /metrics token, or this host)."""
+    settings.XINFANG_METRICS_TOKEN = "s3cret-token"
+    outside = client.get("/healthz", REMOTE_ADDR="203.0.113.9").json()["checks"]
+    assert outside["database"] == {"ok": True, "required": True}
+    assert "backend" not in outside["cache"] and outside["cache"]["ok"] is True
+    proxied = client.get("/healthz", HTTP_X_FORWARDED_FOR="203.0.113.9").json()["checks"]
+    assert "vendor" not in proxied["database"]
+    operator = client.get("/healthz", REMOTE_ADDR="203.0.113.9",
+                          HTTP_AUTHORIZATION="Bearer s3cret-token").json()["checks"]
+    assert operator["database"]["vendor"] in ("sqlite", "postgresql")
+    assert operator["cache"]["backend"]

@@ -6,6 +6,10 @@ lately (``XINFANG_HEARTBEAT_MAX_AGE`` s), and the deadline sweep last succeeded 
 of its periods plus a grace minute. Worker and sweep are required in production (where the
 worker is a separate process); elsewhere they are reported but do not fail the check (the
 demo sweeps inside its server process).
+
+What the stack is made of (database vendor, cache backend, an exception's class) is told only
+to a caller /metrics would answer (its bearer token, or this host without a proxy in front):
+anyone else learns whether each check passed, not what to attack.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import jobs
+from . import jobs, metrics
 from .models import WorkerHeartbeat
 
 
@@ -87,9 +91,15 @@ def report() -> tuple[bool, dict[str, Any]]:
     return ok, checks
 
 
+_PRIVATE = frozenset({"vendor", "backend", "error"})
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     ok, checks = report()
+    if not metrics.allowed(request):
+        checks = {name: {k: v for k, v in c.items() if k not in _PRIVATE}
+                  for name, c in checks.items()}
     return JsonResponse({"status": "ok" if ok else "fail", "checks": checks},
                         status=200 if ok else 503, json_dumps_params={"ensure_ascii": False})
