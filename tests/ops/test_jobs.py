@@ -122,3 +122,30 @@ def test_healthz_tells_an_outside_caller_only_whether_each_check_passed(db, clie
                           HTTP_AUTHORIZATION="Bearer s3cret-token").json()["checks"]
     assert operator["database"]["vendor"] in ("sqlite", "postgresql")
     assert operator["cache"]["backend"]
+
+
+def test_a_registrations_sms_task_commits_with_it_or_not_at_all(transactional_db, county,
+                                                               monkeypatch):
+    """The delivery and its task are one commit (the queue is a table of the same database):
+    a committed registration cannot lose its SMS to a crash before a second transaction, and
+    one rolled back leaves neither the delivery nor a task the worker would run."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from xinfang.notify.models import Delivery
+
+    # The process dies right after each commit: nothing registered with on_commit runs.
+    monkeypatch.setattr(transaction, "on_commit", lambda *a, **k: None)
+    when = sh(2026, 3, 2, 9)
+    with time_machine.travel(when, tick=False):
+        kept = register(county, when)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            register(county, when, title="撤销的登记")
+            raise RuntimeError("the act fails after the registration's writes")
+    sms = Delivery.objects.get(matter=kept, audience="petitioner", channel="sms")
+    task = DBTaskResult.objects.get(id=sms.task_id)
+    assert task.args_kwargs["args"] == [sms.pk] and task.status == "READY"
+    assert Delivery.objects.count() == DBTaskResult.objects.count()  # no orphan either way
+    call_command("worker", "--once")
+    sms.refresh_from_db()
+    assert sms.status == "sent"

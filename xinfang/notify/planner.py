@@ -1,8 +1,9 @@
 """From a timeline event to the deliveries it owes: who is told, on which channel, what text.
 
 Connected to ``Event``'s ``post_save`` (every act writes one, ``petitions.services``), so no
-service has to remember to notify. The deliveries are written in the event's transaction and
-enqueued after its commit (``delivery.enqueue_after_commit``).
+service has to remember to notify. The deliveries and their tasks are written in the event's
+transaction (``delivery.enqueue_after_commit``: after the commit only for a queue outside
+this database).
 
 **Add a kind** (e.g. a new citizen act): map its event action here (``PETITIONER_BY_ACTION``
 or ``STAFF_BY_ACTION``) and give it a template in ``messages``.
