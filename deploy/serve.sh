@@ -2,6 +2,7 @@
 # `make serve` / `make stop`: the production stack on this machine (docs/operations.md).
 #
 #   deploy/serve.sh [start|stop|status]
+#   deploy/serve.sh run <xinfang command …>   e.g. run import-org org.xlsx
 #
 # start: read the environment file (XINFANG_ENV_FILE, default deploy/.env when it exists —
 # copy deploy/.env.example), or, without one, a local trial: production mode on plain HTTP at
@@ -9,6 +10,8 @@
 # machine's PostgreSQL cluster is started if it is installed and down); otherwise SQLite and
 # the database cache. Then migrate, create the cache table, collect static files, start the
 # job worker and gunicorn in the background, and wait for /healthz to answer 200.
+# run: one `xinfang` command with the same environment as start (database, shared cache,
+# keys), so what it changes reaches the running processes (e.g. the scope caches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -54,7 +57,8 @@ status)
   done
   exit 0 ;;
 start) ;;
-*) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+run) shift; [ $# -gt 0 ] || { echo "usage: $0 run <xinfang command …>" >&2; exit 2; } ;;
+*) echo "usage: $0 start|stop|status|run <xinfang command …>" >&2; exit 2 ;;
 esac
 
 mkdir -p "$XINFANG_VAR_DIR" "$RUN"
@@ -124,6 +128,7 @@ postgres*) echo "database: PostgreSQL ${DATABASE_URL##*@}" ;;
 *) echo "database: SQLite" ;;
 esac
 echo "cache: ${XINFANG_REDIS_URL:-database table xinfang_cache}"
+if [ "$ACTION" = run ]; then exec "$BIN/xinfang" "$@"; fi
 
 stop >/dev/null
 X="$BIN/xinfang"

@@ -1,6 +1,8 @@
 """The production stack from the checkout (issue 15, "What it must show"): `deploy/serve.sh`
 (what `make serve` runs) on a fresh PostgreSQL database starts gunicorn and the job worker;
-a registrar logs in and registers a matter over HTTP; the worker's scheduled sweep supervises
+the county's organisation is loaded with `xinfang import-org` (the example workbook); a
+registrar sets a first password through its one-time link, logs in and registers a matter
+over HTTP; the worker's scheduled sweep supervises
 it (its 登记 clock is overdue); /healthz answers 200; the server is gunicorn, not Django's
 development server; 64 clients at once get 200 and PostgreSQL sees no more connections than
 the pools hold.
@@ -76,15 +78,20 @@ def stack(tmp_path):
         assert all(p.stat().st_mode & 0o077 == 0 for p in keys.iterdir())
         for key in ("SECRET", "FIELD", "AUDIT"):
             env[f"XINFANG_{key}_KEY_FILE"] = str(keys / f"{key.lower()}_key")
-        # The county's organisation (bodies, staff, categories) from the demo's builder, run
-        # in development mode against the same database and keys, as an administrator's set-up.
-        dev = {**env, "XINFANG_ENV": "development"}
-        r = subprocess.run([sys.executable, "-m", "xinfang.cli", "shell", "-c",
-                            "from xinfang.demo.county import build_county; "
-                            "build_county(full=False, password='pw-stack-2026')"],
-                           env=dev, cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr
-        yield {"env": env, "url": f"http://127.0.0.1:{port}", "out": started.stdout}
+        # The county's organisation as an administrator loads it (docs/operations.md,
+        # "Loading the organisation"): the example workbook, with the running stack's
+        # environment (`serve.sh run`: its database, shared cache and keys), the new accounts'
+        # one-time set-password links written to a private file.
+        links = tmp_path / "links.txt"
+        r = subprocess.run(["deploy/serve.sh", "run", "import-org",
+                            "docs/examples/org-example.xlsx", "--links", str(links),
+                            "--base-url", f"http://127.0.0.1:{port}"],
+                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "工作人员：已新增 9" in r.stdout and "first-password" not in r.stdout  # links: file only
+        rows = [line.split("\t") for line in links.read_text(encoding="utf-8").splitlines()]
+        yield {"env": env, "url": f"http://127.0.0.1:{port}", "out": started.stdout,
+               "links": {row[0]: row[3] for row in rows[1:]}}
     finally:
         subprocess.run(["deploy/serve.sh", "stop"], env=env, cwd=ROOT, timeout=120)
         _psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')  # pooled connections linger
@@ -125,9 +132,14 @@ def test_make_serve_runs_gunicorn_and_the_worker_which_sweeps_a_matter_registere
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    # The registrar sets a first password through the link, then logs in.
+    link = stack["links"]["qh_dengji"]
+    opener.open(link, urllib.parse.urlencode({
+        "new_password1": "pw-stack-2026", "new_password2": "pw-stack-2026",
+        "csrfmiddlewaretoken": _csrf(opener, link)}).encode(), timeout=30)
     token = _csrf(opener, f"{url}/login/")
     opener.open(f"{url}/login/", urllib.parse.urlencode({
-        "username": "dengji", "password": "pw-stack-2026",
+        "username": "qh_dengji", "password": "pw-stack-2026",
         "csrfmiddlewaretoken": token}).encode(), timeout=30)
     ref = json.loads(_prod_shell(env, (
         "import json; from xinfang.org.models import Division, Category; "

@@ -134,3 +134,47 @@ def revoke_own_token(user: User, token_key: str, *, reason: str = "owner") -> No
 def revoke_all_tokens(user: User, *, reason: str = "logout_all") -> list[str]:
     with transaction.atomic():
         return _revoke(user, ApiToken.objects.filter(user=user), reason=reason)
+
+
+# ---------------------------------------------------------------- the first password
+
+
+def first_password_token(user: User) -> tuple[str, str]:
+    """(uid, token) of a one-time link by which an account without a usable password (a new
+    one from ``xinfang import-org``) sets its first password. Django's password-reset token:
+    an HMAC over the account's password hash, last log-in and e-mail, so it stops working once
+    the password is set, and after ``PASSWORD_RESET_TIMEOUT``. Nothing is stored."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if user.has_usable_password() or not user.is_active:
+        raise GuardFailed(gettext_noop("该账号已设置密码或已停用，不能发放设置密码链接。"))
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+def first_password_user(uid: str, token: str) -> User:
+    """The account a first-password link names, if the link still holds."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uid).decode()))
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, User.DoesNotExist):
+        user = None
+    if (user is None or not user.is_active or user.has_usable_password()
+            or not default_token_generator.check_token(user, token)):
+        raise GuardFailed(gettext_noop("设置密码链接无效、已使用或已过期，请联系系统管理员重新发放。"))
+    return user
+
+
+def set_first_password(uid: str, token: str, new_password: str) -> User:
+    """Set the first password through a link (Django's validators decide); the link is spent."""
+    user = first_password_user(uid, token)
+    password_validation.validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit.record("password_first_set", actor=user, object_type="user", object_id=user.pk,
+                     data={"fields": {"password": {"changed": True}}, "via": "link"})
+    return user

@@ -6,6 +6,9 @@ password, each written through ``xinfang.audit.accounts`` (verify, save, audit r
   role allows, list and revoke one's own API tokens.
 - ``password_change``: Django's form and validators; the new password is saved by the audited
   service, which also revokes the API tokens; the session stays logged in.
+- ``first_password``: the one-time link of a new account (``xinfang import-org --links``) sets
+  its first password, audited; then the person logs in like everyone (and enrols the second
+  factor first where the role requires it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -27,7 +30,7 @@ from xinfang.core.http import AuthedRequest
 from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import ApiToken, User
 
-from .forms_auth import StaffPasswordChangeForm
+from .forms_auth import FirstPasswordForm, StaffPasswordChangeForm
 
 
 def _act(request: AuthedRequest, user: User) -> str | None:
@@ -93,3 +96,25 @@ def password_change(request: AuthedRequest) -> HttpResponse:
             return redirect("account_security")
     status = 400 if request.method == "POST" else 200
     return render(request, "web/password_change.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def first_password(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    try:
+        user = accounts.first_password_user(uid, token)
+    except GuardFailed as e:
+        return render(request, "web/first_password.html", {"error": gettext(str(e))}, status=400)
+    form = FirstPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.set_first_password(uid, token, form.cleaned_data["new_password1"])
+        except ValidationError as e:
+            form.add_error("new_password1", e)
+        except GuardFailed as e:
+            return render(request, "web/first_password.html", {"error": gettext(str(e))},
+                          status=400)
+        else:
+            messages.success(request, gettext("密码已设置，请登录。"))
+            return redirect("login")
+    return render(request, "web/first_password.html", {"form": form, "account": user},
+                  status=400 if request.method == "POST" else 200)

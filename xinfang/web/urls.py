@@ -43,6 +43,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("account/security/", account.security, name="account_security"),
     path("account/password/", account.password_change, name="password_change"),
+    path("account/first-password/<str:uid>/<str:token>/", account.first_password,
+         name="first_password"),
     path("account/notifications/", account_notify.notifications, name="account_notifications"),
     path("", views.queue, name="queue"),
     path("queue/badges/", views.queue_badges, name="queue_badges"),
