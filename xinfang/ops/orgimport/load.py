@@ -114,6 +114,10 @@ class Loader:
     def bodies(self) -> None:
         by_name = {b.name: b for b in Body.objects.all()}
         cats = dict(Category.objects.values_list("code", "pk"))
+        competent: dict[int, list[int]] = {}
+        for body_id, category_id in Body.categories.through.objects.values_list(
+                "body_id", "category_id"):
+            competent.setdefault(body_id, []).append(category_id)
         for item in self.plan.bodies:
             obj = by_name.get(item.former or item.key)
             old = snapshot(obj) if obj is not None else None
@@ -129,7 +133,7 @@ class Loader:
                     setattr(obj, attr, v[attr])
             m2m = {}
             if "categories" in v:
-                before = sorted(obj.categories.values_list("pk", flat=True)) if obj.pk else []
+                before = sorted(competent.get(obj.pk, [])) if obj.pk else []
                 after = sorted(cats[c] for c in v["categories"])
                 if before != after:
                     m2m["categories"] = (before, after)
