@@ -479,6 +479,9 @@ XINFANG_PUBLIC_SUBMIT_SMS_CODE = envbool("XINFANG_PUBLIC_SUBMIT_SMS_CODE", "True
 # above, e-mail through Django's mail (the SMTP server below), an optional app adapter.
 XINFANG_NOTIFY = envbool("XINFANG_NOTIFY", "True")
 XINFANG_NOTIFY_RETRY_SECONDS = int(os.environ.get("XINFANG_NOTIFY_RETRY_SECONDS", "60"))
+# A delivery's task attempts, with it, up to this many − 1 other queued deliveries of its
+# channel (xinfang/notify/delivery.py, "Batches"); 1: each delivery by its own task.
+XINFANG_NOTIFY_BATCH = int(os.environ.get("XINFANG_NOTIFY_BATCH", "50"))
 XINFANG_SMS_SIGNATURE = os.environ.get("XINFANG_SMS_SIGNATURE", "信访工作平台")
 XINFANG_PUBLIC_URL = os.environ.get("XINFANG_PUBLIC_URL", "")
 XINFANG_NOTIFY_APP_ADAPTER = os.environ.get("XINFANG_NOTIFY_APP_ADAPTER", "")

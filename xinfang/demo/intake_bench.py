@@ -7,11 +7,13 @@ synchronously: validation, the same-person and same-matter lookup, routing, cloc
 event, audit, the notification rows — until the time is up. Then the work each registration
 left for later (the SMS of its receipt, queued as a task; the text index the process catches
 up on) is drained by the job worker, and the rate is given both ways: registrations over
-the writers' time, and over that time plus the drain.
+the writers' time, and over that time plus the drain. The writers' warm-up registrations
+are drained before the timed run starts, so a run's drain is that run's deliveries only.
 
 ``profile_registrations`` answers "where does the time go": every SQL statement of one
 registration with its share, and a cProfile of many grouped by layer (the ORM, the database
-driver, the text index, notifications, audit, crypto, the service code itself).
+driver, the text index, notifications, audit, crypto, the service code itself);
+``profile_drain`` the worker's side: time and SQL statements per delivery.
 """
 
 from __future__ import annotations
@@ -74,7 +76,9 @@ def _writer(c: County, seed: int, seconds: float, barrier: Any, out: Any) -> Non
     user, holder = c.users["registrar"], c.xinfang
     for _ in range(3):  # warm: the text index is built on first use in each process
         services.register(next(gen), holder=holder, user=user)
-    barrier.wait()
+    connections.close_all()
+    barrier.wait()  # warm; the parent drains the warm-up's deliveries
+    barrier.wait()  # go
     done, errors = 0, Counter[str]()
     first_error = ""
     end = time.perf_counter() + seconds
@@ -92,7 +96,7 @@ def _writer(c: County, seed: int, seconds: float, barrier: Any, out: Any) -> Non
 
 
 def drain_queue() -> tuple[int, float]:
-    """Run the job worker until the task queue is empty: (tasks run, seconds)."""
+    """Run the job worker until the task queue is empty: (deliveries queued, seconds)."""
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
@@ -102,6 +106,28 @@ def drain_queue() -> tuple[int, float]:
            startup_delay=False, max_tasks=None, worker_id="bench-intake",
            excluded_queue_names=[]).run()
     return before, time.perf_counter() - t
+
+
+def profile_drain() -> dict[str, Any]:
+    """The worker's side of the queue left by ``profile_registrations``: per delivery, the
+    time, the SQL statements (claims, the task's own, the results) and their time."""
+    count, sql_s = 0, 0.0
+
+    def timed_sql(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal count, sql_s
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            count += 1
+            sql_s += time.perf_counter() - t0
+
+    with connection.execute_wrapper(timed_sql):
+        n, seconds = drain_queue()
+    n = max(n, 1)
+    return {"deliveries": n, "ms_per_delivery": round(seconds * 1000 / n, 2),
+            "statements_per_delivery": round(count / n, 2),
+            "sql_ms_per_delivery": round(sql_s * 1000 / n, 2)}
 
 
 def quiet_logs() -> None:
@@ -121,6 +147,9 @@ def concurrent_intake(c: County, writers: int, seconds: float, *, seed: int = 1)
     for p in procs:
         p.start()
     barrier.wait()
+    drain_queue()  # the warm-up's deliveries: not this run's
+    connections.close_all()
+    barrier.wait()
     t0 = time.perf_counter()
     results = [out.get() for _ in procs]
     wall = time.perf_counter() - t0
@@ -135,6 +164,7 @@ def concurrent_intake(c: County, writers: int, seconds: float, *, seed: int = 1)
         "writers": writers, "registrations": done, "seconds": round(wall, 2),
         "per_s": round(done / wall, 1),
         "drain_tasks": tasks, "drain_s": round(drain_s, 2),
+        "drain_ms_per_delivery": round(drain_s * 1000 / tasks, 2) if tasks else None,
         "per_s_drained": round(done / (wall + drain_s), 1),
         "errors": dict(errors), "first_error": next((r["first_error"] for r in results
                                                     if r["first_error"]), ""),

@@ -99,7 +99,7 @@ def _on_event(sender: Any, instance: Event, created: bool, raw: bool = False,
 
 
 def plan(event: Event) -> list[Delivery]:
-    """Write the deliveries ``event`` owes; they are enqueued when the transaction commits."""
+    """Write the deliveries ``event`` owes and their tasks (``delivery.enqueue_after_commit``)."""
     matter = event.matter  # the service's own instance: no query
     out: list[Delivery] = []
     kind = PETITIONER_BY_ACTION.get(event.action)

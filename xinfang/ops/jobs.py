@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -34,6 +34,9 @@ from xinfang.petitions import jobs as petitions_jobs
 
 from . import periodic
 from .models import JobRun, WorkerHeartbeat
+
+if TYPE_CHECKING:
+    from django_tasks_db.management.commands.db_worker import Worker
 
 log = logging.getLogger("xinfang.jobs")
 
@@ -190,6 +193,16 @@ def execute(run_id: int) -> dict[str, Any]:
         status=JobRun.Status.SUCCEEDED, result=result, error="", finished_at=timezone.now())
     log.info("job %s (run %s) %s", run.job, run_id, result)
     return result
+
+
+def task_worker(worker_id: str, *, interval: float, batch: bool) -> Worker:
+    """django-tasks-db's worker loop on the default queue (``xinfang worker``, the benches):
+    claims each ready task with SKIP LOCKED and runs it; ``batch``: until none is left."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(queue_names=["default"], interval=interval, batch=batch,
+                  backend_name="default", startup_delay=False, max_tasks=None,
+                  worker_id=worker_id, excluded_queue_names=[])
 
 
 def beat(worker_id: str, started_at: datetime) -> None:

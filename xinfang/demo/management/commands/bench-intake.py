@@ -96,6 +96,8 @@ class Command(BaseCommand):
         if opts["profile"]:
             log(f"剖析 {opts['profile']} 件登记 …")
             out["profile"] = intake_bench.profile_registrations(county, opts["profile"])
+            # Their deliveries, drained apart from the timed runs: the worker's cost of each.
+            out["profile"]["worker"] = intake_bench.profile_drain()
         out["concurrency"] = []
         for w in counts:
             log(f"{w} 个登记进程，{opts['seconds']:g} 秒 …")

@@ -17,7 +17,6 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django_tasks_db.management.commands.db_worker import Worker
 
 from xinfang.ops import jobs
 
@@ -43,25 +42,19 @@ class Command(BaseCommand):
         if opts["once"]:
             jobs.beat(worker_id, started)
             jobs.schedule_due()
-            self._worker(worker_id, opts["interval"], batch=True).run()
+            jobs.task_worker(worker_id, interval=opts["interval"], batch=True).run()
             return
         stop = threading.Event()
         thread = threading.Thread(target=self._scheduler, name="xinfang-scheduler",
                                   args=(worker_id, started, opts["beat"], stop), daemon=True)
         thread.start()
         log.info("worker %s started", jobs.WORKER_ID)
-        worker = self._worker(worker_id, opts["interval"], batch=False)
+        worker = jobs.task_worker(worker_id, interval=opts["interval"], batch=False)
         worker.configure_signals()
         try:
             worker.run()
         finally:
             stop.set()
-
-    @staticmethod
-    def _worker(worker_id: str, interval: float, *, batch: bool) -> Worker:
-        return Worker(queue_names=["default"], interval=interval, batch=batch,
-                      backend_name="default", startup_delay=False, max_tasks=None,
-                      worker_id=worker_id, excluded_queue_names=[])
 
     @staticmethod
     def _scheduler(worker_id: str, started: Any, every: float, stop: threading.Event) -> None:
