@@ -40,6 +40,13 @@ BATCH = 10_000
 # From this size on PostgreSQL the GIN index is dropped for the fill and built once after it
 # (each row still costs the bigram function once; a build sorts instead of inserting).
 REBUILD_AT = 500_000
+# The one build's memory, for its transaction only (SET LOCAL). A GIN build gathers keys and
+# their row lists in memory and merges them into the index each time this fills (PostgreSQL's
+# GIN tips: "build time for a GIN index is very sensitive to maintenance_work_mem"); at 1M
+# matters 512 MB meant several merges into an index of ~1.2 GB. 2 GB is a twelfth of the
+# benchmark machine's 24 GB, for one process for the build's minutes. No parallel workers:
+# PostgreSQL 15 builds only B-tree indexes in parallel.
+REBUILD_MEMORY = "2GB"
 YEARS = 3
 # Common (6 % of the board's messages), two characters (2.4 %), rare (0.2 %), absent, and the
 # handler's word (0.7 %): how often each occurs is printed with the figures.
@@ -104,12 +111,15 @@ def fill(c: County, n: int, *, seed: int = 19, log: Callable[[str], None] = prin
                               out.dt(received + timedelta(days=2)), officer))
             out.write(dispatches)  # first: the index takes each matter once (load.WRITTEN)
             out.write(matters)
+        bulk.analyze_grown([Matter, Dispatch])
         log(f"  {start + size:,}/{n:,}  {(start + size) / (time.perf_counter() - started):,.0f}/s")
     if rebuild:
-        log("  building matter_text_scope …")
-        with connection.cursor() as cur:
-            cur.execute("SET maintenance_work_mem = '512MB'")
+        log(f"  building matter_text_scope (maintenance_work_mem {REBUILD_MEMORY}) …")
+        built = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'")
             cur.execute(_migration().PG_INDEX.replace(" CONCURRENTLY", ""))
+        log(f"  built in {time.perf_counter() - built:,.0f} s")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     if connection.vendor == "postgresql":

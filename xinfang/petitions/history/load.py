@@ -423,7 +423,9 @@ def write_batch(rows: Sequence[HistoricRow], *, source: str, batch_no: int,
     loader = loader or Loader(source=source, user=user, today=today or clocks.today())
     for attempt in range(3):
         try:
-            return loader.write(rows, batch_no)
+            done = loader.write(rows, batch_no)
+            bulk.analyze_grown(WRITTEN)  # committed: the planner sees the tables grow
+            return done
         except IntegrityError:
             # A query code drawn twice (1 in 10^12 per pair) or a number registered meanwhile:
             # the batch rolled back whole; draw again and skip what is in now.
