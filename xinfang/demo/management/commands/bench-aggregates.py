@@ -1,12 +1,15 @@
-"""`xinfang bench-aggregates --rows N [--repeat 30] [--reset]`: the dashboard and the indicator
-pages at N matters, read from the indicator counters (issue 17 "Speed", issue 19 item 3).
+"""`xinfang bench-aggregates --rows N [--repeat 30] [--reset] [--rebuild]`: the dashboard and the
+indicator pages at N matters, read from the indicator counters (issue 17 "Speed", issue 19
+item 3).
 
-Fills the database named by DATABASE_URL (PostgreSQL: COPY; SQLite: multi-row inserts) up to N
-matters of the demo county's shape — three years of intake, the open share and the states of a
-real desk, the deadlines, replies, ratings, repeats, group visits and withdrawals the figures
-count — without the services (the bench's own fast path); runs ``rebuild-aggregates`` over
-them (timed: that is what a county moving to the platform waits for once); then times, p50 and
-p95 over ``--repeat`` rounds after one warm-up:
+Fills the database named by DATABASE_URL up to N matters through the history import
+(``xinfang import`` on a generated file in the 国家信访信息系统 export format, as
+``bench-import`` does: the 1M benchmarks load their data through it, issue 19 item 4), which
+writes each matter in its historic state with its clocks, events, dispatch and rating and
+keeps the counters in the same transaction; then ``VACUUM ANALYZE`` as autovacuum would.
+``--rebuild`` also runs ``rebuild-aggregates`` (timed; it rewrites the counters in key order)
+and ``--verify`` checks them. Then it times, p50 and p95 over ``--repeat`` rounds after one
+warm-up:
 
 - ``dashboard``: the dashboard's data in process (``practice.dashboard.data``, the county
   leader's scope: volume charts, rates, overdue bars, every figure of twelve months);
@@ -25,8 +28,8 @@ import contextlib
 import io
 import json
 import os
-import random
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,21 +40,19 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import connection
 from django.utils import timezone
-
-S_OPEN = ("registered", "dispatched", "signed", "handling", "replied", "review_requested")
 
 
 class Command(BaseCommand):
-    help = "指标计数基准：装载 N 件事项，重建计数，测量仪表盘和考核指标页（p50/p95）"
+    help = "指标计数基准：经历史数据导入装载 N 件事项，测量仪表盘和考核指标页（p50/p95）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rows", type=int, required=True, help="事项总数（不足则补足）")
         parser.add_argument("--repeat", type=int, default=30)
         parser.add_argument("--reset", action="store_true", help="先清空基准库")
-        parser.add_argument("--no-rebuild", action="store_true", help="不重建计数（已建好时）")
+        parser.add_argument("--rebuild", action="store_true",
+                            help="导入后再重建计数（按键顺序重写，计时）")
         parser.add_argument("--verify", action="store_true", help="重建后再核对一遍（慢）")
 
     def handle(self, *args: Any, **o: Any) -> None:
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         t = time.perf_counter()
         added = fill(o["rows"], self._log)
         out["filled"] = {"added": added, "seconds": round(time.perf_counter() - t, 1)}
-        if added or not o["no_rebuild"]:
+        if o["rebuild"]:
             t = time.perf_counter()
             buf = io.StringIO()
             call_command("rebuild-aggregates", stdout=buf, stderr=sys.stderr)
@@ -106,204 +107,33 @@ class Command(BaseCommand):
 # ------------------------------------------------------------------------------- the fill
 
 
-def _shape(age: int, r: random.Random) -> tuple[str, int | None]:
-    """(state, days from receipt to reply) of a matter received ``age`` days ago."""
-    if age < 5:
-        return r.choice(["registered", "dispatched"]), None
-    if age < 20:
-        return r.choices(["dispatched", "signed", "handling"], [3, 2, 10])[0], None
-    if age < 70:
-        if r.random() < 0.3:
-            return "replied", r.randint(20, min(age, 60))
-        return "handling", None
-    if r.random() < 0.03:
-        return "handling", None  # overdue: not answered in 60 days
-    if r.random() < 0.04:
-        return "review_requested", r.randint(25, 70)
-    return "closed", r.randint(20, 75)
-
-
 def fill(n: int, log: Any) -> int:
-    """Top the database up to ``n`` matters (with their D1/D3/D6 deadlines, ratings and the
-    events the dashboard counts), returning how many were added."""
-    from xinfang.demo.county import County  # noqa: F401 (the county exists: built above)
-    from xinfang.org.models import Body, Category, Division, User
-    from xinfang.petitions.models import Clock, Evaluation, Event, Matter
+    """Top the database up to ``n`` matters through the history import (``xinfang import`` on
+    the benchmark's history file, ``demo.history_sample``: five years of the demo county, 40 %
+    still open); the number added.
+
+    The file always holds rows 1 … n, drawn from one seed: the rows of an earlier, smaller
+    run are the same rows, and the import skips the numbers already in (its re-run rule), so
+    a top-up on the same day adds only the rest. The import keeps the indicator counters in
+    each batch's transaction, as it does for a county moving over."""
+    from xinfang.demo.history_sample import write_sample
+    from xinfang.petitions.models import Matter
 
     have = Matter.objects.count()
     if have >= n:
         return 0
-    county = Division.objects.filter(level=3).order_by("code").first()
-    assert county is not None
-    villages = list(Division.objects.filter(level=5, path__startswith=county.path + "/")
-                    .values_list("code", "path"))
-    xinfang = Body.objects.get(kind=Body.Kind.XINFANG, division=county)
-    leads = list(Body.objects.filter(division__path__startswith=county.path, active=True)
-                 .exclude(kind__in=[Body.Kind.XINFANG, Body.Kind.PARTY_GOV])
-                 .values_list("pk", flat=True))
-    registrar = User.objects.filter(body=xinfang).order_by("pk").first()
-    if registrar is None:
-        raise CommandError("基准库的信访局没有工作人员")
-    cats = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
-    channels = ["online"] * 34 + ["visit"] * 20 + ["letter"] * 15 + ["phone"] * 15 + \
-        ["qr"] * 8 + ["superior"] * 6 + ["fax"] * 2
-    r = random.Random(have + 7)
-    now = timezone.now()
-    today = timezone.localdate()
-    start_id = (Matter.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    clock_id = (Clock.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    ev_id = (Evaluation.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    event_id = (Event.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    batch = 20000
-    added = 0
-    t0 = time.perf_counter()
-    first_of_person: dict[int, int] = {}
-    while have + added < n:
-        size = min(batch, n - have - added)
-        matters, clocks_, evals, events = [], [], [], []
-        for j in range(size):
-            pk = start_id + added + j
-            age = int(r.triangular(0, 365 * 3, 0))
-            received = now - timedelta(days=age, hours=r.randrange(0, 9))
-            recv = timezone.localdate(received)
-            state, reply_after = _shape(age, r)
-            channel = channels[pk % len(channels)]
-            code, path = villages[pk % len(villages)]
-            lead = leads[r.randrange(len(leads))] if state != "registered" else None
-            person = r.randrange(max(1000, n // 8))
-            repeat_of = first_of_person.get(person)
-            first_of_person.setdefault(person, pk)
-            headcount = r.choice([1] * 30 + [2, 3, 5, 6, 8, 12]) if channel == "visit" else 1
-            replied = recv + timedelta(days=reply_after) if reply_after else None
-            replied = replied if replied and replied <= today else None
-            if state in ("replied", "closed", "review_requested") and replied is None:
-                state = "handling"
-            withdrawn = state == "closed" and r.random() < 0.02
-            closed_at = (datetime.combine(replied + timedelta(days=30), datetime.min.time(),
-                                          received.tzinfo) if state == "closed" and replied
-                         else None)
-            if closed_at and closed_at > now:
-                state, closed_at, withdrawn = "replied", None, False
-            d1_met = None if state == "registered" else recv + timedelta(days=r.choice(
-                [1, 2, 3, 5, 8, 12, 16]))
-            d1_met = d1_met if d1_met is None or d1_met <= today else today
-            d6_start = (d1_met or recv) + timedelta(days=3)
-            d6_due = d6_start + timedelta(days=60)
-            open_ = state in S_OPEN
-            next_due = None
-            if state == "registered":
-                next_due = recv + timedelta(days=15)
-            elif state in ("dispatched", "signed"):
-                next_due = recv + timedelta(days=18)
-            elif state == "handling":
-                next_due = d6_due
-            elif state == "review_requested":
-                next_due = (replied or recv) + timedelta(days=60)
-            matters.append((
-                pk, f"B{pk:012d}", f"Q{pk:010d}", channel, received, received, registrar.pk,
-                xinfang.pk, code, path, cats[pk % len(cats)],
-                r.choices(["appeal", "suggestion"], [90, 10])[0],
-                headcount >= 5, headcount, "repeat" if repeat_of else "first", repeat_of,
-                channel == "visit" and r.random() < 0.05, state,
-                "withdrawn" if withdrawn else ("answered" if state == "closed" else ""),
-                lead, replied, closed_at, next_due,
-                xinfang.pk if state == "review_requested" else None))
-            clocks_.append((clock_id, pk, "D1", recv, recv + timedelta(days=15), d1_met,
-                            xinfang.pk))
-            clock_id += 1
-            if lead is not None:
-                clocks_.append((clock_id, pk, "D3", d1_met or recv, (d1_met or recv)
-                                + timedelta(days=15), None if state in ("dispatched", "signed")
-                                else d6_start, lead))
-                clock_id += 1
-                if state not in ("dispatched", "signed"):
-                    met = replied if replied else (None if open_ else min(d6_due, today))
-                    clocks_.append((clock_id, pk, "D6", d6_start, d6_due, met, lead))
-                    clock_id += 1
-            if replied and r.random() < 0.55:
-                evals.append((ev_id, pk, 0, r.choices(["satisfied", "basic", "unsatisfied"],
-                                                      [70, 20, 10])[0],
-                              received + timedelta(days=(replied - recv).days + 3)))
-                ev_id += 1
-            if state == "closed" and r.random() < 0.01:
-                events.append((event_id, pk, "record_settlement", closed_at or received))
-                event_id += 1
-        _write(matters, clocks_, evals, events)
-        added += size
-        log(f"  {have + added}/{n} matters ({added / (time.perf_counter() - t0):,.0f}/s)")
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    return added
-
-
-M_COLS = ("id", "number", "query_code", "channel", "received_at", "registered_at",
-          "registered_by_id", "holder_id", "division_id", "division_path", "category_id",
-          "klass", "is_collective", "headcount", "repeat_kind", "repeat_of_id", "level_skip",
-          "state", "closure_kind", "lead_body_id", "replied_on", "closed_at", "next_due",
-          "review_body_id")
-C_COLS = ("id", "matter_id", "code", "started_on", "due_on", "met_on", "body_id",
-          "unextended_on", "name")
-E_COLS = ("id", "matter_id", "round", "rating", "at")
-V_COLS = ("id", "matter_id", "action", "at")
-
-
-def _defaults(model: Any, given: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    """The other columns with the values a new row gets (Django defaults are not database
-    defaults): JSON as text, everything else as is."""
-    cols, vals = [], []
-    for f in model._meta.concrete_fields:
-        if f.column in given or getattr(f, "generated", False):
-            continue
-        if f.has_default():
-            v = f.get_default()
-            v = json.dumps(v) if isinstance(v, dict | list) else v
-        elif f.null:
-            v = None
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            v = timezone.now()
-        elif f.get_internal_type() in ("CharField", "TextField"):
-            v = ""
-        else:
-            raise CommandError(f"{model.__name__}.{f.name}: no value for the bench")
-        cols.append(f.column)
-        vals.append(v)
-    return tuple(cols), tuple(vals)
-
-
-def _copy(model: Any, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    extra_cols, extra = _defaults(model, cols)
-    names = (*cols, *extra_cols)
-    table = model._meta.db_table
+    with tempfile.TemporaryDirectory(dir=settings.VAR_DIR) as tmp:
+        t = time.perf_counter()
+        path = write_sample(Path(tmp) / "history.csv", n)
+        log(f"  history file of {n:,} rows in {time.perf_counter() - t:.0f} s")
+        buf = io.StringIO()
+        call_command("import", str(path), batch=5000, stdout=buf, stderr=sys.stderr)
+    report = json.loads(buf.getvalue().strip().splitlines()[-1])
+    log(f"  import: {report}")
     if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            raw = cur.cursor  # psycopg's own cursor: COPY
-            with raw.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as cp:
-                for row in rows:
-                    cp.write_row((*row, *extra))
-        return
-    marks = ", ".join(["%s"] * len(names))
-    with connection.cursor() as cur:
-        cur.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
-                        [(*row, *extra) for row in rows])
-
-
-def _write(matters: list[tuple[Any, ...]], clocks_: list[tuple[Any, ...]],
-           evals: list[tuple[Any, ...]], events: list[tuple[Any, ...]]) -> None:
-    from xinfang.petitions.models import Clock, Evaluation, Event, Matter
-
-    with transaction.atomic():
-        _copy(Matter, M_COLS, matters)
-        _copy(Clock, C_COLS, [(*c, c[4], c[2]) for c in clocks_])
-        _copy(Evaluation, E_COLS, evals)
-        _copy(Event, V_COLS, events)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            for model in (Matter, Clock, Evaluation, Event):
-                t = model._meta.db_table
-                cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
-                            f"(SELECT MAX(id) FROM {t}))")
+        with connection.cursor() as cur:  # what autovacuum does after a load (visibility map)
+            cur.execute("VACUUM ANALYZE")
+    return int(report["written"])
 
 
 # ------------------------------------------------------------------------------ the reads
