@@ -7,7 +7,7 @@ factor, stored in the database like a real log-in — and requests over HTTP, ``
 each: the dashboard page and its data, the hot topics of 7, 30 and 90 days (the stored job
 result if there is one, otherwise clustered in the request from up to 2 × 3,000 matters) and
 the 综合查询 exports (up to 5,000 matters each; one with the term, one with none). After each
-request it reads the worker's VmRSS and VmHWM (its peak) from /proc. One JSON line on stdout:
+request it reads the worker's VmRSS, Pss and VmHWM (its peak RSS) from /proc. One JSON line on stdout:
 per URL the status, the seconds of the slowest round and the RSS after it; the worker's RSS
 after start-up and its peak; the load average before and after.
 """
@@ -48,11 +48,14 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def _status_kb(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak RSS), and Pss: the resident pages with those shared with other
+    processes (the gunicorn master's, after the fork) divided among them."""
     out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0])
+    for name in ("status", "smaps_rollup"):
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "Pss"):
+                out[key] = int(value.split()[0])
     return out
 
 
@@ -112,6 +115,7 @@ class Command(BaseCommand):
                 out["urls"][f"{name} {path}"] = {
                     "status": status, "slowest_s": round(worst, 2),
                     "rss_mib": round(mem["VmRSS"] / 1024, 1),
+                    "pss_mib": round(mem["Pss"] / 1024, 1),
                     "peak_mib": round(mem["VmHWM"] / 1024, 1)}
                 self.stderr.write(f"{name} {path}: {out['urls'][f'{name} {path}']}")
             mem = _status_kb(worker)
