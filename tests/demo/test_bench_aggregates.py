@@ -30,7 +30,7 @@ def test_bench_aggregates_fills_through_the_import_and_tops_up(settings, tmp_pat
     assert Clock.objects.exists()
     assert AuditLog.objects.filter(action="import_history").exists()
     assert first["counters"] == Tally.objects.count() > 0
-    assert {"dashboard", "dashboard_http", "indicators_http"} <= set(first["ms"])
+    assert {"dashboard", "dashboard_http", "indicators_http", "statistics"} <= set(first["ms"])
     numbers = set(Matter.objects.values_list("number", flat=True))
 
     second = run(20)  # the same file's first 12 rows are in: the import skips them

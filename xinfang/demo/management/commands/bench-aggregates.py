@@ -15,6 +15,7 @@ warm-up:
   leader's scope: volume charts, rates, overdue bars, every figure of twelve months);
 - ``indicators_month``: every figure of last month in process (the indicator page's query work);
 - ``ranking``: the unit ranking of last month with its rank change;
+- ``statistics``: matters per state and per holder (``bench``'s statistics, the peer's);
 - ``*_http``: the same through Django's test client (middleware, session, template or JSON):
   ``/dashboard/data/``, ``/indicators/?period=…``, ``/api/v1/indicators?period=…``.
 
@@ -159,6 +160,7 @@ def _timed(fn: Any, repeat: int) -> dict[str, Any]:
 
 
 def time_reads(repeat: int, log: Any) -> dict[str, Any]:
+    from xinfang.demo.bench import _statistics as bench_statistics
     from xinfang.demo.county import logged_in_client
     from xinfang.org.models import User
     from xinfang.petitions.models import Matter, Tally
@@ -188,6 +190,8 @@ def time_reads(repeat: int, log: Any) -> dict[str, Any]:
             ("dashboard", lambda: dashboard.data(leader)),
             ("indicators_month", lambda: I.figures(scope, period)),
             ("ranking", lambda: rankings.unit_ranking(I.Scope.for_division(county), period)),
+            # The issue's "statistics" (matters per state and per holder; the peer's too).
+            ("statistics", bench_statistics),
             ("dashboard_http", get("/dashboard/data/")),
             ("dashboard_page_http", get("/dashboard/")),
             ("indicators_http", get(f"/indicators/?period={period_key}")),
