@@ -151,6 +151,13 @@ class BlindIndexField(_CharField):
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs
 
+    def clone(self) -> Any:
+        # deconstruct() leaves out db_index=False (CharField's default) and __init__ would
+        # make the copy indexed: a model that indexes it in Meta keeps db_index=False.
+        _name, _path, args, kwargs = self.deconstruct()
+        kwargs.setdefault("db_index", False)
+        return self.__class__(*args, source=self.source, kind=self.kind, **kwargs)
+
     def pre_save(self, model_instance: Any, add: bool) -> Any:
         """Derived on every save from the source's plain value: no writer sets it by hand
         (registration, corrections, the history import, the bench)."""

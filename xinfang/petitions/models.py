@@ -98,8 +98,9 @@ class SealedWithMatter:
 
 
 class Matter(models.Model):
-    number = models.CharField("信访件编号", max_length=32, unique=True)
-    query_code = models.CharField("查询码", max_length=12, unique=True)
+    # Unique in Meta.constraints: ``unique=True`` adds a LIKE copy on PostgreSQL (exact only).
+    number = models.CharField("信访件编号", max_length=32)
+    query_code = models.CharField("查询码", max_length=12)
     channel = models.CharField("信访形式", max_length=10, choices=Channel.choices)
     source_doc_no = models.CharField("来文文号", max_length=64, blank=True)
     source_body_name = models.CharField("来文机关", max_length=100, blank=True)
@@ -119,9 +120,10 @@ class Matter(models.Model):
     title = SealableTextField("标题", max_length=200)
     request = SealableTextField("诉求")
     content = SealableTextField("事实与理由")
-    division = models.ForeignKey(Division, verbose_name="问题属地", on_delete=models.PROTECT)
-    # Copy of division.path: jurisdiction filters are an indexed prefix match.
-    division_path = models.CharField(max_length=160, db_index=True)
+    division = models.ForeignKey(Division, verbose_name="问题属地", on_delete=models.PROTECT,
+                                 db_index=False)  # indexed in Meta: no LIKE copy of the code
+    # Copy of division.path: jurisdiction filters are an indexed prefix match (matter_div_recv).
+    division_path = models.CharField(max_length=160)
     category = models.ForeignKey(
         Category, verbose_name="内容分类", null=True, blank=True, on_delete=models.PROTECT
     )
@@ -131,7 +133,7 @@ class Matter(models.Model):
     accused_name = EncryptedTextField("被反映人", blank=True)
     accused_body = models.ForeignKey(
         Body, verbose_name="被反映单位", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="accused_in",
+        related_name="accused_in", db_index=False,
     )
     is_collective = models.BooleanField("集体访/联名信", default=False)
     headcount = models.PositiveIntegerField("信访人数", default=1)
@@ -140,7 +142,7 @@ class Matter(models.Model):
     # The named 承办人 inside the handling unit, and the staff excluded from the matter by
     # 回避 (§28 ¶3); kept on the matter so the actor check needs no extra query.
     handler_user = models.ForeignKey("org.User", verbose_name="承办人", null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+                                     on_delete=models.SET_NULL, related_name="+", db_index=False)
     recused_ids = models.JSONField("回避人员", default=list, blank=True)
     confidential = models.BooleanField("信访人要求保密", default=False)
     legal_litigation = models.BooleanField("涉法涉诉", default=False)
@@ -148,7 +150,7 @@ class Matter(models.Model):
                                    default=RepeatKind.FIRST)
     repeat_of = models.ForeignKey(
         "self", verbose_name="原信访件", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="repeats",
+        related_name="repeats", db_index=False,
     )
     # 越级走访 (§20 ¶1, N3): a visit to a body two levels or more above the competent one,
     # set at registration from the levels of the body and the problem's place.
@@ -157,9 +159,9 @@ class Matter(models.Model):
                              default=State.REGISTERED.value)
     closure_kind = models.CharField("结案方式", max_length=32, blank=True,
                                     choices=label_choices(CLOSURE_LABELS))
-    lead_body = models.ForeignKey(
+    lead_body = models.ForeignKey(  # indexed by matter_lead_queue, which it leads
         Body, verbose_name="主办单位", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="led_matters",
+        related_name="led_matters", db_index=False,
     )
     accepted_on = models.DateField("受理日期", null=True, blank=True)
     replied_on = models.DateField("答复日期", null=True, blank=True)
@@ -168,12 +170,12 @@ class Matter(models.Model):
                                choices=label_choices(OUTCOME_LABELS))
     review_body = models.ForeignKey(
         Body, verbose_name="复查机关", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     review_served_on = models.DateField("复查意见送达日期", null=True, blank=True)
     recheck_body = models.ForeignKey(
         Body, verbose_name="复核机关", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     extension_used = models.BooleanField("已延期", default=False)
@@ -213,7 +215,10 @@ class Matter(models.Model):
             models.Index(fields=["holder", "state", "next_due"], name="matter_holder_queue"),
             models.Index(fields=["lead_body", "state", "next_due"], name="matter_lead_queue"),
             models.Index(fields=["state", "next_due"], name="matter_state_due"),
-            models.Index(fields=["division_path", "received_at"], name="matter_div_recv"),
+            # A jurisdiction: division_path = p OR LIKE 'p/%' (access.visible_matters): the
+            # prefix needs the pattern opclass on PostgreSQL (collation not C). SQLite ignores it.
+            models.Index(fields=["division_path", "received_at"], name="matter_div_recv",
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"]),
             # "Everything my body must act on, nearest deadline first": one range scan whatever
             # the state, covering the §30 ¶3 check (klass, accused_body), so a page of the
             # queue reads ~50 index entries however many matters the table holds.
@@ -234,6 +239,16 @@ class Matter(models.Model):
             # the matters changed since, not every open matter of the tab (PostgreSQL, 20,000
             # matters: the badge query's execution 30.5 → 9.2 ms; docs/benchmarks.md).
             models.Index(fields=["updated_at"], name="matter_updated"),
+            # Foreign keys (lookups, and a referenced row's delete: PROTECT/SET_NULL). Those a
+            # new matter leaves empty are indexed where set, so a registration writes no entry
+            # (docs/benchmarks.md, intake). holder_id keeps its own: the count per holder.
+            models.Index(fields=["division"], name="matter_division"),
+            *[models.Index(fields=[f], name=f"matter_{f}", condition=Q(**{f"{f}__isnull": False}))
+              for f in ("accused_body", "review_body", "recheck_body", "repeat_of", "handler_user")],
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="matter_number_unique"),
+            models.UniqueConstraint(fields=["query_code"], name="matter_query_code_unique"),
         ]
 
     def __str__(self) -> str:
@@ -279,15 +294,18 @@ class Petitioner(models.Model):
     phone = EncryptedTextField("手机", blank=True)
     address = EncryptedTextField("住址", blank=True)
     # Keyed blind indexes (HMAC): exact-match repeat detection without decrypting.
-    id_index = BlindIndexField(source="id_number", kind="id")
-    phone_index = BlindIndexField(source="phone", kind="phone")
+    # Indexed in Meta (exact lookups only: no LIKE copy on PostgreSQL).
+    id_index = BlindIndexField(source="id_number", kind="id", db_index=False)
+    phone_index = BlindIndexField(source="phone", kind="phone", db_index=False)
     # The clerk's search by name (issue 16 item 3): exact, whitespace and width folded.
-    name_index = BlindIndexField(source="name", kind="name")
+    name_index = BlindIndexField(source="name", kind="name", db_index=False)
     is_representative = models.BooleanField("代表", default=False)
     is_lead = models.BooleanField("主访人", default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "信访人"
+        indexes = [models.Index(fields=[f], name=f"petitioner_{f}")
+                   for f in ("id_index", "phone_index", "name_index")]
 
     def __str__(self) -> str:
         return self.name
@@ -399,7 +417,9 @@ class Clock(models.Model):
 class Event(SealedWithMatter, models.Model):
     """The matter's timeline: every transition and notable act, with actor and time."""
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_matter_at, which it leads.
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="events",
+                               db_index=False)
     action = models.CharField(max_length=40)
     label = models.CharField(max_length=64)
     from_state = models.CharField(max_length=24, blank=True)
