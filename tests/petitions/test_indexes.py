@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from xinfang.audit.models import AuditLog
 from xinfang.petitions.models import Clock, Document, Event, Matter, Petitioner
 
-WRITTEN_AT_REGISTRATION = (Matter, Petitioner, Clock, Event, Document)
+WRITTEN_AT_REGISTRATION = (Matter, Petitioner, Clock, Event, Document, AuditLog)
 
 
 def _indexes(table: str) -> dict[str, list[str]]:
