@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from xinfang.core.fastinsert import CompiledInsert
 
-class AuditLog(models.Model):
+
+class AuditLog(CompiledInsert, models.Model):
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")

@@ -92,6 +92,13 @@ def content(log: Any, *, with_chain: bool = True) -> dict[str, Any]:
     return row
 
 
+# The chain's head, locked until the writer's commit (SQLite: BEGIN IMMEDIATE holds the lock).
+_HEAD_SQL = {
+    False: "SELECT id, last_id, last_hash FROM audit_audithead WHERE chain = %s",
+    True: "SELECT id, last_id, last_hash FROM audit_audithead WHERE chain = %s FOR UPDATE",
+}
+
+
 def record(
     action: str,
     *,
@@ -105,14 +112,19 @@ def record(
     """Append one row. Must run inside the caller's transaction (one write, one audit row)."""
     # savepoint=False: callers already hold a transaction; this is one more write in it.
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
+        # Plain SQL for the head (read and move on every write of the system: the ORM's
+        # compiling of the two statements cost more than running them, issue 19 item 1).
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
-        head = AuditHead.objects.select_for_update().filter(chain=DEFAULT_CHAIN).first()
-        if head is None:
-            head = AuditHead.objects.create(chain=DEFAULT_CHAIN, last_id=0, last_hash=GENESIS)
+            cur.execute(_HEAD_SQL[connection.vendor == "postgresql"], [DEFAULT_CHAIN])
+            found = cur.fetchone()
+        if found is None:
+            h = AuditHead.objects.create(chain=DEFAULT_CHAIN, last_id=0, last_hash=GENESIS)
+            found = (h.pk, h.last_id, h.last_hash)
+        head_pk, last_id, last_hash = found
         log = AuditLog(
-            id=head.last_id + 1,
+            id=last_id + 1,
             at=timezone.now(),
             actor=actor if getattr(actor, "pk", None) else None,
             actor_label=actor_label or (str(actor) if getattr(actor, "pk", None) else ""),
@@ -123,11 +135,13 @@ def record(
             data=personal_free(json.loads(json.dumps(data or {}, ensure_ascii=False,
                                                      default=str))),
             chain=DEFAULT_CHAIN,
-            prev_hash=head.last_hash,
+            prev_hash=last_hash,
         )
         log.hash = seal(log.prev_hash, content(log))
         log.save(force_insert=True)
-        AuditHead.objects.filter(pk=head.pk).update(last_id=log.pk, last_hash=log.hash)
+        with connection.cursor() as cur:
+            cur.execute("UPDATE audit_audithead SET last_id = %s, last_hash = %s WHERE id = %s",
+                        [log.pk, log.hash, head_pk])
         return log
 
 

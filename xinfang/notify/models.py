@@ -12,11 +12,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xinfang.core.crypto import EncryptedTextField
+from xinfang.core.fastinsert import CompiledInsert
 from xinfang.org.models import Body
 from xinfang.petitions.models import Event, Matter
 
 
-class MatterContact(models.Model):
+class MatterContact(CompiledInsert, models.Model):
     """The petitioner's choices for one matter: SMS on or off, an optional e-mail address
     given with consent and confirmed through a link sent to it."""
 
@@ -57,7 +58,7 @@ class StaffPreference(models.Model):
         verbose_name = verbose_name_plural = _("工作人员通知偏好")
 
 
-class Delivery(models.Model):
+class Delivery(CompiledInsert, models.Model):
     """One message to one recipient on one channel, with every attempt."""
 
     class Audience(models.TextChoices):

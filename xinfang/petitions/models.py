@@ -22,6 +22,7 @@ from xinfang.core.crypto import (
     SealableJSONField,
     SealableTextField,
 )
+from xinfang.core.fastinsert import CompiledInsert
 from xinfang.core.i18n import label_choices
 from xinfang.domain.states import (
     CLOSURE_LABELS,
@@ -97,7 +98,7 @@ class SealedWithMatter:
         return bool(obj.seals_text)
 
 
-class Matter(models.Model):
+class Matter(CompiledInsert, models.Model):
     # Unique in Meta.constraints: ``unique=True`` adds a LIKE copy on PostgreSQL (exact only).
     number = models.CharField("信访件编号", max_length=32)
     query_code = models.CharField("查询码", max_length=12)
@@ -282,7 +283,7 @@ class Matter(models.Model):
         return gettext(OUTCOME_LABELS[ReplyOutcome(self.outcome)]) if self.outcome else ""
 
 
-class Petitioner(models.Model):
+class Petitioner(CompiledInsert, models.Model):
     class Kind(models.TextChoices):
         PERSON = "person", _("个人")
         ORG = "org", _("组织")
@@ -311,7 +312,7 @@ class Petitioner(models.Model):
         return self.name
 
 
-class Dispatch(SealedWithMatter, models.Model):
+class Dispatch(SealedWithMatter, CompiledInsert, models.Model):
     """One 转送/交办 of a matter to one unit; 主办 and 协办 each have their own (§22, §24)."""
 
     class Kind(models.TextChoices):
@@ -368,7 +369,7 @@ class Dispatch(SealedWithMatter, models.Model):
         return f"{self.get_kind_display()} {self.to_body}"
 
 
-class Clock(models.Model):
+class Clock(CompiledInsert, models.Model):
     """A running statutory or practice time limit (procedure.md §3), owed by one body."""
 
     class Alert(models.TextChoices):
@@ -414,7 +415,7 @@ class Clock(models.Model):
         return self.met_on is None
 
 
-class Event(SealedWithMatter, models.Model):
+class Event(SealedWithMatter, CompiledInsert, models.Model):
     """The matter's timeline: every transition and notable act, with actor and time."""
 
     # Indexed by event_matter_at, which it leads.
@@ -442,7 +443,7 @@ class Event(SealedWithMatter, models.Model):
         return f"{self.at:%Y-%m-%d} {self.label}"
 
 
-class Document(SealedWithMatter, models.Model):
+class Document(SealedWithMatter, CompiledInsert, models.Model):
     """A 文书 issued on a matter (procedure.md §6); rendered from a stored snapshot."""
 
     class Kind(models.TextChoices):
@@ -510,7 +511,7 @@ class Evaluation(SealedWithMatter, models.Model):
         ]
 
 
-class Supervision(SealedWithMatter, models.Model):
+class Supervision(SealedWithMatter, CompiledInsert, models.Model):
     """Reminders and 督办 (§40). One per (clock, kind): the sweep is idempotent."""
 
     class Kind(models.TextChoices):

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -104,10 +105,10 @@ class Hints:
 
 
 def _same_person(petitioners: Sequence[services.PetitionerIn],
-                 exclude_id: int | None = None) -> list[Matter]:
+                 exclude_id: int | None = None, **kw: Any) -> list[Matter]:
     if not any(p.id_number or p.phone for p in petitioners):
         return []
-    return services.find_repeats(petitioners, exclude_id=exclude_id)
+    return services.find_repeats(petitioners, exclude_id=exclude_id, **kw)
 
 
 def _text_checkable(title: str, content: str) -> bool:
@@ -209,7 +210,9 @@ def repeat_hints(user: User, petitioners: Sequence[services.PetitionerIn], title
 
 def auto_repeat_of(reg: services.Registration) -> Matter | None:
     """The same petitioner *and* the same matter: the earlier matter to link, else None."""
-    people = _same_person(reg.petitioners)
+    if not _text_checkable(reg.title, reg.content):
+        return None  # no text to compare: never the same matter by the person alone
+    people = _same_person(reg.petitioners, related=("category",))
     return _best(same_matter_scores(people, reg.title, reg.content, reg.division, reg.category,
                                     reg.accused_body), people)
 

@@ -155,32 +155,56 @@ def validate_registration(reg: Registration) -> dict[str, str]:
     return errors
 
 
-def find_repeats(petitioners: Sequence[PetitionerIn],
-                 exclude_id: int | None = None) -> list[Matter]:
-    """Earlier matters of the same petitioner (ID number or phone, via the blind index)."""
+def find_repeats(petitioners: Sequence[PetitionerIn], exclude_id: int | None = None, *,
+                 related: Sequence[str] = ("division", "category", "holder__division",
+                                           "lead_body__division")) -> list[Matter]:
+    """Earlier matters of the same petitioner (ID number or phone, via the blind index),
+    newest first, with ``related`` joined (registration's own check needs the category only)."""
     id_keys = [k for p in petitioners if p.id_number for k in blind_indexes(p.id_number, "id")]
     phone_keys = [k for p in petitioners if p.phone for k in blind_indexes(p.phone, "phone")]
     if not id_keys and not phone_keys:
         return []
-    from django.db.models import Q
-
-    q = Q()
-    if id_keys:
-        q |= Q(id_index__in=id_keys)
-    if phone_keys:
-        q |= Q(phone_index__in=phone_keys)
     # Two plain queries, not one join with DISTINCT: PostgreSQL spent ~30 ms *planning* the
     # seven-table join (0.2 ms to run it) on every registration; the petitioner lookup and
     # the matters by id plan in ~1 ms together (docs/benchmarks.md, intake).
-    ids = set(Petitioner.objects.filter(q).order_by("-matter_id")
-              .values_list("matter_id", flat=True)[:500])
+    ids = set(_matter_ids_of(id_keys, phone_keys))
     if exclude_id:
         ids.discard(exclude_id)
     if not ids:
         return []
-    return list(Matter.objects.filter(pk__in=ids).select_related(
-        "division", "category", "holder__division", "lead_body__division",
-    ).order_by("-received_at", "-pk")[:10])  # newest first; the same moment: the later one
+    return list(Matter.objects.filter(pk__in=ids).select_related(*related)
+                .order_by("-received_at", "-pk")[:10])  # newest first; the same moment: the later one
+
+
+_PERSON_SQL: dict[tuple[str, int, int], str] = {}
+
+
+def _matter_ids_of(id_keys: list[str], phone_keys: list[str]) -> list[int]:
+    """The matters (newest 500) of anyone with one of these blind-index values. The SQL is
+    the ORM's, compiled once per number of keys: it runs at every registration, and
+    compiling it cost more than running it (issue 19 item 1)."""
+    from django.db import connections, router
+    from django.db.models import Q
+
+    alias = router.db_for_read(Petitioner)
+    key = (alias, len(id_keys), len(phone_keys))
+    params = [*id_keys, *phone_keys]
+    sql = _PERSON_SQL.get(key)
+    if sql is None:
+        q = Q()
+        if id_keys:
+            q |= Q(id_index__in=id_keys)
+        if phone_keys:
+            q |= Q(phone_index__in=phone_keys)
+        qs = (Petitioner.objects.using(alias).filter(q).order_by("-matter_id")
+              .values_list("matter_id", flat=True)[:500])
+        sql, compiled = qs.query.sql_with_params()
+        if list(compiled) != params:  # the keys are not passed as given: stay with the ORM
+            return list(qs)
+        _PERSON_SQL[key] = sql
+    with connections[alias].cursor() as cur:
+        cur.execute(sql, params)
+        return [r[0] for r in cur.fetchall()]
 
 
 def register(
@@ -258,9 +282,12 @@ def register(
             suggested_category=reg.suggested_category,
             next_due=first_due.due,
         )
-        people = Petitioner.objects.bulk_create([
-            petitioner_record(matter, p, is_lead=(i == 0)) for i, p in enumerate(reg.petitioners)
-        ])
+        people = [petitioner_record(matter, p, is_lead=(i == 0))
+                  for i, p in enumerate(reg.petitioners)]
+        if len(people) == 1:  # the common case: the kept INSERT (core.fastinsert)
+            people[0].save(force_insert=True)
+        else:
+            Petitioner.objects.bulk_create(people)
         # The rows just written, for the notification planner (no query, no decryption).
         matter._prefetched_objects_cache = {"petitioners": people}  # type: ignore[attr-defined]
         clock = clocks.start(matter, first_clock, received_on, body=holder, due=first_due)
