@@ -8,8 +8,8 @@ the database. ``AuditHead`` keeps each chain's last id and hash so deleting the 
 detected too, and anchors (``anchors.write_anchor``: the head written to an append-only file
 outside the database, periodically) catch a rewrite by someone who has the key as well.
 
-Writers serialise on one lock per chain (PostgreSQL advisory lock plus the head's row lock;
-SQLite transactions are IMMEDIATE, see settings). On PostgreSQL a trigger refuses UPDATE,
+Writers serialise on one lock per chain (PostgreSQL: the head's row lock, and an advisory
+lock while a chain has no head yet; SQLite transactions are IMMEDIATE, see settings). On PostgreSQL a trigger refuses UPDATE,
 DELETE and TRUNCATE of the log (migration 0005).
 """
 
@@ -114,11 +114,16 @@ def record(
     with transaction.atomic(savepoint=False):
         # Plain SQL for the head (read and move on every write of the system: the ORM's
         # compiling of the two statements cost more than running them, issue 19 item 1).
+        # The head's row lock serialises the writers; only a chain without a head yet (its
+        # first row) needs the advisory lock, so that two first writers create one head.
+        pg = connection.vendor == "postgresql"
         with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
-            cur.execute(_HEAD_SQL[connection.vendor == "postgresql"], [DEFAULT_CHAIN])
+            cur.execute(_HEAD_SQL[pg], [DEFAULT_CHAIN])
             found = cur.fetchone()
+            if found is None and pg:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+                cur.execute(_HEAD_SQL[pg], [DEFAULT_CHAIN])
+                found = cur.fetchone()
         if found is None:
             h = AuditHead.objects.create(chain=DEFAULT_CHAIN, last_id=0, last_hash=GENESIS)
             found = (h.pk, h.last_id, h.last_hash)
