@@ -126,3 +126,23 @@ def test_a_failure_in_a_batch_retries_only_that_delivery(transactional_db, count
     for d in (first, third):
         d.refresh_from_db()
         assert d.attempts == 1 and len(d.log) == 1
+
+
+def test_a_batch_records_what_went_out_as_it_goes(db, county, gateway, settings, monkeypatch):
+    """A worker that dies mid-batch leaves behind only what it sent since the last record:
+    with ``RECORD_EVERY`` 0 each SMS is recorded as sent before the next one goes out."""
+    monkeypatch.setattr(delivery, "RECORD_EVERY", 0.0)
+    ds = _register(county, PHONES[:3])
+    seen: list[list[str]] = []
+
+    class Watching(SlowGateway):
+        def send(self, phone: str, text: str) -> None:
+            seen.append(list(Delivery.objects.filter(pk__in=[d.pk for d in ds])
+                             .order_by("id").values_list("status", flat=True)))
+            super().send(phone, text)
+
+    monkeypatch.setattr(f"{__name__}.SlowGateway", Watching)
+    settings.XINFANG_SMS_ADAPTER = f"{__name__}.SlowGateway"
+    assert delivery.attempt(ds[0].pk, batch=3)["batch"] == {"sent": 3, "failed": 0}
+    assert seen == [["sending"] * 3, ["sent", "sending", "sending"],
+                    ["sent", "sent", "sending"]]
