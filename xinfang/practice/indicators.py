@@ -475,6 +475,20 @@ def counter_sources(start: date, end: date | None, cutoffs: Iterable[date] = ()
     return out
 
 
+def undated_sources(cutoffs: set[date]) -> list[tuple[CounterModel, Q]]:
+    """Where an undated figure's counters are read (every day: the open matters by the day
+    their deadline falls due, "overdue" being ``day < today``): the month rows for every month
+    the one cutoff does not cut, the day rows of its month. At 1,000,000 matters the open
+    counters were 48,456 day rows, all read by the dashboard's overdue bars (70 ms,
+    ``EXPLAIN ANALYZE``, load 10)."""
+    if len(cutoffs) != 1:
+        return [(Tally, Q())]
+    first = min(cutoffs).replace(day=1)
+    nxt = dt.next_month(first)
+    return [(TallyMonth, Q(day__lt=first) | Q(day__gte=nxt)),
+            (Tally, Q(day__gte=first, day__lt=nxt))]
+
+
 def _tally_aggregate(d: Definition, scope: Scope, p: Period, q: Q,
                      group: bool = False) -> dict[Any, dict[str, int]]:
     """The buckets summed from the counters, one query per source (month rows for the whole
@@ -486,9 +500,9 @@ def _tally_aggregate(d: Definition, scope: Scope, p: Period, q: Q,
     if d.persons:
         aggs["_persons"] = Sum("persons", filter=reduce(
             operator.or_, [by_bucket[b] for b in d.numerator]))
+    cutoffs = _day_cutoffs(by_bucket.values())
     sources: list[tuple[CounterModel, Q]] = (
-        counter_sources(p.start, p.end, _day_cutoffs(by_bucket.values())) if spec.dated
-        else [(Tally, Q())])
+        counter_sources(p.start, p.end, cutoffs) if spec.dated else undated_sources(cutoffs))
     totals: dict[Any, dict[str, int]] = {}
     for model, days in sources:
         qs = model.objects.filter(q, days, metric=spec.metric)
