@@ -202,12 +202,7 @@ class Checker:
                 values["parent"] = parent
                 parents[code] = parent
             items.append(Item(row.line, code, values))
-        cyclic = _cycles(parents, [i.key for i in items])
-        for item in items:
-            if item.key in cyclic:
-                self.problems.append(Problem(CATEGORIES, item.line,
-                                             f"上级分类形成循环：{cyclic[item.key]}"))
-        self.plan.categories = _parents_first([i for i in items if i.key not in cyclic])
+        self.plan.categories = self._acyclic(CATEGORIES, items, parents, "上级分类")
 
     def bodies(self, t: Table) -> None:
         seen: dict[str, int] = {}
@@ -242,12 +237,17 @@ class Checker:
             if "parent" in values:
                 parents[name] = values["parent"]
             items.append(Item(row.line, name, values, former))
+        self.plan.bodies = self._acyclic(BODIES, items, parents, "上一级机关")
+
+    def _acyclic(self, sheet: str, items: list[Item], parents: dict[str, str | None],
+                 what: str) -> list[Item]:
+        """``items`` parents first; each row caught in a cycle of ``parents`` reported."""
         cyclic = _cycles(parents, [i.key for i in items])
         for item in items:
             if item.key in cyclic:
-                self.problems.append(Problem(BODIES, item.line,
-                                             f"上一级机关形成循环：{cyclic[item.key]}"))
-        self.plan.bodies = _parents_first([i for i in items if i.key not in cyclic])
+                self.problems.append(Problem(sheet, item.line,
+                                             f"{what}形成循环：{cyclic[item.key]}"))
+        return _parents_first([i for i in items if i.key not in cyclic])
 
     def _body_values(self, t: Table, row: Row, name: str) -> dict[str, Any] | None:
         ok = True
