@@ -44,6 +44,22 @@ class Division(models.Model):
         self.path = f"{self.parent.path}/{self.code}" if self.parent_id and self.parent else self.code
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def clean(self) -> None:
+        """A division keeps its parent: matters, ledgers and the keyword index's scope record
+        its path, and access by jurisdiction is a prefix of it (petitions.access), so a moved
+        division would leave them answering for the old tree. A 区划调整 is a new division
+        under its new code (as ``xinfang import-org`` requires)."""
+        parent = self.parent if self.parent_id else None
+        if parent is not None and parent.level >= self.level:
+            raise ValidationError({"parent": _("上级区划“%(parent)s”的层级不高于本区划（上下级不能颠倒）")
+                                  % {"parent": parent}})
+        if self._state.adding:
+            return
+        stored = Division.objects.filter(pk=self.pk).values_list("parent_id", flat=True).first()
+        if stored != self.parent_id:
+            raise ValidationError({"parent": _("已有区划不能改为其他上级：事项和台账记录了区划路径；"
+                                               "区划调整请按新的区划代码新增区划")})
+
     def path_codes(self) -> tuple[str, ...]:
         return tuple(self.path.split("/"))
 
@@ -67,8 +83,24 @@ class Category(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
+        """A moved category carries its sub-categories: their paths (by which "this category
+        and below" is looked up) are rewritten under the new one in the same transaction."""
+        old = (None if self._state.adding else
+               Category.objects.filter(pk=self.pk).values_list("path", flat=True).first())
         self.path = f"{self.parent.path}/{self.code}" if self.parent_id and self.parent else self.code
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if old and old != self.path:
+            for pk, path in Category.objects.filter(path__startswith=old + "/").values_list(
+                    "pk", "path"):
+                Category.objects.filter(pk=pk).update(path=self.path + path[len(old):])
+
+    def clean(self) -> None:
+        if self.parent_id is None or self._state.adding:
+            return
+        stored = Category.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+        parent_path = self.parent.path if self.parent else ""
+        if stored and (parent_path == stored or parent_path.startswith(stored + "/")):
+            raise ValidationError({"parent": _("上级分类不能是本分类或其下级分类（不能形成循环）")})
 
     def path_codes(self) -> tuple[str, ...]:
         return tuple(self.path.split("/"))

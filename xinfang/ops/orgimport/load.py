@@ -94,7 +94,6 @@ class Loader:
 
     def categories(self) -> None:
         stored = {c.code: c for c in Category.objects.all()}
-        moved = False
         for item in self.plan.categories:
             obj = stored.get(item.key)
             old = snapshot(obj) if obj is not None else None
@@ -104,11 +103,8 @@ class Loader:
             if "parent" in item.values:
                 parent = item.values["parent"]
                 obj.parent = stored[parent] if parent else None
-            if self._save(CATEGORIES, obj, old, item) and old is not None:
-                moved = moved or old["parent"] != obj.parent_id
+            self._save(CATEGORIES, obj, old, item)  # a moved category carries its subtree
             stored[item.key] = obj
-        if moved:
-            _refresh_category_paths()
         self._not_in_file(CATEGORIES, stored, {i.key for i in self.plan.categories})
 
     def bodies(self) -> None:
@@ -190,21 +186,6 @@ class Loader:
     def _not_in_file(self, sheet: str, stored: Any, in_file: set[str]) -> None:
         tally = self.out.tallies.setdefault(sheet, Tally())
         tally.not_in_file = sorted(str(k) for k in stored if str(k) not in in_file)
-
-
-def _refresh_category_paths() -> None:
-    """After a category moved: every category's materialised path from its parents again
-    (the path is derived; the move itself is the audited change)."""
-    rows = {pk: (code, parent) for pk, code, parent in
-            Category.objects.values_list("pk", "code", "parent_id")}
-
-    def path(pk: int) -> str:
-        code, parent = rows[pk]
-        return f"{path(parent)}/{code}" if parent else code
-
-    for pk, stored in Category.objects.values_list("pk", "path"):
-        if path(pk) != stored:
-            Category.objects.filter(pk=pk).update(path=path(pk))
 
 
 def load(plan: Plan, *, actor: User | None = None, dry_run: bool = False) -> Outcome:
