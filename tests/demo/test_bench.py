@@ -19,3 +19,21 @@ def test_one_slow_round_does_not_move_the_ratio():
     assert out["p95_ms"]["queue_officer_ms"] == {10: 4.0, 100: 5.2}
     assert out["ratio_p95"]["queue_officer_ms"] == 1.3
     assert out["rounds"] == 3
+
+
+def test_intake_writers_at_several_desks_use_their_own_countys_number_sequence(county):
+    """bench-intake --counties: each desk is a 信访局 of its own county, so its registrations
+    draw from that county's gapless 信访件编号 sequence, not the first county's."""
+    from xinfang.demo import intake_bench
+    from xinfang.petitions import services
+
+    at = intake_bench.desks(county, 3)
+    assert at[0].holder == county.xinfang and at[0].user == county.users["registrar"]
+    numbers = []
+    for i, desk in enumerate(at):
+        reg = next(intake_bench.registrations(county, i, desk.villages))
+        m = services.register(reg, holder=desk.holder, user=desk.user)
+        assert m.division.path.startswith(desk.holder.division.path + "/")
+        numbers.append(m.number)
+    assert [n[:6] for n in numbers] == ["990121", "990122", "990123"]
+    assert all(n.endswith("000001") for n in numbers)

@@ -29,6 +29,7 @@ import time
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, connections
@@ -36,6 +37,8 @@ from django.utils import timezone
 
 from xinfang.demo.county import County
 from xinfang.domain import idcard
+from xinfang.domain.states import Role
+from xinfang.org.models import Body, Division, User
 from xinfang.petitions import services
 from xinfang.petitions.models import Channel
 
@@ -44,9 +47,11 @@ from .content import load_messages
 REPEAT_SHARE = 0.25  # about a quarter of petitions come from someone who wrote before
 
 
-def registrations(c: County, seed: int) -> Iterator[services.Registration]:
+def registrations(c: County, seed: int,
+                  villages: list[Division] | None = None) -> Iterator[services.Registration]:
     """Endless realistic registrations: board messages as text, a new petitioner mostly, an
     earlier one (same ID number) about a quarter of the time — so the repeat check scores."""
+    villages = villages or c.villages
     r = random.Random(seed)
     msgs = load_messages()[:400]
     seen: list[str] = []
@@ -63,17 +68,55 @@ def registrations(c: County, seed: int) -> Iterator[services.Registration]:
         yield services.Registration(
             channel=r.choice([Channel.VISIT, Channel.LETTER, Channel.PHONE]),
             title=m.title, request=m.title, content=m.content,
-            division=c.villages[n % len(c.villages)], received_at=timezone.now(),
+            division=villages[n % len(villages)], received_at=timezone.now(),
             category=c.categories.get(m.category),
             petitioners=[services.PetitionerIn(name="王某", id_number=idn,
                                                phone=f"139{r.randrange(10**8):08d}")],
         )
 
 
-def _writer(c: County, seed: int, seconds: float, barrier: Any, out: Any) -> None:
+@dataclass(frozen=True)
+class Desk:
+    """Where a writer registers: a 信访局, its registrar, and the villages of its county."""
+
+    user: User
+    holder: Body
+    villages: list[Division]
+
+
+def desks(c: County, counties: int) -> list[Desk]:
+    """The county's own desk, and ``counties - 1`` sibling counties of the same city, each
+    with its 信访局 and registrar: a province's intake spread over its counties.
+
+    One county's registrations take their turn by design: the 信访件编号 is a gapless
+    sequence per county and year (``records.matter_number``), a row each registration
+    updates and holds to its commit, as it does its body's document numbers and the day's
+    counters. Writers at one desk therefore measure that one sequence's ceiling; writers
+    spread over counties measure the machine."""
+    out = [Desk(c.users["registrar"], c.xinfang, c.villages)]
+    for k in range(1, counties):
+        code = f"9901{21 + k:02d}"
+        county = Division.objects.create(code=f"{code}000000", name=f"基准{k}县", level=3,
+                                         parent=c.city)
+        town = Division.objects.create(code=f"{code}001000", name=f"基准{k}县城关镇",
+                                       level=4, parent=county)
+        villages = [Division.objects.create(code=f"{code}001{i:03d}", name=f"基准{k}县{i}村",
+                                            level=5, parent=town) for i in range(1, 4)]
+        xf = Body.objects.create(name=f"基准{k}县信访局", short_name=f"基准{k}县信访局",
+                                 kind=Body.Kind.XINFANG, division=county, parent=c.city_xinfang,
+                                 doc_prefix=f"基{k}信")
+        user = User(username=f"bench-dengji-{k}", display_name=f"登记员{k}",
+                    role=Role.REGISTRAR.value, body=xf)
+        user.set_unusable_password()
+        user.save()
+        out.append(Desk(user, xf, villages))
+    return out
+
+
+def _writer(c: County, desk: Desk, seed: int, seconds: float, barrier: Any, out: Any) -> None:
     connections.close_all()  # the parent's connection is not ours to share
-    gen = registrations(c, seed)
-    user, holder = c.users["registrar"], c.xinfang
+    gen = registrations(c, seed, desk.villages)
+    user, holder = desk.user, desk.holder
     for _ in range(3):  # warm: the text index is built on first use in each process
         services.register(next(gen), holder=holder, user=user)
     connections.close_all()
@@ -136,13 +179,17 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def concurrent_intake(c: County, writers: int, seconds: float, *, seed: int = 1) -> dict[str, Any]:
-    """``writers`` processes registering for ``seconds``; then the queue drained."""
+def concurrent_intake(c: County, writers: int, seconds: float, *, seed: int = 1,
+                      at: list[Desk] | None = None) -> dict[str, Any]:
+    """``writers`` processes registering for ``seconds``, writer i at desk i mod len(at)
+    (default: the county's own); then the queue drained."""
+    at = at or desks(c, 1)
     ctx = mp.get_context("fork")
     connections.close_all()
     barrier = ctx.Barrier(writers + 1)
     out = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(c, seed * 1000 + i, seconds, barrier, out))
+    procs = [ctx.Process(target=_writer, args=(c, at[i % len(at)], seed * 1000 + i, seconds,
+                                               barrier, out))
              for i in range(writers)]
     for p in procs:
         p.start()
@@ -161,7 +208,7 @@ def concurrent_intake(c: County, writers: int, seconds: float, *, seed: int = 1)
         errors.update(r["errors"])
     tasks, drain_s = drain_queue()
     return {
-        "writers": writers, "registrations": done, "seconds": round(wall, 2),
+        "writers": writers, "desks": min(writers, len(at)), "registrations": done, "seconds": round(wall, 2),
         "per_s": round(done / wall, 1),
         "drain_tasks": tasks, "drain_s": round(drain_s, 2),
         "drain_ms_per_delivery": round(drain_s * 1000 / tasks, 2) if tasks else None,

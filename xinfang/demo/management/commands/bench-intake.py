@@ -1,4 +1,4 @@
-"""`xinfang bench-intake [--matters 20000] [--writers 1,4,16] [--seconds 15] [--peer]`.
+"""`xinfang bench-intake [--matters 20000] [--writers 1,4,16] [--seconds 15] [--counties 1] [--peer]`.
 
 Issue 19 item 1: registrations per second through the real service, one per transaction,
 at 1, 4 and 16 concurrent writer processes, with the queue they leave drained and counted;
@@ -39,6 +39,9 @@ class Command(BaseCommand):
                             help="同一次运行中测量对照系统 django-helpdesk 并给出倍数")
         parser.add_argument("--peer-n", type=int, default=0,
                             help="对照系统创建的工单数（默认同 --matters）")
+        parser.add_argument("--counties", type=int, default=1,
+                            help="登记进程分布的县数（默认 1：全部在同一县信访局登记；"
+                                 "大于 1 时第 i 个进程在第 i mod N 个县登记，模拟全省负载）")
         parser.add_argument("--reset", action="store_true",
                             help="DATABASE_URL 指向的库已有数据时先清空")
 
@@ -98,10 +101,14 @@ class Command(BaseCommand):
             out["profile"] = intake_bench.profile_registrations(county, opts["profile"])
             # Their deliveries, drained apart from the timed runs: the worker's cost of each.
             out["profile"]["worker"] = intake_bench.profile_drain()
+        if opts["counties"] < 1:
+            raise CommandError("--counties 应为正整数")
+        at = intake_bench.desks(county, opts["counties"])
+        out["counties"] = opts["counties"]
         out["concurrency"] = []
         for w in counts:
-            log(f"{w} 个登记进程，{opts['seconds']:g} 秒 …")
-            row = intake_bench.concurrent_intake(county, w, opts["seconds"])
+            log(f"{w} 个登记进程（{min(w, len(at))} 个县），{opts['seconds']:g} 秒 …")
+            row = intake_bench.concurrent_intake(county, w, opts["seconds"], at=at)
             log(f"  {row['per_s']}/s（排空后 {row['per_s_drained']}/s），错误 {row['errors'] or 0}")
             out["concurrency"].append(row)
         out["register_per_s"] = out["concurrency"][0]["per_s_drained"]
