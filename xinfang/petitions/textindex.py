@@ -11,7 +11,9 @@ matter's text, so no code path can forget it:
   absent one is an empty posting list.
 - PostgreSQL: the partial two-column GIN index ``matter_text_scope`` over the lower-cased
   text's bigrams and the matter's scope tokens (migration 0022, the same tokens as SQLite's
-  ``scope`` column). GIN returns no order, so one statement reads the hits through the index
+  ``scope`` column; a token that most matters carry, such as the county 信访局's division,
+  is left out of the read and the read gate alone filters: ``pg_scope``). GIN returns no
+  order, so one statement reads the hits through the index
   (a bitmap of the unit's hits only: an absent or rare term reads only those) as far as the
   cap and returns their number and the page sorted from them; past the cap (a common word)
   the newest matters are walked with ``LIKE`` where the word is dense, else the page is read
@@ -32,6 +34,7 @@ number that would cost a scan of every hit.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -238,7 +241,8 @@ def pg_page(where: Where, terms: list[str], offset: int, size: int,
     newest first, with the capped count.
 
     One statement reads the hits through the GIN index (``matter_text_scope``: bigrams and,
-    for a unit, its ``scope`` tokens) as far as the cap, and returns their number, the page
+    for a unit, its ``scope`` tokens — unless they cover most matters, ``pg_scope``) as far
+    as the cap, and returns their number, the page
     sorted from them and how many days they span, so each hit's row is read once. Past the
     cap (a common word) the page comes from a walk of the newest matters with ``LIKE`` if
     the word is dense enough, else from the hits received in the last days, which the index
@@ -246,6 +250,7 @@ def pg_page(where: Where, terms: list[str], offset: int, size: int,
     however many matters hold the word."""
     if where is NOTHING:
         return [], 0, False
+    scope = pg_scope(scope)
     want = offset + size + 1
     gate = [(_PG_OPEN, []), *([("\"petitions_matter\".\"search_scope\" && %s::text[]",
                                 [scope])] if scope else []),
@@ -267,6 +272,58 @@ def pg_page(where: Where, terms: list[str], offset: int, size: int,
     if len(ids) <= size and (ids or offset == 0):
         return ids, offset + len(ids), False  # the last page: the exact count
     return ids, min(n, COUNT_CAP), n > COUNT_CAP
+
+
+# A scope token that at least this share of the matters carry is left out of the GIN
+# condition (``pg_scope``): the index would union its posting list — for the county's own
+# division, every matter — before intersecting it with the word's, to narrow almost nothing.
+# Without it the row filter (the read gate, which decides anyway) discards the few rows the
+# user may not see: at a share s, (1 − s) / s rows read per hit, at most one at one half,
+# against a posting list of N·s entries skipped.
+SCOPE_SHARE = 0.5
+SCOPE_STATS_TTL = 300.0  # seconds a process keeps the shares before reading them again
+_scope_shares: tuple[float, dict[str, float]] | None = None
+
+
+def scope_shares() -> dict[str, float]:
+    """PostgreSQL: the share of matters that carry each common scope token, as ANALYZE (and
+    autovacuum after it) last sampled it: ``pg_stats.most_common_elems`` of ``search_scope``
+    with their frequencies (the fraction of rows holding each). A token not among them is
+    rarer than its cutoff; a table never analysed has none. Read once per
+    ``SCOPE_STATS_TTL``: one catalogue row, whatever N is. It decides only how the index is
+    read, never what is found."""
+    global _scope_shares
+    now = time.monotonic()
+    if _scope_shares is None or now - _scope_shares[0] > SCOPE_STATS_TTL:
+        with connection.cursor() as cur:
+            cur.execute("SELECT most_common_elems::text::text[], most_common_elem_freqs "
+                        "FROM pg_stats WHERE schemaname = current_schema() "
+                        "AND tablename = 'petitions_matter' AND attname = 'search_scope'")
+            row = cur.fetchone()
+        elems, freqs = (row[0] or [], row[1] or []) if row else ([], [])
+        # (the frequencies go on with the minimum, the maximum and the empty arrays' share)
+        _scope_shares = (now, dict(zip(elems, freqs[:len(elems)], strict=True)))
+    return _scope_shares[1]
+
+
+def forget_scope_shares() -> None:
+    global _scope_shares
+    _scope_shares = None
+
+
+def pg_scope(tokens: list[str] | None) -> list[str] | None:
+    """``tokens`` (access.index_scope) for the GIN condition, or None where one of them is
+    carried by ``SCOPE_SHARE`` of the matters or more (the county 信访局's division): the
+    matters with any of the tokens are then at least that share, and reading the word's hits
+    alone, each checked against the read gate, costs less than the token's posting list.
+    Either way the rows found are exactly the visible ones: the tokens only narrow the index
+    read to a superset of them."""
+    if not tokens:
+        return tokens
+    shares = scope_shares()
+    if any(shares.get(t, 0.0) >= SCOPE_SHARE for t in tokens):
+        return None
+    return tokens
 
 
 _RECEIVED = '"petitions_matter"."received_at"'
