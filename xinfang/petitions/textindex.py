@@ -251,7 +251,8 @@ def pg_page(where: Where, terms: list[str], offset: int, size: int,
 
     A word so common among the matters the user sees that walking the newest of them with
     ``LIKE`` meets the cap's hits sooner than the index could list the word's matters
-    (``_dense``: a word in half of them, at 1M) is counted and paged by that walk alone."""
+    (``_dense``: at 1M a word in more than about a fifth of them) is counted and paged by
+    that walk alone."""
     if where is NOTHING:
         return [], 0, False
     tokens, scope = scope, pg_scope(scope)
