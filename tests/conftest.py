@@ -17,19 +17,83 @@ def sh(y: int, m: int, d: int, hh: int = 10) -> datetime:
 
 
 @pytest.fixture
-def county(db):
+def county(db, request):
+    """The small demo county. A module marked ``pytest.mark.usefixtures("module_county")``
+    (all its tests plain ``django_db``) builds it once and each test gets a deep copy of it
+    (``module_db`` below); any other test builds its own."""
+    import copy
+
     from xinfang.demo.county import build_county
     from xinfang.petitions import clocks
 
     clocks.invalidate()
-    c = build_county(full=False, password="pw-test-123")
+    if "module_county" in request.fixturenames:
+        c = copy.deepcopy(request.getfixturevalue("module_county"))
+    else:
+        c = build_county(full=False, password="pw-test-123")
     yield c
     clocks.invalidate()
 
 
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One transaction around a whole module, rolled back after its last test (what Django's
+    ``TestCase.setUpTestData`` does for a class): rows built once by a module-scoped fixture
+    (``with module_db.unblock(): ...``) are seen by every test of the module, each of which
+    still runs in its own savepoint (pytest-django's ``db``) and so starts from them as built.
+    Only for modules whose tests are all plain ``django_db`` (no transactional test: a flush
+    would run inside it); a per-test fixture hands out ``copy.deepcopy`` of the built objects
+    so no test sees another's in-memory changes. While building, the settings the autouse
+    fixtures below give a test (fast hasher, models and audit anchors in a temporary
+    directory) hold too."""
+    from contextlib import contextmanager
+
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    tmp = tmp_path_factory.mktemp("module_db")
+
+    class Builder:
+        @staticmethod
+        @contextmanager
+        def unblock():
+            with django_db_blocker.unblock(), override_settings(
+                    PASSWORD_HASHERS=FAST_HASHERS, XINFANG_MODEL_DIR=tmp / "models",
+                    XINFANG_AUDIT_ANCHOR_FILE=str(tmp / "audit-anchors.jsonl")):
+                yield
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # type: ignore[attr-defined]  # as TestCase's own atomics
+        outer.__enter__()
+    try:
+        yield Builder
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_county(module_db):
+    """The test county (as ``county``) built once for a module on ``module_db``; ``county``
+    hands each test of a module that uses this fixture a deep copy of it."""
+    from xinfang.demo.county import build_county
+    from xinfang.petitions import clocks
+
+    with module_db.unblock():
+        clocks.invalidate()
+        c = build_county(full=False, password="pw-test-123")
+        clocks.invalidate()
+    return c
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ one door offers are listed in docs/design.md ("Acts and doors").
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -60,26 +61,52 @@ def frozen():
         yield t
 
 
-@pytest.fixture
-def matters(county, frozen):
-    """A matter in each of the first states of its life, and one 检举控告 against 住建."""
+@pytest.fixture(scope="module")
+def _built(module_county, module_db):
+    """The county and its matters, built once for the module (tests/conftest.py
+    ``module_db``): a matter in each of the first states of its life, and one 检举控告
+    against 住建."""
+    county = module_county
     officer, handler = county.users["officer"], county.users["handler"]
     zj = county.dept("住建")
-    registered = register(county, sh(2026, 3, 2))
-    dispatched = services.transition(register(county, sh(2026, 3, 2)), "assign", user=officer,
-                                     data={"to_body": zj.pk, "report_due": "2026-04-30",
-                                           "assist_bodies": [county.dept("人社").pk]})
-    signed = services.transition(
-        services.transition(register(county, sh(2026, 3, 2)), "forward", user=officer,
-                            data={"to_body": zj.pk}), "sign", user=handler)
-    handling = services.transition(signed, "accept", user=handler, data={"route": "§31（六）"})
-    signed = services.transition(
-        services.transition(register(county, sh(2026, 3, 2)), "forward", user=officer,
-                            data={"to_body": zj.pk}), "sign", user=handler)
-    report = register(county, sh(2026, 3, 2), klass="report", accused_body=zj,
-                      accused_name="某科长")
-    return {"registered": registered, "dispatched": dispatched, "signed": signed,
-            "handling": handling, "report": report}
+    with module_db.unblock(), time_machine.travel(sh(2026, 3, 2), tick=False):
+        registered = register(county, sh(2026, 3, 2))
+        dispatched = services.transition(register(county, sh(2026, 3, 2)), "assign",
+                                         user=officer,
+                                         data={"to_body": zj.pk, "report_due": "2026-04-30",
+                                               "assist_bodies": [county.dept("人社").pk]})
+        signed = services.transition(
+            services.transition(register(county, sh(2026, 3, 2)), "forward", user=officer,
+                                data={"to_body": zj.pk}), "sign", user=handler)
+        handling = services.transition(signed, "accept", user=handler,
+                                       data={"route": "§31（六）"})
+        signed = services.transition(
+            services.transition(register(county, sh(2026, 3, 2)), "forward", user=officer,
+                                data={"to_body": zj.pk}), "sign", user=handler)
+        report = register(county, sh(2026, 3, 2), klass="report", accused_body=zj,
+                          accused_name="某科长")
+    return county, {"registered": registered, "dispatched": dispatched, "signed": signed,
+                    "handling": handling, "report": report}
+
+
+@pytest.fixture
+def _world(db, _built):
+    """This test's copy of the county and matters (each test rolls back its own acts)."""
+    from xinfang.petitions import clocks
+
+    clocks.invalidate()
+    yield copy.deepcopy(_built)
+    clocks.invalidate()
+
+
+@pytest.fixture
+def county(_world):
+    return _world[0]
+
+
+@pytest.fixture
+def matters(_world, frozen):
+    return _world[1]
 
 
 @pytest.mark.parametrize("role", STAFF)

@@ -34,20 +34,31 @@ def keep_db_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def officer_headers(county):
-    make_matter(county, name="甲", id17="99012119800101123", phone="13800000001", title="路灯")
-    make_matter(county, name="乙", id17="99012119850505456", phone="13800000002", title="欠薪",
-                forward_to=county.dept("人社"))
-    make_matter(county, name="丙", id17="99012119700707789", phone="13800000003", title="举报",
-                klass="report", accused_body=county.dept("住建"))
-    from xinfang.org.models import ApiToken
+@pytest.fixture(scope="module")
+def _matters(module_county, module_db):
+    """Three matters and the officer's token, built once for the module (tests/conftest.py
+    ``module_db``): each operation's examples start from them and roll back their own acts."""
+    county = module_county
+    with module_db.unblock():
+        make_matter(county, name="甲", id17="99012119800101123", phone="13800000001",
+                    title="路灯")
+        make_matter(county, name="乙", id17="99012119850505456", phone="13800000002",
+                    title="欠薪", forward_to=county.dept("人社"))
+        make_matter(county, name="丙", id17="99012119700707789", phone="13800000003",
+                    title="举报", klass="report", accused_body=county.dept("住建"))
+        from xinfang.org.models import ApiToken
 
-    _, token = ApiToken.objects.create(user=county.users["officer"], name="schemathesis")
+        _, token = ApiToken.objects.create(user=county.users["officer"], name="schemathesis")
     return {"Authorization": f"Token {token}"}
 
 
+@pytest.fixture
+def officer_headers(county, _matters):
+    return _matters
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("module_county")
 @schema.parametrize()
 @settings(max_examples=int(os.environ.get("XINFANG_FUZZ_EXAMPLES", "10")), deadline=None,
           derandomize=True,

@@ -13,7 +13,8 @@ from xinfang.petitions.models import Matter
 
 from .conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 ROLES = ["registrar", "officer", "supervisor", "leader", "admin", "handler", "unit_head",
          "gov_officer", "city_officer", "other_handler", "town_handler"]
