@@ -16,7 +16,7 @@ from django.urls import reverse
 from tests.conftest import sh
 from tests.scenario import advance, register
 from xinfang.domain import tally as dt
-from xinfang.petitions import clocks, intel, jobs, services
+from xinfang.petitions import census, clocks, intel, jobs, services
 from xinfang.petitions.history.parse import sample_csv
 from xinfang.petitions.models import Matter, Tally, TallyMonth
 from xinfang.petitions.services import Correction
@@ -170,8 +170,38 @@ def test_counters_follow_every_write_and_equal_the_rows(county, tmp_path):
                        "first_resolution", "overdue", "participation_xinfang",
                        "satisfaction_xinfang"}, nonzero
     _months_are_days_summed()
+    _census_is_the_read_gate(county)
     r = aggregates.verify()
     assert (r.different, r.month_different, r.snapshots_off) == (0, 0, 0), r.differences
+
+
+CENSUS_USERS = ("officer", "leader", "admin", "handler", "unit_head", "gov_officer",
+                "city_officer", "other_handler", "town_handler", "registrar")
+
+
+def _census_is_the_read_gate(county):
+    """The statistics from the census counters equal the matters the read gate lets each
+    user see, counted per state and per holder — the county's officer, a unit handler, the
+    unit a 检举控告 accuses (§30 ¶3), a township, the city — and the sequence moved them."""
+    seen = {}
+    for key in CENSUS_USERS:
+        user = county.users[key]
+        got, want = census.statistics(user), census.from_rows(user)
+        assert got == want, key
+        assert got["total"] == access_count(user), key
+        seen[key] = got
+    assert seen["admin"]["total"] == Matter.objects.count() > 10
+    assert len(seen["officer"]["by_state"]) >= 4  # registered, dispatched, handling, closed …
+    # A unit handler sees what was sent to it, not the county's; the accused unit has one
+    # matter fewer than it would without §30 ¶3.
+    assert 0 < seen["handler"]["total"] < seen["officer"]["total"]
+    return seen
+
+
+def access_count(user):
+    from xinfang.petitions import access
+
+    return access.visible_matters(user).count()
 
 
 def test_rebuild_gives_what_the_services_kept_and_verify_finds_drift(county, tmp_path):
@@ -280,3 +310,55 @@ def test_drill_down_pages_add_up_to_the_figure(county, tmp_path, login, monkeypa
         assert listed == f["count"] and last.status_code == 200
         assert c.get(url, {**q, "page": "x"}).context["page"] == 1
         assert c.get("/api/v1/indicators/timely_acceptance", {**q, "offset": "-1"}).status_code == 400
+
+
+def test_statistics_follow_the_read_gate_and_the_migration_fills_them(county, tmp_path, login):
+    """The census counters (the statistics per state and per holder) after a sequence of
+    writes: equal to the read gate for each kind of user, checked by ``--verify`` (a drifted
+    census counter is found), served by ``/api/v1/statistics``, and rebuilt exactly by the
+    migration that fills them for the matters already in (petitions 0027)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from xinfang.petitions.models import TallySnapshot
+
+    ms = _writes(county, tmp_path)
+    # The report's accused unit: sent to it by mistake (§30 ¶3 forbids); the gate still hides
+    # it. Here: 转送 the report to another unit, then check the accused one still sees none.
+    _at(sh(2026, 3, 21), advance, county, Matter.objects.get(pk=ms["e"].pk), "dispatched")
+    # A 检举控告 accusing the county government, inside its leader's jurisdiction: §30 ¶3
+    # hides it from the leader, whose counts are one below the administrator's.
+    gov = county.users["leader"].body
+    _reg(county, sh(2026, 3, 22), 9, klass="report", accused_body=gov)
+    seen = _census_is_the_read_gate(county)
+    assert seen["leader"]["total"] == seen["admin"]["total"] - 1
+    assert seen["officer"]["total"] == seen["admin"]["total"]
+    kept = _stored()
+    assert any(k.metric == dt.CENSUS and k.body_id for k in kept)
+    # The API: the caller's own scope, labelled.
+    data = login("handler").get("/api/v1/statistics").json()
+    want = census.from_rows(county.users["handler"])
+    assert data["total"] == want["total"] > 0
+    assert {r["state"]: r["count"] for r in data["by_state"]} == want["by_state"]
+    assert {r["holder_id"] or 0: r["count"] for r in data["by_holder"]} == want["by_holder"]
+    assert all(r["label"] for r in data["by_state"])
+    # A census counter changed behind the services' back is found.
+    t = Tally.objects.filter(metric=dt.CENSUS).exclude(n=0).first()
+    Tally.objects.filter(pk=t.pk).update(n=t.n + 1)
+    r = aggregates.verify()
+    assert r.different == 1 and r.differences[0][0].metric == dt.CENSUS
+    Tally.objects.filter(pk=t.pk).update(n=t.n)
+    # The migration on a database kept before the census: the same counters and snapshots.
+    Tally.objects.filter(metric=dt.CENSUS).delete()
+    for s in TallySnapshot.objects.all():
+        c = {k: v for k, v in dt.decode(s.data).items() if k.metric != dt.CENSUS}
+        TallySnapshot.objects.filter(pk=s.pk).update(data=dt.encode(c))
+    assert aggregates.verify().different > 0
+    importlib.import_module("xinfang.petitions.migrations.0027_census_counters").fill(
+        None, SimpleNamespace(connection=connection))
+    assert _stored() == kept
+    r = aggregates.verify()
+    assert (r.different, r.month_different, r.snapshots_off) == (0, 0, 0), r.differences
+    _census_is_the_read_gate(county)

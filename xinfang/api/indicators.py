@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from xinfang.core.http import AuthedAPIRequest
 from xinfang.org.models import Body
-from xinfang.petitions import permissions
+from xinfang.petitions import census, permissions
 from xinfang.petitions.models import Matter
 from xinfang.practice import drilldown
 from xinfang.practice import indicator_scope as S
@@ -82,3 +82,11 @@ class IndicatorDetailView(ApiView):
             "next_offset": offset + DRILL_LIMIT if offset + DRILL_LIMIT < count else None,
             "rows": [{"matter": r.matter_id, "number": numbers.get(r.matter_id),
                       "bucket": r.bucket} for r in rows]})
+
+
+class StatisticsView(ApiView):
+    @extend_schema(operation_id="statistics",
+                   summary="可见事项按状态、按登记单位（持有单位）的件数（与事项查看范围一致）",
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request: AuthedAPIRequest, *args: Any, **kwargs: Any) -> Response:
+        return Response(census.labelled(census.statistics(request.user)))

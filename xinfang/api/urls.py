@@ -80,6 +80,7 @@ urlpatterns = [
     path("v1/categories", views.CategoryListView.as_view(), name="categories"),
     path("v1/warnings", intel.WarningsView.as_view(), name="warnings"),
     path("v1/indicators", indicators.IndicatorListView.as_view(), name="indicators"),
+    path("v1/statistics", indicators.StatisticsView.as_view(), name="statistics"),
     path("v1/indicators/<str:code>", indicators.IndicatorDetailView.as_view(),
          name="indicator"),
     path("v1/public/sms-codes", public.SmsCodeView.as_view(), name="public-sms-code"),

@@ -45,6 +45,13 @@ FIRST_RESOLUTION = "first_resolution"  # 初信初访 concluded, by closing date
 OPEN = "open"  # an open matter at its nearest deadline, the body that has to act now
 WITHDRAWN = "withdrawn"  # 撤回, by closing date, the holder
 SETTLED = "settled"  # 息诉罢访 records, by their date, the holder
+# Every matter, open or closed, by state and holder (the statistics: matters per state, per
+# holder), counted under its own division (the full code, not rolled up: ``census_q`` reads a
+# jurisdiction of any depth) with body 0, and once more under each body the read gate
+# (``petitions.access.visible_matters``) lets see it as its own: the holder, the lead, review
+# and recheck bodies, every body it was dispatched to. Undated (``NO_DAY``), never assessed
+# (exempt False), no month rows. bucket: the holder's id, dim: the state.
+CENSUS = "census"
 
 UNRATED = "unrated"
 OPEN_CLOCK = "open"
@@ -120,6 +127,11 @@ class MatterFacts:
     repeated: bool  # a later matter is a repeat of this one
     clocks: tuple[ClockFacts, ...] = ()
     settled_on: tuple[date, ...] = field(default=())
+    # The census (``CENSUS``): the matter's own division code, its state, and the bodies the
+    # read gate lets see it as their own (holder, lead/review/recheck body, dispatched to).
+    division_code: str = ""
+    state: str = ""
+    own_bodies: tuple[int, ...] = ()
 
 
 Contribution = dict[Key, tuple[int, int]]
@@ -191,7 +203,17 @@ def contributions(f: MatterFacts) -> Contribution:
         add(WITHDRAWN, f.closed_on, f.holder_id)
     for d in f.settled_on:
         add(SETTLED, d, f.holder_id)
+    if f.state:
+        out.update(census(f.division_code, f.accused_id, f.holder_id, f.state, f.own_bodies))
     return out
+
+
+def census(division_code: str, accused_id: int | None, holder_id: int | None, state: str,
+           own_bodies: Iterable[int | None]) -> Contribution:
+    """A matter's census rows (``CENSUS``): one under its division, one per own body."""
+    acc, holder = accused_id or 0, str(holder_id or 0)
+    return {Key(CENSUS, NO_DAY, division_code, body, acc, False, holder, state): (1, 0)
+            for body in sorted({0, *(b for b in own_bodies if b)})}
 
 
 def difference(before: Mapping[Key, tuple[int, int]], after: Mapping[Key, tuple[int, int]]
@@ -223,9 +245,12 @@ def next_month(d: date) -> date:
 
 
 def by_month(c: Mapping[Key, tuple[int, int]]) -> Contribution:
-    """``c`` summed under the first day of each key's month (zero sums left out)."""
+    """``c`` summed under the first day of each key's month (zero sums left out; the census
+    has no month rows)."""
     out: Contribution = {}
     for k, (n, p) in c.items():
+        if k.metric == CENSUS:
+            continue
         m = k._replace(day=month_of(k.day))
         on, op = out.get(m, (0, 0))
         out[m] = (on + n, op + p)
@@ -277,14 +302,15 @@ def total(parts: Iterable[Mapping[Key, tuple[int, int]]]) -> Contribution:
 
 # What a matter contributed, stored beside it so that the next write can subtract it. Compact:
 # the matter-wide parts of the key once, then one [metric, day ordinal, body, bucket, dim, n,
-# persons] per row.
+# persons] per row; a census row adds its own division code (exempt: always False).
 
 
 def encode(c: Contribution) -> list[object]:
     if not c:
         return []
-    k0 = next(iter(c))
-    rows: list[object] = [[k.metric, k.day.toordinal(), k.body_id, k.bucket, k.dim, n, p]
+    k0 = next((k for k in c if k.metric != CENSUS), next(iter(c)))
+    rows: list[object] = [[k.metric, k.day.toordinal(), k.body_id, k.bucket, k.dim, n, p,
+                           *([k.division_id] if k.metric == CENSUS else [])]
                           for k, (n, p) in sorted(c.items())]
     return [k0.division_id, k0.accused_id, int(k0.exempt), *rows]
 
@@ -295,7 +321,13 @@ def decode(data: list[Any] | None) -> Contribution:
     div, acc, ex, *rows = data
     out: Contribution = {}
     for r in rows:
-        metric, day, body, bucket, dim, n, p = r
-        out[Key(str(metric), date.fromordinal(int(day)), str(div), int(body), int(acc),
-                bool(ex), str(bucket), str(dim))] = (int(n), int(p))
+        metric, day, body, bucket, dim, n, p, *own = r
+        out[Key(str(metric), date.fromordinal(int(day)), str(own[0]) if own else str(div),
+                int(body), int(acc), False if own else bool(ex), str(bucket), str(dim))] = (
+            int(n), int(p))
     return out
+
+
+def exempt_of(c: Contribution | None) -> bool:
+    """The 不纳入考核 flag a snapshot was written with (the census rows never carry it)."""
+    return any(k.exempt for k in (c or {}) if k.metric != CENSUS)

@@ -29,6 +29,7 @@ from xinfang.domain.states import OPEN_STATES
 from .models import (
     ACTING_BODY_FIELD,
     Clock,
+    Dispatch,
     Evaluation,
     Event,
     Matter,
@@ -55,11 +56,16 @@ def _local(d: Any) -> date | None:
 
 def facts_from(m: Mapping[str, Any], *, exempt: bool, clocks: Sequence[dt.ClockFacts] = (),
                latest_rating: str | None = None, xinfang_rating: str | None = None,
-               repeated: bool = False, settled_on: Sequence[date] = ()) -> dt.MatterFacts:
+               repeated: bool = False, settled_on: Sequence[date] = (),
+               dispatched_to: Iterable[int | None] = ()) -> dt.MatterFacts:
     """``m``: the values of ``_MATTER_FIELDS`` (a ``.values()`` row, or built from objects);
-    ``latest_rating``: the latest round's rating of the handling (None: not rated)."""
+    ``latest_rating``: the latest round's rating of the handling (None: not rated);
+    ``dispatched_to``: the bodies of its dispatches (every one, whatever its state)."""
     state = m["state"]
     acting_field = _ACTING.get(state)
+    # The bodies that see it as their own (access.visible_matters: change both together).
+    own = {m["holder_id"], m["lead_body_id"], m["review_body_id"], m["recheck_body_id"],
+           *dispatched_to}
     return dt.MatterFacts(
         division_id=dt.division_key(m["division_path"]), holder_id=m["holder_id"], lead_body_id=m["lead_body_id"],
         acting_body_id=m[f"{acting_field}_id"] if acting_field else None,
@@ -74,12 +80,13 @@ def facts_from(m: Mapping[str, Any], *, exempt: bool, clocks: Sequence[dt.ClockF
         confidential=m["confidential"], replied_on=m["replied_on"],
         review_body_id=m["review_body_id"], rated=latest_rating is not None,
         latest_rating=latest_rating, xinfang_rating=xinfang_rating, repeated=repeated, clocks=tuple(clocks),
-        settled_on=tuple(settled_on))
+        settled_on=tuple(settled_on), division_code=m["division_path"].rsplit("/", 1)[-1],
+        state=state, own_bodies=tuple(sorted(b for b in own if b)))
 
 
 def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
          default_exempt: bool = False) -> dict[int, dt.MatterFacts]:
-    """The facts of the matters ``ids_q`` selects (a filter on ``pk``), five queries in all."""
+    """The facts of the matters ``ids_q`` selects (a filter on ``pk``), six queries in all."""
     rows = list(Matter.objects.filter(ids_q).order_by().values(*_MATTER_FIELDS))
     if not rows:
         return {}
@@ -114,12 +121,18 @@ def load(ids_q: Q, exempt: Mapping[int, bool] | None = None,
     by_original: dict[str, Any] = ({"repeat_of_id__gte": lo, "repeat_of_id__lte": hi} if dense
                                    else {"repeat_of_id__in": ids})
     repeated = set(Matter.objects.filter(**by_original).order_by().values_list("repeat_of_id", flat=True).distinct())
+    dispatched: dict[int, set[int]] = defaultdict(set)
+    for mid, body in (Dispatch.objects.filter(**by_matter).order_by()
+                      .values_list("matter_id", "to_body_id")):
+        if mid in wanted:
+            dispatched[mid].add(body)
     return {r["pk"]: facts_from(r, exempt=ex.get(r["pk"], default_exempt),
                                 clocks=clocks.get(r["pk"], ()),
                                 latest_rating=ratings[r["pk"]][0] if r["pk"] in ratings else None,
                                 xinfang_rating=(ratings[r["pk"]][1] or None) if r["pk"] in ratings
                                 else None,
-                                repeated=r["pk"] in repeated, settled_on=settled.get(r["pk"], ()))
+                                repeated=r["pk"] in repeated, settled_on=settled.get(r["pk"], ()),
+                                dispatched_to=dispatched.get(r["pk"], ()))
             for r in rows}
 
 
@@ -233,16 +246,12 @@ def refresh(*matter_ids: int | None, exempt: bool | None = None) -> None:
     ids = sorted({*ids, *(i for i in Matter.objects.filter(pk__in=ids, repeat_of__isnull=False)
                           .values_list("repeat_of_id", flat=True))})
     before = _locked_snapshots(ids)
-    flags = {i: (exempt if exempt is not None else _exempt_of(before.get(i))) for i in ids}
+    flags = {i: (exempt if exempt is not None else dt.exempt_of(before.get(i))) for i in ids}
     facts = load(Q(pk__in=ids), flags)
     after = {i: dt.contributions(f) for i, f in facts.items()}
     delta = dt.total(dt.difference(before.get(i, {}), after.get(i, {})) for i in ids)
     apply(delta)
     _save_snapshots({i: c for i, c in after.items() if before.get(i) != c})
-
-
-def _exempt_of(c: dt.Contribution | None) -> bool:
-    return bool(c) and next(iter(c or {})).exempt
 
 
 def registered(matter: Matter, clocks: Sequence[Clock]) -> None:

@@ -17,7 +17,7 @@ from xinfang.petitions import clocks
 from xinfang.petitions.models import Matter
 
 from .indicator_scope import Figure, Period, Scope
-from .indicators import REGISTRY, by_unit, figures
+from .indicators import REGISTRY, batched, by_unit
 
 # ============================================================================ drill-down
 
@@ -66,11 +66,17 @@ def drill_matters(code: str, scope: Scope, period: Period,
 # ============================================================================ overdue by unit
 
 
+def _overdue_period(today: date | None = None) -> Period:
+    return Period(clocks.today(), clocks.today(), today or clocks.today())
+
+
 def overdue_by_unit(scope: Scope, today: date | None = None) -> list[dict[str, Any]]:
     """超期未办结 by the unit that has to act now: the dashboard's bars, the supervision page's
     groups and the search's ``acting=<unit>&overdue=1`` all count these same matters."""
-    p = Period(clocks.today(), clocks.today(), today or clocks.today())
-    units = by_unit("overdue", scope, p)
+    return _overdue_rows(by_unit("overdue", scope, _overdue_period(today)))
+
+
+def _overdue_rows(units: dict[int | None, Figure]) -> list[dict[str, Any]]:
     names = dict(Body.objects.filter(pk__in=[k for k in units if k]).values_list("pk", "name"))
     rows = [{"unit_id": k, "unit": names.get(k, "未指定") if k else "未指定",
              "count": f.numerator} for k, f in units.items() if f.numerator]
@@ -85,11 +91,16 @@ def _rate(f: Figure) -> dict[str, Any]:
             "code": f.code}
 
 
-def dashboard_figures(user: User) -> dict[str, Any]:
+def dashboard_figures(user: User, scope: Scope | None = None) -> dict[str, Any]:
     """The dashboard's rates over the last twelve months and its overdue bars (now): the same
-    definitions as every other page. Kept as plain data (a chart and a table render it)."""
-    scope, period = Scope.for_user(user), Period.last_twelve_months()
-    figs = {f.code: f for f in figures(scope, period, [c for c in REGISTRY if c != "overdue"])}
+    definitions as every other page, their counter queries sent together (``batched``). Kept
+    as plain data (a chart and a table render it)."""
+    scope, period = scope or Scope.for_user(user), Period.last_twelve_months()
+    codes = [c for c in REGISTRY if c != "overdue"]
+    *found, units = batched(scope, [*((c, period, False) for c in codes),
+                                    ("overdue", _overdue_period(), True)])
+    figs = {f.code: f for f in found if isinstance(f, Figure)}
+    assert isinstance(units, dict)
     reply, sat = figs["on_time_reply"], figs["satisfaction_handling"]
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
@@ -97,8 +108,6 @@ def dashboard_figures(user: User) -> dict[str, Any]:
                          "late": reply.parts[ind.LATE],
                          "overdue_unanswered": reply.parts[ind.MISSED]},
         "satisfaction_rate": _rate(sat),
-        "overdue_by_unit": overdue_by_unit(scope)[:15],
+        "overdue_by_unit": _overdue_rows(units)[:15],
         "figures": [f.as_dict() for f in figs.values()],
     }
-
-

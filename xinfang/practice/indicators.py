@@ -20,11 +20,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import reduce
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
@@ -46,8 +47,11 @@ from xinfang.domain import tally as dt
 from xinfang.domain.i18n import gettext_noop
 from xinfang.petitions import clocks
 from xinfang.petitions.filters import OPEN_VALUES, overdue_q
-from xinfang.petitions.models import Clock, Evaluation, Matter, Tally, TallyMonth
+from xinfang.petitions.models import Clock, Evaluation, Matter
 
+from .counter_sources import CounterModel as CounterModel
+from .counter_sources import counter_sources as counter_sources
+from .counter_sources import day_cutoffs, undated_sources
 from .indicator_scope import Figure as Figure  # re-exported: callers name them I.Scope …
 from .indicator_scope import Period as Period
 from .indicator_scope import Scope as Scope
@@ -430,99 +434,61 @@ def _figure(d: Definition, parts: dict[str, int]) -> Figure:
                   sum(parts[b] for b in d.denominator), persons)
 
 
-def _day_cutoffs(qs: Iterable[Q]) -> set[date]:
-    """The days the filters ``qs`` cut the counters at (``day < c``, ``day >= c`` …): a month
-    they cut is read from its day rows (``domain.tally.split_by_month``)."""
-    out: set[date] = set()
-    for q in qs:
-        for child in q.children:
-            if isinstance(child, Q):
-                out |= _day_cutoffs([child])
-                continue
-            lookup, value = child
-            field_name, _, op = lookup.partition("__")
-            if field_name != "day":
-                continue
-            if op in ("lt", "gte"):
-                out.add(value)
-            elif op in ("lte", "gt"):
-                out.add(value + timedelta(days=1))
-            else:  # a filter the month split cannot reason about
-                raise ValueError(f"counter filter {lookup!r}: only day comparisons")
-    return out
+TALLY_COLUMNS = ("_i", "_g", "b0", "b1", "b2", "_p")  # one counter query's row, any figure
 
 
-CounterModel = type[Tally] | type[TallyMonth]
-
-
-def counter_sources(start: date, end: date | None, cutoffs: Iterable[date] = ()
-                    ) -> list[tuple[CounterModel, Q]]:
-    """Where the counters of days ``start``..``end`` (None: no end) are read: the whole
-    months no cutoff cuts from the month rows, the rest (the period's partial edge months, a
-    month a "before today" filter cuts) from the day rows. Summing the sources gives what the
-    day rows alone give."""
-    if end is None:
-        if start.day == 1:
-            return [(TallyMonth, Q(day__gte=start))]
-        nxt = dt.next_month(start)
-        return [(Tally, Q(day__gte=start, day__lt=nxt)), (TallyMonth, Q(day__gte=nxt))]
-    days, months = dt.split_by_month(start, end, cutoffs)
-    out: list[tuple[CounterModel, Q]] = []
-    for model, ranges in ((Tally, days), (TallyMonth, months)):
-        if ranges:
-            out.append((model, reduce(operator.or_, [
-                Q(day=lo) if lo == hi else Q(day__range=(lo, hi)) for lo, hi in ranges])))
-    return out
-
-
-def undated_sources(cutoffs: set[date]) -> list[tuple[CounterModel, Q]]:
-    """Where an undated figure's counters are read (every day: the open matters by the day
-    their deadline falls due, "overdue" being ``day < today``): the month rows for every month
-    the one cutoff does not cut, the day rows of its month. At 1,000,000 matters the open
-    counters were 48,456 day rows, all read by the dashboard's overdue bars (70 ms,
-    ``EXPLAIN ANALYZE``, load 10)."""
-    if len(cutoffs) != 1:
-        return [(Tally, Q())]
-    first = min(cutoffs).replace(day=1)
-    nxt = dt.next_month(first)
-    return [(TallyMonth, Q(day__lt=first) | Q(day__gte=nxt)),
-            (Tally, Q(day__gte=first, day__lt=nxt))]
-
-
-def _tally_aggregate(d: Definition, scope: Scope, p: Period, q: Q,
-                     group: bool = False) -> dict[Any, dict[str, int]]:
-    """The buckets summed from the counters, one query per source (month rows for the whole
-    months, day rows for the rest: ``counter_sources``), grouped by unit with ``group``."""
+def tally_parts(d: Definition, scope: Scope, p: Period, q: Q, group: bool = False,
+                tag: int = 0) -> list[QuerySet[Any]]:
+    """The counter queries of one figure, one per source (month rows for the whole months,
+    day rows for the rest: ``counter_sources``), each a row of ``TALLY_COLUMNS``: ``tag``,
+    the unit (grouped by it with ``group``, else 0), the buckets' sums in the definition's
+    order (0 past its last) and the numerator's persons. Alike for every figure, so that
+    several run as one statement (``practice.batch``: ``UNION ALL``)."""
     spec = d.tally
-    assert spec is not None
+    assert spec is not None and len(d.buckets) <= 3
     by_bucket = spec.buckets(p)
-    aggs: dict[str, Any] = {f"b_{b}": Sum("n", filter=by_bucket[b]) for b in d.buckets}
-    if d.persons:
-        aggs["_persons"] = Sum("persons", filter=reduce(
-            operator.or_, [by_bucket[b] for b in d.numerator]))
-    cutoffs = _day_cutoffs(by_bucket.values())
+    zero = Value(0, output_field=BigIntegerField())
+    aggs: dict[str, Any] = {f"b{i}": Sum("n", filter=by_bucket[b]) if i < len(d.buckets)
+                            else zero for i, b in enumerate([*d.buckets, "", ""][:3])}
+    aggs["_p"] = (Sum("persons", filter=reduce(operator.or_, [by_bucket[b] for b in d.numerator]))
+                  if d.persons else zero)
+    cutoffs = day_cutoffs(by_bucket.values())
     sources: list[tuple[CounterModel, Q]] = (
         counter_sources(p.start, p.end, cutoffs) if spec.dated else undated_sources(cutoffs))
-    totals: dict[Any, dict[str, int]] = {}
+    out: list[QuerySet[Any]] = []
     for model, days in sources:
         qs = model.objects.filter(q, days, metric=spec.metric)
         if d.assessed:
             qs = qs.filter(exempt=False)
         if scope.unit is not None:
             qs = qs.filter(body_id=scope.unit.pk)
-        rows: list[dict[str, Any]] = (list(qs.order_by().values("body_id").annotate(**aggs))
-                                      if group else [qs.aggregate(**aggs) | {"body_id": None}])
-        for row in rows:
-            parts = totals.setdefault(row["body_id"] or None, dict.fromkeys(
-                [*d.buckets, *(["_persons"] if d.persons else [])], 0))
-            for b in d.buckets:
-                parts[b] += int(row[f"b_{b}"] or 0)
-            if d.persons:
-                parts["_persons"] += int(row["_persons"] or 0)
+        qs = qs.order_by().annotate(_i=Value(tag, output_field=BigIntegerField()))
+        qs = (qs.annotate(_g=F("body_id")).values("_i", "_g").annotate(**aggs) if group
+              else qs.values("_i").annotate(_g=zero, **aggs))
+        out.append(qs.values_list(*TALLY_COLUMNS))
+    return out
+
+
+def tally_fold(d: Definition, rows: Iterable[tuple[Any, ...]], group: bool = False
+               ) -> dict[Any, dict[str, int]]:
+    """The rows of ``tally_parts`` summed per unit (``None``: the whole figure)."""
+    totals: dict[Any, dict[str, int]] = {}
+    keys = [*d.buckets, *(["_persons"] if d.persons else [])]
+    for _i, unit, *sums, persons in rows:
+        parts = totals.setdefault((unit or None) if group else None, dict.fromkeys(keys, 0))
+        for b, v in zip(d.buckets, sums, strict=False):
+            parts[b] += int(v or 0)
+        if d.persons:
+            parts["_persons"] += int(persons or 0)
     if not group:
-        return {None: totals.get(None) or dict.fromkeys(
-            [*d.buckets, *(["_persons"] if d.persons else [])], 0)}
+        return {None: totals.get(None) or dict.fromkeys(keys, 0)}
     return {k: v for k, v in totals.items() if any(v.values())}
+
+
+def _tally_aggregate(d: Definition, scope: Scope, p: Period, q: Q,
+                     group: bool = False) -> dict[Any, dict[str, int]]:
+    """The buckets summed from the counters (grouped by unit with ``group``)."""
+    return tally_fold(d, (r for qs in tally_parts(d, scope, p, q, group) for r in qs), group)
 
 
 def figure(code: str, scope: Scope, period: Period) -> Figure:
@@ -543,16 +509,46 @@ def figure_from_rows(code: str, scope: Scope, period: Period) -> Figure:
 
 
 def figures(scope: Scope, period: Period, codes: list[str] | None = None) -> list[Figure]:
-    return [figure(c, scope, period) for c in (codes or list(REGISTRY))]
+    """Several figures: every counter query of them in one statement (``batched``)."""
+    return [f for f in batched(scope, [(c, period, False) for c in (codes or list(REGISTRY))])
+            if isinstance(f, Figure)]
 
 
 def by_unit(code: str, scope: Scope, period: Period) -> dict[int | None, Figure]:
     """One figure per unit (the definition's unit field), in one grouped aggregate."""
-    d = REGISTRY[code]
-    scope = scope.with_unit(None)
-    q = scope.tally_q() if d.tally is not None else None
-    if q is not None:
-        grouped = _tally_aggregate(d, scope, period, q, group=True)
-    else:
-        grouped = _aggregate(d, d.rows(scope, period), period, d.unit_field)
-    return {k: _figure(d, parts) for k, parts in grouped.items()}
+    out = batched(scope, [(code, period, True)])[0]
+    assert isinstance(out, dict)
+    return out
+
+
+Ask = tuple[str, Period, bool]  # a figure's code, its period, per unit (``by_unit``) or not
+
+
+def batched(scope: Scope, asks: list[Ask]) -> list[Figure | dict[int | None, Figure]]:
+    """The figures ``asks`` names (each a ``Figure``, or with ``group`` a figure per unit),
+    every counter query among them sent as one ``UNION ALL`` statement: at 1,000,000 matters
+    the dashboard's ~30 counter queries of 5–70 ms were mostly round trips on a loaded machine
+    (docs/benchmarks.md). What the counters cannot answer is counted from the rows."""
+    parts: list[QuerySet[Any]] = []
+    counted: list[bool] = []
+    for i, (code, period, group) in enumerate(asks):
+        d, s = REGISTRY[code], scope.with_unit(None) if group else scope
+        q = s.tally_q() if d.tally is not None else None
+        if q is not None:
+            parts += tally_parts(d, s, period, q, group, tag=i)
+        counted.append(q is not None)
+    rows: dict[int, list[tuple[Any, ...]]] = {}
+    if parts:
+        for r in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+            rows.setdefault(int(r[0]), []).append(r)
+    out: list[Figure | dict[int | None, Figure]] = []
+    for i, (code, period, group) in enumerate(asks):
+        d, s = REGISTRY[code], scope.with_unit(None) if group else scope
+        if not group:
+            out.append(_figure(d, tally_fold(d, rows.get(i, []))[None]) if counted[i]
+                       else figure_from_rows(code, s, period))
+            continue
+        grouped = (tally_fold(d, rows.get(i, []), True) if counted[i]
+                   else _aggregate(d, d.rows(s, period), period, d.unit_field))
+        out.append({k: _figure(d, v) for k, v in grouped.items()})
+    return out

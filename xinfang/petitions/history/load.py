@@ -368,7 +368,8 @@ class Loader:
                 "repeat_of_id": None,
             }, exempt=False, clocks=[ClockFacts(c[3], c[9], c[12], c[6], c[7]) for c in cl
                                      if c[3] in self.tally_codes],
-                latest_rating=r.rating if r.rating and r.replied_on else None)
+                latest_rating=r.rating if r.rating and r.replied_on else None,
+                dispatched_to=(to_body,) if did is not None else ())
             add_matter((
                 mid, r.number, code, r.channel, r.number if r.channel == "superior" else "",
                 self.channel_details, received_at, received_at, now, r.holder.pk,

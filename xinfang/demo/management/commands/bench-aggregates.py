@@ -15,7 +15,8 @@ warm-up:
   leader's scope: volume charts, rates, overdue bars, every figure of twelve months);
 - ``indicators_month``: every figure of last month in process (the indicator page's query work);
 - ``ranking``: the unit ranking of last month with its rank change;
-- ``statistics``: matters per state and per holder (``bench``'s statistics, the peer's);
+- ``statistics``: matters per state and per holder the leader may see (``bench``'s statistics,
+  the peer's), from the census counters (``petitions.census``), and ``/api/v1/statistics``;
 - ``*_http``: the same through Django's test client (middleware, session, template or JSON):
   ``/dashboard/data/``, ``/indicators/?period=…``, ``/api/v1/indicators?period=…``.
 
@@ -163,6 +164,7 @@ def time_reads(repeat: int, log: Any) -> dict[str, Any]:
     from xinfang.demo.bench import _statistics as bench_statistics
     from xinfang.demo.county import logged_in_client
     from xinfang.org.models import User
+    from xinfang.petitions import census
     from xinfang.petitions.models import Matter, Tally
     from xinfang.practice import dashboard, rankings
     from xinfang.practice import indicator_scope as S
@@ -191,7 +193,8 @@ def time_reads(repeat: int, log: Any) -> dict[str, Any]:
             ("indicators_month", lambda: I.figures(scope, period)),
             ("ranking", lambda: rankings.unit_ranking(I.Scope.for_division(county), period)),
             # The issue's "statistics" (matters per state and per holder; the peer's too).
-            ("statistics", bench_statistics),
+            ("statistics", lambda: bench_statistics(leader)),
+            ("statistics_api_http", get("/api/v1/statistics")),
             ("dashboard_http", get("/dashboard/data/")),
             ("dashboard_page_http", get("/dashboard/")),
             ("indicators_http", get(f"/indicators/?period={period_key}")),
@@ -203,4 +206,7 @@ def time_reads(repeat: int, log: Any) -> dict[str, Any]:
     for code in I.REGISTRY:
         I.figure_from_rows(code, scope, period)
     out["ms"]["indicators_month_from_rows_once"] = round(1000 * (time.perf_counter() - t), 1)
+    t = time.perf_counter()
+    census.from_rows(leader)  # the statistics counted over the matters the leader may see
+    out["ms"]["statistics_from_rows_once"] = round(1000 * (time.perf_counter() - t), 1)
     return out
