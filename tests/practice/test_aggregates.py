@@ -274,6 +274,19 @@ def test_the_dashboard_reads_the_counters_within_the_users_scope(county, tmp_pat
                     == {r[label]: r.get("counts", r.get("count")) for r in rows[key]}), key
         assert data["total"] == 11 and data["withdrawn"] == 1
         assert data["collective_visits"]["batches"] == 1
+        # A handful of statements, not one per figure and month source (~35 before): the
+        # scope's divisions, the volumes, every counter figure and the overdue bars as one
+        # UNION ALL, the two figures counted from rows (包案, 积案), the names.
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from xinfang.practice import dashboard
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert dashboard.data(county.users["leader"])["total"] == data["total"]
+        unions = [q["sql"] for q in ctx.captured_queries if "UNION ALL" in q["sql"]]
+        assert len(unions) == 2 and len(ctx.captured_queries) <= 9, [
+            q["sql"][:80] for q in ctx.captured_queries]
         # The unit accused by the 检举控告 never counts it (§30 ¶3).
         accused = county.dept("人社")
         hidden = I.Scope.for_division(county.county)
