@@ -11,7 +11,8 @@ from xinfang.domain import idcard
 from xinfang.petitions import services
 from xinfang.petitions.models import IdempotencyKey, Matter
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms")]
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms"), pytest.mark.usefixtures("module_county")]
 
 URL = "/api/v1/public/petitions"
 SMS_URL = "/api/v1/public/sms-codes"

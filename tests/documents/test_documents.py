@@ -16,7 +16,8 @@ from xinfang.petitions import clocks, services
 from xinfang.petitions.models import Document
 from xinfang.petitions.services import PetitionerIn
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 LEGAL_BASIS = "《物业管理条例》第四十条"
 

@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 from tests.scenario import advance
 from xinfang.petitions.models import Evaluation, Matter
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms")]
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms"), pytest.mark.usefixtures("module_county")]
 
 PHONE = "13800138000"
 URL = "/api/v1/public/petitions"

@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 
 from xinfang.core import totp
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 PW = "pw-test-123"
 WRONG = "动态验证码不正确或已使用过"

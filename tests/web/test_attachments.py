@@ -13,7 +13,8 @@ from tests.web.test_staff import _reg_post
 from xinfang.audit.models import AuditLog
 from xinfang.petitions.models import Attachment, Matter
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

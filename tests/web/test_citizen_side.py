@@ -14,7 +14,8 @@ from tests.web.test_attachments import _image
 from xinfang.audit.models import AuditLog
 from xinfang.petitions.models import Clock, Event, Matter
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms")]
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms"), pytest.mark.usefixtures("module_county")]
 
 PHONE = "13800138000"
 URL = "/api/v1/public/petitions"

@@ -10,7 +10,8 @@ from tests.conftest import sh
 from tests.scenario import advance
 from xinfang.petitions.models import Evaluation
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _track(client, matter, phone="13800138000"):
