@@ -22,7 +22,7 @@ _WHERE = {
     "DEFAULT_THRESHOLD": "similarity", "SimilarityIndex": "similarity",
     "similar_pairs": "similarity",
     "extract_entities": "text", "normalize": "text", "tokenize": "text",
-    "Topic": "topics", "TopicItem": "topics", "cluster_topics": "topics",
+    "Topic": "topic_types", "TopicItem": "topic_types", "cluster_topics": "topics",
     "Alert": "warning", "ewma_alerts": "warning", "poisson_alerts": "warning",
     "poisson_sf": "warning", "rising": "warning",
 }
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from .classify import Classifier, cross_validate
     from .similarity import DEFAULT_THRESHOLD, SimilarityIndex, similar_pairs
     from .text import extract_entities, normalize, tokenize
-    from .topics import Topic, TopicItem, cluster_topics
+    from .topic_types import Topic, TopicItem
+    from .topics import cluster_topics
     from .warning import Alert, ewma_alerts, poisson_alerts, poisson_sf, rising
 
 

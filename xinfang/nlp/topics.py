@@ -16,8 +16,6 @@ import os
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,8 @@ from .text import (
     entities_conflict,
     tokenize,
 )
+from .topic_types import Topic as Topic
+from .topic_types import TopicItem as TopicItem
 
 _STOP = frozenset(
     ["问题", "反映", "关于", "请求", "希望", "建议", "咨询", "投诉", "举报", "请问", "为什么", "什么", "何时", "怎么", "如何", "是否", "能否", "可以", "没有", "不能", "一个", "我们", "你们", "他们", "相关", "部门", "领导", "政府", "书记", "市长", "尊敬", "您好", "谢谢", "感谢", "严重", "情况", "进行", "要求", "解决", "处理", "还是", "已经", "一直", "现在", "目前", "这个", "那个", "以及", "并且", "而且", "但是", "因为", "所以", "如果", "其中", "时候", "多次", "附近", "周边", "居民", "业主", "小区", "市民", "老百姓", "群众", "百姓", "问问", "为何", "到底", "迟迟", "请问"]
@@ -51,44 +51,6 @@ BURST_GAP_DAYS = 30  # a topic whose messages pause this long is two topics (two
 PARALLEL_MIN = 5000  # new matters from which the queries are split over processes
 STATE_FORMAT = 2  # TopicState pickles of another format are rebuilt (2: labels kept)
 SINGLE_VOTES = 20  # a lone message with this many votes is reported as a standout
-
-
-@dataclass(frozen=True, slots=True)
-class TopicItem:
-    id: str
-    text: str  # "title\nbody"
-    votes: int = 0  # likes (点赞数)
-    place: str | None = None
-    accused: str | None = None
-    when: date | None = None  # the message's date: topics split at pauses, heat uses the span
-    dislikes: int = 0  # 反对数
-    author: str | None = None  # petitioner/user key: distinct petitioners per topic
-
-
-@dataclass(slots=True)
-class Topic:
-    label: str  # headline of the group's most central member
-    keywords: list[str]
-    ids: list[str]
-    votes: int  # likes
-    entities: list[str] = field(default_factory=list)  # places/objects named
-    heat: float = 0.0
-    dislikes: int = 0
-    first: date | None = None
-    last: date | None = None
-    petitioners: int = 0  # distinct authors (messages without an author count one each)
-    groups: list[str] = field(default_factory=list)  # places/units given by the input
-    single: bool = False  # one message, hot by its votes alone (reported separately)
-    lead: str = ""  # id of the most central member (whose headline is the label)
-    keyword_ids: dict[str, list[str]] = field(default_factory=dict)  # keyword -> members with it
-
-    @property
-    def size(self) -> int:
-        return len(self.ids)
-
-    @property
-    def span_days(self) -> int:
-        return (self.last - self.first).days + 1 if self.first and self.last else 0
 
 
 class _Groups:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .topics import Topic, TopicItem
+from .topic_types import Topic, TopicItem  # not .topics: no numpy or jieba for reading
 from .warning import Alert, ewma_alerts, poisson_alerts
 
 ATTENTION_VOTES = 100  # votes in one period that flag it whatever the count
