@@ -175,12 +175,21 @@ def test_topics_page_lists_a_topic_with_its_matters(login, county, frozen):
              for i, (t, b, i_, p) in enumerate(rows)]
     lone = register(county, sh(2026, 6, 12), title="桥梁护栏损坏", content="河口村桥梁护栏损坏。",
                     id_number=ID_B, phone="13900139000")
+    _topics_job()
     c = login(county.users["officer"])
     page = c.get(reverse("topics") + "?days=30").content.decode()
     assert "阳光小区" in page and "停车费" in page and "桥梁护栏" not in page
     assert "<td>3</td>" in page  # matters, and three distinct petitioners
     detail = c.get(reverse("topic", args=[1]) + "?days=30").content.decode()
     assert all(m.number in detail for m in topic) and lone.number not in detail
+
+
+def _topics_job() -> None:
+    """One run of the topics job, whose stored result the pages read (never clustering in a
+    request: tests/intel/test_topics_never_in_request.py)."""
+    from xinfang.petitions.intel import snapshot
+
+    snapshot.compute()
 
 
 # --------------------------------------------------------------------------- warnings
@@ -305,6 +314,8 @@ def _topic_series(county, people_this_week: int, same_person: bool = False):
 
 def test_a_rising_topic_is_warned_with_its_matters_on_the_warnings_page(login, county, frozen):
     _topic_series(county, 6)
+    assert intel.topic_rising_warnings(county.users["supervisor"]) == []  # no job result yet
+    _topics_job()
     w = intel.topic_rising_warnings(county.users["supervisor"])
     assert len(w) == 1 and w[0].count == 6 and w[0].persons == 6
     assert "阳光小区" in w[0].label and sum(w[0].weeks[:-1]) == 5
@@ -317,6 +328,7 @@ def test_a_rising_topic_is_warned_with_its_matters_on_the_warnings_page(login, c
 
 def test_one_petitioner_posting_six_times_is_no_rising_topic(login, county, frozen):
     _topic_series(county, 6, same_person=True)
+    _topics_job()
     assert intel.topic_rising_warnings(county.users["supervisor"]) == []
 
 
@@ -390,9 +402,10 @@ def test_the_topics_job_adds_new_matters_to_its_stored_topics(county, frozen):
 
 def test_the_pages_code_loads_neither_scikit_learn_nor_scipy():
     """A web worker serving /topics/, /warnings/ and the dashboard from the stored job result
-    does not pay for scikit-learn or scipy (time and memory): neither the URLs' views nor the
-    code the stored topics and warnings run on import them (xinfang.nlp loads its names on
-    first use). A fresh interpreter, since this one has loaded them for other tests."""
+    does not pay for scikit-learn, scipy, numpy or jieba (time and memory): neither the URLs'
+    views nor the code the stored topics and warnings run on import them (xinfang.nlp loads
+    its names on first use). A fresh interpreter, since this one has loaded them for other
+    tests; the pages rendered: tests/intel/test_topics_never_in_request.py."""
     import os
     import subprocess
     import sys
@@ -400,8 +413,9 @@ def test_the_pages_code_loads_neither_scikit_learn_nor_scipy():
     code = ("import django, sys; django.setup(); import xinfang.urls; "
             "from xinfang.petitions import intel; from xinfang.petitions.intel import snapshot; "
             "from xinfang.nlp.heat import heat; from xinfang.nlp.warn import topic_warnings; "
-            "from xinfang.nlp import ewma_alerts, poisson_alerts; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
+            "from xinfang.nlp import ewma_alerts, poisson_alerts, Topic, TopicItem; "
+            "print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('sklearn', 'scipy', 'numpy', 'jieba')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "xinfang.settings"})
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -2,8 +2,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from django.apps import AppConfig
+
+
+def _topics_wanted(sender: Any, **kwargs: Any) -> Any:
+    from . import jobs  # on first use: the job system's imports stay out of start-up
+
+    return jobs.topics_wanted(sender, **kwargs)
 
 
 class OpsConfig(AppConfig):
@@ -18,3 +25,7 @@ class OpsConfig(AppConfig):
         path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         if path:
             Path(path).mkdir(parents=True, exist_ok=True)
+        # A page without a fresh hot-topics result asks for the topics job (issue 19 item 5).
+        from xinfang.petitions.intel import snapshot
+
+        snapshot.wanted.connect(_topics_wanted, dispatch_uid="ops.topics_wanted")

@@ -8,6 +8,11 @@
   traceback. A failure is retried (``max_attempts``, backing off from
   ``XINFANG_JOB_RETRY_SECONDS``) and, after the last attempt, stays ``failed`` in the admin
   list (运行与作业 › 作业运行记录) and in ``/metrics``.
+- **Asked for by a page.** ``ask`` enqueues a run unless one of the job is queued, running or
+  waiting for its retry (under a lock, so two requests at once enqueue one): the topics
+  pages ask for the ``topics`` job when it has no fresh result (``topics_wanted``, connected
+  to ``petitions.intel.snapshot.wanted`` in ``apps.py``), instead of clustering in the
+  request (issue 19 item 5).
 - **The sweep** runs under a PostgreSQL advisory lock, so two workers never sweep at the
   same moment; and the sweep itself is idempotent (one supervision per clock and kind), so a
   retried or repeated run changes nothing.
@@ -45,6 +50,8 @@ PROCESS_ID = f"{socket.gethostname()[:100]}:{os.getpid()}"
 WORKER_ID = PROCESS_ID
 
 SWEEP_LOCK = 0x5846_5357  # "XFSW": the advisory lock key of the deadline sweep
+ASK_LOCK = 0x5846_4153  # "XFAS": held while a page's ask checks and enqueues (ask)
+ACTIVE = (JobRun.Status.QUEUED, JobRun.Status.RUNNING, JobRun.Status.RETRYING)
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,46 @@ def enqueue(name: str, slot: datetime | None = None,
         return None
     run.task_id = str(result.id)
     return run
+
+
+def _active(name: str, since: datetime) -> JobRun | None:
+    return (JobRun.objects.filter(job=name, status__in=ACTIVE, enqueued_at__gt=since)
+            .order_by("-enqueued_at", "-id").first())
+
+
+def ask(name: str, now: datetime | None = None, *,
+        forget_after: timedelta = timedelta(hours=1)) -> JobRun:
+    """A run of ``name`` soon: the one already queued, running or waiting for its retry,
+    else a new one (a one-off). Two askers at once enqueue one: the check and the enqueue
+    hold a lock (PostgreSQL: a transaction advisory lock; SQLite: the write lock that every
+    transaction takes, ``transaction_mode`` IMMEDIATE). A run enqueued more than
+    ``forget_after`` ago and still not finished is taken for lost (a worker killed mid-run
+    leaves it 运行中) and does not hold a new one back."""
+    now = now or timezone.now()
+    since = now - forget_after
+    run = _active(name, since)  # the common case reads only, without a lock
+    if run is not None:
+        return run
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [ASK_LOCK])
+        run = _active(name, since)
+        if run is None:
+            run = enqueue(name, now)
+        if run is None:  # a scheduler's slot at this very instant
+            run = JobRun.objects.get(job=name, slot=now)
+    return run
+
+
+def topics_wanted(sender: Any, now: datetime, **kwargs: Any) -> Any:
+    """The receiver of ``petitions.intel.snapshot.wanted``: the topics job, asked for once."""
+    from xinfang.petitions.intel import snapshot
+
+    run = ask("topics", now, forget_after=max(timedelta(seconds=snapshot.stale_seconds()),
+                                              timedelta(hours=1)))
+    return snapshot.Pending(asked_at=run.enqueued_at, status=run.status,
+                            started_at=run.started_at)
 
 
 def schedule_due(now: datetime | None = None) -> list[JobRun]:

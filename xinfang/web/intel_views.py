@@ -14,7 +14,9 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -26,6 +28,8 @@ from xinfang.practice import dashboard as practice_dashboard
 
 from .desk import require_registrar
 from .forms import category_choices, division_choices, routing_suggestion
+
+TOPICS_POLL_SECONDS = 5  # how often a page waiting for the topics job asks again
 
 
 def _require_intel(request: AuthedRequest) -> None:
@@ -83,13 +87,23 @@ def _topic_filters(request: AuthedRequest) -> dict[str, Any]:
 
 @login_required
 def topics(request: AuthedRequest) -> HttpResponse:
+    """The hot topics from the topics job's stored result. Without one the job is asked for
+    (intel.snapshot) and the page says 正在计算 and polls (``?poll=1``, htmx): 204 while the
+    run is not done, then the list, which replaces the notice."""
     _require_intel(request)
     f = _topic_filters(request)
-    found = intel.topics(request.user, f["days"], f["division"], f["category"])
+    result = intel.topics_result(request.user, f["days"], f["division"], f["category"])
     query = f"days={f['days']}&division={f['division']}&category={f['category']}"
+    poll = request.GET.get("poll") == "1"
+    if poll and not result.ready:
+        return HttpResponse(status=204)  # htmx swaps nothing and asks again
+    context = {
+        "nav": "topics", "topics": result.topics, "result": result, "f": f, "query": query,
+        "periods": intel.PERIODS, "poll_seconds": TOPICS_POLL_SECONDS}
+    if poll:
+        return render(request, "intel/_topics_result.html", {**context, "arrived": True})
     return render(request, "intel/topics.html", {
-        "nav": "topics", "topics": found, "f": f, "query": query, "periods": intel.PERIODS,
-        "divisions": division_choices(request.user), "categories": [
+        **context, "divisions": division_choices(request.user), "categories": [
             (v, label) for v, label in category_choices() if not label.startswith("　")],
     })
 
@@ -98,8 +112,10 @@ def topics(request: AuthedRequest) -> HttpResponse:
 def topic_detail(request: AuthedRequest, n: int) -> HttpResponse:
     _require_intel(request)
     f = _topic_filters(request)
-    found = intel.topics(request.user, f["days"], f["division"], f["category"])
-    topic = next((t for t in found if t.n == n), None)
+    result = intel.topics_result(request.user, f["days"], f["division"], f["category"])
+    if not result.ready:  # the list page says that the topics are being computed
+        return redirect(reverse("topics") + "?" + urlencode(f))
+    topic = next((t for t in result.topics if t.n == n), None)
     if topic is None:
         raise Http404(gettext("该热点已不在当前统计中"))
     rows = access.visible_matters(request.user).filter(pk__in=topic.ids).select_related(

@@ -9,7 +9,9 @@ split by use case.
   (N1/N2/N3, ``domain.repeats``); through the read gate — a link to a matter the user may
   not open is shown masked on the panel, the matter page, its timeline and the API (§30 ¶3);
 - ``notes``: what the officer is told after a registration;
-- ``hot_topics``, ``early_warning``, ``dashboard``: read models of the user's scope;
+- ``hot_topics``, ``early_warning``, ``dashboard``: read models of the user's scope; the
+  topics and the topic warnings read the topics job's stored result (``snapshot``) and are
+  never clustered in a request;
 - ``base``: the per-process cache, ``may_use`` and the scope helpers.
 
 Everything that shows matters goes through ``access.visible_matters``: no number, count or
@@ -62,7 +64,15 @@ from .hints import (
     repeat_hints,
     repeat_link,
 )
-from .hot_topics import PERIODS, TOPIC_CACHE_SECONDS, TOPIC_CAP, TopicView, topics
+from .hot_topics import (
+    PERIODS,
+    TOPIC_CACHE_SECONDS,
+    TOPIC_CAP,
+    TopicsResult,
+    TopicView,
+    topics,
+    topics_result,
+)
 from .index import (
     INDEX_CAP,
     REBUILD_SECONDS,
@@ -95,11 +105,11 @@ __all__ = [
     "REPEAT_WINDOW_DAYS", "SENSITIVE_LEAD_DAYS", "SHOW_SCORE", "TEXT_CHARS",
     "TOPIC_CACHE_SECONDS", "TOPIC_CAP", "TRAIN_CAP", "WARNING_CACHE_SECONDS", "WARNING_WEEKS",
     "Candidate", "CollectiveWarning", "Hint", "Hints", "Proposal", "RepeatLink", "RisingWarning",
-    "SensitiveWarning", "TopicRisingWarning", "TopicView", "Warnings", "after_register", "after_reply", "apply_panel_choice",
+    "SensitiveWarning", "TopicRisingWarning", "TopicView", "TopicsResult", "Warnings", "after_register", "after_reply", "apply_panel_choice",
     "auto_repeat_of", "category_label", "classifier", "collective_warnings", "confirmed_repeat",
     "dashboard_data", "label_level", "level_skip", "mask_note", "matter_proposal",
     "matter_text", "may_use", "model_dir", "record_category_choice", "repeat_hints",
     "repeat_link", "reset", "rising_warnings", "same_matter_candidates", "sensitive_periods",
-    "sensitive_warnings", "similarity_index", "suggest_categories", "topic_rising_warnings", "topics", "train_from_db",
+    "sensitive_warnings", "similarity_index", "suggest_categories", "topic_rising_warnings", "topics", "topics_result", "train_from_db",
     "training_rows", "upcoming_period", "warnings_for", "warnings_json",
 ]

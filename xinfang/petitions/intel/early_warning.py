@@ -20,9 +20,9 @@ from xinfang.org.models import Division, User
 
 from .. import access
 from ..models import Matter, RepeatKind
-from .base import matter_text, may_use, person_keys, scope_key
+from . import snapshot
+from .base import may_use, person_keys, scope_key
 from .hot_topics import TOPIC_CAP
-from .snapshot import latest
 
 WARNING_CACHE_SECONDS = 300
 WARNING_WEEKS = 12
@@ -88,6 +88,11 @@ class Warnings:
     collective: list[CollectiveWarning]
     sensitive: list[SensitiveWarning]
     topics: list[TopicRisingWarning] = field(default_factory=list)
+    # The topics job's result the topic warnings (and the collective ones by topic) read:
+    # its time (None: no result yet, those warnings wait for it), and the run asked for.
+    topics_at: datetime | None = None
+    topics_stale: bool = False
+    topics_pending: snapshot.Pending | None = None
     # Marked for translation; pages translate it where shown, the API keeps the Chinese.
     test: str = gettext_noop("按属地（乡镇）× 内容分类统计近 12 周每周新收件数。泊松检验：本周件数 x 与前 8 周"
                              "均值 μ 相比，P(X ≥ x | 泊松 μ) < 0.01 且 x ≥ 3 时预警；EWMA 控制图："
@@ -139,8 +144,10 @@ def rising_warnings(user: User, today: date | None = None) -> list[RisingWarning
     return out
 
 
-def collective_warnings(user: User, now: datetime | None = None) -> list[CollectiveWarning]:
-    """集体访 risk: a large group on one matter, or ≥ 3 petitioners on one topic in 7 days."""
+def collective_warnings(user: User, now: datetime | None = None,
+                        topics: snapshot.Status | None = None) -> list[CollectiveWarning]:
+    """集体访 risk: a large group on one matter, or ≥ 3 petitioners on one topic in 7 days
+    (the topics job's stored result; none until it has one: ``topics`` says so)."""
 
     now = now or timezone.now()
     since = now - timedelta(days=7)
@@ -149,69 +156,59 @@ def collective_warnings(user: User, now: datetime | None = None) -> list[Collect
     out = [CollectiveWarning("headcount", f"{m.title}（{m.headcount} 人）", [m], m.headcount)
            for m in recent.filter(headcount__gte=min_persons).select_related("division")
            .order_by("-headcount")[:20]]
-    snap = latest(now)
-    groups: list[tuple[str, list[int]]]
-    if snap is not None:
-        # The job's topics kept to this user's matters of the 7 days (the label is the most
-        # central visible member's title, intel.snapshot): no clustering in the web worker.
-        mine = set(recent.exclude(access.confidential_q()).values_list("pk", flat=True))
-        groups = [("", ids) for t in snap.topics
-                  if len(ids := [i for i in t["ids"] if i in mine]) >= 3]
-    else:
-        from xinfang.nlp import TopicItem, cluster_topics
-
-        rows = list(recent.exclude(access.confidential_q()).order_by("-received_at")
-                    .values_list("pk", "title", "content", "accused_body__name")[:TOPIC_CAP])
-        groups = [(g.label, [int(i) for i in g.ids]) for g in cluster_topics(
-            [TopicItem(str(pk), matter_text(t, c), 0, None, a or None) for pk, t, c, a in rows],
-            min_size=3)]
+    snap = (topics or snapshot.status(now)).snapshot
+    if snap is None:
+        return out
+    # The job's topics kept to this user's matters of the 7 days (the label is the most
+    # central visible member's title, intel.snapshot): no clustering in the web worker.
+    mine = set(recent.exclude(access.confidential_q()).values_list("pk", flat=True))
+    groups = [ids for t in snap.topics if len(ids := [i for i in t["ids"] if i in mine]) >= 3]
     if groups:
-        ids = [i for _, g in groups for i in g]
-        people = person_keys(ids)
-        by_pk = Matter.objects.select_related("division").in_bulk(ids)
-        for label, g in groups:
+        people = person_keys([i for g in groups for i in g])
+        by_pk = Matter.objects.select_related("division").in_bulk([i for g in groups for i in g])
+        for g in groups:
             persons = len({people[i] for i in g})
             if persons >= 3:
-                out.append(CollectiveWarning("topic", label or by_pk[g[0]].title,
-                                             [by_pk[i] for i in g], persons))
+                out.append(CollectiveWarning("topic", by_pk[g[0]].title, [by_pk[i] for i in g],
+                                             persons))
     return out
 
 
 ATTENTION_PERSONS = 10  # people on one topic's matters in a week that flag it whatever the count
 
 
-def topic_rising_warnings(user: User, today: date | None = None) -> list[TopicRisingWarning]:
+def topic_rising_warnings(user: User, today: date | None = None,
+                          topics: snapshot.Status | None = None) -> list[TopicRisingWarning]:
     """Hot topics of the last 12 weeks whose weekly count rises this week (the Poisson and
     EWMA tests of ``xinfang nlp warn``, from ≥ 2 distinct petitioners), or whose matters this
-    week carry ≥ ATTENTION_PERSONS people (a 集体访's headcount counts as support)."""
-    from xinfang.nlp.topics import Topic, TopicItem, cluster_topics
+    week carry ≥ ATTENTION_PERSONS people (a 集体访's headcount counts as support). The topics
+    are the job's stored result (none until it has one: ``topics`` says so); the texts are
+    not read and nothing is clustered here."""
+    from xinfang.nlp.topic_types import Topic, TopicItem
     from xinfang.nlp.warn import period_start, topic_warnings
 
+    snap = (topics or snapshot.status()).snapshot
+    if snap is None:
+        return []
     today = today or timezone.localdate()
     first = period_start(today, "week") - timedelta(weeks=WARNING_WEEKS - 1)
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-    snap = latest()
-    # With the job's result the texts are not read: the topics are stored (intel.snapshot).
-    cols = ["pk", "title", "accused_body__name", "received_at", "headcount"]
-    if snap is None:
-        cols.append("content")
     rows = list(access.visible_matters(user).filter(received_at__gte=start)
-                .order_by("-received_at").values_list(*cols)[:TOPIC_CAP])
+                .order_by("-received_at")
+                .values_list("pk", "title", "accused_body__name", "received_at", "headcount")
+                [:TOPIC_CAP])
     if not rows:
         return []
     people = person_keys([r[0] for r in rows])
-    items = [TopicItem(str(r[0]), matter_text(r[1], r[5]) if snap is None else r[1],
-                       max((r[4] or 1) - 1, 0), None, r[2] or None,
+    items = [TopicItem(str(r[0]), r[1], max((r[4] or 1) - 1, 0), None, r[2] or None,
                        timezone.localdate(r[3]), 0, people[r[0]])
              for r in rows]
     # Anchor the weeks: a first and a last item with no text span the 12 weeks to today.
     items += [TopicItem("_first", "", 0, None, None, first), TopicItem("_today", "", 0, None, None, today)]
     when = {it.id: it.when for it in items}
-    if snap is not None:  # the job's topics, kept to this user's matters of the 12 weeks
-        found = [Topic("", [], ids, 0) for t in snap.topics
-                 if len(ids := [str(i) for i in t["ids"] if str(i) in when]) >= 3]
-    else:
-        found = cluster_topics(items[:-2], min_size=3)
+    # The job's topics, kept to this user's matters of the 12 weeks.
+    found = [Topic("", [], ids, 0) for t in snap.topics
+             if len(ids := [str(i) for i in t["ids"] if str(i) in when]) >= 3]
     out = []
     for w in topic_warnings(found, items, "week", attention_votes=ATTENTION_PERSONS - 1):
         last = len(w.counts) - 1
@@ -269,14 +266,19 @@ def sensitive_warnings(user: User, today: date | None = None) -> list[SensitiveW
 
 
 def warnings_for(user: User) -> Warnings:
-    """All early warnings within the user's scope; cached for a few minutes per scope."""
+    """All early warnings within the user's scope; cached for a few minutes per scope and
+    stored topics result (a new result of the topics job is shown at once)."""
     if not may_use(user):
         return Warnings([], [], [])
-    key = f"intel:warnings:{scope_key(user)}:{timezone.localdate()}"
+    topics = snapshot.status()  # asks for a run when there is no fresh result
+    key = (f"intel:warnings:{scope_key(user)}:{timezone.localdate()}:"
+           f"{topics.snapshot.pk if topics.snapshot else 0}")
     hit = cache.get(key)
     if hit is None:
-        hit = Warnings(rising_warnings(user), collective_warnings(user), sensitive_warnings(user),
-                       topic_rising_warnings(user))
+        hit = Warnings(rising_warnings(user), collective_warnings(user, topics=topics),
+                       sensitive_warnings(user), topic_rising_warnings(user, topics=topics),
+                       topics_at=topics.computed_at, topics_stale=topics.stale,
+                       topics_pending=topics.pending)
         cache.set(key, hit, WARNING_CACHE_SECONDS)
     return hit  # type: ignore[no-any-return]
 
@@ -294,6 +296,11 @@ def warnings_json(w: Warnings) -> dict[str, Any]:
                     "method": t.method, "detail": t.detail,
                     "matters": [{"id": m.pk, "number": m.number} for m in t.matters]}
                    for t in w.topics],
+        # The topic warnings wait for the topics job's first result (issue 19 item 5).
+        "topics_result": {
+            "computed_at": w.topics_at.isoformat() if w.topics_at else None,
+            "stale": w.topics_stale,
+            "asked_at": w.topics_pending.asked_at.isoformat() if w.topics_pending else None},
         "sensitive": [{"period": s.period, "starts": s.starts.isoformat(),
                        "days_to_start": s.days_to_start,
                        "matter": {"id": s.matter.pk, "number": s.matter.number},

@@ -1,11 +1,12 @@
 """Hot topics: clusters of the user's visible matters in a period, with the trend against
-the previous period of the same length (issue 5)."""
+the previous period of the same length (issue 5), read from the topics job's stored result
+(intel.snapshot; never clustered in a request, issue 19 item 5)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -13,11 +14,10 @@ from django.utils import timezone
 
 from xinfang.org.models import User
 
-from .. import access
-from .base import matter_text, person_keys, scope_key, scoped
-from .snapshot import latest
+from . import snapshot
+from .base import person_keys, scope_key, scoped
 
-TOPIC_CAP = 3000  # matters clustered per period
+TOPIC_CAP = 3000  # matters a topic warning reads per user (early_warning)
 TOPIC_CACHE_SECONDS = 300
 
 
@@ -49,62 +49,46 @@ class TopicView:
         return f"{change:+d}%"
 
 
+@dataclass
+class TopicsResult:
+    """The topics a page shows, and from which run of the topics job (intel.snapshot)."""
+
+    topics: list[TopicView]
+    computed_at: datetime | None  # the stored result's time; None: no result yet
+    stale: bool = False  # older than snapshot.stale_seconds(): a new run is asked for
+    pending: snapshot.Pending | None = None  # the run asked for (no fresh result)
+
+    @property
+    def ready(self) -> bool:
+        return self.computed_at is not None
+
+
+def topics_result(user: User, days: int = 30, division: str = "", category: str = "",
+                  *, min_count: int = 2) -> TopicsResult:
+    """This period's topics among the user's visible matters, with the previous period for
+    the trend, from the topics job's stored result — never clustered in the request: without
+    a result the job is asked for and the list is empty (``ready`` False). Only topics with
+    ``min_count`` matters in this period are shown. Cached per filter, user scope and stored
+    result for ``TOPIC_CACHE_SECONDS``."""
+    days = days if days in PERIODS else 30
+    now = timezone.now()
+    st = snapshot.status(now)
+    if st.snapshot is None:
+        return TopicsResult([], None, False, st.pending)
+    key = "intel:topics:" + hashlib.sha1(
+        f"{scope_key(user)}|{days}|{division}|{category}|{timezone.localdate()}|{st.snapshot.pk}"
+        .encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = _from_snapshot(st.snapshot.topics, user, days, division, category, min_count)
+        cache.set(key, found, TOPIC_CACHE_SECONDS)
+    return TopicsResult(found, st.computed_at, st.stale, st.pending)
+
+
 def topics(user: User, days: int = 30, division: str = "", category: str = "",
            *, min_count: int = 2) -> list[TopicView]:
-    """Clusters of this period's visible matters, with the previous period for the trend.
-
-    Both periods are clustered together so a topic's earlier matters count for its trend;
-    only topics with ``min_count`` matters in this period are shown. Cached per filter and
-    user scope for ``TOPIC_CACHE_SECONDS``."""
-    from xinfang.nlp import TopicItem, cluster_topics
-    from xinfang.nlp.heat import heat
-
-    days = days if days in PERIODS else 30
-    key = "intel:topics:" + hashlib.sha1(
-        f"{scope_key(user)}|{days}|{division}|{category}|{timezone.localdate()}".encode()).hexdigest()
-    hit = cache.get(key)
-    if hit is not None:
-        return hit  # type: ignore[no-any-return]
-    now = timezone.now()
-    cur_from = now - timedelta(days=days)
-    snap = latest(now)
-    if snap is not None:
-        stored = _from_snapshot(snap.topics, user, days, division, category, min_count)
-        cache.set(key, stored, TOPIC_CACHE_SECONDS)
-        return stored
-    rows = list(scoped(user, 2 * days, division, category, now)
-                .exclude(access.confidential_q()).order_by("-received_at").values_list(
-                    "pk", "title", "content", "division__name", "accused_body__name",
-                    "received_at")[:2 * TOPIC_CAP])
-    when = {r[0]: r[5] for r in rows}
-    div_of = {r[0]: r[3] for r in rows}
-    people = person_keys([r[0] for r in rows])
-    # Dated and with the petitioner: topics split where they pause (BURST_GAP_DAYS), and the
-    # heat counts distinct people's matters over their span (docs/nlp.md, hot topics).
-    items = [TopicItem(str(pk), matter_text(t, c), 0, None, acc or None,
-                       timezone.localdate(at), 0, people[pk])
-             for pk, t, c, _dn, acc, at in rows]
-    found = cluster_topics(items, min_size=2)
-    out: list[TopicView] = []
-    for t in found:
-        ids = [int(i) for i in t.ids]
-        cur = sorted((i for i in ids if when[i] > cur_from), key=lambda i: when[i], reverse=True)
-        if len(cur) < min_count:
-            continue
-        days_ = sorted(timezone.localdate(when[i]) for i in cur)
-        out.append(TopicView(
-            n=0, label=t.label, keywords=t.keywords, ids=cur, previous=len(ids) - len(cur),
-            petitioners=len({people[i] for i in cur}),
-            divisions=sorted({div_of[i] for i in cur}),
-            heat=heat(len(cur), 0, 0, (days_[-1] - days_[0]).days + 1),
-            first=days_[0], last=days_[-1],
-        ))
-    out.sort(key=lambda v: (-v.heat, -v.count, -v.petitioners, v.ids[0]))
-    for n, v in enumerate(out, start=1):
-        v.n = n
-    cache.set(key, out, TOPIC_CACHE_SECONDS)
-    return out
-
+    """The topics of ``topics_result`` (empty until the topics job has a result)."""
+    return topics_result(user, days, division, category, min_count=min_count).topics
 
 
 def _from_snapshot(stored: list[dict[str, Any]], user: User, days: int, division: str,

@@ -6,19 +6,29 @@ and stores, per topic, only matter ids (the most central first) and keywords wit
 that carry them (``TopicSnapshot``). A page then reads the user's visible matters of the
 period with one query and keeps, per topic, the members the user may see: the label is the
 title of the most central *visible* member and a keyword is shown only when a visible matter
-carries it, so nothing leaks from outside the user's scope (the same read gate as the live
-computation). Without a snapshot younger than ``STALE_SECONDS`` pages compute live.
+carries it, so nothing leaks from outside the user's scope (the same read gate as the pages
+had when they clustered).
+
+**Never in a request** (issue 19 item 5). A page never clusters: at 1M matters one page took
+93–109 s and a web worker 367 MiB (docs/benchmarks.md, "One web worker at 1M"). Without a
+stored result (a fresh deployment before the worker's first run), or with one older than
+``stale_seconds()``, the page asks for a run (``ask``: the ``wanted`` signal, answered by the
+job system in ``xinfang.ops``, which enqueues the ``topics`` job unless a run is queued or
+running already) and says so: 正在计算, with when the run was asked for. A stale result is
+still shown, with its time.
 """
 
 from __future__ import annotations
 
 import time
 import zlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .. import access
@@ -113,12 +123,12 @@ def compute(now: datetime | None = None, *, full: bool = False) -> dict[str, Any
     return {"matters": len(keep), "topics": len(topics), "seconds": secs, "mode": mode, **got}
 
 
-def latest(now: datetime | None = None) -> TopicSnapshot | None:
-    """The newest stored result, when it is fresh enough; cached per process by its id."""
-    now = now or timezone.now()
+def newest() -> TopicSnapshot | None:
+    """The newest stored result, whatever its age; cached per process by its id (one small
+    query a call)."""
     head = (TopicSnapshot.objects.order_by("-computed_at").values_list("pk", "computed_at")
             .first())
-    if head is None or (now - head[1]).total_seconds() > stale_seconds():
+    if head is None:
         return None
     hit = state.get("snapshot")
     if hit is not None and hit.pk == head[0]:
@@ -127,3 +137,60 @@ def latest(now: datetime | None = None) -> TopicSnapshot | None:
     with lock:
         state["snapshot"] = snap
     return snap
+
+
+def is_stale(snap: TopicSnapshot, now: datetime | None = None) -> bool:
+    return ((now or timezone.now()) - snap.computed_at).total_seconds() > stale_seconds()
+
+
+def latest(now: datetime | None = None) -> TopicSnapshot | None:
+    """The newest stored result, when it is fresh enough."""
+    snap = newest()
+    return None if snap is None or is_stale(snap, now) else snap
+
+
+# Sent by a page that needs a run of the topics job (no result, or a stale one), with
+# ``now``; the job system (xinfang.ops.apps) answers with the run's ``Pending``.
+wanted = Signal()
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A run of the topics job that was asked for and has not finished."""
+
+    asked_at: datetime  # when the run was enqueued
+    status: str  # "queued", "running" or "retrying" (ops.JobRun.Status)
+    started_at: datetime | None = None
+
+
+def ask(now: datetime | None = None) -> Pending | None:
+    """Have the topics job run soon: the run already queued or running, or a new one (never
+    a second while one is waiting). None when no job system answers."""
+    for _receiver, answer in wanted.send(sender=TopicSnapshot, now=now or timezone.now()):
+        if isinstance(answer, Pending):
+            return answer
+    return None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the pages can show: the newest result (None: none yet), whether it is stale, and
+    the run asked for when there is no fresh one."""
+
+    snapshot: TopicSnapshot | None
+    stale: bool = False
+    pending: Pending | None = None
+
+    @property
+    def computed_at(self) -> datetime | None:
+        return self.snapshot.computed_at if self.snapshot is not None else None
+
+
+def status(now: datetime | None = None) -> Status:
+    """The stored result for a page, asking for a run when there is none or it is stale. The
+    page never clusters (module note)."""
+    now = now or timezone.now()
+    snap = newest()
+    if snap is not None and not is_stale(snap, now):
+        return Status(snap)
+    return Status(snap, snap is not None, ask(now))

@@ -5,7 +5,8 @@ gunicorn as `make serve` does (deploy/gunicorn.conf.py: gthread) with one worker
 logs the county leader (lingdao) and the 信访局 officer (xinfang) in — sessions with the second
 factor, stored in the database like a real log-in — and requests over HTTP, ``--rounds`` times
 each: the dashboard page and its data, the hot topics of 7, 30 and 90 days (the stored job
-result if there is one, otherwise clustered in the request from up to 2 × 3,000 matters) and
+result if there is one; otherwise the page asks for the job and says 正在计算 — it clustered
+in the request before issue 19 item 5) and
 the 综合查询 exports (up to 5,000 matters each; one with the term, one with none). After each
 request it reads the worker's VmRSS, Pss and VmHWM (its peak RSS) from /proc. One JSON line on stdout:
 per URL the status, the seconds of the slowest round and the RSS after it; the worker's RSS
