@@ -482,6 +482,9 @@ XINFANG_NOTIFY_RETRY_SECONDS = int(os.environ.get("XINFANG_NOTIFY_RETRY_SECONDS"
 # A delivery's task attempts, with it, up to this many − 1 other queued deliveries of its
 # channel (xinfang/notify/delivery.py, "Batches"); 1: each delivery by its own task.
 XINFANG_NOTIFY_BATCH = int(os.environ.get("XINFANG_NOTIFY_BATCH", "50"))
+# A claimed delivery (发送中) left this long by its worker is claimed again (delivery.py,
+# "The lease"); more than the longest single send.
+XINFANG_NOTIFY_LEASE_SECONDS = int(os.environ.get("XINFANG_NOTIFY_LEASE_SECONDS", "300"))
 XINFANG_SMS_SIGNATURE = os.environ.get("XINFANG_SMS_SIGNATURE", "信访工作平台")
 XINFANG_PUBLIC_URL = os.environ.get("XINFANG_PUBLIC_URL", "")
 XINFANG_NOTIFY_APP_ADAPTER = os.environ.get("XINFANG_NOTIFY_APP_ADAPTER", "")

@@ -20,7 +20,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ("matter", "event", "kind", "audience", "channel", "recipient_label", "subject",
               "status", "attempts", "max_attempts", "log", "last_error", "task_id",
-              "created_at", "next_attempt_at", "sent_at")
+              "created_at", "claimed_at", "next_attempt_at", "sent_at")
     readonly_fields = fields
     list_select_related = ("matter",)
 

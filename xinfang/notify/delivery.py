@@ -21,18 +21,30 @@ one delivery and never send one SMS twice. Outcomes stay per delivery: a refusal
 its retry, a success each go to that delivery's record, never to the batch's others. Only
 deliveries first queued are taken into another's batch: one waiting for its retry keeps its
 own delayed task.
+
+**The lease** (issue 19 item 5). A claim records its time (``claimed_at``) and holds for
+``XINFANG_NOTIFY_LEASE_SECONDS`` (default 300): a delivery still 发送中 after that was left by
+a worker that stopped mid-batch (killed, the machine lost), and the next batch of its channel
+or its own task again (``requeue_stale``, the notification job) claims it — under the same
+row lock, so once. The lost attempt is written to its log and counts: a delivery whose
+attempts are used up becomes 发送失败 instead. While its lease holds no one else takes it: a
+worker whose batch runs longer than half the lease renews the claim of what it has still to
+send, and leaves out whatever another worker has claimed since. The lease must exceed the
+longest single send (the channels time out after 10–15 s). A message the dead worker had
+handed to the gateway but not recorded goes out again: a crash between the two cannot be
+told from one before the send.
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Field
+from django.db.models import F, Field, Q
 from django.utils import timezone
 
 from . import channels
@@ -52,6 +64,22 @@ def retry_delay(attempt: int) -> timedelta:
 
 def batch_size() -> int:
     return max(1, int(getattr(settings, "XINFANG_NOTIFY_BATCH", 50)))
+
+
+def lease() -> timedelta:
+    """How long a claim (发送中) holds before the delivery may be claimed again."""
+    return timedelta(seconds=max(1, int(getattr(settings, "XINFANG_NOTIFY_LEASE_SECONDS", 300))))
+
+
+def _lapsed_q(now: datetime) -> Q:
+    """发送中 past its lease (or claimed before claims had a time)."""
+    return Q(status=Delivery.Status.SENDING) & (Q(claimed_at__lt=now - lease())
+                                               | Q(claimed_at__isnull=True))
+
+
+def _lapsed(d: Delivery, now: datetime) -> bool:
+    return d.status == Delivery.Status.SENDING and (
+        d.claimed_at is None or d.claimed_at < now - lease())
 
 
 def enqueue_after_commit(ids: Iterable[int], *, delay: timedelta | None = None) -> None:
@@ -106,27 +134,44 @@ def _refusal(d: Delivery, contact: MatterContact | None) -> str:
 
 
 def _claim(delivery_id: int, batch: int) -> tuple[Delivery | None, list[Delivery]]:
-    """Lock the delivery and up to ``batch`` − 1 queued others of its channel, record the
-    attempt's start (发送中, or 未发送 when refused) and retire the others' waiting tasks.
-    Returns the delivery (None: missing) and the claimed deliveries to send."""
+    """Lock the delivery and up to ``batch`` − 1 others of its channel (lapsed 发送中 first,
+    then queued), record the attempt's start (发送中 with the claim's time, 未发送 when
+    refused, 发送失败 when a lapsed one has no attempt left) and retire the others' waiting
+    tasks. Returns the delivery (None: missing) and the claimed deliveries to send, each
+    with ``claimed_at`` set to the claim's time."""
     from django_tasks_db.models import DBTaskResult
 
     with transaction.atomic():
+        now = timezone.now()
         d = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
-        if d is None or d.status not in OPEN:
+        if d is None or (d.status not in OPEN and not _lapsed(d, now)):
             return d, []
         claimed = [d]
         if batch > 1:
-            claimed += list(Delivery.objects.select_for_update(skip_locked=True)
-                            .filter(status=Delivery.Status.QUEUED, channel=d.channel)
-                            .exclude(pk=d.pk).order_by("created_at", "id")[:batch - 1])
+            mine = Delivery.objects.select_for_update(skip_locked=True).filter(
+                channel=d.channel).exclude(pk=d.pk).order_by("created_at", "id")
+            claimed += list(mine.filter(_lapsed_q(now))[:batch - 1])  # delivery_sending
+            claimed += list(mine.filter(status=Delivery.Status.QUEUED)[:batch - len(claimed)])
         matters = {c.matter_id for c in claimed
                    if c.audience == Delivery.Audience.PETITIONER and c.matter_id is not None}
         contacts = ({c.matter_id: c for c in MatterContact.objects.filter(matter_id__in=matters)}
                     if matters else {})
-        now = timezone.now()
-        to_send = []
+        to_send, plain = [], []
         for c in claimed:
+            lost = c.status == Delivery.Status.SENDING  # its worker stopped: a lost attempt
+            if lost:
+                error = "发送中断：领取后超过租约时间未记录结果（工作进程中止），重新领取"
+                c.log = [*c.log, {"n": c.attempts, "at": now.isoformat(), "ok": False,
+                                  "error": error}]
+                if c.attempts >= c.max_attempts:
+                    c.status, c.last_error, c.next_attempt_at = (
+                        Delivery.Status.FAILED, error, None)
+                    c.save(update_fields=["status", "last_error", "log", "next_attempt_at"])
+                    log.error("delivery %s (%s, %s) lost in sending after %s attempts",
+                              c.pk, c.kind, c.channel, c.attempts)
+                    continue
+                log.warning("delivery %s (%s, %s) claimed again: attempt %s lost in sending",
+                            c.pk, c.kind, c.channel, c.attempts)
             c.attempts += 1
             refusal = _refusal(c, contacts.get(c.matter_id or 0))
             if refusal:
@@ -134,12 +179,16 @@ def _claim(delivery_id: int, batch: int) -> tuple[Delivery | None, list[Delivery
                 c.log = [*c.log, {"n": c.attempts, "at": now.isoformat(), "ok": False,
                                   "skipped": refusal}]
                 c.save(update_fields=["status", "attempts", "last_error", "log"])
+                continue
+            c.status, c.claimed_at = Delivery.Status.SENDING, now
+            to_send.append(c)
+            if lost:
+                c.save(update_fields=["status", "attempts", "claimed_at", "log"])
             else:
-                c.status = Delivery.Status.SENDING
-                to_send.append(c)
-        if to_send:  # one statement for the batch (the ORM's bulk_update costs ~4 ms a row)
-            Delivery.objects.filter(pk__in=[c.pk for c in to_send]).update(
-                status=Delivery.Status.SENDING, attempts=F("attempts") + 1)
+                plain.append(c.pk)
+        if plain:  # one statement for the batch (the ORM's bulk_update costs ~4 ms a row)
+            Delivery.objects.filter(pk__in=plain).update(
+                status=Delivery.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
         retired = [c.task_id for c in claimed[1:] if c.task_id]
         if retired and _queue_beside(Delivery):
             # A task another worker has just claimed is RUNNING: it finds its delivery taken.
@@ -147,6 +196,20 @@ def _claim(delivery_id: int, batch: int) -> tuple[Delivery | None, list[Delivery
                 status="SUCCESSFUL", finished_at=now,
                 return_value={"status": "batched", "with_delivery": d.pk})
     return d, to_send
+
+
+def _renew(rest: list[Delivery], claim: datetime) -> tuple[datetime, set[int]]:
+    """Renew the claim of the deliveries still to send; returns the new claim's time and the
+    ones still held (a delivery another worker claimed once the lease lapsed is theirs)."""
+    now = timezone.now()
+    ids = [c.pk for c in rest]
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING,
+                            claimed_at=claim).update(claimed_at=now)
+    held = set(Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING,
+                                       claimed_at=now).values_list("pk", flat=True))
+    for c in rest:
+        c.claimed_at = now
+    return now, held
 
 
 def _failed(d: Delivery, e: Exception) -> None:
@@ -201,9 +264,19 @@ def attempt(delivery_id: int, *, batch: int = 1) -> dict[str, Any]:
     if d is None or d not in to_send:
         return {"delivery": delivery_id, "status": d.status if d else "missing"}
     sent: list[Delivery] = []
-    failed = 0
+    failed = lost = 0
     flushed = time.monotonic()
-    for c in to_send:
+    claim, held = to_send[0].claimed_at, {c.pk for c in to_send}
+    assert claim is not None
+    half_lease = lease() / 2
+    for n, c in enumerate(to_send):
+        if timezone.now() - claim > half_lease:  # a long batch: keep what is left ours
+            _record_sent(sent)
+            sent, flushed = [], time.monotonic()
+            claim, held = _renew(to_send[n:], claim)
+        if c.pk not in held:  # taken by another worker after the lease lapsed
+            lost += 1
+            continue
         try:
             channels.send(c)
         except Exception as e:  # any failure of the gateway, the SMTP server or the app
@@ -221,20 +294,25 @@ def attempt(delivery_id: int, *, batch: int = 1) -> dict[str, Any]:
     out: dict[str, Any] = {"delivery": d.pk, "status": "sent" if d.status == Delivery.Status.SENT
                            else "failed", "attempt": d.attempts}
     if len(to_send) > 1:
-        out["batch"] = {"sent": len(to_send) - failed, "failed": failed}
+        out["batch"] = {"sent": len(to_send) - failed - lost, "failed": failed}
+        if lost:
+            out["batch"]["taken_over"] = lost
     return out
 
 
 def requeue_stale(older_than: timedelta = timedelta(minutes=10)) -> int:
     """Deliveries still queued (or due for a retry) well after their time, whose task was
-    lost: enqueue them again. An attempt on a delivery no longer open does nothing, so a
-    duplicate task is harmless."""
+    lost, and deliveries left 发送中 past their lease by a worker that stopped: enqueue them
+    again (their task claims them under the row lock, see the module note). An attempt on a
+    delivery no longer open does nothing, so a duplicate task is harmless."""
     now = timezone.now()
     stale = list(Delivery.objects.filter(status=Delivery.Status.QUEUED,
                                          created_at__lt=now - older_than)
                  .values_list("pk", flat=True)[:1000])
     stale += list(Delivery.objects.filter(status=Delivery.Status.RETRYING,
                                           next_attempt_at__lt=now - older_than)
+                  .values_list("pk", flat=True)[:1000])
+    stale += list(Delivery.objects.filter(_lapsed_q(now)).order_by("claimed_at")
                   .values_list("pk", flat=True)[:1000])
     enqueue(stale)
     return len(stale)

@@ -107,6 +107,10 @@ class Delivery(CompiledInsert, models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a worker moved it to 发送中: the claim holds for XINFANG_NOTIFY_LEASE_SECONDS (the
+    # worker renews it during a long batch); a 发送中 older than that is claimed again
+    # (delivery.lease: a worker that died mid-send).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
@@ -116,6 +120,8 @@ class Delivery(CompiledInsert, models.Model):
             models.Index(fields=["matter", "created_at"], name="delivery_matter"),
             models.Index(fields=["status", "created_at"], name="delivery_open",
                          condition=Q(status__in=["queued", "retrying", "held"])),
+            models.Index(fields=["claimed_at"], name="delivery_sending",
+                         condition=Q(status="sending")),
         ]
 
     def __str__(self) -> str:
