@@ -10,7 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Case, CharField, Count, Q, When
+from django.db.models.functions import Coalesce, Length, Right, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -103,11 +104,6 @@ class Warnings:
         return len(self.rising) + len(self.collective) + len(self.sensitive) + len(self.topics)
 
 
-def _week_index(received: datetime, today: date) -> int:
-    """0 = the last 7 days (today included), 1 = the 7 days before, …"""
-    return (today - timezone.localdate(received)).days // 7
-
-
 def rising_warnings(user: User, today: date | None = None) -> list[RisingWarning]:
     """Division (township) × top category weekly counts rising above their baseline."""
     from xinfang.nlp import ewma_alerts, poisson_alerts
@@ -115,17 +111,23 @@ def rising_warnings(user: User, today: date | None = None) -> list[RisingWarning
     today = today or timezone.localdate()
     start = timezone.make_aware(datetime.combine(today - timedelta(days=7 * WARNING_WEEKS - 1),
                                                  datetime.min.time()))
+    # Counted in the database by township × top category × day received (a few thousand rows
+    # however many matters the 12 weeks hold; row by row this was 8 s a page at 1M). The
+    # township is the path's fourth code: codes are 12 digits joined by "/", so it is the
+    # slice at 40 where the path has four codes or more, else the path's last code.
+    town = Case(When(path_len__gte=51, then=Substr("division_path", 40, 12)),
+                default=Right("division_path", 12), output_field=CharField())
     rows = (access.visible_matters(user).filter(received_at__gte=start)
-            .values_list("division_path", "category__parent__name", "category__name",
-                         "received_at"))
+            .annotate(path_len=Length("division_path")).order_by()
+            .values_list(town, Coalesce("category__parent__name", "category__name"),
+                         TruncDate("received_at"))
+            .annotate(n=Count("pk")))
     series: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * WARNING_WEEKS)
-    for path, parent, name, received in rows:
-        w = _week_index(received, today)
+    for town_code, cat, day, n in rows:
+        w = (today - day).days // 7
         if not 0 <= w < WARNING_WEEKS:
             continue
-        codes = path.split("/")
-        town = codes[3] if len(codes) > 3 else codes[-1]
-        series[(town, parent or name or "未分类")][WARNING_WEEKS - 1 - w] += 1
+        series[(town_code, cat or "未分类")][WARNING_WEEKS - 1 - w] += n
     names = dict(Division.objects.filter(code__in={d for d, _ in series}).values_list("code", "name"))
     out = []
     last = WARNING_WEEKS - 1
