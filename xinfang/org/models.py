@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
@@ -89,10 +90,9 @@ class Category(models.Model):
                Category.objects.filter(pk=self.pk).values_list("path", flat=True).first())
         self.path = f"{self.parent.path}/{self.code}" if self.parent_id and self.parent else self.code
         super().save(*args, **kwargs)  # type: ignore[arg-type]
-        if old and old != self.path:
-            for pk, path in Category.objects.filter(path__startswith=old + "/").values_list(
-                    "pk", "path"):
-                Category.objects.filter(pk=pk).update(path=self.path + path[len(old):])
+        if old and old != self.path:  # one statement: the new prefix before each old tail
+            Category.objects.filter(path__startswith=old + "/").update(
+                path=Concat(models.Value(self.path), Substr("path", len(old) + 1)))
 
     def clean(self) -> None:
         if self.parent_id is None or self._state.adding:
