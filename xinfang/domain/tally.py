@@ -52,6 +52,13 @@ SETTLED = "settled"  # 息诉罢访 records, by their date, the holder
 # and recheck bodies, every body it was dispatched to. Undated (``NO_DAY``), never assessed
 # (exempt False), no month rows. bucket: the holder's id, dim: the state.
 CENSUS = "census"
+# Every matter by registration day and top category (dim, as ``CATEGORY``) under its township,
+# with body 0, and once more under each body the read gate lets see it as its own (as the
+# census): the leader's rising-count early warnings (``petitions.intel.early_warning``) sum the
+# rows that make up ``access.visible_matters`` (``petitions.census.census_q``) over twelve
+# weeks of days, township × category × day, instead of grouping the matters. No month rows.
+INTAKE = "intake"
+NO_MONTH = frozenset({CENSUS, INTAKE})  # metrics counted by day only (or undated)
 
 UNRATED = "unrated"
 OPEN_CLOCK = "open"
@@ -205,6 +212,7 @@ def contributions(f: MatterFacts) -> Contribution:
         add(SETTLED, d, f.holder_id)
     if f.state:
         out.update(census(f.division_code, f.accused_id, f.holder_id, f.state, f.own_bodies))
+    out.update(intake(div, f.accused_id, ex, f.received_on, f.category_dim, f.own_bodies))
     return out
 
 
@@ -213,6 +221,15 @@ def census(division_code: str, accused_id: int | None, holder_id: int | None, st
     """A matter's census rows (``CENSUS``): one under its division, one per own body."""
     acc, holder = accused_id or 0, str(holder_id or 0)
     return {Key(CENSUS, NO_DAY, division_code, body, acc, False, holder, state): (1, 0)
+            for body in sorted({0, *(b for b in own_bodies if b)})}
+
+
+def intake(division_id: str, accused_id: int | None, exempt: bool, received_on: date,
+           category_dim: str, own_bodies: Iterable[int | None]) -> Contribution:
+    """A matter's intake rows (``INTAKE``): one under its township (body 0), one per own
+    body."""
+    acc = accused_id or 0
+    return {Key(INTAKE, received_on, division_id, body, acc, exempt, "", category_dim): (1, 0)
             for body in sorted({0, *(b for b in own_bodies if b)})}
 
 
@@ -246,10 +263,10 @@ def next_month(d: date) -> date:
 
 def by_month(c: Mapping[Key, tuple[int, int]]) -> Contribution:
     """``c`` summed under the first day of each key's month (zero sums left out; the census
-    has no month rows)."""
+    and the intake rows have no month rows: ``NO_MONTH``)."""
     out: Contribution = {}
     for k, (n, p) in c.items():
-        if k.metric == CENSUS:
+        if k.metric in NO_MONTH:
             continue
         m = k._replace(day=month_of(k.day))
         on, op = out.get(m, (0, 0))

@@ -27,7 +27,7 @@ JURISDICTION_KINDS = {Body.Kind.XINFANG, Body.Kind.PARTY_GOV}
 
 def visible_matters(user: User) -> QuerySet[Matter]:
     # Mirrored by scope_key and index_scope below and by census.census_q (the statistics'
-    # counters): change all four together.
+    # and the early warnings' counters): change all four together.
     qs = Matter.objects.all()
     if not user.is_authenticated:
         return qs.none()

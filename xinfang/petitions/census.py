@@ -45,6 +45,20 @@ def census_q(user: User) -> Q | None:
     return q & ~Q(accused_id=body.pk)
 
 
+def township_rows_answer(user: User) -> bool:
+    """Whether ``census_q`` read on counters kept per township (``domain.tally.INTAKE``:
+    ``division_id`` is the matter's township, ``domain.tally.division_key``) is still the read
+    gate: yes unless the user's jurisdiction lies below the township (a township key does not
+    say which village a matter is in). The same rule as ``practice.indicator_scope.Scope.
+    tally_q``; such a user is answered from the matters."""
+    body = user.body if user.is_authenticated else None
+    if body is None or user.is_superuser or user.role == Role.ADMIN:
+        return True
+    if body.kind in access.JURISDICTION_KINDS or Role(user.role) in access.JURISDICTION_ROLES:
+        return body.division.path.count("/") < dt.DIVISION_DEPTH
+    return True
+
+
 def _counts(pairs: Any) -> dict[str, Any]:
     by_state: Counter[str] = Counter()
     by_holder: Counter[int] = Counter()

@@ -10,17 +10,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, CharField, Count, Q, When
+from django.db.models import Case, CharField, Count, Q, Sum, When
 from django.db.models.functions import Coalesce, Length, Right, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from xinfang.domain import deadlines as dl
 from xinfang.domain import states as st
-from xinfang.org.models import Division, User
+from xinfang.domain import tally as dt
+from xinfang.org.models import Category, Division, User
 
-from .. import access
-from ..models import Matter, RepeatKind
+from .. import access, census
+from ..models import Matter, RepeatKind, Tally
 from . import snapshot
 from .base import may_use, person_keys, scope_key
 from .hot_topics import TOPIC_CAP
@@ -104,30 +105,67 @@ class Warnings:
         return len(self.rising) + len(self.collective) + len(self.sensitive) + len(self.topics)
 
 
-def rising_warnings(user: User, today: date | None = None) -> list[RisingWarning]:
-    """Division (township) × top category weekly counts rising above their baseline."""
-    from xinfang.nlp import ewma_alerts, poisson_alerts
+Series = dict[tuple[str, str], list[int]]  # (township code, top category name): weekly counts
 
-    today = today or timezone.localdate()
-    start = timezone.make_aware(datetime.combine(today - timedelta(days=7 * WARNING_WEEKS - 1),
-                                                 datetime.min.time()))
-    # Counted in the database by township × top category × day received (a few thousand rows
-    # however many matters the 12 weeks hold; row by row this was 8 s a page at 1M). The
-    # township is the path's fourth code: codes are 12 digits joined by "/", so it is the
-    # slice at 40 where the path has four codes or more, else the path's last code.
-    town = Case(When(path_len__gte=51, then=Substr("division_path", 40, 12)),
-                default=Right("division_path", 12), output_field=CharField())
-    rows = (access.visible_matters(user).filter(received_at__gte=start)
-            .annotate(path_len=Length("division_path")).order_by()
-            .values_list(town, Coalesce("category__parent__name", "category__name"),
-                         TruncDate("received_at"))
-            .annotate(n=Count("pk")))
-    series: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * WARNING_WEEKS)
+
+def weekly_counts(user: User, today: date, *, from_matters: bool = False) -> Series:
+    """The visible matters received in the ``WARNING_WEEKS`` weeks to ``today`` (the last week
+    is the past 7 days) by township × top category × week, from the day counters
+    (``domain.tally.INTAKE``: a few thousand rows, whatever the number of matters). From the
+    matters instead (``from_matters``) where the counters cannot say what the user may see (a
+    jurisdiction below the township, ``census.township_rows_answer``); the tests hold the two
+    equal for every kind of user."""
+    first = today - timedelta(days=7 * WARNING_WEEKS - 1)
+    if from_matters or not census.township_rows_answer(user):
+        rows = _days_from_matters(user, first)
+    else:
+        q = census.census_q(user)
+        if q is None:
+            return {}
+        rows = _days_from_counters(q, first, today)
+    series: Series = defaultdict(lambda: [0] * WARNING_WEEKS)
     for town_code, cat, day, n in rows:
         w = (today - day).days // 7
         if not 0 <= w < WARNING_WEEKS:
             continue
         series[(town_code, cat or "未分类")][WARNING_WEEKS - 1 - w] += n
+    return dict(sorted(series.items()))
+
+
+def _days_from_counters(q: Q, first: date, today: date) -> list[tuple[str, str | None, date, int]]:
+    """Township × top category × day from the intake counters within ``q`` (the read gate as
+    counter rows, ``census.census_q``: the subtree's body-0 rows and the body's own rows
+    outside it, less the 检举控告 accusing it). The dim is the matter's category's parent, or
+    the category itself (``domain.tally.CATEGORY``), named as it is named now."""
+    rows = list(Tally.objects.filter(q, metric=dt.INTAKE, day__gte=first, day__lte=today)
+                .order_by().values_list("division_id", "dim", "day").annotate(s=Sum("n"))
+                .values_list("division_id", "dim", "day", "s"))
+    cats = {str(pk): name for pk, name in Category.objects.filter(
+        pk__in={int(d) for _t, d, _day, _n in rows if d}).values_list("pk", "name")}
+    return [(town, cats.get(d), day, n) for town, d, day, n in rows if n]
+
+
+def _days_from_matters(user: User, first: date) -> list[tuple[str, str | None, date, int]]:
+    """The same grouped from the visible matters (2.6 s at 1,000,000 matters on PostgreSQL:
+    it reads every visible matter of the twelve weeks)."""
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    # The township is the path's fourth code: codes are 12 digits joined by "/", so it is the
+    # slice at 40 where the path has four codes or more, else the path's last code.
+    town = Case(When(path_len__gte=51, then=Substr("division_path", 40, 12)),
+                default=Right("division_path", 12), output_field=CharField())
+    return list(access.visible_matters(user).filter(received_at__gte=start)
+                .annotate(path_len=Length("division_path")).order_by()
+                .values_list(town, Coalesce("category__parent__name", "category__name"),
+                             TruncDate("received_at"))
+                .annotate(n=Count("pk")))
+
+
+def rising_warnings(user: User, today: date | None = None, *,
+                    from_matters: bool = False) -> list[RisingWarning]:
+    """Division (township) × top category weekly counts rising above their baseline."""
+    from xinfang.nlp import ewma_alerts, poisson_alerts
+
+    series = weekly_counts(user, today or timezone.localdate(), from_matters=from_matters)
     names = dict(Division.objects.filter(code__in={d for d, _ in series}).values_list("code", "name"))
     out = []
     last = WARNING_WEEKS - 1
