@@ -37,9 +37,7 @@ def fill(apps, schema_editor):
             for mid, body in (Dispatch.objects.filter(matter_id__gte=lo, matter_id__lt=lo + BATCH)
                               .values_list("matter_id", "to_body_id")):
                 dispatched[mid].add(body)
-            snaps = {m: (json.loads(d) if isinstance(d, str) else d) for m, d in
-                     Snapshot.objects.filter(matter_id__gte=lo, matter_id__lt=lo + BATCH)
-                     .values_list("matter_id", "data")}
+            snaps = _snapshots(cur, pg, Snapshot, lo)
             totals: dt.Contribution = {}
             extra: dict[int, tuple[str, int, list[object]]] = {}
             for (mid, path, holder, lead, review, recheck, klass, accused, cat, parent,
@@ -49,8 +47,7 @@ def fill(apps, schema_editor):
                     "recheck_body_id", "klass", "accused_body_id", "category_id",
                     "category__parent_id", "received_at")):
                 acc = accused if klass == "report" else None
-                snap = snaps.get(mid) or []
-                exempt = bool(snap[2]) if len(snap) > 2 else False
+                exempt = bool(snaps.get(mid, (None, None))[0])
                 div = dt.division_key(path)
                 rows = dt.intake(div, acc, exempt, timezone.localdate(received_at),
                                  str(parent or cat or ""),
@@ -62,6 +59,23 @@ def fill(apps, schema_editor):
             _add(cur, pg, totals)
             _append(cur, pg, snaps, extra)
             lo += BATCH
+
+
+def _snapshots(cur, pg: bool, Snapshot, lo: int) -> dict[int, tuple[object, list | None]]:
+    """The batch's snapshots as (their 不纳入考核 flag, ``data[2]``: None where a snapshot has
+    no header, the snapshot): on PostgreSQL the flag alone (``data->>2``; the rows are appended
+    in SQL), elsewhere the whole snapshot too."""
+    if pg:
+        cur.execute("SELECT matter_id, data->>2 FROM petitions_tallysnapshot "
+                    "WHERE matter_id >= %s AND matter_id < %s", [lo, lo + BATCH])
+        return {m: (None if e is None else e not in ("0", "false"), None)
+                for m, e in cur.fetchall()}
+    out = {}
+    for m, d in (Snapshot.objects.filter(matter_id__gte=lo, matter_id__lt=lo + BATCH)
+                 .values_list("matter_id", "data")):
+        d = json.loads(d) if isinstance(d, str) else (d or [])
+        out[m] = (d[2] if len(d) > 2 else None, d)
+    return out
 
 
 def _add(cur, pg: bool, totals: dt.Contribution) -> None:
@@ -86,15 +100,19 @@ def _add(cur, pg: bool, totals: dt.Contribution) -> None:
             [[*k, n, p] for k, (n, p) in items[i:i + 1000]])
 
 
-def _append(cur, pg: bool, snaps: dict[int, list[object]], extra) -> None:
+def _append(cur, pg: bool, snaps: dict[int, tuple[object, list | None]], extra) -> None:
     """Each matter's intake rows appended to its snapshot (a new snapshot where it had none;
     as petitions 0027 appended the census rows)."""
-    known = [(mid, rows) for mid, (_d, _a, rows) in extra.items() if len(snaps.get(mid) or []) > 2]
+    def headed(mid: int) -> bool:
+        return snaps.get(mid, (None, None))[0] is not None
+
+    known = [(mid, rows) for mid, (_d, _a, rows) in extra.items() if headed(mid)]
     fresh = [(mid, json.dumps([div, acc, 0, *rows])) for mid, (div, acc, rows) in extra.items()
-             if len(snaps.get(mid) or []) <= 2]
+             if not headed(mid)]
     if fresh:
-        cur.execute("DELETE FROM petitions_tallysnapshot WHERE matter_id IN (%s)"
-                    % ", ".join(["%s"] * len(fresh)), [m for m, _d in fresh])
+        marks = ", ".join(["%s"] * len(fresh))
+        cur.execute(f"DELETE FROM petitions_tallysnapshot WHERE matter_id IN ({marks})",
+                    [m for m, _d in fresh])
         cur.executemany("INSERT INTO petitions_tallysnapshot (matter_id, data) VALUES (%s, %s)",
                         fresh)
     if not known:
@@ -106,7 +124,7 @@ def _append(cur, pg: bool, snaps: dict[int, list[object]], extra) -> None:
             [[m for m, _r in known], [json.dumps(r) for _m, r in known]])
         return
     cur.executemany("UPDATE petitions_tallysnapshot SET data = %s WHERE matter_id = %s",
-                    [(json.dumps([*snaps[m], *rows]), m) for m, rows in known])
+                    [(json.dumps([*(snaps[m][1] or []), *rows]), m) for m, rows in known])
 
 
 class Migration(migrations.Migration):
