@@ -102,6 +102,34 @@ def test_a_run_lost_or_finished_does_not_hold_back_the_next_request(db, county):
     assert JobRun.objects.filter(job="topics").count() == 3
 
 
+def test_the_scheduler_runs_no_second_topics_job_beside_one_a_page_asked_for(db, settings):
+    """A page asked for the topics job; the scheduler's slot falls due while it is queued or
+    running, and again in the slot where it finished: one run in all. The next slot, with
+    the asked run done, gets its own run; a failed asked run does not stand for the slot."""
+    settings.XINFANG_TOPICS_INTERVAL = 900
+    start = sh(2026, 6, 15, 10) + timedelta(minutes=5)  # 5 minutes into a 15-minute slot
+    with time_machine.travel(start, tick=False):
+        asked = snapshot.ask()
+        assert asked is not None and JobRun.objects.filter(job="topics").count() == 1
+    for minutes, status in ((6, JobRun.Status.QUEUED), (16, JobRun.Status.RUNNING),
+                            (20, JobRun.Status.SUCCEEDED)):
+        JobRun.objects.filter(job="topics").update(
+            status=status, finished_at=start + timedelta(minutes=19) if minutes == 20 else None)
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert [r.job for r in jobs.schedule_due() if r.job == "topics"] == []
+        assert JobRun.objects.filter(job="topics").count() == 1, minutes
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):  # the next slot
+        assert [r.job for r in jobs.schedule_due()].count("topics") == 1
+        jobs.ask("topics")  # a page now: the scheduled run is queued, nothing more
+    assert JobRun.objects.filter(job="topics").count() == 2
+    JobRun.objects.filter(job="topics").update(status=JobRun.Status.FAILED)
+    with time_machine.travel(start + timedelta(minutes=47), tick=False):
+        asked = jobs.ask("topics")  # asked after the slot began, then it fails
+        JobRun.objects.filter(pk=asked.pk).update(status=JobRun.Status.FAILED)
+        assert [r.job for r in jobs.schedule_due()].count("topics") == 1
+    assert JobRun.objects.filter(job="topics").count() == 4
+
+
 def test_a_stale_result_is_shown_with_its_time_and_a_new_run_is_asked_for(login, county,
                                                                            frozen, settings):
     _topic(county)

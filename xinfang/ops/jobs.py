@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from xinfang.petitions import jobs as petitions_jobs
@@ -183,15 +183,31 @@ def topics_wanted(sender: Any, now: datetime, **kwargs: Any) -> Any:
                             started_at=run.started_at)
 
 
+def _covered(job: Job, slot: datetime, now: datetime, every: int) -> bool:
+    """Whether the slot needs no run of its own: one was enqueued since the slot began (the
+    slot's own, or one a page asked for, ``ask``) and has not failed, one finished since it
+    began, or one enqueued before it is still queued, running or retrying and not yet taken
+    for lost (as ``ask`` judges)."""
+    forget = now - max(timedelta(seconds=every), timedelta(hours=1))
+    return (JobRun.objects.filter(job=job.name)
+            .filter(Q(slot=slot) | Q(enqueued_at__gte=slot) & ~Q(status=JobRun.Status.FAILED)
+                    | Q(status=JobRun.Status.SUCCEEDED, finished_at__gte=slot)
+                    | Q(status__in=ACTIVE, enqueued_at__gt=forget))
+            .exists())
+
+
 def schedule_due(now: datetime | None = None) -> list[JobRun]:
-    """Enqueue every job whose current slot has no run yet."""
+    """Enqueue every job whose current slot has no run yet — nor a run a page asked for
+    since the slot began, nor one still going: the topics job clusters a county's text for
+    minutes, and two of them at once would only repeat each other (issue 19 item 5)."""
     now = now or timezone.now()
     out = []
     for job in JOBS.values():
         if job.every is None:
             continue
-        slot = slot_of(now, job.every())
-        if JobRun.objects.filter(job=job.name, slot=slot).exists():
+        every = job.every()
+        slot = slot_of(now, every)
+        if _covered(job, slot, now, every):
             continue
         run = enqueue(job.name, slot)
         if run is not None:
