@@ -177,6 +177,29 @@ def test_a_rerun_imports_nothing_twice_and_a_batch_is_all_or_nothing(county, fro
     assert Event.objects.filter(action="register").count() == 7
 
 
+def test_a_query_code_drawn_twice_redraws_the_batch_instead_of_stopping_the_import(
+        county, frozen, tmp_path, monkeypatch):
+    """The random 8-character query codes collide rarely per pair but often enough over a
+    million matters: the batch's COPY or INSERT fails on the unique code, rolls back and is
+    written again with new codes, and the import goes on."""
+    from xinfang.petitions.history import load
+
+    call_command("import", str(write(tmp_path, [row("Q-1")], name="first.csv")))
+    taken = Matter.objects.get(number="Q-1").query_code
+    real, calls = load._codes, {"n": 0}
+
+    def once_taken(n):
+        calls["n"] += 1
+        codes = real(n)
+        return [taken, *codes[1:]] if calls["n"] == 1 else codes
+
+    monkeypatch.setattr(load, "_codes", once_taken)
+    call_command("import", str(write(tmp_path, [row("Q-2"), row("Q-3")], name="more.csv")))
+    assert calls["n"] == 2  # drawn again once
+    codes = list(Matter.objects.values_list("query_code", flat=True))
+    assert Matter.objects.count() == 3 and len(set(codes)) == 3
+
+
 def test_excel_files_gbk_csv_and_column_mapping(county, frozen, tmp_path):
     from openpyxl import Workbook
 

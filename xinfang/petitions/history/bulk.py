@@ -67,7 +67,9 @@ class Out:
         if not rows:
             return
         cols = ", ".join(f'"{c}"' for c in table.columns)
-        with self.conn.cursor() as cur:
+        # Through Django's error wrapper: psycopg's own UniqueViolation from the raw COPY
+        # becomes django.db.IntegrityError, which the batch's retry (``write_batch``) catches.
+        with self.conn.cursor() as cur, self.conn.wrap_database_errors:
             if self.pg:
                 raw = cur.cursor  # the psycopg cursor under Django's wrapper
                 with raw.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
