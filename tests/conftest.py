@@ -24,10 +24,14 @@ def county(db, request):
     import copy
 
     from xinfang.demo.county import build_county
-    from xinfang.petitions import clocks
+    from xinfang.petitions import clocks, filters, queries
 
     clocks.invalidate()
     if "module_county" in request.fixturenames:
+        # The same rows (and ids) for every test of the module: no SQL compiled for a user or
+        # unit as an earlier test had edited them (rolled back since) is kept.
+        queries._sql_cache.cache_clear()
+        filters._WHERE_CACHE.clear()
         c = copy.deepcopy(request.getfixturevalue("module_county"))
     else:
         c = build_county(full=False, password="pw-test-123")
