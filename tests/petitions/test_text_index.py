@@ -9,6 +9,7 @@ handler finds only what their unit may see; and past the cap the count says "以
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -23,7 +24,8 @@ from xinfang.petitions import access, filters, services, textindex
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import Correction
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 # (title, request, content); received on the day of the index (several a day, out of id order)
 TEXTS = [
@@ -46,10 +48,19 @@ def _when(i: int):
     return sh(2026, 2, 2 + i // 2, 15 - 3 * (i % 2))
 
 
+@pytest.fixture(scope="module")
+def _matters(module_county, module_db):
+    """The matters of TEXTS, registered once for the module (tests/conftest.py
+    ``module_db``): every test but the last searches them; each rolls back its own acts."""
+    with module_db.unblock():
+        return [register(module_county, _when(i), title=t, request=r, content=c)
+                for i, (t, r, c) in enumerate(TEXTS)]
+
+
 @pytest.fixture
-def matters(county):
-    return [register(county, _when(i), title=t, request=r, content=c)
-            for i, (t, r, c) in enumerate(TEXTS)]
+def matters(county, _matters):
+    """This test's copy of the matters."""
+    return copy.deepcopy(_matters)
 
 
 def _expected(matters, q):

@@ -10,6 +10,7 @@ through the index.
 
 from __future__ import annotations
 
+import copy
 import time
 from datetime import timedelta
 
@@ -24,7 +25,8 @@ from xinfang.org.models import Body, Division, User
 from xinfang.petitions import access, filters, services, textindex
 from xinfang.petitions.models import Matter
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 WORDS = ["物业", "电梯", "停车费", "物业 电梯", "维修基金", "没有的词"]
 
 
@@ -41,8 +43,21 @@ def _user(username: str, role: Role, body: Body) -> User:
     return User.objects.select_related("body__division").get(pk=u.pk)
 
 
+@pytest.fixture(scope="module")
+def _world(module_county, module_db):
+    """``world``, built once for the module (tests/conftest.py ``module_db``): every test but
+    the 1M estimate's reads it; each rolls back its own acts."""
+    with module_db.unblock():
+        return _build_world(module_county)
+
+
 @pytest.fixture
-def world(county):
+def world(county, _world):
+    """This test's copy of the world."""
+    return copy.deepcopy(_world)
+
+
+def _build_world(county):
     """Matters in three townships and one in the neighbouring county, a township 信访办 with
     a jurisdiction over its township, a matter forwarded (转送) to it from another township, a
     confidential matter and two 检举控告: one against the township 信访办 and one against the
