@@ -15,7 +15,8 @@ from xinfang.domain import idcard
 
 from .conftest import make_matter
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 USERS = ["registrar", "officer", "supervisor", "leader", "admin", "handler", "unit_head",
          "gov_officer", "city_officer", "other_handler", "town_handler"]

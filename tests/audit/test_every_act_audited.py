@@ -29,7 +29,8 @@ from xinfang.org.models import ClockPolicy, Holiday, RoutingRule, User
 from xinfang.petitions import jobs, services
 from xinfang.petitions.models import Clock, Dispatch, Event, Matter, Supervision
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 REPLY = {"outcome": "explained", "facts": "经查属实", "opinion": "解释说明",
          "legal_basis": "《物业管理条例》", "served_on": "2026-03-02", "service_method": "当面"}

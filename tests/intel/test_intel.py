@@ -16,7 +16,8 @@ from xinfang.domain import idcard
 from xinfang.petitions import intel
 from xinfang.petitions.models import Event, Matter, Supervision
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 WAGE = {"title": "工地老板拖欠工资", "content": "我们在县城工地干活，老板拖欠工资四个月不发。"}
 

@@ -18,7 +18,8 @@ from xinfang.org.models import Body, User
 from xinfang.petitions import filters, intel, services
 from xinfang.petitions.models import Document, Matter, Supervision
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 SCHOOL = {"title": "学校强制学生参加收费补课",
           "request": "请求责令学校停止收费补课",

@@ -16,7 +16,8 @@ from xinfang.domain.errors import GuardFailed
 from xinfang.petitions import services
 from xinfang.petitions.models import Evaluation
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def call(county, m, *, rating="", user="officer", opinion="对答复基本认可"):

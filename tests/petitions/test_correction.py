@@ -18,7 +18,8 @@ from xinfang.petitions.models import Clock, Event, Matter
 from xinfang.petitions.services import Correction
 from xinfang.petitions.services.correction import registration_corrected
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def token_client(user):

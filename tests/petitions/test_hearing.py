@@ -18,7 +18,8 @@ from xinfang.domain.errors import GuardFailed, MissingFields
 from xinfang.petitions import jobs, services
 from xinfang.petitions.models import Clock, Hearing, Matter, Supervision
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _in_recheck(county) -> Matter:

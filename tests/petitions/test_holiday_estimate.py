@@ -20,7 +20,8 @@ from xinfang.org.models import Holiday, HolidayYear
 from xinfang.petitions import clocks, jobs, services
 from xinfang.petitions.models import Clock, Document, Event, Matter
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _replied_in_december(county) -> Matter:

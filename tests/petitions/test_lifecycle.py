@@ -15,7 +15,8 @@ from xinfang.petitions.models import Clock, Document, Event, Supervision
 
 from .helpers import register
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 SERVE = {"served_on": "2026-04-20", "service_method": "当面"}  # the 延期告知书 (§34)

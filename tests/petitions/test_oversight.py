@@ -18,6 +18,9 @@ from xinfang.domain.errors import Forbidden, GuardFailed
 from xinfang.petitions import clocks, jobs, oversight, services
 from xinfang.petitions.models import Clock, Document, Recommendation, Supervision
 
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = pytest.mark.usefixtures("module_county")
+
 PROBLEM = "住建局对该信访事项推诿拖延，逾期未答复信访人。"
 PROPOSAL = "建立信访事项办理台账，按期答复。"
 

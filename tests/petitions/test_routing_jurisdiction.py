@@ -13,6 +13,9 @@ from xinfang.domain.errors import GuardFailed
 from xinfang.org.models import Body
 from xinfang.petitions import services
 
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = pytest.mark.usefixtures("module_county")
+
 
 @pytest.fixture
 def m(county, frozen):

@@ -16,7 +16,8 @@ from xinfang.petitions.models import Clock, Matter, Supervision
 
 from .helpers import register
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def test_sweep_marks_near_and_overdue_and_is_idempotent(county):

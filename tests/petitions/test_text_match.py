@@ -15,7 +15,8 @@ from xinfang.petitions.models import Matter
 from xinfang.petitions.textindex import term_bigrams
 from xinfang.petitions.textindex import text_q as text_match
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 TEXTS = [
     ("小区物业乱收停车费", "请求退还多收的停车费", "东门社区3栋-1单元物业每月多收50元。"),

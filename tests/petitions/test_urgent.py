@@ -17,7 +17,8 @@ from xinfang.domain.errors import Forbidden, GuardFailed, MissingFields
 from xinfang.petitions import jobs, services
 from xinfang.petitions.models import Document, Event, Matter, UrgentReport
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 URGENT = {"event": "某小区30余名业主聚集在县政府门口，要求解决停车费问题",
           "scale": "约35人，涉及一个小区", "risk": "有扩大聚集、堵塞交通的风险",

@@ -25,7 +25,8 @@ from xinfang.practice import indicator_scope as S
 from xinfang.practice import indicators as I
 from xinfang.practice.services import assessment
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 TALLIED = [c for c, d in I.REGISTRY.items() if d.tally is not None]
 

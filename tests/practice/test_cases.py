@@ -18,7 +18,8 @@ from xinfang.practice.models import Case, CaseLog
 
 from .helpers import county_leader
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _case(county, m, **kw):

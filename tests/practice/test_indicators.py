@@ -20,7 +20,8 @@ from xinfang.practice import indicators as I
 from xinfang.practice.models import Case, Exemption
 from xinfang.practice.services import assessment
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 TODAY = sh(2026, 3, 20)
 FEB = dict(year=2026, month=2)

@@ -17,7 +17,8 @@ from xinfang.petitions.models import Matter
 from xinfang.practice import services as svc
 from xinfang.practice.models import ReceptionSlot
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def test_a_reception_day_counts_only_with_a_recorded_talk_or_a_recorded_empty_day(county):

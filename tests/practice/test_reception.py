@@ -19,7 +19,8 @@ from xinfang.practice.models import PreRegistration, ReceptionSlot
 
 from .helpers import county_leader
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def test_proposed_rota_covers_every_working_day_of_the_holiday_calendar(county):
