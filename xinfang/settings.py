@@ -462,6 +462,10 @@ XINFANG_SWEEP_INTERVAL = int(os.environ.get("XINFANG_SWEEP_INTERVAL", "300"))
 XINFANG_REPORTS_INTERVAL = int(os.environ.get("XINFANG_REPORTS_INTERVAL", str(24 * 3600)))
 XINFANG_RETRAIN_INTERVAL = int(os.environ.get("XINFANG_RETRAIN_INTERVAL", str(7 * 24 * 3600)))
 XINFANG_TOPICS_INTERVAL = int(os.environ.get("XINFANG_TOPICS_INTERVAL", "900"))  # the topics job
+# The similarity job (the same-matter index snapshot the web workers map): looked at this
+# often, rebuilt after this many new matters or 6 h (petitions.intel.index_store).
+XINFANG_SIMILARITY_INTERVAL = int(os.environ.get("XINFANG_SIMILARITY_INTERVAL", "900"))
+XINFANG_SIMILARITY_REBUILD_AFTER = int(os.environ.get("XINFANG_SIMILARITY_REBUILD_AFTER", "2000"))
 # Processes a full run of the topics job forks for its queries (1: none).
 XINFANG_TOPICS_WORKERS = int(os.environ.get("XINFANG_TOPICS_WORKERS", "2"))
 XINFANG_REPORTS_DIR = Path(os.environ.get("XINFANG_REPORTS_DIR", str(VAR_DIR / "reports")))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .packed import Ids, Meta, Metas, Rows
 from .places import Gazetteer, Places, one_edit
 from .text import (
     PLACE_CODE,
@@ -30,7 +31,7 @@ from .text import (
     place_codes,
 )
 
-FORMAT_VERSION = 3  # 3: entities carry the place they lie within; problem bigrams
+FORMAT_VERSION = 4  # 4: one .npy a packed array (memory-mapped by load), metadata as JSON lines
 N_BUCKETS = 1 << 22  # hashed bigram space
 HEAD_CHARS = 40  # headline (title) characters used
 TEXT_CHARS = 320  # the opening of a text states the matter; long tails only dilute it
@@ -49,6 +50,8 @@ _FILLER_WORDS = ("反映 关于 投诉 举报 请求 希望 建议 咨询 请问
            "领导 政府 为何 为什么 什么 何时 怎么 如何 是否 能否 可以 没有 不能 我们 小区 业主 居民 "
            "市民 群众 一直 已经 多次 长期 迟迟 至今 现在 目前 再次 还是 到底 为啥 恳请 强烈 呼吁 急需")
 _FILLER = _FILLER_WORDS.split()
+
+_Meta = Meta
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -78,14 +81,6 @@ def _uniq(h: np.ndarray) -> np.ndarray:
 def bigrams(text: str) -> np.ndarray:
     """Sorted unique hashed character bigrams (bucket ids) of normalised text."""
     return _uniq(_bigram_hashes(text))
-
-
-@dataclass(frozen=True, slots=True)
-class _Meta:
-    entities: tuple[tuple[str, str, str], ...]  # (kind, core, within)
-    districts: frozenset[str]
-    place: str
-    accused: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,18 +211,22 @@ class SimilarityIndex:
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, gazetteer: Gazetteer | None = None) -> None:
         self.threshold = threshold
         self.places = Places(gazetteer or Gazetteer())
-        self.ids: list[str] = []
-        self._meta: list[_Meta] = []
-        self._problem: list[np.ndarray] = []
+        self.ids = Ids()
+        self._meta = Metas()
+        self._problem = Rows()
         self._df = np.zeros(N_BUCKETS, np.int32)
-        self._text: list[np.ndarray] = []
-        self._head: list[np.ndarray] = []
+        # Document frequencies of rows added to a read-only (memory-mapped) ``_df``: the rows'
+        # buckets, counted when a query needs them (``_df_more_counts``).
+        self._df_more: list[np.ndarray] = []
+        self._df_more_counts: tuple[np.ndarray, np.ndarray] | None = None
+        self._text = Rows()
+        self._head = Rows()
         # inverted index: CSR over buckets ("main") + recently added postings ("delta")
         self._indptr = np.zeros(N_BUCKETS + 1, np.int32)
         self._postings = np.zeros(0, np.int32)
         self._delta: dict[int, list[int]] = {}
         self._delta_size = 0
-        self._pos: dict[str, int] = {}  # id -> row (the latest row of an id added twice)
+        self.mapped = False  # loaded memory-mapped: the packed arrays are read-only
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -236,8 +235,14 @@ class SimilarityIndex:
         # idf = log((n + 1) / (df + 1)) + 1, computed for the gathered buckets only: exact at
         # every size, and no bucket-sized table to keep or refresh (a whole-table refresh
         # cost milliseconds per registration on a small index, and 16 MB in every process).
-        idf: np.ndarray = (np.log(len(self.ids) + 1.0) + 1.0) - np.log1p(
-            self._df[buckets].astype(np.float64))
+        df = np.asarray(self._df[buckets])
+        if self._df_more:
+            if self._df_more_counts is None:
+                self._df_more_counts = np.unique(np.concatenate(self._df_more), return_counts=True)
+            keys, counts = self._df_more_counts
+            at = np.minimum(np.searchsorted(keys, buckets), len(keys) - 1)
+            df = df + np.where(keys[at] == buckets, counts[at], 0)
+        idf: np.ndarray = (np.log(len(self.ids) + 1.0) + 1.0) - np.log1p(df.astype(np.float64))
         return idf
 
     # -- adding ------------------------------------------------------------------------
@@ -257,7 +262,6 @@ class SimilarityIndex:
             ob = _uniq(h[: max(0, len(doc.opening) - 1)])
             n = len(self.ids)
             self.ids.append(str(id_))
-            self._pos[str(id_)] = n
             self._text.append(tb)
             self._head.append(_uniq(h[: max(0, len(doc.head) - 1)]))
             ents = _subject_entities(doc, self.places.gazetteer or None)
@@ -265,13 +269,22 @@ class SimilarityIndex:
             self._meta.append(_Meta(tuple((e.kind, e.core, e.within) for e in ents),
                                     place_codes(doc.head), _norm_key(place), _norm_key(accused)))
             self._problem.append(problem_bigrams(doc, ents).astype(np.uint32))
-            self._df[tb] += 1
+            if self.mapped:
+                self._df_more.append(tb)
+                self._df_more_counts = None
+            else:
+                self._df[tb] += 1
             post_b.append(ob)
             post_d.append(np.full(len(ob), n, np.int32))
         if not post_b:
             return
         b = np.concatenate(post_b)
         d = np.concatenate(post_d)
+        if self.mapped:  # the CSR arrays are shared and read-only: the delta keeps the rest
+            for bb, dd in zip(b.tolist(), d.tolist(), strict=True):
+                self._delta.setdefault(bb, []).append(dd)
+            self._delta_size += len(b)
+            return
         if len(b) > 50_000 or len(b) > len(self._postings) // 20:
             self._merge(b, d)
             return
@@ -327,16 +340,14 @@ class SimilarityIndex:
             docs = docs[np.argpartition(-hits, N_CANDIDATES)[:N_CANDIDATES]]
         return docs.astype(np.int64)
 
-    def _cosine(self, rows: list[np.ndarray], cand: np.ndarray, q: np.ndarray) -> np.ndarray:
+    def _cosine(self, rows: Rows, cand: np.ndarray, q: np.ndarray) -> np.ndarray:
         if len(q) == 0 or len(cand) == 0:
             return np.zeros(len(cand))
         qw = self._idf(q)
         qnorm = float(np.sqrt((qw**2).sum())) or 1.0
-        parts = [rows[int(j)] for j in cand]
-        lens = np.fromiter((len(p) for p in parts), np.int64, len(parts))
+        F, lens = rows.gather(cand)
         if lens.sum() == 0:
             return np.zeros(len(cand))
-        F = np.concatenate(parts)
         owner = np.repeat(np.arange(len(cand)), lens)
         w = self._idf(F)
         pos = np.minimum(np.searchsorted(q, F), len(q) - 1)
@@ -389,7 +400,7 @@ class SimilarityIndex:
         whole index could crowd out. Ids not in the index, or gated out, are absent."""
         if not self.ids:
             return {}
-        cand = np.array(sorted({self._pos[i] for i in ids if i in self._pos}), np.int64)
+        cand = np.array(sorted({p for i in ids if (p := self.ids.pos(i)) is not None}), np.int64)
         doc = _prepare(text)
         tq = bigrams(doc.text)
         if len(cand) == 0 or len(tq) == 0:
@@ -422,59 +433,60 @@ class SimilarityIndex:
         return [p for p in self.query(text, place, accused, k, exclude) if p[1] >= self.threshold]
 
     # -- persistence -------------------------------------------------------------------
-    @staticmethod
-    def _pack(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        indptr = np.zeros(len(rows) + 1, np.int64)
-        np.cumsum([len(r) for r in rows], out=indptr[1:])
-        data = np.concatenate(rows) if rows else np.zeros(0, np.uint32)
-        return data.astype(np.uint32), indptr
-
-    @staticmethod
-    def _unpack(data: np.ndarray, indptr: np.ndarray) -> list[np.ndarray]:
-        return [data[indptr[i] : indptr[i + 1]] for i in range(len(indptr) - 1)]
-
-    def save(self, directory: str | Path) -> Path:
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
+    def pack(self) -> None:
+        """Fold appended rows and postings into the packed arrays (in memory)."""
+        if self.mapped:
+            raise ValueError("a memory-mapped index is read-only")
         if self._delta:
             self._merge(np.zeros(0, np.uint32), np.zeros(0, np.int32))
-        td, tp = self._pack(self._text)
-        hd, hp = self._pack(self._head)
-        pd_, pp = self._pack(self._problem)
-        np.savez(d / "arrays.npz", df=self._df, text=td, text_ptr=tp, head=hd, head_ptr=hp,
-                 problem=pd_, problem_ptr=pp, indptr=self._indptr, postings=self._postings)
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "threshold": self.threshold,
-            "ids": self.ids,
-            "meta": [[[list(e) for e in m.entities], sorted(m.districts), m.place, m.accused]
-                     for m in self._meta],
-            "nested": sorted(sorted(p) for p in self.places.nested),
-        }
-        (d / "index.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        for rows in (self._text, self._head, self._problem):
+            rows.pack()
+
+    def save(self, directory: str | Path) -> Path:
+        """One uncompressed ``.npy`` per array (``load`` maps them) and ``index.json``."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        self.pack()
+        ids, keys, order = Ids.packed_of(list(self.ids))
+        blob, blob_ptr = Metas.packed_of(self._meta)
+        arrays = {"df": self._df, "text": self._text.values, "text_ptr": self._text.offsets,
+                  "head": self._head.values, "head_ptr": self._head.offsets,
+                  "problem": self._problem.values, "problem_ptr": self._problem.offsets,
+                  "indptr": self._indptr, "postings": self._postings, "ids": ids,
+                  "id_keys": keys, "id_rows": order, "meta": blob, "meta_ptr": blob_ptr}
+        for name, arr in arrays.items():
+            np.save(d / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+        info = {"format_version": FORMAT_VERSION, "threshold": self.threshold, "rows": len(self),
+                "nested": sorted(sorted(p) for p in self.places.nested)}
+        (d / "index.json").write_text(json.dumps(info, ensure_ascii=False), "utf-8")
         return d
 
     @classmethod
-    def load(cls, directory: str | Path) -> SimilarityIndex:
+    def load(cls, directory: str | Path, *, mmap: bool = False,
+             gazetteer: Gazetteer | None = None) -> SimilarityIndex:
+        """A saved index. ``mmap``: its arrays memory-mapped read-only (processes loading one
+        file share its pages; rows added afterwards are kept beside them)."""
         d = Path(directory)
-        meta = json.loads((d / "index.json").read_text("utf-8"))
-        version = meta.get("format_version")
-        if version not in (2, FORMAT_VERSION):
+        info = json.loads((d / "index.json").read_text("utf-8"))
+        version = info.get("format_version")
+        if version != FORMAT_VERSION:
             raise ValueError(f"unsupported index format {version!r}")
-        obj = cls(threshold=float(meta["threshold"]))
-        with np.load(d / "arrays.npz") as z:
-            obj._df = z["df"]
-            obj._text = cls._unpack(z["text"], z["text_ptr"])
-            obj._head = cls._unpack(z["head"], z["head_ptr"])
-            obj._problem = (cls._unpack(z["problem"], z["problem_ptr"]) if "problem" in z.files
-                            else [np.zeros(0, np.uint32) for _ in obj._head])
-            obj._indptr, obj._postings = z["indptr"], z["postings"]
-        obj.ids = list(meta["ids"])
-        obj._pos = {d: n for n, d in enumerate(obj.ids)}
-        obj._meta = [_Meta(tuple((e[0], e[1], e[2] if len(e) > 2 else "") for e in ents),
-                           frozenset(dist), place, acc)
-                     for ents, dist, place, acc in meta["meta"]]
-        obj.places.nested = {frozenset(p) for p in meta.get("nested", [])}
+        obj = cls(threshold=float(info["threshold"]), gazetteer=gazetteer)
+
+        def arr(name: str) -> np.ndarray:
+            got: np.ndarray = np.load(d / f"{name}.npy", mmap_mode="r" if mmap else None,
+                                      allow_pickle=False)
+            return got
+
+        obj._df = arr("df")
+        obj._text = Rows(arr("text"), arr("text_ptr"))
+        obj._head = Rows(arr("head"), arr("head_ptr"))
+        obj._problem = Rows(arr("problem"), arr("problem_ptr"))
+        obj._indptr, obj._postings = arr("indptr"), arr("postings")
+        obj.ids = Ids(arr("ids"), arr("id_keys"), arr("id_rows"))
+        obj._meta = Metas(arr("meta"), arr("meta_ptr"))
+        obj.places.nested = {frozenset(p) for p in info.get("nested", [])}
+        obj.mapped = mmap
         return obj
 
 

@@ -13,6 +13,12 @@ def _topics_wanted(sender: Any, **kwargs: Any) -> Any:
     return jobs.topics_wanted(sender, **kwargs)
 
 
+def _similarity_wanted(sender: Any, **kwargs: Any) -> Any:
+    from . import jobs
+
+    return jobs.similarity_wanted(sender, **kwargs)
+
+
 class OpsConfig(AppConfig):
     name = "xinfang.ops"
     label = "ops"
@@ -29,3 +35,7 @@ class OpsConfig(AppConfig):
         from xinfang.petitions.intel import snapshot
 
         snapshot.wanted.connect(_topics_wanted, dispatch_uid="ops.topics_wanted")
+        # A process without a same-matter index snapshot asks for the similarity job.
+        from xinfang.petitions.intel import index_store
+
+        index_store.wanted.connect(_similarity_wanted, dispatch_uid="ops.similarity_wanted")

@@ -114,6 +114,10 @@ JOBS: dict[str, Job] = {
     # issue 18: /topics/ and the topic warnings read the stored result of this job.
     "topics": Job("topics", periodic.topics, lambda: int(settings.XINFANG_TOPICS_INTERVAL),
                   max_attempts=2),
+    # issue 19 item 5: the same-matter index, built once and memory-mapped by the web workers
+    # (petitions.intel.index_store); a run is a no-op until enough new matters (or 6 h).
+    "similarity": Job("similarity", periodic.similarity,
+                      lambda: int(settings.XINFANG_SIMILARITY_INTERVAL), max_attempts=2),
 }
 
 
@@ -181,6 +185,12 @@ def topics_wanted(sender: Any, now: datetime, **kwargs: Any) -> Any:
                                               timedelta(hours=1)))
     return snapshot.Pending(asked_at=run.enqueued_at, status=run.status,
                             started_at=run.started_at)
+
+
+def similarity_wanted(sender: Any, **kwargs: Any) -> None:
+    """The receiver of ``petitions.intel.index_store.wanted``: the similarity job, asked for
+    once (a full build at 1M takes minutes: a run is not taken for lost before 2 h)."""
+    ask("similarity", forget_after=timedelta(hours=2))
 
 
 def _covered(job: Job, slot: datetime, now: datetime, every: int) -> bool:

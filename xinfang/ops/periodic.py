@@ -6,6 +6,9 @@
 - ``retrain`` (weekly): the intake category model from this deployment's labelled matters
   (``petitions.intel.train_from_db``; running servers load the new model on their next
   request);
+- ``similarity`` (every ``XINFANG_SIMILARITY_INTERVAL``): the same-matter index saved for the
+  web workers to memory-map, when there is none or it is 6 h old or
+  ``XINFANG_SIMILARITY_REBUILD_AFTER`` matters behind (``petitions.intel.index_store``);
 - ``export`` (on demand: ``jobs.enqueue("export", params={"user": id, "filters": {...}})``):
   a search export without the page's row limit, with the same scope, masking and audit as the
   page's, into ``XINFANG_EXPORTS_DIR/<run id>.xlsx``.
@@ -67,6 +70,13 @@ def topics() -> dict[str, Any]:
     from xinfang.petitions.intel import snapshot
 
     return snapshot.compute()
+
+
+def similarity(force: bool = False) -> dict[str, Any]:
+    """The same-matter index as a snapshot the web workers map (petitions.intel.index_store)."""
+    from xinfang.petitions.intel import index_store
+
+    return index_store.build(force=force)
 
 
 def retrain() -> dict[str, Any]:
