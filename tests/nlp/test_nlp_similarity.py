@@ -128,3 +128,29 @@ def test_scores_judge_chosen_matters_like_query(index: SimilarityIndex) -> None:
     assert got["m4"] == top["m4"] >= index.threshold
     assert set(got) <= {"m4", "m2"} and got.get("m2", 0.0) < index.threshold
     assert "m4" not in index.scores(other_estate, ["m4"])  # another 小区: gated out
+
+
+def test_a_mapped_index_with_rows_added_scores_like_one_built_in_memory(tmp_path) -> None:
+    """Issue 19 item 5: the web workers map the job's saved index and add the newer matters
+    beside it; every score is the one of an index holding all of them in memory (the idf
+    counts the added rows, the gate knows the nesting learned from both)."""
+    from xinfang.nlp.bench import BUILTIN, synthetic_corpus
+
+    items = [(f"{n}", text) for n, (_, text) in enumerate(synthetic_corpus(BUILTIN, 600, seed=3))]
+    items += [(f"h{n}", t) for n, (_, t) in enumerate(HISTORY)]
+    whole = SimilarityIndex()
+    whole.add_many((i, t, None, None) for i, t in items)
+    part = SimilarityIndex()
+    part.add_many((i, t, None, None) for i, t in items[:450])
+    part.save(tmp_path / "idx")
+    mapped = SimilarityIndex.load(tmp_path / "idx", mmap=True)
+    assert mapped.mapped and not mapped._text.values.flags.writeable
+    mapped.add_many((i, t, None, None) for i, t in items[450:500])
+    mapped.add_many((i, t, None, None) for i, t in items[500:])
+    assert len(mapped) == len(whole)
+    for _, text in items[::7] + [("q", HISTORY[3][1][:30])]:
+        assert mapped.query(text, k=8) == whole.query(text, k=8)
+        ids = [i for i, _ in items[::37]]
+        assert mapped.scores(text, ids) == whole.scores(text, ids)
+    assert mapped.ids.pos("10") == whole.ids.pos("10") == 10 and "h4" in mapped.ids
+    assert mapped.ids.pos("nope") is None and mapped.ids.pos("010") is None

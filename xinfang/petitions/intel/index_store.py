@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import resource
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -106,7 +107,7 @@ def save(ix: _Index) -> str:
 
     base = root()
     base.mkdir(parents=True, exist_ok=True)
-    version = f"{int(time.time() * 1000)}-{os.getpid()}"
+    version = f"{int(time.time() * 1000)}-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = base / f".tmp-{version}"
     ids = list(ix.index.ids)
     ix.index.save(tmp)
