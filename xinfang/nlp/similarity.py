@@ -39,6 +39,7 @@ OPEN_CHARS = 80  # body characters (after the headline) put in the inverted inde
 PROBE_BUDGET = 30_000  # postings read per query at most
 MAX_PROBES = 32
 N_CANDIDATES = 200
+ADD_BATCH = 1000  # texts hashed together by add_many
 DEFAULT_THRESHOLD = 0.26
 AGREE_BONUS = 0.1
 HEAD_WEIGHT = 0.5  # score = max(cos_text, (1-w)·cos_text + w·cos_headline)
@@ -123,17 +124,41 @@ def _filler_words() -> tuple[str, ...]:
     return tuple(sorted({*_FILLER, *DESCRIPTIVE}, key=len, reverse=True))
 
 
-def problem_bigrams(doc: _Doc, ents: Sequence[Entity]) -> np.ndarray:
-    """What the headline says the problem is: its bigrams without the names of places and
-    objects, district codes and filler words (停水, 搅拌站, 捆绑销售车位 …). Two texts about
-    the same place agree on the problem when these overlap."""
+def _problem_head(doc: _Doc, ents: Sequence[Entity]) -> str:
     head = PLACE_CODE.sub(" ", doc.head)
     for e in ents:
         head = head.replace(e.name, " ").replace(e.core, " ")
     for w in _filler_words():
         if w in head:
             head = head.replace(w, " ")
-    return bigrams(head)
+    return head
+
+
+def problem_bigrams(doc: _Doc, ents: Sequence[Entity]) -> np.ndarray:
+    """What the headline says the problem is: its bigrams without the names of places and
+    objects, district codes and filler words (停水, 搅拌站, 捆绑销售车位 …). Two texts about
+    the same place agree on the problem when these overlap."""
+    return bigrams(_problem_head(doc, ents))
+
+
+def _joined_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The bigram hashes of many texts in one pass (joined by a line break, which no bigram
+    spans), and where each text starts."""
+    lens = np.fromiter((len(t) for t in texts), np.int64, len(texts))
+    return _bigram_hashes("\n".join(texts)), np.cumsum(lens + 1) - (lens + 1)
+
+
+def _prefix_rows(h: np.ndarray, starts: np.ndarray, prefix: np.ndarray) -> list[np.ndarray]:
+    """For each text, ``_uniq`` of its hashes over its first ``prefix`` characters: one
+    ``np.unique`` over (text, bucket) keys for all of them (it was three a text)."""
+    lim = np.maximum(prefix - 1, 0)
+    row = np.repeat(np.arange(len(starts), dtype=np.uint64), lim)
+    idx = np.arange(int(lim.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lim) - lim), lim)
+    vals = h[idx]
+    keep = vals != N_BUCKETS
+    keys = np.unique((row[keep] << np.uint64(32)) | vals[keep].astype(np.uint64))
+    counts = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(starts))
+    return np.split((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.cumsum(counts)[:-1])
 
 
 def problems_agree(a: np.ndarray, b: np.ndarray) -> bool:
@@ -255,27 +280,14 @@ class SimilarityIndex:
         """Bulk add (id, text, place, accused)."""
         post_b: list[np.ndarray] = []
         post_d: list[np.ndarray] = []
-        for id_, text, place, accused in items:
-            doc = _prepare(text)
-            h = _bigram_hashes(doc.text)  # head and opening are prefixes of text
-            tb = _uniq(h)
-            ob = _uniq(h[: max(0, len(doc.opening) - 1)])
-            n = len(self.ids)
-            self.ids.append(str(id_))
-            self._text.append(tb)
-            self._head.append(_uniq(h[: max(0, len(doc.head) - 1)]))
-            ents = _subject_entities(doc, self.places.gazetteer or None)
-            self.places.learn(ents)
-            self._meta.append(_Meta(tuple((e.kind, e.core, e.within) for e in ents),
-                                    place_codes(doc.head), _norm_key(place), _norm_key(accused)))
-            self._problem.append(problem_bigrams(doc, ents).astype(np.uint32))
-            if self.mapped:
-                self._df_more.append(tb)
-                self._df_more_counts = None
-            else:
-                self._df[tb] += 1
-            post_b.append(ob)
-            post_d.append(np.full(len(ob), n, np.int32))
+        batch: list[tuple[str, str, str | None, str | None]] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= ADD_BATCH:
+                self._add_batch(batch, post_b, post_d)
+                batch = []
+        if batch:
+            self._add_batch(batch, post_b, post_d)
         if not post_b:
             return
         b = np.concatenate(post_b)
@@ -293,6 +305,47 @@ class SimilarityIndex:
         self._delta_size += len(b)
         if self._delta_size > max(50_000, len(self._postings) // 20):
             self._merge(np.zeros(0, np.uint32), np.zeros(0, np.int32))
+
+    def _add_batch(self, batch: Sequence[tuple[str, str, str | None, str | None]],
+                   post_b: list[np.ndarray], post_d: list[np.ndarray]) -> None:
+        """The texts' rows, metadata and document frequencies; their postings to ``post_*``.
+        The bigrams of a batch are hashed and made unique in one pass each."""
+        gaz = self.places.gazetteer or None
+        base = len(self.ids)
+        docs, problems = [], []
+        for id_, text, place, accused in batch:
+            doc = _prepare(text)
+            ents = _subject_entities(doc, gaz)
+            self.places.learn(ents)
+            self.ids.append(str(id_))
+            self._meta.append(_Meta(tuple((e.kind, e.core, e.within) for e in ents),
+                                    place_codes(doc.head), _norm_key(place), _norm_key(accused)))
+            docs.append(doc)
+            problems.append(_problem_head(doc, ents))
+        # head and opening are prefixes of text
+        h, starts = _joined_hashes([d.text for d in docs])
+        size = np.fromiter((len(d.text) for d in docs), np.int64, len(docs))
+        texts = _prefix_rows(h, starts, size)
+        opening = _prefix_rows(h, starts, np.minimum(
+            np.fromiter((len(d.opening) for d in docs), np.int64, len(docs)), size))
+        heads = _prefix_rows(h, starts, np.minimum(
+            np.fromiter((len(d.head) for d in docs), np.int64, len(docs)), size))
+        ph, pstarts = _joined_hashes(problems)
+        probs = _prefix_rows(ph, pstarts, np.fromiter((len(p) for p in problems), np.int64,
+                                                      len(problems)))
+        for tb, hb, pb in zip(texts, heads, probs, strict=True):
+            self._text.append(tb)
+            self._head.append(hb)
+            self._problem.append(pb)
+        every = np.concatenate(texts)
+        if self.mapped:
+            self._df_more.append(every)
+            self._df_more_counts = None
+        else:
+            np.add.at(self._df, every, 1)  # a bucket once a text: += 1 per text
+        post_b.append(np.concatenate(opening))
+        post_d.append(np.repeat(np.arange(base, base + len(docs), dtype=np.int32),
+                                [len(o) for o in opening]))
 
     def _merge(self, buckets: np.ndarray, docs: np.ndarray) -> None:
         """Fold new postings (and the delta) into the CSR arrays."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -108,23 +108,22 @@ _COLS = ("pk", "title", "content", "division_id", "division__name", "accused_bod
 
 def _add_rows(ix: _Index, rows: Iterable[tuple[Any, ...]], *, advance: bool = True) -> None:
     """``advance=False``: rows picked by id (a petitioner's earlier matters), not the next
-    ones in id order; the catch-up's mark (``max_pk``) stays where it is."""
-    items = []
-    for pk, title, content, _div, div_name, accused, klass, confidential in rows:
-        key = str(pk)
-        if ix.has(key):
-            continue
-        if klass == st.Klass.REPORT.value or confidential:
-            ix.more_sealed.add(key)
-        ix.more_prints[key] = _fingerprint(title, content)
-        if advance:
-            ix.max_pk = max(ix.max_pk, int(pk))
-        items.append((key, matter_text(title, content), div_name or None, accused or None))
-        if len(items) >= BATCH:
-            ix.index.add_many(items)
-            items = []
-    if items:
-        ix.index.add_many(items)
+    ones in id order; the catch-up's mark (``max_pk``) stays where it is. One ``add_many``
+    for all of them (its postings merged once), the rows read as it goes."""
+
+    def items() -> Iterator[tuple[str, str, str | None, str | None]]:
+        for pk, title, content, _div, div_name, accused, klass, confidential in rows:
+            key = str(pk)
+            if ix.has(key):
+                continue
+            if klass == st.Klass.REPORT.value or confidential:
+                ix.more_sealed.add(key)
+            ix.more_prints[key] = _fingerprint(title, content)
+            if advance:
+                ix.max_pk = max(ix.max_pk, int(pk))
+            yield key, matter_text(title, content), div_name or None, accused or None
+
+    ix.index.add_many(items())
 
 
 def gazetteer() -> Gazetteer:
@@ -150,17 +149,21 @@ def _window_pks() -> list[int]:
 
 
 def _build() -> _Index:
-    """The index built in this process from the database: read in chunks of ``BATCH`` rows
+    """The index built in this process from the database, the rows read ``BATCH`` at a time
     (the texts of 200,000 matters are never all held at once)."""
     from xinfang.nlp import SimilarityIndex
 
     ix = _Index(SimilarityIndex(gazetteer=gazetteer()), built=time.monotonic(),
                 built_at=time.time())
     pks = _window_pks()
-    for at in range(0, len(pks), BATCH):
-        chunk = pks[at : at + BATCH]
-        got = {r[0]: r for r in Matter.objects.filter(pk__in=chunk).values_list(*_COLS)}
-        _add_rows(ix, (got[pk] for pk in chunk if pk in got))
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for at in range(0, len(pks), BATCH):
+            chunk = pks[at : at + BATCH]
+            got = {r[0]: r for r in Matter.objects.filter(pk__in=chunk).values_list(*_COLS)}
+            yield from (got[pk] for pk in chunk if pk in got)
+
+    _add_rows(ix, rows())
     return ix
 
 
