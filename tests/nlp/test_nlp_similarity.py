@@ -148,9 +148,13 @@ def test_a_mapped_index_with_rows_added_scores_like_one_built_in_memory(tmp_path
     mapped.add_many((i, t, None, None) for i, t in items[450:500])
     mapped.add_many((i, t, None, None) for i, t in items[500:])
     assert len(mapped) == len(whole)
-    for _, text in items[::7] + [("q", HISTORY[3][1][:30])]:
-        assert mapped.query(text, k=8) == whole.query(text, k=8)
+    found = 0
+    for _, text in [*items[::7], ("q", HISTORY[3][1][:30])]:
+        got = mapped.query(text, k=8)
+        assert got == whole.query(text, k=8)
+        found += len(got)
         ids = [i for i, _ in items[::37]]
         assert mapped.scores(text, ids) == whole.scores(text, ids)
+    assert found > 100
     assert mapped.ids.pos("10") == whole.ids.pos("10") == 10 and "h4" in mapped.ids
     assert mapped.ids.pos("nope") is None and mapped.ids.pos("010") is None

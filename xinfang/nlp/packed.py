@@ -27,13 +27,14 @@ def take(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.
         return np.zeros(0, values.dtype), lens
     starts = np.cumsum(lens) - lens
     idx = np.arange(total, dtype=np.int64) + np.repeat(lo - starts, lens)
-    return np.asarray(values[idx]), lens
+    got: np.ndarray = np.asarray(values[idx])
+    return got, lens
 
 
 def pack(rows: list[np.ndarray], dtype: type = np.uint32) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.zeros(len(rows) + 1, np.int64)
     np.cumsum([len(r) for r in rows], out=offsets[1:])
-    values = np.concatenate(rows).astype(dtype, copy=False) if rows else np.zeros(0, dtype)
+    values: np.ndarray = np.concatenate(rows).astype(dtype, copy=False) if rows else np.zeros(0, dtype)
     return values, offsets
 
 
@@ -169,7 +170,7 @@ class Ids:
         if self.values.dtype.kind == "i":
             if not (id_.isdecimal() and len(id_) < 19 and str(int(id_)) == id_):
                 return None
-            key: object = int(id_)
+            key: int | str = int(id_)
         else:
             key = id_
         at = int(np.searchsorted(self.keys, key, side="right")) - 1  # the latest of equal ids
