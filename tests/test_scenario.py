@@ -7,7 +7,8 @@ import pytest
 from tests.scenario import STATES, advance, matter
 from xinfang.petitions.models import Event
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from xinfang.practice.models import DisputeEntry, MeetingDecision, RiskAssessment, ScreeningRound
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def test_reports_show_owners_rankings_and_the_bulletin(seeded, login):

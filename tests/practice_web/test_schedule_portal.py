@@ -11,7 +11,8 @@ from tests.practice.helpers import county_leader
 from xinfang.practice import services as svc
 from xinfang.practice.models import PreRegistration, ReceptionSlot
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _leader(county):

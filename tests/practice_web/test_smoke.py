@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from xinfang.practice.models import Case, DisputeEntry, Meeting, ReceptionSlot
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 PAGES = ["index", "schedule", "compliance", "preregs", "visits", "cases", "backlog", "listed",
          "handover", "report_daily", "report_weekly", "report_monthly", "prevention",

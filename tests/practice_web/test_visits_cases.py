@@ -16,7 +16,8 @@ from xinfang.petitions.models import Dispatch
 from xinfang.practice import services as svc
 from xinfang.practice.models import Case, VisitRecord
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _slot(county, day=date(2026, 3, 10)):

@@ -16,6 +16,9 @@ from xinfang.petitions import services
 from xinfang.petitions.models import Matter
 from xinfang.web.forms import routing_suggestion
 
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = pytest.mark.usefixtures("module_county")
+
 REPORT = {"name": "赵小红", "phone": "13600001111", "klass": "report", "title": "举报某局科长索贿",
           "request": "请求依纪依法查处", "content": "该科长在办理审批时索要好处费两万元。",
           "accused_name": "某科长", "token": "tok-report"}

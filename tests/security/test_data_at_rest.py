@@ -16,7 +16,8 @@ from xinfang.audit.models import AuditLog
 from xinfang.petitions import services
 from xinfang.petitions.models import Document, Event, Matter
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 SECRET_WORDS = ("王大明", "13800138000", "红包")
 

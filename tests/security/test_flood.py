@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 from xinfang.core import otp, store
 from xinfang.core.models import StoreEntry
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 LOCKED = "登录失败次数过多，请15分钟后再试"
 PHONE = "13800138000"

@@ -15,7 +15,8 @@ from django.urls import path, reverse
 from tests.conftest import sh
 from tests.petitions.helpers import register
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _boom(request: HttpRequest) -> HttpResponse:

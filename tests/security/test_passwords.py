@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from xinfang.audit.models import AuditLog
 from xinfang.org.models import ApiToken, User
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 PW = "pw-test-123"
 

@@ -20,7 +20,8 @@ from xinfang.domain.redact import REDACTED
 from xinfang.petitions import access, services
 from xinfang.petitions.models import Matter
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 WITNESS = "13912345678"  # not the reporter's: masked because it looks like a phone number
 SECRETS = ("王大明", "13800138000", ID_A, WITNESS)

@@ -24,7 +24,8 @@ from xinfang.petitions.models_urgent import UrgentDeclaration, UrgentMeasure
 from xinfang.practice import services as practice
 from xinfang.practice.models import Case, CaseLog, CaseMilestone, PreRegistration, VisitRecord
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 SECRET = "王大明说张所长收了红包"
 

@@ -6,7 +6,8 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 LOCKED = "登录失败次数过多，请15分钟后再试"
 

@@ -15,7 +15,8 @@ from xinfang.audit.models import AuditLog
 from xinfang.core import totp
 from xinfang.org.models import ApiToken
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 PW = "pw-test-123"
 

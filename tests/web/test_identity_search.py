@@ -15,7 +15,8 @@ from xinfang.petitions import services
 from xinfang.petitions.models import Matter, Petitioner
 from xinfang.petitions.services import PetitionerIn
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from django.urls import reverse
 from tests import smsbox
 from tests.scenario import matter
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms")]
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms", "module_county")]
 
 PHONE = "13800138000"
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from tests.conftest import sh
 from xinfang.petitions.models import Matter
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 PHONE = "13600001111"
 

@@ -10,7 +10,8 @@ from tests.conftest import sh
 from tests.petitions.helpers import register
 from xinfang.petitions import queries, services
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def _tab_counts(html: str) -> dict[str, str]:

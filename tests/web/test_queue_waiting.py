@@ -14,7 +14,8 @@ from tests.conftest import sh
 from tests.scenario import matter
 from xinfang.petitions import queries
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def token_client(user):

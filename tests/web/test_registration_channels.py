@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 from tests.web.test_staff import _reg_post
 from xinfang.petitions.models import Matter
 
-pytestmark = [pytest.mark.django_db]
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 
 def test_a_joint_letter_is_recorded_as_collective(login, county, frozen):

@@ -8,7 +8,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.conftest import sh
 from tests.petitions.helpers import register
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 JUNK = {"page": "abc", "tab": "zzz", "sort": "';drop", "days": "-5", "date_from": "2026-13-45",
         "date_to": "昨天", "division": "xx", "category": "999999", "unit": "abc", "state": "nope",

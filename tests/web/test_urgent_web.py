@@ -14,7 +14,8 @@ from tests.petitions.helpers import register
 from xinfang.petitions import jobs, services
 from xinfang.petitions.models import UrgentDeclaration, UrgentReport
 
-pytestmark = pytest.mark.django_db
+# One county for the module, a deep copy per test (tests/conftest.py module_db).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
 
 URGENT = {"event": "30余名业主聚集县政府门口", "scale": "约35人", "risk": "可能堵塞交通",
           "measures": "已派员现场劝导"}
