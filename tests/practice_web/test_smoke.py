@@ -5,10 +5,30 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.conftest import sh
+from tests.practice_web.conftest import TODAY
 from xinfang.practice.models import Case, DisputeEntry, Meeting, ReceptionSlot
 
 # One county for the module, a deep copy per test (tests/conftest.py module_db).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("module_county")]
+
+
+@pytest.fixture(scope="module")
+def _seeded(module_county, module_db):
+    """The demo's practice data (tests/practice_web/conftest.py ``seeded``), seeded once for
+    the module at TODAY on ``module_db``: every test here reads it; each rolls back its own."""
+    import time_machine
+
+    from xinfang.practice.seed import seed_practice
+
+    with module_db.unblock(), time_machine.travel(sh(2026, 3, 10), tick=False):
+        seed_practice(module_county, TODAY)
+
+
+@pytest.fixture
+def seeded(county, frozen, _seeded):
+    return county
+
 
 PAGES = ["index", "schedule", "compliance", "preregs", "visits", "cases", "backlog", "listed",
          "handover", "report_daily", "report_weekly", "report_monthly", "prevention",
