@@ -24,6 +24,8 @@ from xinfang.domain.idcard import mask_phone
 from xinfang.org.models import Body, User
 from xinfang.petitions.models import Clock, Dispatch, Document, Event, Matter, Supervision
 from xinfang.petitions.services.correction import notice_reach
+from xinfang.petitions.services.records import is_provisional
+from xinfang.petitions.services.registration import matter_numbered
 
 from . import channels, messages, switch
 from .delivery import enqueue_after_commit
@@ -81,6 +83,7 @@ def connect() -> None:
     from . import reception
 
     post_save.connect(_on_event, sender=Event, dispatch_uid="xinfang.notify.planner")
+    matter_numbered.connect(_renumber, dispatch_uid="xinfang.notify.planner.numbered")
     notice_reach.connect(_answer_reach, dispatch_uid="xinfang.notify.planner.reach")
     reception.connect()
 
@@ -109,7 +112,24 @@ def plan(event: Event) -> list[Delivery]:
         for n in _staff_notices(matter, event):
             out += _to_staff(matter, event, n.kind, n.bodies, n.facts, heads_only=n.heads_only)
     enqueue_after_commit(d.pk for d in out if d.status == Delivery.Status.QUEUED)
+    if out and is_provisional(matter.number):  # a registration's, numbered in its tail
+        vars(matter).setdefault(_PROVISIONAL, []).extend(out)
     return out
+
+
+_PROVISIONAL = "_deliveries_with_provisional_number"
+
+
+def _renumber(sender: Any, matter: Matter, provisional: str, **kw: Any) -> None:
+    """The registration's number replaces the provisional one in what was planned with it,
+    in the same transaction (one UPDATE per distinct text; usually one SMS)."""
+    by_text: dict[tuple[str, str], list[int]] = {}
+    for d in vars(matter).pop(_PROVISIONAL, []):
+        d.text = d.text.replace(provisional, matter.number)
+        d.subject = d.subject.replace(provisional, matter.number)
+        by_text.setdefault((d.text, d.subject), []).append(d.pk)
+    for (text, subject), ids in by_text.items():
+        Delivery.objects.filter(pk__in=ids).update(text=text, subject=subject)
 
 
 # --------------------------------------------------------------------------- petitioner

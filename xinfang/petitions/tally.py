@@ -236,11 +236,15 @@ def _locked_snapshots(ids: Sequence[int]) -> dict[int, dt.Contribution]:
     return {s.matter_id: dt.decode(s.data) for s in qs}
 
 
-def refresh(*matter_ids: int | None, exempt: bool | None = None) -> None:
+def refresh(*matter_ids: int | None, exempt: bool | None = None,
+            extra: Mapping[dt.Key, tuple[int, int]] | None = None) -> None:
     """Bring the counters of these matters up to date (call it inside the write's
-    transaction, after the write). ``exempt``: the new 不纳入考核 flag, when it changes."""
+    transaction, after the write). ``exempt``: the new 不纳入考核 flag, when it changes;
+    ``extra``: counts to add in the same upsert (a registration's, ``add_registered``)."""
     ids = sorted({i for i in matter_ids if i})
     if not ids:
+        if extra:
+            apply(extra)
         return
     # The matters these repeat: their 初信初访化解 depends on whether they were repeated.
     ids = sorted({*ids, *(i for i in Matter.objects.filter(pk__in=ids, repeat_of__isnull=False)
@@ -249,26 +253,37 @@ def refresh(*matter_ids: int | None, exempt: bool | None = None) -> None:
     flags = {i: (exempt if exempt is not None else dt.exempt_of(before.get(i))) for i in ids}
     facts = load(Q(pk__in=ids), flags)
     after = {i: dt.contributions(f) for i, f in facts.items()}
-    delta = dt.total(dt.difference(before.get(i, {}), after.get(i, {})) for i in ids)
+    delta = dt.total([*(dt.difference(before.get(i, {}), after.get(i, {})) for i in ids),
+                      extra or {}])
     apply(delta)
     _save_snapshots({i: c for i, c in after.items() if before.get(i) != c})
 
 
-def registered(matter: Matter, clocks: Sequence[Clock]) -> None:
-    """A matter just registered with its first ``clocks`` (and the one it repeats): the one
-    call of ``register``. Its facts come from the instances just written — no read back — and
-    two writes follow (the counters, its snapshot)."""
+def registered(matter: Matter, clocks: Sequence[Clock]) -> dt.Contribution:
+    """A matter just registered with its first ``clocks``: its snapshot is written and its
+    contribution returned, for ``add_registered`` in the transaction's tail. Its facts come
+    from the instances just written — no read back. The counters' rows are shared by every
+    registration of the county that day: their locks are taken last (issue 19 item 1)."""
     row = {f: getattr(matter, f) for f in _MATTER_FIELDS if f != "pk" and "__" not in f}
     row["pk"] = matter.pk
     row["category__parent_id"] = matter.category.parent_id if matter.category is not None else None
     facts = facts_from(row, exempt=False, clocks=[
         dt.ClockFacts(c.code, c.due_on, c.met_on, c.body_id, c.owed_by_petitioner)
         for c in clocks if c.code in CLOCK_CODES])
-    after = {matter.pk: dt.contributions(facts)}
-    apply(dt.total(after.values()))
-    _save_snapshots(after)
-    if matter.repeat_of_id:
-        refresh(matter.repeat_of_id)
+    contribution = dt.contributions(facts)
+    _save_snapshots({matter.pk: contribution})
+    return contribution
+
+
+def add_registered(contribution: Mapping[dt.Key, tuple[int, int]],
+                   repeat_of_id: int | None) -> None:
+    """A registration's counts (``registered``) and, when it repeats one, the original's
+    change, in one upsert: the original's snapshot is locked first, then the counters in
+    key order, as every other writer does (``refresh``)."""
+    if repeat_of_id:
+        refresh(repeat_of_id, extra=contribution)
+    else:
+        apply(contribution)
 
 
 def add_written(ids: Sequence[int], facts: Mapping[int, dt.MatterFacts] | None = None) -> None:

@@ -201,6 +201,10 @@ class Loader:
             todo = [r for r in rows if r.number not in existing]
             if not todo:
                 return BatchResult(0, len(rows))
+            # The counties' numbers first, as a registration takes them first (its tail,
+            # issue 19 item 1): then the counters, the audit head — one order, no deadlock;
+            # and a registration never draws a number this batch is writing.
+            _advance_counters(todo)
             try:
                 self._build(todo, batch_no)
                 for table in self.tables.values():
@@ -210,7 +214,6 @@ class Loader:
                     table.rows = []
             # The indicator counters, in this transaction, from the facts of the rows written.
             tally.add_written(self.written_ids, self.facts)
-            _advance_counters(todo)
             audit.record("import_history", actor=self.user,
                          actor_label="" if self.user else IMPORT_ACTOR,
                          object_type="import", object_id=f"{self.source}#{batch_no}", data={

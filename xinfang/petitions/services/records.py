@@ -49,6 +49,23 @@ def matter_number(holder: Body, year: int) -> str:
     return f"{prefix}{year}{next_number(f'matter:{prefix}:{year}'):06d}"
 
 
+# A registration inserts its matter under a provisional number and takes the county's number
+# in its transaction's tail (``registration.register``): the counter's row lock is then held
+# only from there to COMMIT, not through every statement (issue 19 item 1). Digits only (an
+# SMS planned with it keeps its shape, ``notify.messages.SMS_SHAPE``), the length of a real
+# number, and never a real one: no county's code is 000000. It lives only inside the
+# registration's transaction — the number, the SMS and the audit row carry the real one.
+PROVISIONAL_PREFIX = "000000"
+
+
+def provisional_number() -> str:
+    return f"{PROVISIONAL_PREFIX}{secrets.randbelow(10 ** 10):010d}"
+
+
+def is_provisional(number: str) -> bool:
+    return number.startswith(PROVISIONAL_PREFIX)
+
+
 def doc_number(body: Body, kind: str, year: int) -> str:
     prefix = body.doc_prefix or (body.short_name or body.name)[:4]
     return f"{prefix}〔{year}〕{next_number(f'doc:{body.pk}:{kind}:{year}')}号"

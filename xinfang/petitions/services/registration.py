@@ -32,12 +32,16 @@ from ..models import (
     Petitioner,
     RepeatKind,
 )
-from .records import issue_document, matter_number, new_query_code
+from .records import issue_document, matter_number, new_query_code, provisional_number
 from .records import record_event as _event
 from .unit_acts import supervise
 
 # Sent after a registration commits (kwargs: matter_id). The text index listens (intel.py).
 matter_registered = Signal()
+# Sent inside the registration's transaction when its matter's provisional number gives way
+# to the county's (kwargs: matter, provisional): what was written with the provisional one
+# takes the real one (the petitioner's SMS, ``notify.planner``).
+matter_numbered = Signal()
 
 ESCALATE_NOTE = "重复信访，提级核查"
 AFTER_REPLY_STATES = frozenset({
@@ -252,8 +256,10 @@ def register(
                 cur.execute("SELECT 1 FROM petitions_matter WHERE query_code = %s", [code])
                 if cur.fetchone() is None:
                     break
+        # The county's number is taken in the tail below: the matter goes in under a
+        # provisional one, which nothing outside this transaction ever sees.
         matter = Matter.objects.create(
-            number=matter_number(holder, received_on.year),
+            number=provisional_number(),
             query_code=code,
             channel=reg.channel,
             source_doc_no=reg.source_doc_no,
@@ -293,19 +299,17 @@ def register(
         # The rows just written, for the notification planner (no query, no decryption).
         matter._prefetched_objects_cache = {"petitioners": people}  # type: ignore[attr-defined]
         clock = clocks.start(matter, first_clock, received_on, body=holder, due=first_due)
-        tally.registered(matter, [clock])  # the indicator counters, in this transaction
-        issue_document(matter, Document.Kind.RECEIPT, holder, {
-            "summary": matter.title,
-            "received_on": received_on.isoformat(),
-            "track_hint": "凭查询码和登记手机号可在网上查询办理进度并评价（§21 ¶2）",
-        })
+        counts = tally.registered(matter, [clock])  # its snapshot now, the counters in the tail
         with source_language():  # the timeline note is a record: Chinese
             note = f"{matter.get_channel_display()}登记" + (
                 f"；{matter.get_repeat_kind_display()}，原件 {repeat_of.number}" if repeat_of else ""
             ) + ("；越级走访（§20 ¶1）" if matter.level_skip else "")
+        # The petitioner's SMS is planned here with the provisional number and given the
+        # real one with it (``matter_numbered``).
         _event(matter, "register", gettext_noop("登记"), "", st.State.REGISTERED, user, actor_label, note=note)
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, matter=matter)
+        _number_and_count(matter, holder, received_on, counts, repeat_of)
         if repeat_of is not None and _escalate_repeat(repeat_of):
             # §8.6: the same matter again after it was answered → 提级核查 (configurable).
             supervise(matter, user=None, note=ESCALATE_NOTE, system=True)
@@ -318,6 +322,28 @@ def register(
     # Callers query the petitioners themselves (ordered, filtered): not from the list above.
     matter._prefetched_objects_cache.pop("petitioners", None)  # type: ignore[attr-defined]
     return matter
+
+
+def _number_and_count(matter: Matter, holder: Body, received_on: date,
+                      counts: dict[Any, tuple[int, int]], repeat_of: Matter | None) -> None:
+    """The registration's tail: the rows every registration of the county shares, each held
+    from here to COMMIT (issue 19 item 1). One order for every writer, so none deadlocks:
+    the county's number (only registration and the history import take it, the import
+    before its counters), the holder's receipt number (only registration), the counters in
+    key order (``tally.apply``, the original's snapshot first), and the audit chain's head
+    last (``audit.record``, after this)."""
+    provisional = matter.number
+    matter.number = matter_number(holder, received_on.year)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE petitions_matter SET number = %s WHERE id = %s",
+                    [matter.number, matter.pk])
+    matter_numbered.send(sender=Matter, matter=matter, provisional=provisional)
+    issue_document(matter, Document.Kind.RECEIPT, holder, {
+        "summary": matter.title,
+        "received_on": received_on.isoformat(),
+        "track_hint": "凭查询码和登记手机号可在网上查询办理进度并评价（§21 ¶2）",
+    })
+    tally.add_registered(counts, repeat_of.pk if repeat_of is not None else None)
 
 
 def petitioner_values(p: PetitionerIn, *, is_lead: bool) -> dict[str, Any]:
