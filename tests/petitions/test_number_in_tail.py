@@ -93,3 +93,15 @@ def test_writers_at_one_county_at_once_get_gapless_numbers(transactional_db, cou
         kind=Document.Kind.RECEIPT, matter__in=done).values_list("number", flat=True))
     assert receipts == list(range(receipts[0], receipts[0] + 24))
     assert audit.verify().ok
+
+
+@pytest.mark.django_db
+def test_past_a_million_the_serial_takes_a_seventh_digit(county):
+    prefix = county.xinfang.division_id[:6]
+    with time_machine.travel(sh(2026, 3, 2), tick=False):
+        register(county, sh(2026, 3, 2), phone="13900000001", id_number="")
+        Counter.objects.filter(key=f"matter:{prefix}:2026").update(value=999_998)
+        numbers = [register(county, sh(2026, 3, 2), phone=f"1390000001{i}", id_number="").number
+                   for i in range(2)]
+    assert numbers == [f"{prefix}2026999999", f"{prefix}20261000000"]
+    assert set(Matter.objects.filter(number__in=numbers).values_list("number", flat=True)) == set(numbers)

@@ -66,6 +66,34 @@ def is_provisional(number: str) -> bool:
     return number.startswith(PROVISIONAL_PREFIX)
 
 
+def renumber(matter: Matter, holder: Body, year: int) -> str:
+    """Give a matter inserted under a provisional number the county's next one (a
+    registration's tail). PostgreSQL: the counter's and the matter's UPDATE in one statement;
+    the first number of a key, and SQLite, take it as ``matter_number`` does."""
+    prefix = holder.division_id[:6]
+    key = f"matter:{prefix}:{year}"
+    if connection.vendor == "postgresql":
+        with transaction.atomic(savepoint=False), connection.cursor() as cur:
+            cur.execute(_RENUMBER_PG, [key, f"{prefix}{year}", matter.pk])
+            row = cur.fetchone()
+        if row is not None:
+            matter.number = str(row[0])
+            return matter.number
+    matter.number = f"{prefix}{year}{next_number(key):06d}"
+    with connection.cursor() as cur:
+        cur.execute("UPDATE petitions_matter SET number = %s WHERE id = %s",
+                    [matter.number, matter.pk])
+    return matter.number
+
+
+# ``{:06d}``: at least six digits, more past 999999 (lpad would cut them).
+_RENUMBER_PG = (
+    'WITH c AS (UPDATE "petitions_counter" SET "value" = "value" + 1 WHERE "key" = %s '
+    'RETURNING "value") UPDATE petitions_matter SET number = %s || CASE WHEN c.value < 1000000 '
+    "THEN lpad(c.value::text, 6, '0') ELSE c.value::text END FROM c WHERE id = %s "
+    "RETURNING number")
+
+
 def doc_number(body: Body, kind: str, year: int) -> str:
     prefix = body.doc_prefix or (body.short_name or body.name)[:4]
     return f"{prefix}〔{year}〕{next_number(f'doc:{body.pk}:{kind}:{year}')}号"

@@ -32,7 +32,7 @@ from ..models import (
     Petitioner,
     RepeatKind,
 )
-from .records import issue_document, matter_number, new_query_code, provisional_number
+from .records import issue_document, new_query_code, provisional_number, renumber
 from .records import record_event as _event
 from .unit_acts import supervise
 
@@ -333,10 +333,7 @@ def _number_and_count(matter: Matter, holder: Body, received_on: date,
     key order (``tally.apply``, the original's snapshot first), and the audit chain's head
     last (``audit.record``, after this)."""
     provisional = matter.number
-    matter.number = matter_number(holder, received_on.year)
-    with connection.cursor() as cur:
-        cur.execute("UPDATE petitions_matter SET number = %s WHERE id = %s",
-                    [matter.number, matter.pk])
+    renumber(matter, holder, received_on.year)
     matter_numbered.send(sender=Matter, matter=matter, provisional=provisional)
     issue_document(matter, Document.Kind.RECEIPT, holder, {
         "summary": matter.title,
