@@ -43,7 +43,7 @@ demo: system-deps install
 	$(BIN)/xinfang demo
 
 test: system-deps install
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=20
 
 # The production stack on this machine: gunicorn + the job worker, PostgreSQL and Redis when
 # they run here (deploy/serve.sh; docs/operations.md). Ends printing the address and /healthz.
