@@ -136,6 +136,34 @@ def test_excel_export_has_chinese_headers_and_masked_identity_only(login, county
     assert "*" in rows[2][col]
 
 
+def test_a_keyword_export_holds_what_the_filtered_search_holds_newest_first(
+        login, county, matters, monkeypatch):
+    """A keyword's export takes its matters from the text index's capped read (issue 19);
+    whoever exports — the county's officer, the unit a matter was sent to — it holds exactly
+    the matters of the same filters, newest first, and no more than the export's cap."""
+    from xinfang.web import search as search_view
+
+    def exported(user, **params):
+        r = login(user).get(reverse("search_export"), params)
+        assert r.status_code == 200
+        return [row[0] for row in list(load_workbook(BytesIO(r.content)).active
+                                       .iter_rows(values_only=True))[1:]]
+
+    def expected(user, **params):
+        form = search_view.SearchForm(params, user=user)
+        assert form.is_valid()
+        return [m.number for m in search_view.filtered(user, form.cleaned_data)]
+
+    officer, unit = county.users["officer"], county.users["handler"]  # 住建: d sent to it
+    for user in (officer, unit):
+        for params in ({"q": "物业"}, {"q": "工资"}, {"q": "物业", "date_from": "2026-02-15"},
+                       {"q": "高空抛物"}):
+            assert exported(user, **params) == expected(user, **params), (user, params)
+    assert exported(officer, q="物业") == [matters[3].number, matters[0].number]
+    monkeypatch.setattr(search_view, "EXPORT_LIMIT", 1)
+    assert exported(officer, q="物业") == [matters[3].number]
+
+
 def test_export_of_a_report_hides_identity_outside_the_chain(login, county, frozen):
     register(county, sh(2026, 3, 2), klass="report", accused_name="某所长",
              title="检举某所长吃拿卡要")
