@@ -117,8 +117,8 @@ def test_sealed_matters_stay_out_of_the_text_search_with_a_snapshot(county, froz
     intel.reset()
     _no_build(monkeypatch)
     ix = intel.similarity_index()
-    assert ix.snapshot and str(report.pk) in ix.sealed
-    assert str(Matter.objects.get(title=PARKING[0]).pk) not in ix.sealed
+    assert ix.snapshot and ix.is_sealed(str(report.pk))
+    assert not ix.is_sealed(str(Matter.objects.get(title=PARKING[0]).pk))
     hits = intel.same_matter_candidates(report.title, report.content, report.division)
     assert report.pk not in [c.matter.pk for c in hits]
 

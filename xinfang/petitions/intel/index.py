@@ -89,18 +89,6 @@ class _Index:
         row = self.index.ids.pos(key)
         return row is not None and row < len(self.sealed_rows) and bool(self.sealed_rows[row])
 
-    @property
-    def sealed(self) -> _Sealed:
-        return _Sealed(self)
-
-
-@dataclass(frozen=True)
-class _Sealed:
-    ix: _Index
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.ix.is_sealed(key)
-
 
 _COLS = ("pk", "title", "content", "division_id", "division__name", "accused_body__name",
          "klass", "confidential")

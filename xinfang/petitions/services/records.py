@@ -79,7 +79,7 @@ def renumber(matter: Matter, holder: Body, year: int) -> str:
         if row is not None:
             matter.number = str(row[0])
             return matter.number
-    matter.number = f"{prefix}{year}{next_number(key):06d}"
+    matter.number = matter_number(holder, year)
     with connection.cursor() as cur:
         cur.execute("UPDATE petitions_matter SET number = %s WHERE id = %s",
                     [matter.number, matter.pk])
