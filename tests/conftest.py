@@ -127,7 +127,10 @@ def _clear_cache():
     every test starts and ends with it empty."""
     from django.core.cache import cache
 
+    from xinfang.core import versioned
+
     cache.clear()
+    versioned.clear_local()  # values derived from rows an earlier test rolled back
     yield
     cache.clear()
 

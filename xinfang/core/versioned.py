@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -36,9 +37,23 @@ def _shared_version(name: str) -> str:
     return str(version)
 
 
+# Every Versioned of this process, so that ``bump`` drops this process's own values at once.
+_instances: weakref.WeakSet[Versioned[Any]] = weakref.WeakSet()
+
+
 def bump(name: str) -> None:
-    """Something behind ``name`` changed: every process recomputes at its next look."""
+    """Something behind ``name`` changed: every process recomputes at its next look, this
+    one at its next call."""
     cache.set(_PREFIX + name, uuid.uuid4().hex, None)
+    for inst in list(_instances):
+        if inst.name == name:
+            inst.cache_clear()
+
+
+def clear_local() -> None:
+    """Forget every value this process holds (tests: rows rolled back send no signal)."""
+    for inst in list(_instances):
+        inst.cache_clear()
 
 
 def bump_on_commit(name: str) -> None:
@@ -60,6 +75,7 @@ class Versioned(Generic[T]):
         self._version = ""
         self._checked = 0.0
         self.__doc__ = fn.__doc__
+        _instances.add(self)
 
     def __call__(self) -> T:
         now = time.monotonic()

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from xinfang.demo.county import County
-from xinfang.domain import idcard
+from xinfang.domain import idcard, limits
 from xinfang.domain.states import State
 from xinfang.org.models import User
 from xinfang.petitions import clocks, services
@@ -252,7 +252,42 @@ def run_bench(c: County, n: int, *, repeat: int, registrations: int,
     out.update(time_reads(c.users["handler"], c.users["officer"], repeat=repeat, log=log))
     out["register_per_s"] = round(time_registrations(c, registrations), 1)
     out["registrations"] = registrations
+    out["register_http_ms"] = time_registration_http(c, max(10, registrations // 10))
     return out
+
+
+def time_registration_http(c: County, n: int) -> dict[str, Any]:
+    """A 走访 registration through the whole web request (issue 19 item 6): ``POST
+    /register/`` as the registrar — middleware, session and second factor, the form and its
+    choice lists, the category suggestion, the service, the receipt's message — to the
+    redirect to the new matter's page (not followed). Each with a new petitioner."""
+    r = random.Random(13)
+    web = _client(c.users["registrar"])
+    msgs = load_messages()[:200]
+    category = c.categories.get(msgs[0].category)
+
+    def post(i: int) -> None:
+        m = msgs[i % len(msgs)]
+        idn = idcard.make(f"99012119{r.randint(50, 99)}0{r.randint(1, 9)}1{r.randint(0, 8)}"
+                          f"{r.randrange(1000):03d}")
+        data = {"channel": "visit", "headcount": "1",
+                "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                "title": m.title[:limits.TITLE_MAX], "request": m.title[:limits.REQUEST_MAX],
+                "content": m.content[:limits.CONTENT_MAX], "division": c.villages[0].code,
+                "category": category.pk if category else "", "klass": "appeal",
+                "p0_name": "王某", "p0_id_number": idn,
+                "p0_phone": f"139{r.randrange(10**8):08d}"}
+        response = web.post("/register/", data)
+        if response.status_code != 302:
+            raise RuntimeError(f"POST /register/ answered {response.status_code}")
+
+    out: list[float] = []
+    for i in range(-3, n):  # three untimed: the process's first form, index, classifier
+        t = time.perf_counter()
+        post(i)
+        if i >= 0:
+            out.append((time.perf_counter() - t) * 1000)
+    return _pct(out)
 
 
 SEARCH_TERMS = ("物业", "电梯", "停车费", "高空抛物噪音")

@@ -15,12 +15,19 @@ from django.dispatch import receiver
 
 from xinfang.core.versioned import bump_on_commit
 
-from .models import Body, Division
+from .models import Body, Category, Division
 
 SCOPE_VERSION = "org.scope"
+# The content categories (their names, tree and order): the forms' choice lists (web.forms).
+CATEGORY_VERSION = "org.categories"
 
 
 @receiver([post_save, post_delete], sender=Body)
 @receiver([post_save, post_delete], sender=Division)
 def _tree_changed(sender: object, **kwargs: object) -> None:
     bump_on_commit(SCOPE_VERSION)
+
+
+@receiver([post_save, post_delete], sender=Category)
+def _categories_changed(sender: object, **kwargs: object) -> None:
+    bump_on_commit(CATEGORY_VERSION)

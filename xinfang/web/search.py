@@ -27,7 +27,7 @@ from xinfang.petitions import access, clocks, filters
 from xinfang.petitions.exports import iter_matters, workbook_bytes
 from xinfang.petitions.models import Channel, Matter
 
-from .forms import active_bodies, category_choices, choice_field, sane_date
+from .forms import body_choices, category_choices, choice_field, division_choices, sane_date
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -39,10 +39,10 @@ EXPORT_LIMIT = 5000  # one workbook; narrower filters for more
 def _division_choices(user: User) -> list[tuple[str, StrOrPromise]]:
     if user.body is None:
         return [("", _("全部"))]
+    if not (user.is_superuser or user.role == st.Role.ADMIN.value):
+        return [("", _("全部")), *division_choices(user)]
     base = user.body.division
     qs = Division.objects.filter(level__gte=base.level).order_by("path")
-    if not (user.is_superuser or user.role == st.Role.ADMIN.value):
-        qs = qs.filter(Q(path=base.path) | Q(path__startswith=base.path + "/"))
     return [("", _("全部"))] + [(d.code, "　" * (d.level - base.level) + d.name) for d in qs]
 
 
@@ -84,7 +84,7 @@ class SearchForm(forms.Form):
         self.user = user
         choice_field(self, "category").choices = [("", _("全部")), *category_choices()[1:]]
         choice_field(self, "division").choices = _division_choices(user)
-        bodies = [(b.pk, b.name) for b in active_bodies()]
+        bodies = body_choices()
         choice_field(self, "unit").choices = [("", _("全部")), *bodies]
         choice_field(self, "acting").choices = [("", _("全部")), *bodies]
 

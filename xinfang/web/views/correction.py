@@ -28,7 +28,7 @@ from xinfang.petitions import access, permissions, services
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import correction as corr
 
-from ..forms import active_bodies, category_choices, choice_field, division_choices
+from ..forms import body_choices, category_choices, choice_field, division_choices
 
 
 class CorrectionForm(forms.Form):
@@ -70,8 +70,7 @@ class CorrectionForm(forms.Form):
             divisions = [(m.division_id, m.division.name), *divisions]
         choice_field(self, "division").choices = divisions
         choice_field(self, "category").choices = category_choices()
-        choice_field(self, "accused_body").choices = [("", _("无"))] + [
-            (b.pk, b.name) for b in active_bodies()]
+        choice_field(self, "accused_body").choices = [("", _("无")), *body_choices()]
         if m.accused_name:
             self.fields["accused_name"].widget.attrs["placeholder"] = idcard.mask_name(
                 m.accused_name)
