@@ -29,7 +29,7 @@ from typing import Any
 from django.core import checks
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 STORE_ALIAS = "security"
@@ -93,6 +93,28 @@ class DatabaseStore(BaseCache):
     def _live(self, key: str) -> Any:
         return self._model().objects.filter(key=key, expires_at__gt=timezone.now())
 
+    def _upsert(self, key: str, data: str, expires: datetime,
+                only_over: datetime | None = None) -> bool:
+        """Write the entry in one statement (an INSERT … ON CONFLICT, on SQLite and
+        PostgreSQL): a throttle writes for every public request, and a flood writes one
+        new key per request. With ``only_over``, an existing row is replaced only if it
+        expired by then (``add``). True when the row was written. A concurrent writer of the
+        same key waits for the row, then sees it (no IntegrityError, no savepoint)."""
+        model = self._model()
+        conn = connections[router.db_for_write(model)]
+        expires_field = model._meta.get_field("expires_at")
+        table, qn = model._meta.db_table, conn.ops.quote_name
+        k, v, e = qn("key"), qn("value"), qn("expires_at")
+        sql = (f"INSERT INTO {qn(table)} ({k}, {v}, {e}) VALUES (%s, %s, %s) "
+               f"ON CONFLICT ({k}) DO UPDATE SET {v} = excluded.{v}, {e} = excluded.{e}")
+        params = [key, data, expires_field.get_db_prep_value(expires, conn)]
+        if only_over is not None:
+            sql += f" WHERE {qn(table)}.{e} <= %s"
+            params.append(expires_field.get_db_prep_value(only_over, conn))
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return bool(cur.rowcount == 1)
+
     def _maybe_purge(self) -> None:
         if random.randrange(PURGE_EVERY) == 0:
             purge_expired()
@@ -109,15 +131,7 @@ class DatabaseStore(BaseCache):
         if expires is None:
             self._model().objects.filter(key=key).delete()
             return
-        data = json.dumps(value)
-        for _attempt in range(2):  # a concurrent first insert of the same key: update it
-            try:
-                with transaction.atomic():
-                    self._model().objects.update_or_create(
-                        key=key, defaults={"value": data, "expires_at": expires})
-                break
-            except IntegrityError:
-                continue
+        self._upsert(key, json.dumps(value), expires)
         self._maybe_purge()
 
     def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT,
@@ -126,13 +140,8 @@ class DatabaseStore(BaseCache):
         expires = self._expiry(timeout)
         if expires is None:
             return False
-        model = self._model()
-        try:
-            with transaction.atomic():
-                model.objects.filter(key=key, expires_at__lte=timezone.now()).delete()
-                model.objects.create(key=key, value=json.dumps(value), expires_at=expires)
-        except IntegrityError:
-            return False
+        if not self._upsert(key, json.dumps(value), expires, only_over=timezone.now()):
+            return False  # a live entry holds the key
         self._maybe_purge()
         return True
 
