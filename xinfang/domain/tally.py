@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from . import indicators as ind
@@ -158,9 +160,21 @@ def rating_state(rated: bool, latest: str | None) -> str:
 
 
 def in_evaluation_scope(f: MatterFacts) -> bool:
+    return _in_scope(f.channel, f.klass, f.legal_litigation, f.route31, f.closure_kind,
+                     f.confidential)
+
+
+@lru_cache(maxsize=1024)
+def _in_scope(channel: str, klass: str, legal_litigation: bool, route31: int | None,
+              closure_kind: str, confidential: bool) -> bool:
+    # A handful of distinct combinations: computed once each (the history import asks it for
+    # every matter it writes).
     return ind.evaluation_scope_exclusion(ind.EvaluationFacts(
-        channel=f.channel, klass=f.klass, legal_litigation=f.legal_litigation,
-        route31=f.route31, closure_kind=f.closure_kind, confidential=f.confidential)) is None
+        channel=channel, klass=klass, legal_litigation=legal_litigation, route31=route31,
+        closure_kind=closure_kind, confidential=confidential)) is None
+
+
+_new_key = tuple.__new__  # Key(*fields) without the namedtuple's Python-level __new__
 
 
 def contributions(f: MatterFacts) -> Contribution:
@@ -170,9 +184,9 @@ def contributions(f: MatterFacts) -> Contribution:
 
     def add(metric: str, day: date, body: int | None, bucket: str = "", dim: str = "",
             persons: int = 0) -> None:
-        k = Key(metric, day, div, body or 0, acc, ex, bucket, dim)
-        n, p = out.get(k, (0, 0))
-        out[k] = (n + 1, p + persons)
+        k = _new_key(Key, (metric, day, div, body or 0, acc, ex, bucket, dim))
+        v = out.get(k)
+        out[k] = (1, persons) if v is None else (v[0] + 1, v[1] + persons)
 
     withdrawn = f.closure_kind == WITHDRAWN_CLOSURE
     # Deadlines (§22 D1, §23 D2/D3, §34 D6 …, 三色 G_*): a withdrawn matter's clocks were closed
@@ -183,12 +197,10 @@ def contributions(f: MatterFacts) -> Contribution:
             if metric is None or c.owed_by_petitioner:
                 continue
             add(metric, c.due_on, c.body_id, clock_state(c.met_on, c.due_on))
-    scoped = in_evaluation_scope(f)
-    # 参评率 / 参评满意率, 有权处理机关: replies in the 11号 scope.
-    if scoped and f.replied_on is not None:
+    # 参评率 / 参评满意率, 有权处理机关: replies in the 11号 scope …
+    if f.replied_on is not None and in_evaluation_scope(f):
         add(EVALUATION, f.replied_on, f.lead_body_id, rating_state(f.rated, f.latest_rating))
-    # … and the 信访部门 that registered and 转送/交办 it, rated with the same answer.
-    if scoped and f.replied_on is not None:
+        # … and the 信访部门 that registered and 转送/交办 it, rated with the same answer.
         add(EVALUATION_XINFANG, f.replied_on, f.holder_id,
             rating_state(f.xinfang_rating is not None, f.xinfang_rating))
     # Registered matters: 重复信访 (件次, 人次) and the intake by channel, class and category.
@@ -210,10 +222,22 @@ def contributions(f: MatterFacts) -> Contribution:
         add(WITHDRAWN, f.closed_on, f.holder_id)
     for d in f.settled_on:
         add(SETTLED, d, f.holder_id)
+    bodies = _own(f.own_bodies)
     if f.state:
-        out.update(census(f.division_code, f.accused_id, f.holder_id, f.state, f.own_bodies))
-    out.update(intake(div, f.accused_id, ex, f.received_on, f.category_dim, f.own_bodies))
+        # The census rows (``census``): one under the division, one per own body.
+        holder, code, state = str(f.holder_id or 0), f.division_code, f.state
+        for body in bodies:
+            out[_new_key(Key, (CENSUS, NO_DAY, code, body, acc, False, holder, state))] = (1, 0)
+    # The intake rows (``intake``): one under the township, one per own body.
+    received, cat = f.received_on, f.category_dim
+    for body in bodies:
+        out[_new_key(Key, (INTAKE, received, div, body, acc, ex, "", cat))] = (1, 0)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _own(own_bodies: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted({0, *(b for b in own_bodies if b)}))
 
 
 def census(division_code: str, accused_id: int | None, holder_id: int | None, state: str,
@@ -265,12 +289,17 @@ def by_month(c: Mapping[Key, tuple[int, int]]) -> Contribution:
     """``c`` summed under the first day of each key's month (zero sums left out; the census
     and the intake rows have no month rows: ``NO_MONTH``)."""
     out: Contribution = {}
+    months: dict[date, date] = {}  # day → its month's first day, once per distinct day
     for k, (n, p) in c.items():
-        if k.metric in NO_MONTH:
+        if k[0] in NO_MONTH:
             continue
-        m = k._replace(day=month_of(k.day))
-        on, op = out.get(m, (0, 0))
-        out[m] = (on + n, op + p)
+        day = k[1]
+        first = months.get(day)
+        if first is None:
+            first = months[day] = day.replace(day=1)
+        m = _new_key(Key, (k[0], first, *k[2:]))
+        v = out.get(m)
+        out[m] = (n, p) if v is None else (v[0] + n, v[1] + p)
     return {k: v for k, v in out.items() if v != (0, 0)}
 
 
@@ -308,10 +337,11 @@ def split_by_month(start: date, end: date, cutoffs: Iterable[date] = ()
 
 def total(parts: Iterable[Mapping[Key, tuple[int, int]]]) -> Contribution:
     out: Contribution = {}
+    get = out.get
     for c in parts:
         for k, (n, p) in c.items():
-            on, op = out.get(k, (0, 0))
-            out[k] = (on + n, op + p)
+            v = get(k)
+            out[k] = (n, p) if v is None else (v[0] + n, v[1] + p)
     return out
 
 
@@ -322,13 +352,16 @@ def total(parts: Iterable[Mapping[Key, tuple[int, int]]]) -> Contribution:
 # persons] per row; a census row adds its own division code (exempt: always False).
 
 
+_first = itemgetter(0)  # sort a contribution's items by their (unique) keys alone
+
+
 def encode(c: Contribution) -> list[object]:
     if not c:
         return []
     k0 = next((k for k in c if k.metric != CENSUS), next(iter(c)))
     rows: list[object] = [[k.metric, k.day.toordinal(), k.body_id, k.bucket, k.dim, n, p,
                            *([k.division_id] if k.metric == CENSUS else [])]
-                          for k, (n, p) in sorted(c.items())]
+                          for k, (n, p) in sorted(c.items(), key=_first)]
     return [k0.division_id, k0.accused_id, int(k0.exempt), *rows]
 
 

@@ -17,6 +17,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -48,6 +49,7 @@ _MATTER_FIELDS = (
     "level_skip", "legal_litigation", "route31", "confidential", "replied_on", "repeat_of_id")
 CHUNK = 400  # rows per upsert statement (SQLite)
 ARRAY_CHUNK = 5000  # rows per upsert statement of arrays (PostgreSQL)
+COPY_FROM = 2000  # rows from which the upsert goes through COPY (PostgreSQL)
 
 
 def _local(d: Any) -> date | None:
@@ -156,13 +158,17 @@ def apply(delta: Mapping[dt.Key, tuple[int, int]]) -> None:
 
 
 def _upsert(model: type[Any], delta: Mapping[dt.Key, tuple[int, int]]) -> None:
-    items = sorted(delta.items())
+    # In key order (the keys are unique: comparing them alone is half the work of the items).
+    items = sorted(delta.items(), key=itemgetter(0))
     if not items:
         return
     t = _table(model)
     cols = ", ".join([*_KEY_COLS, "n", "persons"])
     upsert = (f"ON CONFLICT ({', '.join(_KEY_COLS)}) DO UPDATE SET "
               f"n = {t}.n + excluded.n, persons = {t}.persons + excluded.persons")
+    if connection.vendor == "postgresql" and len(items) >= COPY_FROM:
+        _upsert_copied(t, cols, upsert, items)
+        return
     if connection.vendor == "postgresql":
         # One array per column: the statement's text stays short whatever the row count.
         # (A VALUES list of 400 rows is 4,000 placeholders, ~20 KB: psycopg's client-side
@@ -191,6 +197,30 @@ def _upsert(model: type[Any], delta: Mapping[dt.Key, tuple[int, int]]) -> None:
                 f"n = {t}.n + excluded.n, persons = {t}.persons + excluded.persons", params)
 
 
+def _upsert_copied(t: str, cols: str, upsert: str,
+                   items: Sequence[tuple[dt.Key, tuple[int, int]]]) -> None:
+    """A large delta (a history import's batch: ~10 counter rows a matter) on PostgreSQL: COPY
+    into a temporary table, then one upsert from it. Arrays of 50,000 values cost psycopg
+    ~1.6 µs a value to adapt (200 µs of the importing process's CPU a matter, measured) and
+    the server as much to parse; COPY writes a row in a fraction of that. The rows go in by
+    ``ord`` — the keys' order, as every other writer takes them (no deadlock)."""
+    temp = "xinfang_counter_delta"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {temp} (ord integer, metric varchar, day date, "
+            "division_id varchar, body_id bigint, accused_id bigint, exempt boolean, "
+            "bucket varchar, dim varchar, n bigint, persons bigint) ON COMMIT DROP")
+        with cur.cursor.copy(f"COPY {temp} FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(["int4", "varchar", "date", "varchar", "int8", "int8", "bool",
+                          "varchar", "varchar", "int8", "int8"])
+            write = cp.write_row
+            for i, (k, (n, p)) in enumerate(items):
+                write((i, *k, n, p))
+        cur.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {temp} ORDER BY ord "
+                    f"{upsert}")
+        cur.execute(f"DROP TABLE pg_temp.{temp}")
+
+
 def _copy(table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Rows into an empty (or conflict-free) table fast: COPY on PostgreSQL, a multi-row
     executemany elsewhere."""
@@ -212,7 +242,8 @@ def insert_fresh(counters: Mapping[dt.Key, tuple[int, int]]) -> None:
     # together on disk, not one page per row.
     for model, rows in ((Tally, counters), (TallyMonth, dt.by_month(counters))):
         _copy(_table(model), [*_KEY_COLS, "n", "persons"],
-              ((*k, n, p) for k, (n, p) in sorted(rows.items()) if (n, p) != (0, 0)))
+              ((*k, n, p) for k, (n, p) in sorted(rows.items(), key=itemgetter(0))
+               if (n, p) != (0, 0)))
 
 
 def insert_snapshots(snaps: Mapping[int, dt.Contribution]) -> None:
