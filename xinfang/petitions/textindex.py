@@ -16,9 +16,11 @@ matter's text, so no code path can forget it:
   order, so one statement reads the hits through the index
   (a bitmap of the unit's hits only: an absent or rare term reads only those) as far as the
   cap and returns their number and the page sorted from them; past the cap (a common word)
-  the newest matters are walked with ``LIKE`` where the word is dense, else the page is read
-  from a window of the last days, the GIN bitmap intersected with ``received_at``'s: either
-  way about a page of rows is read, not every hit.
+  the newest matters are walked with ``LIKE`` where that is cheaper than the window, else
+  the page is read from a window of the last days, the GIN bitmap intersected with
+  ``received_at``'s: either way about a page of rows is read, not every hit. A word whose
+  posting list is long is first looked for by a walk bounded by what the list would cost
+  (``_walk_budget``), and the bitmaps are kept exact (``_exact_bitmaps``).
 
 Both are written as SQL here around the read gate's WHERE clause, which filters compiles
 once per access.scope_key: building the ORM query for every search cost more than the search.
@@ -40,7 +42,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
@@ -249,10 +251,11 @@ def pg_page(where: Where, terms: list[str], offset: int, size: int,
     intersects with ``received_at``'s (``_newest``): about a page of rows is read either way,
     however many matters hold the word.
 
-    A word so common among the matters the user sees that walking the newest of them with
-    ``LIKE`` meets the cap's hits sooner than the index could list the word's matters
-    (``_dense``: at 1M a word in more than about a fifth of them) is counted and paged by
-    that walk alone."""
+    A word common enough that the index's read would be long (``_walk_budget``) is first
+    looked for by a walk of the newest matters with ``LIKE``, which stops at the cap's hits
+    and is given no more rows than the index's read would cost (``_walk_count``: a short
+    probe says whether the rest is worth walking): a word dense among the matters the user
+    sees is counted and paged by that walk alone."""
     if where is NOTHING:
         return [], 0, False
     tokens, scope = scope, pg_scope(scope)
@@ -261,10 +264,13 @@ def pg_page(where: Where, terms: list[str], offset: int, size: int,
                                 [scope])] if scope else []),
             (where[0].removeprefix(" AND ") or "TRUE", where[1])]
     cond = _join([*(_pg_index(t) for t in terms), *gate])
-    with connection.cursor() as cur:
-        density = _dense(terms, tokens) if scope is None and want <= COUNT_CAP + 1 else None
-        walked = _walk_count(cur, terms, gate, density, want) if density else None
+    with transaction.atomic(using=connection.alias), connection.cursor() as cur:
+        _exact_bitmaps(cur)
+        budget = _walk_budget(terms, tokens) if want <= COUNT_CAP + 1 else None
+        walked = _walk_count(cur, terms, gate, budget, want) if budget else None
         if walked is not None:  # more than the cap, all among the newest rows walked
+            if not walked:  # the page's last moment is the walk's last: walk it in order
+                walked = _walk_page(cur, terms, gate, want)
             return walked[offset:want], COUNT_CAP, True
         cur.execute(
             "WITH h AS MATERIALIZED (SELECT \"petitions_matter\".\"id\", "
@@ -304,6 +310,8 @@ class Stats:
     scope: dict[str, float]
     grams: dict[str, float]
     rows: float
+    pages: float = 0.0  # the matter table's heap pages (relpages)
+    width: float = 0.0  # the average bytes of title, request and content together
 
 
 _stats: tuple[float, Stats] | None = None
@@ -311,8 +319,9 @@ _stats: tuple[float, Stats] | None = None
 
 def stats() -> Stats:
     """PostgreSQL's ``pg_stats.most_common_elems`` with their frequencies (the fraction of
-    rows holding each) for ``search_scope`` and for ``matter_text_scope``'s bigrams, and the
-    matter table's ``reltuples``: one catalogue read per ``STATS_TTL``, whatever N is."""
+    rows holding each) for ``search_scope`` and for ``matter_text_scope``'s bigrams, the
+    matter table's ``reltuples`` and ``relpages`` and its texts' average width: one catalogue
+    read per ``STATS_TTL``, whatever N is."""
     global _stats
     now = time.monotonic()
     if _stats is None or now - _stats[0] > STATS_TTL:
@@ -327,10 +336,14 @@ def stats() -> Stats:
                 elems, freqs = elems or [], freqs or []
                 # (the frequencies go on with the minimum, the maximum, the empty arrays')
                 shares[name] = dict(zip(elems, freqs[:len(elems)], strict=True))
-            cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'petitions_matter'")
-            row = cur.fetchone()
+            cur.execute("SELECT reltuples, relpages, (SELECT sum(avg_width) FROM pg_stats "
+                        "WHERE schemaname = current_schema() AND tablename = "
+                        "'petitions_matter' AND attname IN ('title', 'request', 'content')) "
+                        "FROM pg_class WHERE relname = 'petitions_matter'")
+            row = cur.fetchone() or (0, 0, 0)
         _stats = (now, Stats(scope=shares["search_scope"], grams=shares["xinfang_grams"],
-                             rows=max(float(row[0]) if row else 0.0, 0.0)))
+                             rows=max(float(row[0] or 0), 0.0), pages=float(row[1] or 0),
+                             width=float(row[2] or 0)))
     return _stats[1]
 
 
@@ -358,63 +371,133 @@ def pg_scope(tokens: list[str] | None) -> list[str] | None:
     return tokens
 
 
-# Counting by a walk (``_dense``): a row walked with ``LIKE`` and the read gate costs about as
-# much as this many entries of a posting list read into the GIN bitmap (at 100k, load 9:
-# 52 rows in 0.27 ms, 5.2 µs each, against 54,345 entries of 问题 in 12.2 ms, 0.22 µs each).
+# Counting by a walk (``_walk_budget``): a row walked with ``LIKE`` and the read gate costs
+# about as much as this many entries of a posting list read into the GIN bitmap (at 100k,
+# load 9: 52 rows in 0.27 ms, 5.2 µs each, against 54,345 entries of 问题 in 12.2 ms, 0.22 µs
+# each). That was board texts (~1,300 bytes a matter); ``LIKE`` costs with the text's length,
+# so where ANALYZE gives the texts' width a row costs WALK_COST_BASE + width /
+# WALK_COST_BYTES entries (``walk_cost``; at 1M of the aggregates bench's ~175-byte texts:
+# 1.3–2 µs a row), and WALK_COST only where it does not.
 WALK_COST = 25
-# The walk stops after this many times the rows the estimate says hold the cap's hits; short of
-# the cap then (the estimate was too high: a term of three or more characters is rarer than
-# its bigrams), the count goes through the index as for any word.
+WALK_COST_BASE = 3.0
+WALK_COST_BYTES = 60.0
+# The walk first takes the rows the cap's hits need if the word and the user's matters were
+# independent, or 1/WALK_PROBE of the budget where that is more than half of it; short of
+# the cap, it goes on only if the hits it met say the cap lies within the budget with
+# WALK_MARGIN to spare, and then walks at most WALK_SPAN times the rows that estimate needs.
+# A walk that falls short costs about its budget at most: the index's read.
+WALK_PROBE = 4
+WALK_MARGIN = 1.25
 WALK_SPAN = 2
 
 
-def _dense(terms: list[str], tokens: list[str] | None) -> float | None:
-    """The estimated share of the rows a walk meets that hold ``terms`` and are visible
-    (``tokens``' share, 1 for an administrator), where walking the newest matters to the
-    cap's hits costs less than reading the word's posting list; else None. Only for a read
-    with no scope in the index (``pg_scope``): a unit's few matters are never walked for."""
+def _walk_budget(terms: list[str], tokens: list[str] | None) -> tuple[int, int] | None:
+    """How many of the newest matters a walk may read for ``terms`` — as many as cost the
+    index's read — and how many its first probe reads; None where the index's read is short
+    (a rare word, a unit of few matters).
+
+    The index reads the word's posting list (its rarest bigram's, ANALYZE's share of the
+    indexed matters), and with a unit's scope (``pg_scope``) intersects it with the scope's:
+    at least the shorter of the two is read whole. Whether the walk meets the cap's hits
+    within its budget depends on how the word and the user's matters go together, which no
+    statistic says: the walk finds out (``_walk_count``)."""
     st = stats()
     bigrams = [grams.term_bigrams(t) for t in terms]
     if not st.rows or not all(bigrams):
         return None
     word = min(st.grams.get(g, 0.0) for bs in bigrams for g in bs)
     seen = max((st.scope.get(t, 0.0) for t in tokens), default=0.0) if tokens else 1.0
-    density = word * seen
-    if density <= 0 or (COUNT_CAP + 1) / density * WALK_COST >= word * st.rows:
+    budget = int(min(word, seen) * st.rows / walk_cost())
+    if budget < 2 * (COUNT_CAP + 1):
         return None
-    return density
+    # The probe: the rows the cap's hits need if the word and the user's matters were
+    # independent (WALK_MARGIN to spare), where that is well within the budget.
+    prior = WALK_MARGIN * (COUNT_CAP + 1) / max(word * seen, 1e-9)
+    return budget, int(prior) if prior <= budget / 2 else budget // WALK_PROBE
 
 
-def _walk_count(cur: Any, terms: list[str], gate: list[Where], density: float, want: int
-                ) -> list[int] | None:
+def walk_cost() -> float:
+    """How many posting-list entries a row walked with ``LIKE`` costs as much as."""
+    width = stats().width
+    return WALK_COST_BASE + width / WALK_COST_BYTES if width > 0 else float(WALK_COST)
+
+
+# The bitmap of a posting list (``pg_page``'s statements) must stay exact: past ``work_mem``
+# PostgreSQL makes it lossy, a page at a time, and then rechecks every row of each lossy page
+# by computing its bigrams again. A word in 10 % of a million short matters lies on ~80,000
+# heap pages, more than the default 4 MB holds (~64 bytes a page): its count went from ~30 to
+# 190 ms, its export's capped read took 11.9 s. ``_exact_bitmaps`` raises ``work_mem`` for the
+# search's transaction to hold a bitmap of every heap page (BITMAP_BYTES a page; a bitmap
+# takes only what its hits need), never lowering a larger setting.
+BITMAP_BYTES = 96
+BITMAP_MAX_KB = 1 << 20  # 1 GB
+
+
+def _exact_bitmaps(cur: Any) -> None:
+    kb = min(int(stats().pages * BITMAP_BYTES / 1024) + 1, BITMAP_MAX_KB)
+    cur.execute("SELECT set_config('work_mem', greatest(pg_size_bytes(current_setting("
+                "'work_mem')) / 1024, %s)::text || 'kB', true)", [kb])
+
+
+def _walk_count(cur: Any, terms: list[str], gate: list[Where], limit: tuple[int, int],
+                want: int) -> list[int] | None:
     """The cap's first hits (``COUNT_CAP`` + 1) walking the newest matters with ``LIKE`` and
-    ``gate``, as ids newest first; None if the first ``WALK_SPAN`` × (cap + 1) / ``density``
-    rows hold fewer. The walk is the ``received_at`` index read backwards: no posting list."""
+    ``gate``, as ids newest first; None if they do not lie within the budget's rows (as far
+    as its probe tells; ``limit``: ``_walk_budget``). The walk is the ``received_at`` index read backwards: no posting
+    list."""
     sql, params = _join([*(_pg_like(t) for t in terms), *gate[1:]])
-    rows = int(WALK_SPAN * (COUNT_CAP + 1) / density) + 1
-    cur.execute(
-        f"SELECT w.id, w.received_at FROM (SELECT \"petitions_matter\".\"id\", {_RECEIVED}, "
-        f"({sql}) AS hit FROM \"petitions_matter\" WHERE {_PG_OPEN} "
-        f"ORDER BY {_RECEIVED} DESC LIMIT %s) AS w WHERE w.hit LIMIT %s",
-        [*params, rows, COUNT_CAP + 1])
-    hits = cur.fetchall()
+
+    def walk(rows: int) -> list[tuple[int, Any]]:
+        cur.execute(
+            f"SELECT w.id, w.received_at FROM (SELECT \"petitions_matter\".\"id\", "
+            f"{_RECEIVED}, ({sql}) AS hit FROM \"petitions_matter\" WHERE {_PG_OPEN} "
+            f"ORDER BY {_RECEIVED} DESC LIMIT %s) AS w WHERE w.hit LIMIT %s",
+            [*params, rows, COUNT_CAP + 1])
+        return list(cur.fetchall())
+
+    budget, probe = limit[0], min(limit[0], max(limit[1], COUNT_CAP + 1))
+    hits = walk(probe)
+    if len(hits) <= COUNT_CAP and probe < budget:
+        needed = (COUNT_CAP + 1) * probe / max(len(hits), 1)
+        if not hits or needed * WALK_MARGIN > budget:
+            return None
+        hits = walk(min(budget, int(WALK_SPAN * needed) + 1))
     if len(hits) <= COUNT_CAP:
         return None
     # By received_at alone, so the index is read as it lies (an ORDER BY with the id sorted
     # every row walked, its texts included); ties are put in order here. The page is exact
-    # unless its last matter shares the moment of the walk's last (then: the index's way).
+    # unless its last matter shares the moment of the walk's last, which may have more hits
+    # past the walk: then the count stands and the page is walked again in order (empty
+    # list; ``_walk_page``). Many matters share a moment where the old system recorded only
+    # a day (an imported history: ~3,500 a day at 1M), so this is not rare.
     hits.sort(key=lambda r: (r[1], r[0]), reverse=True)
     if hits[want - 1][1] == hits[-1][1]:
-        return None
+        return []
     return [r[0] for r in hits]
+
+
+def _walk_page(cur: Any, terms: list[str], gate: list[Where], want: int) -> list[int]:
+    """The ``want`` newest matters holding ``terms`` that ``gate`` lets through, exactly in
+    order, by walking ``received_at`` backwards with ``LIKE`` (an incremental sort puts each
+    moment's ties in id order; it reads the whole of the last moment)."""
+    sql, params = _join([*(_pg_like(t) for t in terms), *gate])
+    cur.execute(f"SELECT \"petitions_matter\".\"id\" FROM \"petitions_matter\" WHERE {sql}"
+                f" ORDER BY {_RECEIVED} DESC, \"petitions_matter\".\"id\" DESC LIMIT %s",
+                [*params, want])
+    return [r[0] for r in cur.fetchall()]
 
 
 _RECEIVED = '"petitions_matter"."received_at"'
 # A common word so dense that walking the newest matters with LIKE meets a page of hits
-# within this many rows is walked; a sparser one (a unit's share of a word, a mid word) is
-# read through the window. The window costs a scan of the word's whole posting list (9 ms
-# for a word in half of 100,000 matters, growing with N); the walk about 5 µs a row.
+# within this many rows is always walked; a sparser one (a unit's share of a word, a mid
+# word) is walked where the walk costs less than the window (``walk_cost`` a row against
+# the window's posting list and heap rows), else read through the window. The window costs
+# a scan of the word's whole posting list (9 ms for a word in half of 100,000 matters,
+# growing with N); the walk about 5 µs a row of board text, 1.3–2 µs of a short one.
 WALK_ROWS = 300
+# A hit's heap row read by the window costs as much as this many posting-list entries (at 1M
+# of the aggregates bench: 11,417 rows in 50 ms, ~4.4 µs each, against ~0.25 µs an entry).
+WINDOW_HEAP = 18
 
 
 def _newest(cur: Any, terms: list[str], cond: Where, gate: list[Where], want: int,
@@ -439,11 +522,13 @@ def _newest(cur: Any, terms: list[str], cond: Where, gate: list[Where], want: in
     per_block, rows = max(float(per_block or 0), 1.0), max(float(rows or 0), float(hits))
     density = min(hits / max(float(blocks or 1) * per_block, 1.0), 1.0)
     order = f" ORDER BY {_RECEIVED} DESC, \"petitions_matter\".\"id\" DESC LIMIT %s"
-    if want / density <= WALK_ROWS:
-        sql, params = _join([*(_pg_like(t) for t in terms), *gate])
-        cur.execute(f"SELECT \"petitions_matter\".\"id\" FROM \"petitions_matter\" "
-                    f"WHERE {sql}{order}", [*params, want])
-        return [r[0] for r in cur.fetchall()]
+    # The window reads the word's posting list again (about density × rows entries) and, where
+    # the planner misjudges the GIN's selectivity (a term of several bigrams and a unit's
+    # scope: it expects one row and skips the BitmapAnd), every hit's heap row: walk where
+    # that costs more than the rows a walk meets before the page is full.
+    window = density * rows * (1 + WINDOW_HEAP)
+    if want / density <= WALK_ROWS or want / density * walk_cost() <= window:
+        return _walk_page(cur, terms, gate, want)
     per_second = density * rows / max((newest - oldest).total_seconds(), 1.0)
     width = timedelta(seconds=min(max(2 * want / max(per_second, 1e-9), 3600.0), 1e9))
     while True:

@@ -3,8 +3,9 @@
 Loads a fresh database (var/bench-search.sqlite3, or DATABASE_URL with --reset) with the demo
 county and N matters (demo.search_bench.fill), then times the search of five terms for the
 信访局 officer and the 住建 handler. ``--load-only`` stops after the fill; ``--time-only``
-times a database filled before (DATABASE_URL required). One JSON line on stdout, with the
-load average before and after; progress on stderr.
+times a database filled before (DATABASE_URL required; any database with the demo county's
+users, such as bench-aggregates', whose ``--terms`` then name its words). One JSON line on
+stdout, with the load average before and after; progress on stderr.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Command(BaseCommand):
                             help="DATABASE_URL 指向的库已有数据时先清空")
         parser.add_argument("--load-only", action="store_true", help="只装载数据")
         parser.add_argument("--time-only", action="store_true", help="只测量已装载的库")
+        parser.add_argument("--terms", default="",
+                            help="逗号分隔的检索词（默认五个基准词；可测其他库，如指标基准库）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if os.environ.get(CHILD) != "1":
@@ -50,6 +53,7 @@ class Command(BaseCommand):
             argv = ["bench-search", "--rows", str(opts["rows"]), "--repeat", str(opts["repeat"])]
             argv += [f"--{k.replace('_', '-')}" for k in ("reset", "load_only", "time_only")
                      if opts[k]]
+            argv += ["--terms", opts["terms"]] if opts["terms"] else []
             sys.exit(subprocess.call([sys.executable, "-m", "xinfang.cli", *argv], env=env))
         self._run(opts)
 
@@ -107,8 +111,9 @@ class Command(BaseCommand):
             raise CommandError("基准库中没有装载好的县：先运行 --load-only")
         out["matters"] = Matter.objects.count()
         out["cpu_probe_before"] = cpu_probe()
+        terms = tuple(t.strip() for t in opts["terms"].split(",") if t.strip())
         out["search_ms"] = time_search(users["xinfang"], users["chengban"],
-                                       repeat=opts["repeat"])
+                                       repeat=opts["repeat"], **({"terms": terms} if terms else {}))
         out["cpu_probe_after"] = cpu_probe()
         out.update(index_size())
         out["load_after"] = load_average()
