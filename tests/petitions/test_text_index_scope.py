@@ -243,7 +243,7 @@ def test_a_word_in_half_the_matters_may_be_walked_at_1m(monkeypatch):
     monkeypatch.setattr(textindex, "stats", lambda: st)
     assert textindex._walk_budget(["问题"], ["b6", "d1"]) == (22_000, 2_275)  # the probe: the
     assert textindex._walk_budget(["问题"], None) == (22_000, 2_275)  # cap's rows at 55 %, +25 %
-    assert textindex._walk_budget(["物业"], ["b6", "d1"]) == (2_800, 700)  # 1/4: 17,875 > 1,400
+    assert textindex._walk_budget(["物业"], ["b6", "d1"]) == (2_800, 700)  # 1/4: 17,875 > 2,800
     assert textindex._walk_budget(["没有"], ["b6", "d1"]) is None  # not among the common bigrams
     assert textindex._walk_budget(["问题", "物业"], ["b6", "d1"]) == (2_800, 700)
     st = textindex.Stats(scope=st.scope, grams=st.grams, rows=2e4)

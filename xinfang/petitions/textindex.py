@@ -382,7 +382,7 @@ WALK_COST = 25
 WALK_COST_BASE = 3.0
 WALK_COST_BYTES = 60.0
 # The walk first takes the rows the cap's hits need if the word and the user's matters were
-# independent, or 1/WALK_PROBE of the budget where that is more than half of it; short of
+# independent, or 1/WALK_PROBE of the budget where that is more than all of it; short of
 # the cap, it goes on only if the hits it met say the cap lies within the budget with
 # WALK_MARGIN to spare, and then walks at most WALK_SPAN times the rows that estimate needs.
 # A walk that falls short costs about its budget at most: the index's read.
@@ -411,9 +411,9 @@ def _walk_budget(terms: list[str], tokens: list[str] | None) -> tuple[int, int] 
     if budget < 2 * (COUNT_CAP + 1):
         return None
     # The probe: the rows the cap's hits need if the word and the user's matters were
-    # independent (WALK_MARGIN to spare), where that is well within the budget.
+    # independent (WALK_MARGIN to spare), where that is within the budget.
     prior = WALK_MARGIN * (COUNT_CAP + 1) / max(word * seen, 1e-9)
-    return budget, int(prior) if prior <= budget / 2 else budget // WALK_PROBE
+    return budget, int(prior) if prior <= budget else budget // WALK_PROBE
 
 
 def walk_cost() -> float:
