@@ -271,6 +271,23 @@ def test_short_texts_give_the_walk_a_longer_budget(monkeypatch):
     assert textindex._walk_budget(["要求"], ["b404"]) is None
 
 
+def test_a_long_term_asks_the_index_for_its_two_rarest_bigrams(world, monkeypatch):
+    """PostgreSQL: 东门社区 asks the GIN for 东门 and 门社 (4 % each), not 社区 (16 %): the
+    index reads every posting list it is asked for. What each user finds is unchanged:
+    ``LIKE`` decides the term on every row the index gives."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's GIN condition")
+    st = textindex.Stats(scope={}, grams={"东门": 0.04, "门社": 0.04, "社区": 0.16}, rows=1e6)
+    monkeypatch.setattr(textindex, "stats", lambda: st)
+    sql, params = textindex._pg_index("东门社区")
+    assert params[0] == ["东门", "门社"] and "LIKE" in sql
+    assert textindex._pg_index("电梯")[1] == [["电梯"]]
+    matters, users = world
+    for who, user in users.items():
+        for q in ("维修基金", "物业停车费", "请求督促物业维修电梯", "维修基金 电梯"):
+            assert _all_pages(user, q, 1)[0] == _expected(user, matters, q), (who, q)
+
+
 def test_the_bitmap_of_a_posting_list_holds_every_heap_page(monkeypatch):
     """PostgreSQL: inside a search's transaction work_mem holds a bitmap of every heap page
     of the matter table (a lossy bitmap rechecks every row of its pages: 电梯 at 1M went from
