@@ -248,14 +248,14 @@ def test_a_word_in_half_the_matters_may_be_walked_at_1m(monkeypatch):
     assert textindex._walk_budget(["问题", "物业"], ["b6", "d1"]) == (2_800, 700)
     st = textindex.Stats(scope=st.scope, grams=st.grams, rows=2e4)
     assert textindex._walk_budget(["问题"], ["b6", "d1"]) is None
-    st = textindex.Stats(scope=st.scope, grams=st.grams, rows=1e6, width=1300.0)  # board texts
+    st = textindex.Stats(scope=st.scope, grams=st.grams, rows=1e6, width=643.0)  # board texts
     assert 2_500 < textindex._walk_budget(["物业"], ["b6", "d1"])[0] < 3_000
 
 
 def test_short_texts_give_the_walk_a_longer_budget(monkeypatch):
     """An imported history's short texts (the aggregates bench's: ~175 bytes a matter, 电梯
-    in 10 % of 1,000,000 matters): a row walked costs ~6 entries, not 25, so the walk may
-    read ~17,000 rows — enough for the ~10,000 that hold 电梯's first 1,001 — instead of its
+    in 10 % of 1,000,000 matters): a row walked costs ~7 entries, not 25, so the walk may
+    read ~13,800 rows — enough for the ~10,000 that hold 电梯's first 1,001 — instead of its
     100,000-entry posting list. A unit holding 30 % of the matters gets the same for a word
     in 10 % (the index intersects the two lists), more for a word in all of them; a word in
     1 % (10,000 entries) and a unit of few matters (its token rarer than ANALYZE lists)
@@ -263,11 +263,11 @@ def test_short_texts_give_the_walk_a_longer_budget(monkeypatch):
     st = textindex.Stats(scope={"d1": 1.0, "b6": 1.0, "b9": 0.3},
                          grams={"电梯": 0.1, "社区": 0.01, "要求": 1.0}, rows=1e6, width=175.0)
     monkeypatch.setattr(textindex, "stats", lambda: st)
-    assert textindex.walk_cost() < 6
-    assert 15_000 < textindex._walk_budget(["电梯"], ["b6", "d1"])[0] < 20_000
+    assert textindex.walk_cost() < 8
+    assert 12_500 < textindex._walk_budget(["电梯"], ["b6", "d1"])[0] < 15_000
     assert textindex._walk_budget(["电梯"], ["b9"])[0] == textindex._walk_budget(["电梯"], None)[0]
     assert textindex._walk_budget(["社区"], None) is None  # 10,000 entries: a short read
-    assert 50_000 < textindex._walk_budget(["要求"], ["b9"])[0] < 60_000
+    assert 40_000 < textindex._walk_budget(["要求"], ["b9"])[0] < 45_000
     assert textindex._walk_budget(["要求"], ["b404"]) is None
 
 

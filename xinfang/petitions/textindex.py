@@ -387,13 +387,14 @@ def pg_scope(tokens: list[str] | None) -> list[str] | None:
 # Counting by a walk (``_walk_budget``): a row walked with ``LIKE`` and the read gate costs
 # about as much as this many entries of a posting list read into the GIN bitmap (at 100k,
 # load 9: 52 rows in 0.27 ms, 5.2 µs each, against 54,345 entries of 问题 in 12.2 ms, 0.22 µs
-# each). That was board texts (~1,300 bytes a matter); ``LIKE`` costs with the text's length,
-# so where ANALYZE gives the texts' width a row costs WALK_COST_BASE + width /
-# WALK_COST_BYTES entries (``walk_cost``; at 1M of the aggregates bench's ~175-byte texts:
-# 1.3–2 µs a row), and WALK_COST only where it does not.
+# each). That was board texts (ANALYZE's width of title, request and content: 643 bytes); a
+# row costs with its text (``LIKE``) and its heap page, so where ANALYZE gives the width a
+# row costs WALK_COST_BASE + width / WALK_COST_BYTES entries (``walk_cost``): 24 for board
+# texts, 7 for the aggregates bench's 174-byte texts (at 1M: ~1.3–2 µs a row against ~0.25
+# µs an entry), and WALK_COST where no width is known.
 WALK_COST = 25
-WALK_COST_BASE = 3.0
-WALK_COST_BYTES = 60.0
+WALK_COST_BASE = 1.0
+WALK_COST_BYTES = 28.0
 # The walk first takes the rows the cap's hits need if the word and the user's matters were
 # independent, or 1/WALK_PROBE of the budget where that is more than all of it; short of
 # the cap, it goes on only if the hits it met say the cap lies within the budget with
