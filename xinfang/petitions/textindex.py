@@ -509,9 +509,13 @@ _RECEIVED = '"petitions_matter"."received_at"'
 # a scan of the word's whole posting list (9 ms for a word in half of 100,000 matters,
 # growing with N); the walk about 5 µs a row of board text, 1.3–2 µs of a short one.
 WALK_ROWS = 300
-# A hit's heap row read by the window costs as much as this many posting-list entries (at 1M
-# of the aggregates bench: 11,417 rows in 50 ms, ~4.4 µs each, against ~0.25 µs an entry).
-WINDOW_HEAP = 18
+# The window costs its posting list, and where the planner misjudges the GIN's selectivity
+# (a unit's scope and several bigrams: it expects one row and skips the BitmapAnd) every
+# hit's heap row too, ~18 entries each (at 1M of the aggregates bench: 11,417 rows in 50 ms,
+# ~4.4 µs each, against ~0.25 µs an entry). Neither is known before: a hit counts as this
+# many entries (board texts at 100k: 电梯's 3,100 hits by the window, 3–7 ms, not a walk of
+# 1,600 rows, 15–19 ms at load 10).
+WINDOW_HEAP = 5
 
 
 def _newest(cur: Any, terms: list[str], cond: Where, gate: list[Where], want: int,
