@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
@@ -99,3 +100,84 @@ def test_demo_refuses_production_mode_and_a_foreign_database(county, settings):
             call_command("demo")
     serve.assert_not_called()
     assert Matter.objects.count() == 1 and not DemoMarker.objects.exists()
+
+
+# --------------------------------------------------------------- the benches' --reset
+
+
+class _Stop(Exception):
+    """Raised where a bench would start building its county: the reset is what is tested."""
+
+
+BENCH_RESETS = [["bench", "--reset", "--matters", "0"],
+                ["bench-intake", "--reset", "--matters", "0", "--profile", "0"]]
+
+
+@pytest.fixture
+def _bench_child(monkeypatch):
+    from xinfang.demo.management.commands.bench import CHILD
+
+    monkeypatch.setenv(CHILD, "1")  # bench in this process, on the test database
+
+
+@contextmanager
+def _audit_truncate_guard_on():
+    """The audit log's TRUNCATE trigger enabled as in a deployment (the test database runs
+    with it off so transactional tests can flush, tests/conftest.py), and off again after."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE audit_auditlog ENABLE TRIGGER audit_auditlog_no_truncate")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("ALTER TABLE audit_auditlog DISABLE TRIGGER USER")
+
+
+@pytest.mark.usefixtures("_bench_child")
+@pytest.mark.parametrize("argv", BENCH_RESETS, ids=lambda a: a[0])
+def test_bench_reset_refuses_a_database_without_the_marker(county, argv):
+    from xinfang.audit.models import AuditLog
+    from xinfang.demo.guard import flush_demo
+
+    m = register(county, timezone.now())
+    logged = AuditLog.objects.count()
+    with mock.patch("xinfang.demo.county.build_county", side_effect=_Stop):
+        with pytest.raises(CommandError) as e:
+            call_command(*argv)
+    assert "拒绝清空" in str(e.value) and "refusing to flush" in str(e.value)
+    with pytest.raises(CommandError, match="没有演示标记"):
+        flush_demo()  # the flush itself asks for the marker, whoever calls it
+    assert list(Matter.objects.values_list("pk", flat=True)) == [m.pk]
+    assert AuditLog.objects.count() == logged > 0 and not DemoMarker.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # flush is a TRUNCATE: outside a test transaction
+@pytest.mark.usefixtures("_bench_child")
+@pytest.mark.parametrize("argv", BENCH_RESETS, ids=lambda a: a[0])
+def test_bench_reset_flushes_a_bench_database_with_the_audit_guard_on(county, argv):
+    """On PostgreSQL with the audit log's TRUNCATE trigger on (as deployed): ``--reset``
+    empties a database the bench wrote, audit log included, and the trigger is on again
+    afterwards — a TRUNCATE of the log is still refused."""
+    from django.db import DatabaseError, connection, transaction
+
+    from xinfang.audit.models import AuditLog
+
+    register(county, timezone.now())
+    DemoMarker.objects.create(note="bench")
+    assert AuditLog.objects.exists()
+    with _audit_truncate_guard_on():
+        with mock.patch("xinfang.demo.county.build_county", side_effect=_Stop):
+            with pytest.raises(_Stop):
+                call_command(*argv)
+        assert Matter.objects.count() == 0 and User.objects.count() == 0
+        assert AuditLog.objects.count() == 0
+        assert list(DemoMarker.objects.values_list("note", flat=True)) == ["bench"]  # claimed
+        if connection.vendor == "postgresql":
+            with pytest.raises(DatabaseError, match="只能追加"), transaction.atomic(), \
+                    connection.cursor() as cur:
+                cur.execute("TRUNCATE audit_auditlog CASCADE")

@@ -45,6 +45,49 @@ def refuse_production() -> None:
         raise CommandError(PRODUCTION)
 
 
+# The audit log's TRUNCATE guard (audit migration 0005), lifted only inside ``flush_demo``.
+AUDIT_TRUNCATE_TRIGGER = "audit_auditlog_no_truncate"
+
+
+def flush_demo() -> None:
+    """Empty a database the demo or the bench wrote (``seed --fresh``, ``bench --reset``,
+    ``bench-intake --reset``), on SQLite and PostgreSQL alike; refuse any other.
+
+    On PostgreSQL the audit log refuses TRUNCATE for everyone (a trigger, audit 0005), so a
+    plain ``flush`` fails there. Here, and only after the demo's marker was found in this
+    database, the one TRUNCATE trigger is disabled, the tables flushed and the trigger enabled
+    again — all in one transaction: the trigger is never off in a committed state (a failed
+    flush rolls the ALTER back with it), ``ALTER TABLE`` holds the log's exclusive lock until
+    COMMIT so nobody writes meanwhile, and a real deployment (no marker) never reaches it.
+    The row triggers (UPDATE, DELETE) stay on throughout."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    if database_kind() != "demo":
+        raise CommandError(NOT_DEMO)
+    if connection.vendor != "postgresql":
+        call_command("flush", interactive=False, verbosity=0)
+        return
+    from xinfang.audit.models import AuditLog
+
+    table = AuditLog._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = %s "
+                        "AND tgrelid = %s::regclass", [AUDIT_TRUNCATE_TRIGGER, table])
+            row = cur.fetchone()
+            on = row is not None and row[0] != "D"  # left as it was found
+            if on:
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cur.execute(f"ALTER TABLE {connection.ops.quote_name(table)} "
+                            f"DISABLE TRIGGER {AUDIT_TRUNCATE_TRIGGER}")
+        call_command("flush", interactive=False, verbosity=0)
+        if on:
+            with connection.cursor() as cur:
+                cur.execute(f"ALTER TABLE {connection.ops.quote_name(table)} "
+                            f"ENABLE TRIGGER {AUDIT_TRUNCATE_TRIGGER}")
+
+
 def claim(note: str = "seed") -> None:
     """Mark the database as the demo's (before the first demo row is written)."""
     from .models import DemoMarker

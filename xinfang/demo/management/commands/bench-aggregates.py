@@ -59,7 +59,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         from xinfang.demo.county import DEMO_PASSWORD, build_county
-        from xinfang.demo.guard import NOT_DEMO, claim, database_kind
+        from xinfang.demo.guard import NOT_DEMO, claim, database_kind, flush_demo
         from xinfang.demo.models import DemoMarker
         from xinfang.demo.seed import county_exists
 
@@ -73,8 +73,8 @@ class Command(BaseCommand):
         ours = DemoMarker.objects.filter(note="bench-aggregates").exists()
         if kind == "demo" and not ours and not o["reset"]:
             raise CommandError("这是演示库；基准请用单独的数据库（或加 --reset 清空）")
-        if o["reset"]:
-            call_command("flush", interactive=False, verbosity=0)
+        if o["reset"] and kind == "demo":
+            flush_demo()
         if not county_exists():
             claim("bench-aggregates")
             hashed = make_password(DEMO_PASSWORD)

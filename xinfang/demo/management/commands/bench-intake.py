@@ -71,7 +71,7 @@ class Command(BaseCommand):
         from xinfang.demo import intake_bench, peer
         from xinfang.demo.bench import bulk_load, now_iso
         from xinfang.demo.county import DEMO_PASSWORD, build_county
-        from xinfang.demo.guard import NOT_DEMO, claim, database_kind
+        from xinfang.demo.guard import NOT_DEMO, claim, database_kind, flush_demo
         from xinfang.demo.seed import county_exists
 
         def log(msg: str) -> None:
@@ -85,7 +85,7 @@ class Command(BaseCommand):
         if kind == "demo" or county_exists():
             if not opts["reset"]:
                 raise CommandError("基准库中已有数据；确认可清空请加 --reset")
-            call_command("flush", interactive=False, verbosity=0)
+            flush_demo()
         claim("bench")
         hashed = make_password(DEMO_PASSWORD)
         with mock.patch("django.contrib.auth.base_user.make_password", lambda *a, **k: hashed):

@@ -42,7 +42,7 @@ class Command(BaseCommand):
     def prepare(self, matters: int) -> None:
         """Migrate; on an empty database seed the demo (and say that it made the published
         superuser); refuse a database with data the demo did not write."""
-        from xinfang.demo.guard import NOT_DEMO, database_kind, refuse_production
+        from xinfang.demo.guard import NOT_DEMO, database_kind, flush_demo, refuse_production
         from xinfang.demo.seed import county_exists, seed
 
         refuse_production()  # demo mode only: the accounts below share a published password
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError(NOT_DEMO)
         if kind == "empty" or not county_exists():
             if kind == "demo":  # a seed that stopped half-way
-                call_command("flush", interactive=False, verbosity=0)
+                flush_demo()
             self.stdout.write(f"首次运行：生成演示数据（{matters} 件事项，约需数分钟）…")
             from xinfang.notify import paused
 

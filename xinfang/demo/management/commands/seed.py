@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from xinfang.demo.guard import NOT_DEMO, database_kind, refuse_production
+from xinfang.demo.guard import NOT_DEMO, database_kind, flush_demo, refuse_production
 from xinfang.demo.seed import seed
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 raise CommandError("数据库中已有演示数据；如需重建请加 --fresh（将清空全部数据）\n"
                                    "The database already holds the demo; add --fresh to rebuild "
                                    "it (this empties the database).")
-            call_command("flush", interactive=False, verbosity=0)
+            flush_demo()
         from xinfang.notify import paused
 
         with paused():  # generated history texts nobody
