@@ -61,6 +61,10 @@ CENSUS = "census"
 # weeks of days, township × category × day, instead of grouping the matters. No month rows.
 INTAKE = "intake"
 NO_MONTH = frozenset({CENSUS, INTAKE})  # metrics counted by day only (or undated)
+# The metrics whose dim is the matter's top category (``category_dim``): the only part of the
+# counters that follows another record an administrator may edit after the matter's write (a
+# category's parent). ``recategorized`` moves a matter's rows when its category moves.
+CATEGORY_DIM_METRICS = frozenset({CATEGORY, INTAKE})
 
 UNRATED = "unrated"
 OPEN_CLOCK = "open"
@@ -76,6 +80,14 @@ DIVISION_DEPTH = 4
 def division_key(path: str) -> str:
     """The division a matter is counted under: its path cut to ``DIVISION_DEPTH`` codes."""
     return path.split("/")[:DIVISION_DEPTH][-1]
+
+
+def category_dim(category_id: int | None, parent_id: int | None) -> str:
+    """The top category a matter is counted under: its category's parent, or the category
+    itself when it has none ("" unclassified) — what the readers name (the dashboard's 内容分类,
+    the rising warnings' township × category), as the matters' own grouping does
+    (``Coalesce(category__parent__name, category__name)``)."""
+    return str(parent_id or category_id or "")
 
 
 def headcount_dim(n: int) -> str:
@@ -255,6 +267,17 @@ def intake(division_id: str, accused_id: int | None, exempt: bool, received_on: 
     acc = accused_id or 0
     return {Key(INTAKE, received_on, division_id, body, acc, exempt, "", category_dim): (1, 0)
             for body in sorted({0, *(b for b in own_bodies if b)})}
+
+
+def recategorized(c: Mapping[Key, tuple[int, int]], dim: str) -> Contribution:
+    """A matter's contribution ``c`` with its category rows (``CATEGORY_DIM_METRICS``) under
+    the top category ``dim`` (its category was moved under another parent)."""
+    out: Contribution = {}
+    for k, (n, p) in c.items():
+        key = k._replace(dim=dim) if k.metric in CATEGORY_DIM_METRICS else k
+        on, op = out.get(key, (0, 0))
+        out[key] = (on + n, op + p)
+    return out
 
 
 def difference(before: Mapping[Key, tuple[int, int]], after: Mapping[Key, tuple[int, int]]

@@ -7,5 +7,6 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The same-matter index follows every registration, whatever the channel.
-        from . import intel  # noqa: F401
+        # The same-matter index follows every registration, whatever the channel; the
+        # counters follow a moved category (tally's receivers).
+        from . import intel, tally  # noqa: F401

@@ -20,12 +20,15 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from xinfang.domain import tally as dt
 from xinfang.domain.states import OPEN_STATES
+from xinfang.org.models import Category
 
 from .models import (
     ACTING_BODY_FIELD,
@@ -73,7 +76,7 @@ def facts_from(m: Mapping[str, Any], *, exempt: bool, clocks: Sequence[dt.ClockF
         acting_body_id=m[f"{acting_field}_id"] if acting_field else None,
         accused_id=m["accused_body_id"] if m["klass"] == "report" else None, exempt=exempt,
         channel=m["channel"], klass=m["klass"],
-        category_dim=str(m["category__parent_id"] or m["category_id"] or ""),
+        category_dim=dt.category_dim(m["category_id"], m["category__parent_id"]),
         headcount=m["headcount"], received_on=timezone.localdate(m["received_at"]),
         is_open=state in OPEN_VALUES, next_due=m["next_due"],
         closed_on=_local(m["closed_at"]), closure_kind=m["closure_kind"] or "",
@@ -330,3 +333,53 @@ def add_written(ids: Sequence[int], facts: Mapping[int, dt.MatterFacts] | None =
     contribs = {i: dt.contributions(f) for i, f in facts.items()}
     apply(dt.total(contribs.values()))
     insert_snapshots(contribs)
+
+
+# --------------------------------------------------------------------------- a moved category
+
+MOVE_BATCH = 2000  # matters per step of a category move (their snapshots locked together)
+
+
+def category_moved(category_id: int, dim: str) -> int:
+    """The matters of category ``category_id``, whose top category is now ``dim``
+    (``domain.tally.category_dim``: its parent was changed): their category rows
+    (``CATEGORY_DIM_METRICS``) move to ``dim`` — day and month rows — and their snapshots
+    with them, in the caller's transaction. Only the matters of that one category move (its
+    sub-categories keep it as their top category); each matter's rows are taken from its
+    snapshot, which the counters are the sum of, so nothing else is read or recomputed.
+    Returns the number of matters."""
+    ids = list(Matter.objects.filter(category_id=category_id).order_by("pk")
+               .values_list("pk", flat=True))
+    for i in range(0, len(ids), MOVE_BATCH):
+        before = _locked_snapshots(ids[i:i + MOVE_BATCH])
+        after = {m: dt.recategorized(c, dim) for m, c in before.items()}
+        apply(dt.total(dt.difference(before[m], after[m]) for m in before))
+        _save_snapshots({m: c for m, c in after.items() if c != before[m]})
+    return len(ids)
+
+
+@receiver(pre_save, sender=Category)
+def _category_before(sender: object, instance: Category, raw: bool = False,
+                     **kwargs: object) -> None:
+    if raw or instance.pk is None:
+        return
+    stored = Category.objects.filter(pk=instance.pk).values_list("pk", "parent_id").first()
+    if stored is not None:
+        instance._tally_dim = dt.category_dim(*stored)  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=Category)
+def _category_after(sender: object, instance: Category, created: bool, raw: bool = False,
+                    **kwargs: object) -> None:
+    """Whatever moves a category — the admin (``audit.admin_base.AuditedModelAdmin``, one
+    transaction with its audit row), ``xinfang import-org``, a shell ``save()`` — its matters'
+    counters move with it in the same transaction, so the dashboard, the rising warnings and
+    the indicator pages never wait for ``rebuild-aggregates``. (A queryset ``update()`` of
+    ``parent`` bypasses this, as it bypasses the sub-categories' paths.)"""
+    old = instance.__dict__.pop("_tally_dim", None)
+    if raw or created or old is None:
+        return
+    new = dt.category_dim(instance.pk, instance.parent_id)
+    if new != old:
+        with transaction.atomic():
+            category_moved(instance.pk, new)
