@@ -78,6 +78,35 @@ def test_holiday_year_entered_by_an_administrator(county):
     assert Matter.objects.get(pk=m.pk).next_due == date(2027, 1, 5)
 
 
+def test_a_holiday_writes_only_the_clocks_it_moves(county):
+    """An administrator entering a year's ~30 holidays: each save moves the open clocks whose
+    span it falls in, and leaves every other clock and matter unwritten (each save had
+    rewritten every open clock and refreshed every open matter's counters)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(sh(2026, 12, 20), tick=False):
+        m = register(county, sh(2026, 12, 20))  # D1 ends 2027-01-04 (rule-based estimate)
+        other = register(county, sh(2026, 12, 20), phone="13900000001", id_number="",
+                         title="村道坑洼")
+        with CaptureQueriesContext(connection) as far:
+            Holiday.objects.create(date=date(2027, 5, 3), is_workday=False, name="劳动节")
+        with CaptureQueriesContext(connection) as near:
+            Holiday.objects.create(date=date(2027, 1, 4), is_workday=False, name="元旦调休")
+
+    def writes(ctx: CaptureQueriesContext) -> list[str]:
+        return [q["sql"] for q in ctx.captured_queries
+                if q["sql"].startswith("UPDATE") and "petitions_" in q["sql"]]
+
+    assert writes(far) == []  # outside every open clock's span: nothing written
+    assert Clock.objects.get(matter=m, code="D1").due_on == date(2027, 1, 5)
+    assert Matter.objects.get(pk=m.pk).next_due == date(2027, 1, 5)
+    assert Matter.objects.get(pk=other.pk).next_due == date(2027, 1, 5)
+    moved = writes(near)
+    assert any("petitions_clock" in q for q in moved)
+    assert any("petitions_matter" in q for q in moved)  # next_due follows
+
+
 def test_changing_a_time_limit_recomputes_open_clocks(county):
     """Local variant as configuration, e.g. a 5-working-day intake limit (浙 §20)."""
     with time_machine.travel(sh(2026, 3, 2), tick=False):

@@ -123,22 +123,44 @@ SET_BY_BODY = frozenset({"D5", "R2", "R3"})
 
 
 def recompute(clock: Clock) -> None:
+    new = _computed(clock)
+    if new is not None:
+        _store(clock, new)
+
+
+# What ``recompute`` derives from the rules and the calendar, in this order (``_computed``).
+_COMPUTED = ("due_on", "unextended_on", "estimated", "name", "article")
+
+
+def _computed(clock: Clock) -> tuple[date, date, bool, str, str] | None:
     rule = rules().get(clock.code)
     if rule is None or clock.code in SET_BY_BODY:
-        return  # a date set by the assigning or reviewing body, not a rule
-    paused = clock.paused_days
-    due = dl.compute_due(clock.started_on, rule, calendar(), paused_days=paused,
+        return None  # a date set by the assigning or reviewing body, not a rule
+    due = dl.compute_due(clock.started_on, rule, calendar(), paused_days=clock.paused_days,
                          extra_days=clock.extra_days)
-    clock.due_on, clock.unextended_on, clock.estimated = due.due, due.unextended, due.estimated
-    clock.name, clock.article = rule.name, rule.article
-    clock.save(update_fields=["due_on", "unextended_on", "estimated", "name", "article"])
+    return due.due, due.unextended, due.estimated, str(rule.name), str(rule.article)
+
+
+def _store(clock: Clock, values: tuple[date, date, bool, str, str]) -> None:
+    for name, value in zip(_COMPUTED, values, strict=True):
+        setattr(clock, name, value)
+    clock.save(update_fields=list(_COMPUTED))
 
 
 def recompute_open() -> int:
+    """Every open clock with today's rules and calendar, after an administrator's edit of a
+    holiday, a year's table or a time limit (in the edit's transaction). Only the clocks whose
+    end, estimate, name or article the edit moves are written, and only their matters'
+    next deadline and counters refreshed: a holiday outside every open clock's span writes
+    nothing (each save of the year's ~30 holidays had rewritten every open clock and refreshed
+    every open matter's counters). Returns the number of clocks written."""
     n = 0
     touched: set[int] = set()
     for clock in Clock.objects.filter(met_on__isnull=True).iterator(chunk_size=2000):
-        recompute(clock)
+        new = _computed(clock)
+        if new is None or new == tuple(getattr(clock, f) for f in _COMPUTED):
+            continue
+        _store(clock, new)
         touched.add(clock.matter_id)
         n += 1
     for matter_id in touched:
