@@ -234,21 +234,16 @@ def contributions(f: MatterFacts) -> Contribution:
         add(WITHDRAWN, f.closed_on, f.holder_id)
     for d in f.settled_on:
         add(SETTLED, d, f.holder_id)
-    bodies = _own(f.own_bodies)
     if f.state:
-        # The census rows (``census``): one under the division, one per own body.
-        holder, code, state = str(f.holder_id or 0), f.division_code, f.state
-        for body in bodies:
-            out[_new_key(Key, (CENSUS, NO_DAY, code, body, acc, False, holder, state))] = (1, 0)
-    # The intake rows (``intake``): one under the township, one per own body.
-    received, cat = f.received_on, f.category_dim
-    for body in bodies:
-        out[_new_key(Key, (INTAKE, received, div, body, acc, ex, "", cat))] = (1, 0)
+        out.update(census(f.division_code, f.accused_id, f.holder_id, f.state, f.own_bodies))
+    out.update(intake(div, f.accused_id, ex, f.received_on, f.category_dim, f.own_bodies))
     return out
 
 
 @lru_cache(maxsize=4096)
-def _own(own_bodies: tuple[int, ...]) -> tuple[int, ...]:
+def _own(own_bodies: tuple[int | None, ...]) -> tuple[int, ...]:
+    """Body 0 (the division's row) and each own body once, in order: a handful of distinct
+    sets, computed once each (the history import asks for every matter it writes)."""
     return tuple(sorted({0, *(b for b in own_bodies if b)}))
 
 
@@ -256,8 +251,8 @@ def census(division_code: str, accused_id: int | None, holder_id: int | None, st
            own_bodies: Iterable[int | None]) -> Contribution:
     """A matter's census rows (``CENSUS``): one under its division, one per own body."""
     acc, holder = accused_id or 0, str(holder_id or 0)
-    return {Key(CENSUS, NO_DAY, division_code, body, acc, False, holder, state): (1, 0)
-            for body in sorted({0, *(b for b in own_bodies if b)})}
+    return {_new_key(Key, (CENSUS, NO_DAY, division_code, body, acc, False, holder, state)):
+            (1, 0) for body in _own(tuple(own_bodies))}
 
 
 def intake(division_id: str, accused_id: int | None, exempt: bool, received_on: date,
@@ -265,8 +260,8 @@ def intake(division_id: str, accused_id: int | None, exempt: bool, received_on: 
     """A matter's intake rows (``INTAKE``): one under its township (body 0), one per own
     body."""
     acc = accused_id or 0
-    return {Key(INTAKE, received_on, division_id, body, acc, exempt, "", category_dim): (1, 0)
-            for body in sorted({0, *(b for b in own_bodies if b)})}
+    return {_new_key(Key, (INTAKE, received_on, division_id, body, acc, exempt, "",
+                           category_dim)): (1, 0) for body in _own(tuple(own_bodies))}
 
 
 def recategorized(c: Mapping[Key, tuple[int, int]], dim: str) -> Contribution:
